@@ -1,0 +1,32 @@
+# -*- Python -*-
+"""lit configuration for agn's regression tests (FileCheck and friends)."""
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "AGN"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.agn_obj_root, "test")
+
+# Unit/ is its own suite (gtest binaries); Inputs/ hold data, not tests.
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "README.txt", "lit.cfg.py",
+                   "lit.site.cfg.py"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%agn_src_root", config.agn_src_root))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# agn's own tools come first on PATH; FileCheck, not and count come from
+# Debian's LLVM.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.agn_tools_dir, append_path=True)
+
+tools = ["agn-opt"]
+llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])

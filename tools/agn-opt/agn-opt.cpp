@@ -1,0 +1,31 @@
+//===- agn-opt.cpp - agn's optimizer driver -------------------------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// mlir-opt with the agn dialect and passes added to every upstream dialect,
+// extension and pass, so IR from any upstream frontend parses and agn's passes
+// can be mixed with upstream ones in one pipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Dialect/AGN/IR/AGNDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::agn::AGNDialect>();
+
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "agn optimizer driver\n", registry));
+}
