@@ -19,6 +19,7 @@ config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "README.txt", "lit.cfg.py
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%agn_src_root", config.agn_src_root))
+config.substitutions.append(("%agn_obj_root", config.agn_obj_root))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
