@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/Dialect/AGN/IR/AGNDialect.h"
+#include "agn/Dialect/AGN/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -20,6 +21,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  mlir::agn::registerAGNPassesAndPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

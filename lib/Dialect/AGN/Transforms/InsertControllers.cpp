@@ -1,0 +1,26 @@
+//===- InsertControllers.cpp - agn-insert-controllers pass
+//---------------------------------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Dialect/AGN/Transforms/Passes.h"
+
+#include "agn/Dialect/AGN/IR/AGNOps.h"
+
+namespace mlir::agn {
+#define GEN_PASS_DEF_INSERTCONTROLLERS
+#include "agn/Dialect/AGN/Transforms/Passes.h.inc"
+} // namespace mlir::agn
+
+using namespace mlir;
+using namespace mlir::agn;
+
+namespace {
+struct InsertControllersPass
+    : public agn::impl::InsertControllersBase<InsertControllersPass> {
+  using Base::Base;
+  void runOnOperation() override {}
+};
+} // namespace

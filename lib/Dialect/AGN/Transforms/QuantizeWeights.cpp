@@ -1,0 +1,26 @@
+//===- QuantizeWeights.cpp - agn-quantize-weights pass
+//---------------------------------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Dialect/AGN/Transforms/Passes.h"
+
+#include "agn/Dialect/AGN/IR/AGNOps.h"
+
+namespace mlir::agn {
+#define GEN_PASS_DEF_QUANTIZEWEIGHTS
+#include "agn/Dialect/AGN/Transforms/Passes.h.inc"
+} // namespace mlir::agn
+
+using namespace mlir;
+using namespace mlir::agn;
+
+namespace {
+struct QuantizeWeightsPass
+    : public agn::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
+  using Base::Base;
+  void runOnOperation() override {}
+};
+} // namespace

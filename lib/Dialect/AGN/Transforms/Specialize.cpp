@@ -1,0 +1,25 @@
+//===- Specialize.cpp - agn-specialize pass
+//---------------------------------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Dialect/AGN/Transforms/Passes.h"
+
+#include "agn/Dialect/AGN/IR/AGNOps.h"
+
+namespace mlir::agn {
+#define GEN_PASS_DEF_SPECIALIZE
+#include "agn/Dialect/AGN/Transforms/Passes.h.inc"
+} // namespace mlir::agn
+
+using namespace mlir;
+using namespace mlir::agn;
+
+namespace {
+struct SpecializePass : public agn::impl::SpecializeBase<SpecializePass> {
+  using Base::Base;
+  void runOnOperation() override {}
+};
+} // namespace
