@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Sets up and builds agn, then runs the main job on the bundled example: a
-# small MLP whose layers are Granularity Units, printed with their levels and
-# policies by agn-opt.
+# Sets up and builds agn, then runs the main job on the bundled example models:
+# an MLP written in upstream linalg and a CNN written in TOSA (lowered by
+# upstream MLIR's TOSA pipeline) go through agn's adaptive pipeline, which
+# forms Granularity Units, gives each a controller, quantizes constant weights
+# at compile time and emits one kernel version per precision level. agn-report
+# prints each unit's levels with weight bytes and MACs, and its policy.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${AGN_BUILD_DIR:-$root/build}"
+opt="$build/bin/agn-opt"
 
 "$root/scripts/build.sh" agn-opt
+out="$build/examples"
+mkdir -p "$out"
 
-example="$root/examples/mlp_units.mlir"
-echo "== agn-opt $example --canonicalize"
-"$build/bin/agn-opt" "$example" --canonicalize
+echo
+echo "== examples/mlp.mlir (linalg) --agn-adaptive-pipeline"
+"$opt" "$root/examples/mlp.mlir" --agn-adaptive-pipeline --agn-report \
+  -o "$out/mlp.agn.mlir"
+
+echo
+echo "== examples/cnn_tosa.mlir (TOSA) --tosa-to-linalg-pipeline --agn-adaptive-pipeline"
+"$opt" "$root/examples/cnn_tosa.mlir" --tosa-to-linalg-pipeline \
+  --agn-adaptive-pipeline --agn-report -o "$out/cnn.agn.mlir"
+
+echo
+echo "== one unit of the MLP after the pipeline (controller and versions):"
+grep -E 'agn\.(unit|variance|select|arbitrate|dispatch)|^ *case ' \
+  "$out/mlp.agn.mlir" | sed -E 's/ ins\(.*//; s/^ +/  /' | head -n 12
+echo
+echo "Compiled IR: $out/mlp.agn.mlir, $out/cnn.agn.mlir"

@@ -28,6 +28,8 @@ StringRef mlir::agn::stringifyContractionKind(ContractionKind kind) {
     return "conv_2d_nchw_fchw";
   case ContractionKind::Conv2DNhwcHwcf:
     return "conv_2d_nhwc_hwcf";
+  case ContractionKind::Conv2DNhwcFhwc:
+    return "conv_2d_nhwc_fhwc";
   case ContractionKind::Generic:
     return "generic";
   }
@@ -42,13 +44,14 @@ mlir::agn::symbolizeContractionKind(StringRef name) {
       .Case("matvec", ContractionKind::Matvec)
       .Case("conv_2d_nchw_fchw", ContractionKind::Conv2DNchwFchw)
       .Case("conv_2d_nhwc_hwcf", ContractionKind::Conv2DNhwcHwcf)
+      .Case("conv_2d_nhwc_fhwc", ContractionKind::Conv2DNhwcFhwc)
       .Case("generic", ContractionKind::Generic)
       .Default(std::nullopt);
 }
 
 std::string mlir::agn::getContractionKindList() {
   return "matmul, batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, "
-         "generic";
+         "conv_2d_nhwc_fhwc, generic";
 }
 
 std::optional<ContractionKind> mlir::agn::getContractionKind(Operation *op) {
@@ -62,6 +65,8 @@ std::optional<ContractionKind> mlir::agn::getContractionKind(Operation *op) {
     return ContractionKind::Conv2DNchwFchw;
   if (isa<linalg::Conv2DNhwcHwcfOp>(op))
     return ContractionKind::Conv2DNhwcHwcf;
+  if (isa<linalg::Conv2DNhwcFhwcOp>(op))
+    return ContractionKind::Conv2DNhwcFhwc;
   if (auto generic = dyn_cast<linalg::GenericOp>(op))
     if (linalg::isaContractionOpInterface(generic))
       return ContractionKind::Generic;

@@ -34,6 +34,8 @@ enum class ContractionKind {
   Conv2DNchwFchw,
   /// linalg.conv_2d_nhwc_hwcf.
   Conv2DNhwcHwcf,
+  /// linalg.conv_2d_nhwc_fhwc (what TOSA's conv2d lowers to).
+  Conv2DNhwcFhwc,
   /// A linalg.generic that is a contraction (mul-add over a reduction).
   Generic,
 };

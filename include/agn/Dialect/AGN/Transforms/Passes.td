@@ -14,8 +14,9 @@ def FormUnits : Pass<"agn-form-units"> {
   let description = [{
     Wraps each contraction of the chosen kinds (`linalg.matmul` in all its
     transposed forms, `linalg.batch_matmul`, `linalg.matvec`,
-    `linalg.conv_2d_nchw_fchw`, `linalg.conv_2d_nhwc_hwcf`, and
-    `linalg.generic` contractions) into an `agn.unit`, together with its
+    `linalg.conv_2d_nchw_fchw`, `linalg.conv_2d_nhwc_hwcf`,
+    `linalg.conv_2d_nhwc_fhwc` (TOSA's convolution), and `linalg.generic`
+    contractions) into an `agn.unit`, together with its
     elementwise epilogue: the chain of elementwise linalg ops (named ones such
     as `linalg.add` and `linalg.max`, `linalg.elementwise`, or all-parallel
     `linalg.generic`s: bias add, relu, gelu, sigmoid, tanh, clamp, ...) that
@@ -26,7 +27,8 @@ def FormUnits : Pass<"agn-form-units"> {
     The contraction's activations, weights and (when the epilogue reads one)
     bias become the unit's operands; everything else the unit needs is cloned
     into it, so the unit is self-contained. Units are named after the
-    function and a running index (`@f.u0`, ...), or after the op's `agn.name`
+    function and a running index (`f.u0`, `f.u1`, ... and `f.u0.s1` for the
+    parts of a split layer), or after the op's `agn.name`
     string attribute when it has one.
 
     With `split=N` each layer becomes N units, each computing a slice of the
@@ -45,7 +47,7 @@ def FormUnits : Pass<"agn-form-units"> {
     ListOption<"ops", "ops", "std::string",
                "Contraction kinds to wrap (default: all of matmul, "
                "batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, "
-               "generic)">,
+               "conv_2d_nhwc_fhwc, generic)">,
     ListOption<"levels", "levels", "std::string",
                "Allowed precision levels, increasing (default: "
                "i4,i8,bf16,f16,f32)">,
