@@ -27,6 +27,6 @@ echo "== examples/cnn_tosa.mlir (TOSA) --tosa-to-linalg-pipeline --agn-adaptive-
 echo
 echo "== one unit of the MLP after the pipeline (controller and versions):"
 grep -E 'agn\.(unit|variance|select|arbitrate|dispatch)|^ *case ' \
-  "$out/mlp.agn.mlir" | sed -E 's/ ins\(.*//; s/^ +/  /' | head -n 12
+  "$out/mlp.agn.mlir" | sed -E 's/ policy #agn.*//; s/ ins\(.*//; s/^ +/  /' | head -n 12
 echo
 echo "Compiled IR: $out/mlp.agn.mlir, $out/cnn.agn.mlir"

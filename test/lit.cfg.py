@@ -29,5 +29,10 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.agn_tools_dir, append_path=True)
 
+# Debian's own mlir-opt, for the plugin tests.
+config.substitutions.append(
+    ("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+config.substitutions.append(("%agn_lib", config.agn_lib_dir))
+
 tools = ["agn-opt"]
 llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/Dialect/AGN/IR/AGNOps.h"
+#include "agn/Dialect/AGN/IR/Quantization.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -357,6 +358,24 @@ static LogicalResult verifyQuantization(Operation *op, RankedTensorType values,
 LogicalResult QuantizeOp::verify() {
   return verifyQuantization(*this, getInput().getType(), getStored().getType(),
                             getScales().getType(), getAxis(), getBlock());
+}
+
+LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
+                               SmallVectorImpl<OpFoldResult> &results) {
+  // Constant weights are quantized once, at compile time. NaN, infinities and
+  // float overflow are left to run time, which handles them as it does for
+  // any input.
+  auto values = dyn_cast_if_present<DenseFPElementsAttr>(adaptor.getInput());
+  if (!values)
+    return failure();
+  FailureOr<QuantizedConstant> quantized =
+      quantizeConstant(values, getStored().getType(), getScales().getType(),
+                       getAxis(), getBlock());
+  if (failed(quantized))
+    return failure();
+  results.push_back(quantized->stored);
+  results.push_back(quantized->scales);
+  return success();
 }
 
 LogicalResult DequantizeOp::verify() {

@@ -42,6 +42,10 @@ def AGN_UnitOp : AGN_Op<"unit", [
     among the unit's. `costs`, when present, holds one `#agn.cost` per allowed
     level, in the same order.
 
+    Constant operands are sunk into the body by canonicalization, so that
+    what depends on them (a controller's statistic, a weight quantization)
+    folds at compile time.
+
     Before `agn-multiversion` the region holds the reference (f32)
     computation; afterwards it holds a controller (`agn.variance`,
     `agn.select`, `agn.arbitrate`) and an `agn.dispatch` with one version per
@@ -78,6 +82,7 @@ def AGN_UnitOp : AGN_Op<"unit", [
   }];
   let hasVerifier = 1;
   let hasRegionVerifier = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     /// Returns the allowed levels as enum values, in increasing order.
     llvm::SmallVector<Precision> getLevelValues();
@@ -259,6 +264,7 @@ def AGN_QuantizeOp : AGN_Op<"quantize", [Pure]> {
     `->` type($stored) `,` type($scales)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def AGN_DequantizeOp : AGN_Op<"dequantize", [Pure]> {
