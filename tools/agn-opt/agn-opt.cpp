@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "agn/Conversion/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNDialect.h"
 #include "agn/Dialect/AGN/Transforms/Passes.h"
 
@@ -22,6 +23,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::agn::registerAGNPassesAndPipelines();
+  mlir::agn::registerAGNConversionPassesAndPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "agn/Conversion/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNDialect.h"
 #include "agn/Dialect/AGN/Transforms/Passes.h"
 
@@ -34,5 +35,8 @@ mlirGetDialectPluginInfo() {
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo
 mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "AGNPasses", LLVM_VERSION_STRING,
-          []() { mlir::agn::registerAGNPassesAndPipelines(); }};
+          []() {
+            mlir::agn::registerAGNPassesAndPipelines();
+            mlir::agn::registerAGNConversionPassesAndPipelines();
+          }};
 }

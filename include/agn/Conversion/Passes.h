@@ -1,0 +1,55 @@
+//===- Passes.h - agn conversion passes and pipelines -----------*- C++ -*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_CONVERSION_PASSES_H
+#define AGN_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::agn {
+
+#define GEN_PASS_DECL
+#include "agn/Conversion/Passes.h.inc"
+
+/// Options of agn-lower-to-llvm-pipeline.
+struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Tile and vectorize the contractions (default: on)"),
+      llvm::cl::init(true)};
+};
+
+/// Adds the passes that take a module after agn's passes (or any mix of agn
+/// and upstream ops on tensors) down to the LLVM dialect: agn-lower,
+/// bufferization, tiling and vectorization, and the conversions to LLVM.
+void buildLowerToLLVMPipeline(OpPassManager &pm,
+                              const LowerToLLVMOptions &options);
+
+/// Registers agn-lower-to-llvm-pipeline.
+void registerLowerToLLVMPipeline();
+
+#define GEN_PASS_REGISTRATION
+#include "agn/Conversion/Passes.h.inc"
+
+/// Registers agn's conversion passes and pipelines.
+inline void registerAGNConversionPassesAndPipelines() {
+  registerAGNConversionPasses();
+  registerLowerToLLVMPipeline();
+}
+
+} // namespace mlir::agn
+
+#endif // AGN_CONVERSION_PASSES_H
