@@ -34,5 +34,5 @@ config.substitutions.append(
     ("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 config.substitutions.append(("%agn_lib", config.agn_lib_dir))
 
-tools = ["agn-opt"]
+tools = ["agn-opt", "agn-run"]
 llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])

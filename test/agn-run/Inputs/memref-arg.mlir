@@ -1,0 +1,3 @@
+func.func @main(%m: memref<4xf32>) {
+  return
+}
