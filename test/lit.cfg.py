@@ -14,7 +14,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.agn_obj_root, "test")
 
 # Unit/ is its own suite (gtest binaries); Inputs/ hold data, not tests.
-config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "README.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "CMakeLists.txt", "README.txt", "lit.cfg.py",
                    "lit.site.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
