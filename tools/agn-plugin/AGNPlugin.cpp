@@ -34,8 +34,7 @@ mlirGetDialectPluginInfo() {
 /// The pass plugin entry point: registers agn's passes and pipelines.
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo
 mlirGetPassPluginInfo() {
-  return {MLIR_PLUGIN_API_VERSION, "AGNPasses", LLVM_VERSION_STRING,
-          []() {
+  return {MLIR_PLUGIN_API_VERSION, "AGNPasses", LLVM_VERSION_STRING, []() {
             mlir::agn::registerAGNPassesAndPipelines();
             mlir::agn::registerAGNConversionPassesAndPipelines();
           }};
