@@ -9,8 +9,10 @@ packages=(
   clang-format-22 cmake ninja-build
   # Runtime tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev
-  # Python used by lit and the test helpers.
-  python3 python3-numpy
+  # Python: lit, the test helpers, the agn package (ONNX import, training,
+  # demo) and its tests, with Debian's numpy, onnx, torch and scikit-learn.
+  python3 python3-numpy python3-onnx python3-torch python3-sklearn
+  python3-pytest python3-matplotlib libonnx-testdata
 )
 
 missing=()

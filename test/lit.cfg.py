@@ -34,5 +34,16 @@ config.substitutions.append(
     ("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 config.substitutions.append(("%agn_lib", config.agn_lib_dir))
 
-tools = ["agn-opt", "agn-run"]
+# The integration tests run lowered code with Debian's mlir-runner, the MLIR
+# runner-utils libraries (printing) and agn's runtime.
+llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+config.substitutions.append(
+    ("%mlir_runner", os.path.join(config.llvm_tools_dir, "mlir-runner")))
+config.substitutions.append(("%shlibs", ",".join([
+    os.path.join(llvm_lib_dir, "libmlir_c_runner_utils.so"),
+    os.path.join(llvm_lib_dir, "libmlir_runner_utils.so"),
+    os.path.join(config.agn_lib_dir, "libagn_runtime.so"),
+])))
+
+tools = ["agn-opt", "agn-run", "agn-aot", "agn-aot-example"]
 llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])

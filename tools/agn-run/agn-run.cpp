@@ -14,37 +14,25 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "MemRefCall.h"
 #include "NpyArray.h"
 
 #include "agn-c/Runtime.h"
-#include "agn/Conversion/Passes.h"
-#include "agn/Dialect/AGN/IR/AGNDialect.h"
-#include "agn/Dialect/AGN/IR/AGNOps.h"
-#include "agn/Dialect/AGN/Transforms/Passes.h"
+#include "agn/CAPI/CompiledModel.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -87,28 +75,62 @@ static int failWith(const llvm::Twine &message) {
   return 1;
 }
 
-/// Returns the function to call, or null after printing why.
-static func::FuncOp findEntry(ModuleOp module) {
-  if (!entryName.empty()) {
-    auto entry = module.lookupSymbol<func::FuncOp>(entryName);
-    if (!entry || entry.isExternal())
-      llvm::errs() << "agn-run: error: no function named '" << entryName
-                   << "' with a body in " << inputFile << "\n";
-    return entry && !entry.isExternal() ? entry : nullptr;
+/// Checks `arrays` (read from `paths`) against the entry's arguments:
+/// number, dtype and static dimensions. Prints what differs.
+static bool checkInputs(const agn::CompiledModel &model,
+                        ArrayRef<agnrun::NpyArray> arrays) {
+  ArrayRef<agn::CompiledModel::TensorInfo> expected = model.getInputs();
+  if (arrays.size() != expected.size()) {
+    llvm::errs() << "agn-run: error: @" << model.getEntryName() << " takes "
+                 << expected.size() << " argument(s) but " << arrays.size()
+                 << " input file(s) were given (-i, one per argument)\n";
+    return false;
   }
-  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
-    return main;
-  SmallVector<func::FuncOp> candidates;
-  for (auto function : module.getOps<func::FuncOp>())
-    if (function.isPublic() && !function.isExternal())
-      candidates.push_back(function);
-  if (candidates.size() == 1)
-    return candidates.front();
-  llvm::errs() << "agn-run: error: " << inputFile << " has "
-               << candidates.size()
-               << " public functions and none named 'main'; pick one with "
-                  "--entry=NAME\n";
-  return nullptr;
+  for (auto [index, info, array] : llvm::enumerate(expected, arrays)) {
+    if (array.dtype != info.dtype) {
+      llvm::errs() << "agn-run: error: argument #" << index << " ("
+                   << inputs[index] << ") must have dtype " << info.dtype
+                   << ", but has " << array.dtype << "\n";
+      return false;
+    }
+    bool matches = info.shape.size() == array.shape.size();
+    for (size_t dim = 0; matches && dim < info.shape.size(); ++dim)
+      matches = ShapedType::isDynamic(info.shape[dim]) ||
+                info.shape[dim] == array.shape[dim];
+    if (!matches) {
+      llvm::errs() << "agn-run: error: argument #" << index << " ("
+                   << inputs[index] << ") must have shape "
+                   << agn::formatShape(info.shape) << ", but has shape "
+                   << agn::formatShape(array.shape) << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Prints the shape, dtype and first values of result `index`.
+static void printSummary(llvm::raw_ostream &os, size_t index,
+                         const agnrun::NpyArray &array) {
+  os << "result #" << index << ": " << array.dtype << " "
+     << agn::formatShape(array.shape) << " [";
+  int64_t shown = std::min<int64_t>(array.getNumElements(), 6);
+  for (int64_t i = 0; i < shown; ++i) {
+    if (i)
+      os << ", ";
+    if (array.dtype == "<f4")
+      os << llvm::format("%.6g", static_cast<const float *>(array.data())[i]);
+    else if (array.dtype == "<f8")
+      os << llvm::format("%.6g", static_cast<const double *>(array.data())[i]);
+    else if (array.dtype == "<i8")
+      os << static_cast<const int64_t *>(array.data())[i];
+    else if (array.dtype == "<i4")
+      os << static_cast<const int32_t *>(array.data())[i];
+    else
+      os << static_cast<int>(static_cast<const int8_t *>(array.data())[i]);
+  }
+  if (array.getNumElements() > shown)
+    os << ", ...";
+  os << "]\n";
 }
 
 /// Prints each registered unit's decisions: arbitrations per granted level
@@ -141,40 +163,14 @@ static void printDecisions(llvm::raw_ostream &os) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  registerAllPasses();
-  agn::registerAGNPassesAndPipelines();
-  agn::registerAGNConversionPassesAndPipelines();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv, "agn-run: JIT-run an MLIR module on .npy inputs\n");
-
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllToLLVMIRTranslations(registry);
-  registry.insert<agn::AGNDialect>();
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputFile, &error);
   if (!file)
     return failWith("cannot read '" + inputFile + "': " + error);
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return 1;
-
-  func::FuncOp entry = findEntry(*module);
-  if (!entry)
-    return 1;
-  std::string entrySymbol = entry.getSymName().str();
-
-  // Read and check the inputs against the entry's signature before compiling.
   SmallVector<agnrun::NpyArray> arrays;
   for (const std::string &path : inputs) {
     llvm::Expected<agnrun::NpyArray> array = agnrun::readNpy(path);
@@ -182,51 +178,63 @@ int main(int argc, char **argv) {
       return failWith(llvm::toString(array.takeError()));
     arrays.push_back(std::move(*array));
   }
-  FunctionType signature = entry.getFunctionType();
-  if (failed(agnrun::checkArguments(signature, arrays, inputs, llvm::errs())))
+
+  // Parse first: a wrong input is reported before the costly compilation.
+  std::unique_ptr<agn::CompiledModel> model =
+      agn::CompiledModel::parse(file->getBuffer(), inputFile, entryName, error);
+  if (!model || !checkInputs(*model, arrays) ||
+      failed(model->compile(passes, error))) {
+    if (!model || !error.empty()) {
+      // Diagnostics carry their own locations; a one-line reason gets the
+      // file name.
+      StringRef reason = StringRef(error).trim();
+      if (reason.contains('\n') || reason.starts_with(inputFile.getValue())) {
+        llvm::errs() << reason << "\n";
+        return failWith("compiling " + inputFile + " failed");
+      }
+      return failWith(inputFile + ": " + reason);
+    }
     return 1;
-  if (!outputs.empty() && outputs.size() != signature.getNumResults())
-    return failWith("@" + entrySymbol + " has " +
-                    llvm::Twine(signature.getNumResults()) + " results but " +
+  }
+  if (!outputs.empty() && outputs.size() != model->getResults().size())
+    return failWith("@" + model->getEntryName() + " has " +
+                    llvm::Twine(model->getResults().size()) + " results but " +
                     llvm::Twine(outputs.size()) + " -o files were given");
-  if (failed(agnrun::checkResultTypes(signature, llvm::errs())))
-    return 1;
 
-  // Accept the pipeline with or without its builtin.module(...) anchor.
-  StringRef pipeline = StringRef(passes).trim();
-  if (pipeline.consume_front("builtin.module(") && pipeline.ends_with(")"))
-    pipeline = pipeline.drop_back();
-  PassManager pm(&context);
-  if (!pipeline.empty() &&
-      failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    return failWith("bad --passes pipeline '" + passes + "'");
-  agn::LowerToLLVMOptions lowerOptions;
-  agn::buildLowerToLLVMPipeline(pm, lowerOptions);
-  if (failed(pm.run(*module)))
-    return failWith("compiling " + inputFile + " failed");
+  SmallVector<const void *> data;
+  SmallVector<SmallVector<int64_t>> shapes;
+  for (const agnrun::NpyArray &array : arrays) {
+    data.push_back(array.data());
+    shapes.emplace_back(array.shape);
+  }
 
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(
-      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
-  auto engine = ExecutionEngine::create(*module, engineOptions);
-  if (!engine)
-    return failWith("JIT compilation failed: " +
-                    llvm::toString(engine.takeError()));
-
-  // Warm-up call included: every call is timed and the median reported.
+  // Every call is timed, the first (cold) one included; the median is
+  // reported.
   SmallVector<agnrun::NpyArray> results;
   std::vector<double> millis;
   for (unsigned call = 0; call < std::max(1u, repeat.getValue()); ++call) {
+    SmallVector<void *> buffers;
+    SmallVector<SmallVector<int64_t>> resultShapes;
     agn_rt_begin_inference();
     auto start = std::chrono::steady_clock::now();
-    llvm::Error callError =
-        agnrun::callEntry(**engine, entrySymbol, signature, arrays, results);
+    LogicalResult ran = model->run(data, shapes, buffers, resultShapes, error);
     auto stop = std::chrono::steady_clock::now();
     agn_rt_end_inference();
-    if (callError)
-      return failWith(llvm::toString(std::move(callError)));
+    if (failed(ran))
+      return failWith(error);
     millis.push_back(
         std::chrono::duration<double, std::milli>(stop - start).count());
+    results.clear();
+    for (auto [info, buffer, shape] :
+         llvm::zip(model->getResults(), buffers, resultShapes)) {
+      agnrun::NpyArray &array = results.emplace_back();
+      array.dtype = info.dtype;
+      array.shape = shape;
+      array.allocate();
+      std::memcpy(array.data(), buffer,
+                  array.getNumElements() * array.getElementSize());
+      std::free(buffer);
+    }
   }
 
   for (auto [path, result] : llvm::zip(outputs, results))
@@ -241,12 +249,12 @@ int main(int argc, char **argv) {
     llvm::raw_ostream &os = llvm::outs();
     std::vector<double> sorted = millis;
     std::sort(sorted.begin(), sorted.end());
-    os << "@" << entrySymbol << ": " << millis.size() << " call"
+    os << "@" << model->getEntryName() << ": " << millis.size() << " call"
        << (millis.size() == 1 ? "" : "s") << ", median "
        << llvm::format("%.3f", sorted[sorted.size() / 2]) << " ms, min "
        << llvm::format("%.3f", sorted.front()) << " ms\n";
     for (auto [index, result] : llvm::enumerate(results))
-      agnrun::printSummary(os, index, result);
+      printSummary(os, index, result);
     printDecisions(os);
   }
   return 0;

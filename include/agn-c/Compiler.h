@@ -1,0 +1,91 @@
+/*===- agn-c/Compiler.h - Compile and run models from C -----------*- C -*-===*\
+|*                                                                            *|
+|* Part of the agn project.                                                   *|
+|*                                                                            *|
+|* A C ABI to compile an MLIR module (upstream ops on tensors, agn ops, or    *|
+|* both) for this CPU and call its entry function on dense arrays: what the   *|
+|* Python package reaches through ctypes, and what any C or C++ host can use  *|
+|* to JIT-run a model. Every function is thread-safe; one model may be run   *|
+|* from one thread at a time.                                                 *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef AGN_C_COMPILER_H
+#define AGN_C_COMPILER_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define AGN_CAPI_EXPORT __declspec(dllexport)
+#else
+#define AGN_CAPI_EXPORT __attribute__((visibility("default")))
+#endif
+
+/// The largest rank of an entry function's argument or result.
+#define AGN_MAX_RANK 8
+
+/// A compiled model: the JIT-compiled module and its entry function.
+typedef struct agn_model agn_model;
+
+/// Compiles `mlir_text`. `passes` is a textual pass pipeline run first (for
+/// example "agn-adaptive-pipeline{levels=i8,f32}"), NULL or "" for none; then
+/// agn-lower-to-llvm-pipeline lowers the module for this CPU. `entry` names
+/// the function to call, NULL for "main" or the module's only public
+/// function. Entry arguments and results must be ranked tensors of f32, f64,
+/// f16, i64, i32, i8, i1 or index, of rank at most AGN_MAX_RANK. Returns NULL
+/// on failure; agn_last_error() then says why (diagnostics included).
+AGN_CAPI_EXPORT agn_model *agn_model_compile(const char *mlir_text,
+                                             const char *passes,
+                                             const char *entry);
+
+/// Returns the calling thread's last error message ("" if none).
+AGN_CAPI_EXPORT const char *agn_last_error(void);
+
+/// Frees `model` (NULL is ignored).
+AGN_CAPI_EXPORT void agn_model_destroy(agn_model *model);
+
+/// Returns the number of arguments / results of the entry function.
+AGN_CAPI_EXPORT int64_t agn_model_num_inputs(const agn_model *model);
+AGN_CAPI_EXPORT int64_t agn_model_num_results(const agn_model *model);
+
+/// Describes argument (or result) `index`: its rank, its shape (-1 for a
+/// dynamic dimension) in shape[0, rank), and its NumPy dtype string ("<f4",
+/// "<f8", "<f2", "<i8", "<i4", "|i1", "|b1"), valid while the model lives.
+/// Returns 0, or -1 for a bad index.
+AGN_CAPI_EXPORT int64_t agn_model_input(const agn_model *model, int64_t index,
+                                        int64_t *rank,
+                                        int64_t shape[AGN_MAX_RANK],
+                                        const char **dtype);
+AGN_CAPI_EXPORT int64_t agn_model_result(const agn_model *model, int64_t index,
+                                         int64_t *rank,
+                                         int64_t shape[AGN_MAX_RANK],
+                                         const char **dtype);
+
+/// Returns the module's IR after the `passes` pipeline and before lowering
+/// (for inspection: units, controllers, versions), valid while the model
+/// lives.
+AGN_CAPI_EXPORT const char *agn_model_ir(const agn_model *model);
+
+/// Calls the entry function. `inputs[i]` points to the contiguous row-major
+/// data of argument i, whose shape is input_shapes[i * AGN_MAX_RANK + d] for
+/// d below the argument's rank; each must match the argument's static
+/// dimensions. On success, `results[i]` receives a new contiguous buffer with
+/// result i (free it with agn_buffer_free) and result_shapes[i * AGN_MAX_RANK
+/// + d] its shape. Returns 0, or a negative value with agn_last_error() set.
+AGN_CAPI_EXPORT int64_t agn_model_run(agn_model *model,
+                                      const void *const *inputs,
+                                      const int64_t *input_shapes,
+                                      void **results, int64_t *result_shapes);
+
+/// Frees a result buffer returned by agn_model_run (NULL is ignored).
+AGN_CAPI_EXPORT void agn_buffer_free(void *buffer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AGN_C_COMPILER_H */

@@ -1,0 +1,103 @@
+//===- CompiledModel.h - A JIT-compiled model and its entry -----*- C++ -*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Compiles an MLIR module for this CPU (an optional pass pipeline, then
+// agn-lower-to-llvm-pipeline), JIT-compiles it with MLIR's ExecutionEngine and
+// calls its entry function on dense row-major buffers. The C API
+// (agn-c/Compiler.h) and agn-run are built on it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_CAPI_COMPILEDMODEL_H
+#define AGN_CAPI_COMPILEDMODEL_H
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir::agn {
+
+/// A JIT-compiled module whose entry function takes and returns ranked
+/// tensors.
+class CompiledModel {
+public:
+  /// An argument or result of the entry function.
+  struct TensorInfo {
+    /// Dimensions; ShapedType::kDynamic for dynamic ones.
+    llvm::SmallVector<int64_t> shape;
+    /// NumPy dtype string ("<f4", "<i8", ...).
+    std::string dtype;
+    /// Bytes per element.
+    unsigned elementSize;
+  };
+
+  /// Parses `text` (named `bufferName` in diagnostics) and finds the entry
+  /// function `entry` ("" for main or the only public function), whose
+  /// signature is then known. Returns null and sets `error` (with every
+  /// diagnostic) on failure.
+  static std::unique_ptr<CompiledModel> parse(llvm::StringRef text,
+                                              llvm::StringRef bufferName,
+                                              llvm::StringRef entry,
+                                              std::string &error);
+
+  /// Runs `passes` (a textual pipeline, with or without its
+  /// builtin.module(...) anchor; may be empty), then
+  /// agn-lower-to-llvm-pipeline, and JIT-compiles the result.
+  mlir::LogicalResult compile(llvm::StringRef passes, std::string &error);
+
+  /// parse() then compile().
+  static std::unique_ptr<CompiledModel>
+  compile(llvm::StringRef text, llvm::StringRef bufferName,
+          llvm::StringRef passes, llvm::StringRef entry, std::string &error);
+
+  ~CompiledModel();
+
+  llvm::ArrayRef<TensorInfo> getInputs() const { return inputs; }
+  llvm::ArrayRef<TensorInfo> getResults() const { return results; }
+  llvm::StringRef getEntryName() const { return entryName; }
+  /// The module after `passes`, before lowering.
+  llvm::StringRef getIR() const { return ir; }
+
+  /// Calls the entry function on `data` (one contiguous row-major buffer per
+  /// argument, of shape `shapes[i]`) and returns each result as a new
+  /// malloc'ed buffer with its shape. Sets `error` and fails on a shape that
+  /// does not match the signature.
+  mlir::LogicalResult
+  run(llvm::ArrayRef<const void *> data,
+      llvm::ArrayRef<llvm::SmallVector<int64_t>> shapes,
+      llvm::SmallVectorImpl<void *> &resultData,
+      llvm::SmallVectorImpl<llvm::SmallVector<int64_t>> &resultShapes,
+      std::string &error);
+
+private:
+  CompiledModel() = default;
+
+  std::unique_ptr<mlir::MLIRContext> context;
+  std::unique_ptr<llvm::SourceMgr> sourceMgr;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::string entryName;
+  std::string ir;
+  llvm::SmallVector<TensorInfo> inputs, results;
+};
+
+/// Returns the NumPy dtype string of a tensor element type, "" if agn cannot
+/// pass it across the entry boundary.
+std::string getNpyDtype(mlir::Type elementType);
+
+/// Formats a shape as `16x?x3` (or "scalar (0-d)").
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+} // namespace mlir::agn
+
+#endif // AGN_CAPI_COMPILEDMODEL_H

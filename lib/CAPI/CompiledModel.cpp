@@ -1,0 +1,313 @@
+//===- CompiledModel.cpp - A JIT-compiled model and its entry -------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/CAPI/CompiledModel.h"
+
+#include "agn/Conversion/Passes.h"
+#include "agn/Dialect/AGN/IR/AGNDialect.h"
+#include "agn/Dialect/AGN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::agn;
+
+std::string mlir::agn::getNpyDtype(Type type) {
+  if (type.isF32())
+    return "<f4";
+  if (type.isF64())
+    return "<f8";
+  if (type.isF16())
+    return "<f2";
+  if (type.isInteger(64) || type.isIndex())
+    return "<i8";
+  if (type.isInteger(32))
+    return "<i4";
+  if (type.isInteger(8))
+    return "|i1";
+  if (type.isInteger(1))
+    return "|b1";
+  return "";
+}
+
+std::string mlir::agn::formatShape(ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return "scalar (0-d)";
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t dim) {
+        if (ShapedType::isDynamic(dim))
+          os << '?';
+        else
+          os << dim;
+      },
+      "x");
+  return text;
+}
+
+/// Registers targets, passes and pipelines once per process.
+static void initializeOnce() {
+  static std::once_flag flag;
+  std::call_once(flag, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    registerAllPasses();
+    registerAGNPassesAndPipelines();
+    registerAGNConversionPassesAndPipelines();
+  });
+}
+
+/// Returns the entry function, or null after adding the reason to `error`.
+static func::FuncOp findEntry(ModuleOp module, StringRef name,
+                              std::string &error) {
+  if (!name.empty()) {
+    auto entry = module.lookupSymbol<func::FuncOp>(name);
+    if (entry && !entry.isExternal())
+      return entry;
+    error += ("no function named '" + name + "' with a body").str();
+    return nullptr;
+  }
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    return main;
+  SmallVector<func::FuncOp> candidates;
+  for (auto function : module.getOps<func::FuncOp>())
+    if (function.isPublic() && !function.isExternal())
+      candidates.push_back(function);
+  if (candidates.size() == 1)
+    return candidates.front();
+  error += "the module has " + std::to_string(candidates.size()) +
+           " public functions and none named 'main'; name the entry";
+  return nullptr;
+}
+
+/// Describes `types` as entry tensors; adds the reason to `error` and fails
+/// when one cannot cross the entry boundary.
+static LogicalResult
+describeTensors(TypeRange types, StringRef what,
+                SmallVectorImpl<CompiledModel::TensorInfo> &infos,
+                std::string &error) {
+  for (auto [index, type] : llvm::enumerate(types)) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    std::string dtype = tensor ? getNpyDtype(tensor.getElementType()) : "";
+    if (dtype.empty() || tensor.getRank() > 8) {
+      llvm::raw_string_ostream os(error);
+      os << what << " #" << index << " has type " << type
+         << ", which cannot cross the entry boundary; use ranked tensors (rank "
+            "at most 8) of f32, f64, f16, i64, i32, i8, i1 or index";
+      return failure();
+    }
+    unsigned size = tensor.getElementType().isIndex()
+                        ? 8
+                        : std::max(1u, tensor.getElementTypeBitWidth() / 8);
+    infos.push_back({SmallVector<int64_t>(tensor.getShape()), dtype, size});
+  }
+  return success();
+}
+
+std::unique_ptr<CompiledModel> CompiledModel::parse(StringRef text,
+                                                    StringRef bufferName,
+                                                    StringRef entry,
+                                                    std::string &error) {
+  initializeOnce();
+  std::unique_ptr<CompiledModel> model(new CompiledModel());
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registry.insert<AGNDialect>();
+  model->context = std::make_unique<MLIRContext>(registry);
+  MLIRContext &context = *model->context;
+  // The JIT must not spawn compile threads behind the host's back.
+  context.disableMultithreading();
+
+  model->sourceMgr = std::make_unique<llvm::SourceMgr>();
+  model->sourceMgr->AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(text, bufferName), llvm::SMLoc());
+  llvm::raw_string_ostream errors(error);
+  SourceMgrDiagnosticHandler handler(*model->sourceMgr, &context, errors);
+  model->module = parseSourceFile<ModuleOp>(*model->sourceMgr, &context);
+  if (!model->module)
+    return nullptr;
+  func::FuncOp function = findEntry(*model->module, entry, error);
+  if (!function)
+    return nullptr;
+  model->entryName = function.getSymName().str();
+  FunctionType signature = function.getFunctionType();
+  if (failed(describeTensors(signature.getInputs(), "argument", model->inputs,
+                             error)) ||
+      failed(describeTensors(signature.getResults(), "result", model->results,
+                             error)))
+    return nullptr;
+  return model;
+}
+
+LogicalResult CompiledModel::compile(StringRef passes, std::string &error) {
+  MLIRContext &context = *this->context;
+  llvm::raw_string_ostream errors(error);
+  // Every diagnostic goes to `error`, with its location in the source.
+  SourceMgrDiagnosticHandler handler(*sourceMgr, &context, errors);
+
+  StringRef pipeline = passes.trim();
+  if (pipeline.consume_front("builtin.module(") && pipeline.ends_with(")"))
+    pipeline = pipeline.drop_back();
+  if (!pipeline.empty()) {
+    PassManager pm(&context);
+    if (failed(parsePassPipeline(pipeline, pm, errors))) {
+      errors << "\nbad pass pipeline '" << passes << "'";
+      return failure();
+    }
+    if (failed(pm.run(*module)))
+      return failure();
+  }
+  ir.clear();
+  llvm::raw_string_ostream irStream(ir);
+  module->print(irStream);
+
+  PassManager lowering(&context);
+  buildLowerToLLVMPipeline(lowering, LowerToLLVMOptions());
+  if (failed(lowering.run(*module))) {
+    errors << "\nlowering to LLVM failed";
+    return failure();
+  }
+
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(
+      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  auto created = ExecutionEngine::create(*module, engineOptions);
+  if (!created) {
+    errors << "JIT compilation failed: " << llvm::toString(created.takeError());
+    return failure();
+  }
+  engine = std::move(*created);
+  return success();
+}
+
+std::unique_ptr<CompiledModel>
+CompiledModel::compile(StringRef text, StringRef bufferName, StringRef passes,
+                       StringRef entry, std::string &error) {
+  std::unique_ptr<CompiledModel> model = parse(text, bufferName, entry, error);
+  if (!model || failed(model->compile(passes, error)))
+    return nullptr;
+  return model;
+}
+
+CompiledModel::~CompiledModel() = default;
+
+/// Copies the strided memref described by `descriptor` (allocated, aligned,
+/// offset, sizes[rank], strides[rank], as 8-byte words) into a new
+/// contiguous malloc'ed buffer.
+static void *copyStrided(const int64_t *descriptor, int64_t rank,
+                         unsigned elementSize,
+                         SmallVectorImpl<int64_t> &shape) {
+  const char *aligned = reinterpret_cast<const char *>(descriptor[1]);
+  int64_t offset = descriptor[2];
+  ArrayRef<int64_t> sizes(descriptor + 3, rank);
+  ArrayRef<int64_t> strides(descriptor + 3 + rank, rank);
+  shape.assign(sizes.begin(), sizes.end());
+  int64_t count = 1;
+  for (int64_t size : sizes)
+    count *= size;
+  char *out = static_cast<char *>(
+      std::malloc(std::max<int64_t>(count, 1) * elementSize));
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t linear = 0; linear < count; ++linear) {
+    int64_t source = offset;
+    for (int64_t dim = 0; dim < rank; ++dim)
+      source += index[dim] * strides[dim];
+    std::memcpy(out + linear * elementSize, aligned + source * elementSize,
+                elementSize);
+    for (int64_t dim = rank - 1; dim >= 0; --dim) {
+      if (++index[dim] < sizes[dim])
+        break;
+      index[dim] = 0;
+    }
+  }
+  return out;
+}
+
+LogicalResult CompiledModel::run(
+    ArrayRef<const void *> data, ArrayRef<SmallVector<int64_t>> shapes,
+    SmallVectorImpl<void *> &resultData,
+    SmallVectorImpl<SmallVector<int64_t>> &resultShapes, std::string &error) {
+  if (data.size() != inputs.size() || shapes.size() != inputs.size()) {
+    error = "@" + entryName + " takes " + std::to_string(inputs.size()) +
+            " argument(s), got " + std::to_string(data.size());
+    return failure();
+  }
+  // Each argument is a memref descriptor expanded into its fields, the way
+  // the LLVM-level function takes it: allocated and aligned pointers,
+  // offset, sizes and strides.
+  struct Descriptor {
+    const void *allocated, *aligned;
+    int64_t offset = 0;
+    SmallVector<int64_t> sizes, strides;
+  };
+  SmallVector<Descriptor> descriptors(inputs.size());
+  SmallVector<void *> packed;
+  for (auto [index, info, pointer, shape, descriptor] :
+       llvm::enumerate(inputs, data, shapes, descriptors)) {
+    bool matches = shape.size() == info.shape.size();
+    for (size_t dim = 0; matches && dim < shape.size(); ++dim)
+      matches = shape[dim] >= 0 && (ShapedType::isDynamic(info.shape[dim]) ||
+                                    info.shape[dim] == shape[dim]);
+    if (!matches) {
+      error = "argument #" + std::to_string(index) + " must have shape " +
+              formatShape(info.shape) + ", got " + formatShape(shape);
+      return failure();
+    }
+    descriptor.allocated = descriptor.aligned = pointer;
+    descriptor.sizes.assign(shape.begin(), shape.end());
+    descriptor.strides.assign(shape.size(), 1);
+    for (int64_t dim = static_cast<int64_t>(shape.size()) - 2; dim >= 0; --dim)
+      descriptor.strides[dim] = descriptor.strides[dim + 1] * shape[dim + 1];
+    packed.push_back(&descriptor.allocated);
+    packed.push_back(&descriptor.aligned);
+    packed.push_back(&descriptor.offset);
+    for (int64_t &size : descriptor.sizes)
+      packed.push_back(&size);
+    for (int64_t &stride : descriptor.strides)
+      packed.push_back(&stride);
+  }
+
+  // All results come back as one struct of descriptors of 8-byte words.
+  SmallVector<int64_t> resultWords;
+  for (const TensorInfo &info : results)
+    resultWords.append(3 + 2 * info.shape.size(), 0);
+  if (!resultWords.empty())
+    packed.push_back(resultWords.data());
+  if (llvm::Error callError = engine->invokePacked(entryName, packed)) {
+    error = llvm::toString(std::move(callError));
+    return failure();
+  }
+
+  const int64_t *descriptor = resultWords.data();
+  for (const TensorInfo &info : results) {
+    int64_t rank = info.shape.size();
+    resultData.push_back(copyStrided(descriptor, rank, info.elementSize,
+                                     resultShapes.emplace_back()));
+    descriptor += 3 + 2 * rank;
+  }
+  return success();
+}

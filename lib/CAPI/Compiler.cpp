@@ -1,0 +1,111 @@
+//===- Compiler.cpp - C API to compile and run models ---------------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn-c/Compiler.h"
+
+#include "agn/CAPI/CompiledModel.h"
+
+#include <cstdlib>
+#include <string>
+
+using namespace mlir;
+using namespace mlir::agn;
+
+/// The calling thread's last error.
+static thread_local std::string lastError;
+
+struct agn_model {
+  std::unique_ptr<CompiledModel> model;
+};
+
+agn_model *agn_model_compile(const char *mlirText, const char *passes,
+                             const char *entry) {
+  lastError.clear();
+  if (!mlirText) {
+    lastError = "agn_model_compile: mlir_text is NULL";
+    return nullptr;
+  }
+  std::unique_ptr<CompiledModel> model = CompiledModel::compile(
+      mlirText, "<agn_model_compile>", passes ? passes : "", entry ? entry : "",
+      lastError);
+  if (!model)
+    return nullptr;
+  return new agn_model{std::move(model)};
+}
+
+const char *agn_last_error(void) { return lastError.c_str(); }
+
+void agn_model_destroy(agn_model *model) { delete model; }
+
+int64_t agn_model_num_inputs(const agn_model *model) {
+  return model ? model->model->getInputs().size() : -1;
+}
+
+int64_t agn_model_num_results(const agn_model *model) {
+  return model ? model->model->getResults().size() : -1;
+}
+
+/// Copies `info` out through the C API's describe functions.
+static int64_t describe(ArrayRef<CompiledModel::TensorInfo> infos,
+                        int64_t index, int64_t *rank,
+                        int64_t shape[AGN_MAX_RANK], const char **dtype) {
+  if (index < 0 || index >= static_cast<int64_t>(infos.size()))
+    return -1;
+  const CompiledModel::TensorInfo &info = infos[index];
+  if (rank)
+    *rank = info.shape.size();
+  for (size_t dim = 0; shape && dim < info.shape.size(); ++dim)
+    shape[dim] = ShapedType::isDynamic(info.shape[dim]) ? -1 : info.shape[dim];
+  if (dtype)
+    *dtype = info.dtype.c_str();
+  return 0;
+}
+
+int64_t agn_model_input(const agn_model *model, int64_t index, int64_t *rank,
+                        int64_t shape[AGN_MAX_RANK], const char **dtype) {
+  return model ? describe(model->model->getInputs(), index, rank, shape, dtype)
+               : -1;
+}
+
+int64_t agn_model_result(const agn_model *model, int64_t index, int64_t *rank,
+                         int64_t shape[AGN_MAX_RANK], const char **dtype) {
+  return model ? describe(model->model->getResults(), index, rank, shape, dtype)
+               : -1;
+}
+
+const char *agn_model_ir(const agn_model *model) {
+  return model ? model->model->getIR().data() : "";
+}
+
+int64_t agn_model_run(agn_model *model, const void *const *inputs,
+                      const int64_t *inputShapes, void **results,
+                      int64_t *resultShapes) {
+  lastError.clear();
+  if (!model) {
+    lastError = "agn_model_run: model is NULL";
+    return -1;
+  }
+  ArrayRef<CompiledModel::TensorInfo> inputInfos = model->model->getInputs();
+  SmallVector<const void *> data;
+  SmallVector<SmallVector<int64_t>> shapes;
+  for (auto [index, info] : llvm::enumerate(inputInfos)) {
+    data.push_back(inputs[index]);
+    const int64_t *shape = inputShapes + index * AGN_MAX_RANK;
+    shapes.emplace_back(shape, shape + info.shape.size());
+  }
+  SmallVector<void *> resultData;
+  SmallVector<SmallVector<int64_t>> shapesOut;
+  if (failed(model->model->run(data, shapes, resultData, shapesOut, lastError)))
+    return -1;
+  for (auto [index, buffer, shape] : llvm::enumerate(resultData, shapesOut)) {
+    results[index] = buffer;
+    for (auto [dim, size] : llvm::enumerate(shape))
+      resultShapes[index * AGN_MAX_RANK + dim] = size;
+  }
+  return 0;
+}
+
+void agn_buffer_free(void *buffer) { std::free(buffer); }
