@@ -418,6 +418,12 @@ private:
   /// Returns the name of the next unit formed around `op`.
   std::string nameUnit(Operation *op);
 
+  /// Returns the levels and policy of the unit formed around `op`: those of
+  /// the options, or the policy `op` carries in an `agn.policy` attribute
+  /// (learned in training, set by an importer), whose levels join the
+  /// options' levels.
+  std::pair<ArrayAttr, PolicyAttr> getUnitPolicy(Operation *op);
+
   llvm::SmallDenseSet<ContractionKind> kinds;
   ArrayAttr levelsAttr;
   PolicyAttr policy;
@@ -506,6 +512,27 @@ std::string FormUnitsPass::nameUnit(Operation *op) {
   return (scope + ".u" + Twine(index)).str();
 }
 
+std::pair<ArrayAttr, PolicyAttr> FormUnitsPass::getUnitPolicy(Operation *op) {
+  auto own = op->getAttrOfType<PolicyAttr>("agn.policy");
+  if (!own)
+    return {levelsAttr, policy};
+  SmallVector<Precision> levels =
+      llvm::map_to_vector(levelsAttr, [](Attribute a) {
+        return cast<PrecisionAttr>(a).getValue();
+      });
+  llvm::append_range(levels, own.getLevels());
+  llvm::sort(levels);
+  levels.erase(llvm::unique(levels), levels.end());
+  MLIRContext *context = op->getContext();
+  return {ArrayAttr::get(context, llvm::map_to_vector(
+                                      levels,
+                                      [&](Precision level) {
+                                        return Attribute(
+                                            PrecisionAttr::get(context, level));
+                                      })),
+          own};
+}
+
 void FormUnitsPass::runOnOperation() {
   if (failed(parseOptions()))
     return signalPassFailure();
@@ -525,7 +552,8 @@ void FormUnitsPass::runOnOperation() {
     if (failed(plan))
       continue;
     std::string name = nameUnit(info.op);
-    UnitOp unit = buildUnit(builder, *plan, name, levelsAttr, policy);
+    auto [unitLevels, unitPolicy] = getUnitPolicy(info.op);
+    UnitOp unit = buildUnit(builder, *plan, name, unitLevels, unitPolicy);
     if (split > 1 &&
         failed(splitUnit(builder, unit, split, splitAlong == "rows")))
       return signalPassFailure();

@@ -198,3 +198,15 @@ func.func @named(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %acc: tensor<4x16xf3
   %mm = linalg.matmul {agn.name = "encoder.fc1"} ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%acc : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %mm : tensor<4x16xf32>
 }
+
+// -----
+
+// A policy carried by the contraction (learned in training, set by the ONNX
+// importer) becomes the unit's; its levels join those of the options.
+// CHECK-LABEL: func.func @learned_policy
+// CHECK: agn.unit "learned" levels [i4, i8, bf16, f32] policy #agn.policy<levels = [i4, f32], thresholds = [2.500000e-01]>
+func.func @learned_policy(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %mm = linalg.matmul {agn.name = "learned", agn.policy = #agn.policy<levels = [i4, f32], thresholds = [0.25]>}
+      ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%acc : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %mm : tensor<4x16xf32>
+}

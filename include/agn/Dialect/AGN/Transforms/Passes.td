@@ -29,7 +29,10 @@ def FormUnits : Pass<"agn-form-units"> {
     into it, so the unit is self-contained. Units are named after the
     function and a running index (`f.u0`, `f.u1`, ... and `f.u0.s1` for the
     parts of a split layer), or after the op's `agn.name`
-    string attribute when it has one.
+    string attribute when it has one. A contraction carrying an
+    `agn.policy = #agn.policy<...>` attribute (for example a policy learned
+    in training and brought in by the ONNX importer) gets that policy; its
+    levels join the `levels` option's.
 
     With `split=N` each layer becomes N units, each computing a slice of the
     output channels (or of the rows, `split-along=rows`) with its own
