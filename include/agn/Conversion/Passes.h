@@ -7,7 +7,9 @@
 #ifndef AGN_CONVERSION_PASSES_H
 #define AGN_CONVERSION_PASSES_H
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -15,6 +17,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
@@ -28,7 +31,9 @@ namespace mlir::agn {
 struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
   Option<bool> vectorize{
       *this, "vectorize",
-      llvm::cl::desc("Tile and vectorize the contractions (default: on)"),
+      llvm::cl::desc("Tile the float matmuls into register tiles and "
+                     "vectorize them (default: on); integer contractions "
+                     "and everything else become scalar loops either way"),
       llvm::cl::init(true)};
 };
 

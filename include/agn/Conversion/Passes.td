@@ -12,18 +12,125 @@ include "mlir/Pass/PassBase.td"
 def AGNLower : Pass<"agn-lower", "::mlir::ModuleOp"> {
   let summary = "Lower agn ops to linalg, arith, scf, tensor and runtime calls";
   let description = [{
-    Replaces every agn op with upstream ops on tensors: units are inlined,
-    statistics and quantizations become linalg reductions and elementwise
-    ops, `agn.select` becomes arith, `agn.dispatch` an `scf.index_switch`,
-    and `agn.arbitrate` a call into the runtime resource manager
-    (`agn_rt_arbitrate` of `include/agn-c/Runtime.h`), with each unit
-    registered with its cost table on its first call.
+    Replaces every agn op with upstream ops on tensors, so that any upstream
+    pipeline (bufferization, tiling, vectorization, GPU mapping) can take
+    the result:
+
+    - `agn.unit`: its body, inlined in its place.
+    - `agn.variance`: one linalg reduction over the row-major flattening
+      (every `stride`-th element through a strided `tensor.extract_slice`)
+      of the shifted sums S1 = sum(x - K), S2 = sum((x - K)^2) in f64, K the
+      first sampled element; the variance max((S2 - S1^2 / n) / n, 0), 0 for
+      an empty input, NaN for NaN or infinite elements.
+    - `agn.abs_max`: a max-abs linalg reduction (`arith.maximumf`, which
+      propagates NaN) from 0.
+    - `agn.select`: arith compares of the statistic, in f64, against the
+      same `threshold * (1 +- hysteresis)` products as the folder
+      (`PolicyAttr::selectBand`), and a lookup of the level.
+    - `agn.dispatch`: `scf.index_switch` on the index of the case to run,
+      the most precise case being the default.
+    - `agn.arbitrate`: `agn_rt_arbitrate(unit, requested, statistic)` of
+      `include/agn-c/Runtime.h`, with the unit's id in a private i64
+      `llvm.mlir.global` (-1 until the unit's first call registers it, with
+      its name and cost table, through `agn_rt_register_unit`).
+    - `agn.quantize` / `agn.dequantize`: per scale group (tensor, index
+      along `axis`, or `block` along `axis`), a max-abs reduction, the
+      scales max / qmax (1 for an all-zero group), and the stored values
+      clamp(round_half_even(x * qmax / max), -qmax, qmax) evaluated in f64
+      exactly as the constant folder does; float storage converts with
+      every scale 1; dequantization multiplies stored values and scales.
+
+    Ops the pass cannot lower (an f80 or f128 input, a unit name with a NUL
+    character, a runtime symbol already taken with another type) are
+    diagnosed and the pass fails before changing anything.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect", "::mlir::LLVM::LLVMDialect",
-    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::cf::ControlFlowDialect"
+  ];
+}
+
+def AGNEmulateNarrowTypes
+    : Pass<"agn-emulate-narrow-types", "::mlir::ModuleOp"> {
+  let summary = "Pack memrefs of sub-byte integers (i4) into bytes";
+  let description = [{
+    Rewrites every memref whose element type is narrower than
+    `load-store-bitwidth` bits (the i4 of agn's weights) as a flat memref of
+    that width holding several values per element, with upstream's
+    narrow-type emulation: loads become a wide load, a shift and a
+    truncation; stores an atomic read-modify-write of the wide element.
+    With the default width, i4 values are packed two per byte, the first in
+    the low nibble, as `agn.quantize` documents.
+
+    Upstream's emulation does not cover `memref.global`/`memref.get_global`,
+    which hold the weights quantized at compile time: this pass packs their
+    initial values itself, in the layout the emulated loads expect.
+
+    Runs on memrefs, after bufferization and the lowering of linalg to loops
+    (or vectors), before the conversion to LLVM.
+  }];
+  let options = [
+    Option<"loadStoreBitwidth", "load-store-bitwidth", "unsigned", "8",
+           "Width of the memory accesses the narrow values are packed into">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::affine::AffineDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def AGNEmitCInterface : Pass<"agn-emit-c-interface", "::mlir::ModuleOp"> {
+  let summary = "Give every public function a C interface";
+  let description = [{
+    Adds `llvm.emit_c_interface` to every public `func.func` with a body, so
+    that the LLVM lowering also emits `_mlir_ciface_<name>`, which takes and
+    returns memrefs as pointers to descriptors and is callable from C, C++
+    and ctypes. Private functions and declarations are left alone.
+  }];
+}
+
+def AGNVectorizeContractions
+    : Pass<"agn-vectorize-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Tile float matmuls into register tiles and vectorize them";
+  let description = [{
+    Tiles every `linalg.matmul` on floating-point operands (the f32, f16 and
+    bf16 versions of agn's units, and plain f32 models) with `scf.for` into
+    register tiles of `tile-sizes` (M, N, K) and vectorizes each tile with
+    upstream's linalg vectorizer into a `vector.contract`, masked where a
+    tile is partial (sizes that the tile does not divide). Runs on tensors,
+    before bufferization; the masks are lowered into the transfers so that
+    bufferization sees plain transfer ops.
+
+    Integer contractions are left to the scalar lowering: MLIR 22 has no
+    route from an i8 x i8 -> i32 `vector.contract` to this CPU's VNNI
+    instructions (see the project's ENV.md).
+  }];
+  let options = [
+    ListOption<"tileSizes", "tile-sizes", "int64_t",
+               "Register tile sizes (M, N, K); default 8, 32, 1">
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
+def AGNHoistVectorTransfers
+    : Pass<"agn-hoist-vector-transfers", "::mlir::func::FuncOp"> {
+  let summary = "Keep vectorized accumulators in registers across the K loop";
+  let description = [{
+    After bufferization, folds subviews into the vector transfers that read
+    them and hoists the loop-invariant transfer pairs (the accumulator tile
+    of a vectorized matmul, read and written at the same place on every K
+    iteration) out of their loops, so the tile stays in registers.
+  }];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::affine::AffineDialect"
   ];
 }
 

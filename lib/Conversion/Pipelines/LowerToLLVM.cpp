@@ -3,18 +3,106 @@
 // Part of the agn project.
 //
 //===----------------------------------------------------------------------===//
+//
+// From agn (or plain linalg) on tensors to the LLVM dialect, for the CPU:
+//
+//   canonicalize, agn-lower, convert-elementwise-to-linalg, canonicalize, cse
+//   [vectorize: agn-vectorize-contractions (float matmuls, on tensors)]
+//   one-shot-bufferize (function boundaries, identity layouts)
+//   buffer-deallocation-pipeline, convert-bufferization-to-memref
+//   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
+//   convert-linalg-to-loops (everything else)
+//   agn-emulate-narrow-types (i4 packed two per byte)
+//   agn-emit-c-interface
+//   convert-vector-to-scf, lower scf, strided metadata, affine, then vector
+//   (outer products), memref, math, arith, index, ub, cf and func to LLVM;
+//   reconcile-unrealized-casts
+//
+//===----------------------------------------------------------------------===//
 
 #include "agn/Conversion/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::agn;
 
+/// Adds one-shot bufferization of the whole module, function signatures
+/// included, with identity layouts so that the public functions take and
+/// return plain row-major memrefs, and the deallocation of the buffers.
+static void addBufferization(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions options;
+  options.bufferizeFunctionBoundaries = true;
+  options.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  options.unknownTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(options));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // The clones deallocation leaves (e.g. of returned constants) become
+  // alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+/// Adds the conversions of everything left (scf, affine, memref, math,
+/// arith, index, cf, func) to the LLVM dialect.
+static void addConversionToLLVM(OpPassManager &pm) {
+  // n-D vector transfers become loops of 1-D ones.
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  // Before lower-affine: it emits affine.apply for the subview arithmetic.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // arith ops without a direct LLVM counterpart (ceildivui, ...).
+  pm.addPass(arith::createArithExpandOpsPass());
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  // The vectorizer's padding values.
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
 void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
                                          const LowerToLLVMOptions &options) {
+  // Folds what is known at compile time first: the quantization of constant
+  // weights (into the stored form), controllers on constant inputs, dispatches
+  // on constant levels.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createAGNLower());
+  // Elementwise arith and math on tensors, as frontends emit them, become
+  // linalg, which bufferizes.
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (options.vectorize)
+    pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions());
+  addBufferization(pm);
+  if (options.vectorize) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    pm.addNestedPass<func::FuncOp>(createAGNHoistVectorTransfers());
+  }
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createAGNEmulateNarrowTypes());
+  pm.addPass(createAGNEmitCInterface());
+  addConversionToLLVM(pm);
 }
 
 void mlir::agn::registerLowerToLLVMPipeline() {
