@@ -20,9 +20,9 @@ echo "== examples/mlp.mlir (linalg) --agn-adaptive-pipeline"
   -o "$out/mlp.agn.mlir"
 
 echo
-echo "== examples/cnn_tosa.mlir (TOSA) --tosa-to-linalg-pipeline --agn-adaptive-pipeline"
-"$opt" "$root/examples/cnn_tosa.mlir" --tosa-to-linalg-pipeline \
-  --agn-adaptive-pipeline --agn-report -o "$out/cnn.agn.mlir"
+echo "== examples/cnn.mlir (linalg, from TOSA) --agn-adaptive-pipeline"
+"$opt" "$root/examples/cnn.mlir" --agn-adaptive-pipeline --agn-report \
+  -o "$out/cnn.agn.mlir"
 
 echo
 echo "== one unit of the MLP after the pipeline (controller and versions):"

@@ -1,5 +1,6 @@
 // RUN: agn-opt %agn_src_root/examples/mlp.mlir --agn-adaptive-pipeline | FileCheck %s --check-prefix=MLP
 // RUN: agn-opt %agn_src_root/examples/cnn_tosa.mlir --tosa-to-linalg-pipeline --agn-adaptive-pipeline | FileCheck %s --check-prefix=CNN
+// RUN: agn-opt %agn_src_root/examples/cnn.mlir --agn-adaptive-pipeline | FileCheck %s --check-prefix=CNN
 // RUN: agn-opt %agn_src_root/examples/mlp.mlir --agn-adaptive-pipeline="levels=i8,f32 thresholds=0.5 split=2" | FileCheck %s --check-prefix=SPLIT
 
 // The bundled examples through the whole pipeline: models written for
