@@ -10,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${AGN_BUILD_DIR:-$root/build}"
 opt="$build/bin/agn-opt"
 
-"$root/scripts/build.sh" agn-opt
+"$root/scripts/build.sh"
 out="$build/examples"
 mkdir -p "$out"
 
@@ -30,3 +30,9 @@ grep -E 'agn\.(unit|variance|select|arbitrate|dispatch)|^ *case ' \
   "$out/mlp.agn.mlir" | sed -E 's/ policy #agn.*//; s/ ins\(.*//; s/^ +/  /' | head -n 12
 echo
 echo "Compiled IR: $out/mlp.agn.mlir, $out/cnn.agn.mlir"
+
+echo
+echo "== the digits demo: train a small CNN with and without the granularity"
+echo "   penalty, compile with agn, run the test split adaptively"
+(cd "$root" && AGN_LIBRARY_DIR="$build/lib" PYTHONPATH="$root/python" \
+  /usr/bin/python3 -m agn.demo)

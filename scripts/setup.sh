@@ -12,7 +12,7 @@ packages=(
   # Python: lit, the test helpers, the agn package (ONNX import, training,
   # demo) and its tests, with Debian's numpy, onnx, torch and scikit-learn.
   python3 python3-numpy python3-onnx python3-torch python3-sklearn
-  python3-pytest python3-matplotlib libonnx-testdata
+  python3-pytest python3-matplotlib python3-torchvision libonnx-testdata
 )
 
 missing=()

@@ -192,9 +192,15 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error) {
     return failure();
   }
 
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(
+  // The options hold references: keep what they point to alive here.
+  auto transformer = makeOptimizingTransformer(
       /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  // Copies between non-contiguous buffers (from tensor.pad, concat, slices)
+  // call memrefCopy from MLIR's C runner utilities.
+  StringRef sharedLibs[] = {AGN_MLIR_C_RUNNER_UTILS};
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.sharedLibPaths = sharedLibs;
   auto created = ExecutionEngine::create(*module, engineOptions);
   if (!created) {
     errors << "JIT compilation failed: " << llvm::toString(created.takeError());

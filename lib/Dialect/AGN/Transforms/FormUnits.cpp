@@ -420,8 +420,8 @@ private:
 
   /// Returns the levels and policy of the unit formed around `op`: those of
   /// the options, or the policy `op` carries in an `agn.policy` attribute
-  /// (learned in training, set by an importer), whose levels join the
-  /// options' levels.
+  /// (learned in training, set by an importer): its levels, joined with the
+  /// `levels` option's when that is given.
   std::pair<ArrayAttr, PolicyAttr> getUnitPolicy(Operation *op);
 
   llvm::SmallDenseSet<ContractionKind> kinds;
@@ -516,10 +516,13 @@ std::pair<ArrayAttr, PolicyAttr> FormUnitsPass::getUnitPolicy(Operation *op) {
   auto own = op->getAttrOfType<PolicyAttr>("agn.policy");
   if (!own)
     return {levelsAttr, policy};
-  SmallVector<Precision> levels =
-      llvm::map_to_vector(levelsAttr, [](Attribute a) {
-        return cast<PrecisionAttr>(a).getValue();
-      });
+  // Without a `levels` option the policy's levels are the unit's; with one,
+  // the two join.
+  SmallVector<Precision> levels;
+  if (!this->levels.empty())
+    levels = llvm::map_to_vector(levelsAttr, [](Attribute a) {
+      return cast<PrecisionAttr>(a).getValue();
+    });
   llvm::append_range(levels, own.getLevels());
   llvm::sort(levels);
   levels.erase(llvm::unique(levels), levels.end());

@@ -31,8 +31,8 @@ def FormUnits : Pass<"agn-form-units"> {
     parts of a split layer), or after the op's `agn.name`
     string attribute when it has one. A contraction carrying an
     `agn.policy = #agn.policy<...>` attribute (for example a policy learned
-    in training and brought in by the ONNX importer) gets that policy; its
-    levels join the `levels` option's.
+    in training and brought in by the ONNX importer) gets that policy and its
+    levels, joined with those of the `levels` option when it is given.
 
     With `split=N` each layer becomes N units, each computing a slice of the
     output channels (or of the rows, `split-along=rows`) with its own

@@ -1,0 +1,44 @@
+"""agn from Python: import ONNX, compile with agn, run, steer the runtime,
+and train with the granularity penalty.
+
+    import agn
+    text = agn.import_onnx("model.onnx")                 # MLIR text
+    model = agn.compile("model.onnx")                    # plain f32
+    model = agn.compile("model.onnx", levels=["i8", "f32"], thresholds=[0.5])
+    y = model(x)                                         # NumPy in, NumPy out
+    agn.runtime.set_max_level("i8")                      # policies
+    agn.runtime.telemetry()                              # decisions per unit
+
+Training lives in `agn.training` (needs torch); the ONNX importer in
+`agn.onnx` (needs onnx); the compiler and runtime need agn's shared
+libraries (`scripts/build.sh`; found in `build/lib` or `$AGN_LIBRARY_DIR`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agn import runtime
+from agn.compiler import CompileError, CompiledModel, TensorSpec, compile, compile_mlir
+from agn.pipeline import adaptive_pipeline
+
+__all__ = [
+    "CompileError",
+    "CompiledModel",
+    "TensorSpec",
+    "adaptive_pipeline",
+    "compile",
+    "compile_mlir",
+    "import_onnx",
+    "runtime",
+]
+
+__version__ = "0.1.0"
+
+
+def import_onnx(model: Any, **options: Any) -> str:
+    """Imports an ONNX model (path or ModelProto) to MLIR text; see
+    `agn.onnx.import_onnx` for the options."""
+    from agn.onnx import import_onnx as _import_onnx
+
+    return _import_onnx(model, **options)

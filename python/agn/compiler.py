@@ -1,0 +1,281 @@
+"""Compile a model with agn and call it on NumPy arrays.
+
+A ctypes layer over `include/agn-c/Compiler.h` (libAGNCAPI.so): the module
+is run through a pass pipeline (agn's adaptive pipeline, or none for plain
+f32), JIT-compiled for this CPU, and wrapped in a callable.
+
+    import agn, numpy as np
+    model = agn.compile("model.onnx", levels=["i8", "f32"], thresholds=[0.5])
+    y = model(np.zeros((1, 64), np.float32))
+    print(model.ir)          # the IR after the pipeline: units, versions
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from agn import _library
+from agn.pipeline import adaptive_pipeline
+
+MAX_RANK = 8
+
+_DTYPES = {"<f4": np.float32, "<f8": np.float64, "<f2": np.float16, "<i8": np.int64,
+           "<i4": np.int32, "|i1": np.int8, "|b1": np.bool_}
+
+
+class CompileError(RuntimeError):
+    """agn could not compile the module; the message holds its diagnostics."""
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """An argument or result of a compiled model's entry function."""
+
+    name: str
+    shape: Tuple[int, ...]  # -1 for a dynamic dimension
+    dtype: np.dtype
+
+
+_lib: Optional[ctypes.CDLL] = None
+
+
+def _capi() -> ctypes.CDLL:
+    global _lib
+    if _lib is None:
+        lib = _library.load(_library.COMPILER_LIBRARY)
+        vp, i64, cp = ctypes.c_void_p, ctypes.c_int64, ctypes.c_char_p
+        p_i64 = ctypes.POINTER(ctypes.c_int64)
+        signatures = {
+            "agn_model_compile": (vp, [cp, cp, cp]),
+            "agn_last_error": (cp, []),
+            "agn_model_destroy": (None, [vp]),
+            "agn_model_num_inputs": (i64, [vp]),
+            "agn_model_num_results": (i64, [vp]),
+            "agn_model_input": (i64, [vp, i64, p_i64, p_i64, ctypes.POINTER(cp)]),
+            "agn_model_result": (i64, [vp, i64, p_i64, p_i64, ctypes.POINTER(cp)]),
+            "agn_model_ir": (cp, [vp]),
+            "agn_model_run": (i64, [vp, ctypes.POINTER(vp), p_i64, ctypes.POINTER(vp),
+                                    p_i64]),
+            "agn_buffer_free": (None, [vp]),
+        }
+        for name, (restype, argtypes) in signatures.items():
+            fn = getattr(lib, name)
+            fn.restype = restype
+            fn.argtypes = argtypes
+        _lib = lib
+    return _lib
+
+
+def _last_error() -> str:
+    return (_capi().agn_last_error() or b"").decode("utf-8", "replace")
+
+
+class CompiledModel:
+    """A JIT-compiled model. Call it with one NumPy array per argument; it
+    returns one array, or a tuple when the entry function has several
+    results. Safe to share between threads (calls are serialised)."""
+
+    def __init__(self, handle: int, input_names: Sequence[str] = (),
+                 input_dtypes: Sequence[Optional[np.dtype]] = (),
+                 output_names: Sequence[str] = (),
+                 output_dtypes: Sequence[Optional[np.dtype]] = ()) -> None:
+        self._handle = ctypes.c_void_p(handle)
+        self._lock = threading.Lock()
+        lib = _capi()
+        self.inputs = self._describe(lib.agn_model_input, lib.agn_model_num_inputs(handle),
+                                     input_names, input_dtypes, "input")
+        self.outputs = self._describe(lib.agn_model_result,
+                                      lib.agn_model_num_results(handle), output_names,
+                                      output_dtypes, "output")
+
+    def _describe(self, query, count: int, names: Sequence[str],
+                  dtypes: Sequence[Optional[np.dtype]], kind: str) -> List[TensorSpec]:
+        specs = []
+        for i in range(count):
+            rank = ctypes.c_int64()
+            shape = (ctypes.c_int64 * MAX_RANK)()
+            dtype = ctypes.c_char_p()
+            if query(self._handle, i, ctypes.byref(rank), shape, ctypes.byref(dtype)) < 0:
+                raise CompileError(_last_error())
+            native = np.dtype(_DTYPES[dtype.value.decode()])
+            wanted = dtypes[i] if i < len(dtypes) and dtypes[i] is not None else native
+            if np.dtype(wanted).itemsize != native.itemsize:
+                wanted = native
+            name = names[i] if i < len(names) else f"{kind}{i}"
+            specs.append(TensorSpec(name, tuple(shape[d] for d in range(rank.value)),
+                                    np.dtype(wanted)))
+        return specs
+
+    @property
+    def ir(self) -> str:
+        """The module after the pass pipeline, before lowering."""
+        self._check_open()
+        return (_capi().agn_model_ir(self._handle) or b"").decode("utf-8")
+
+    def _check_open(self) -> None:
+        if not self._handle:
+            raise ValueError("the model has been closed")
+
+    def run(self, *arrays: Any) -> Tuple[np.ndarray, ...]:
+        """Calls the entry function; always returns a tuple of results."""
+        self._check_open()
+        if len(arrays) != len(self.inputs):
+            raise ValueError(f"the model takes {len(self.inputs)} input(s) "
+                             f"({', '.join(s.name for s in self.inputs)}), got {len(arrays)}")
+        lib = _capi()
+        n_in, n_out = len(self.inputs), len(self.outputs)
+        keep: List[np.ndarray] = []
+        pointers = (ctypes.c_void_p * max(n_in, 1))()
+        shapes = (ctypes.c_int64 * (max(n_in, 1) * MAX_RANK))()
+        for i, (array, spec) in enumerate(zip(arrays, self.inputs)):
+            array = self._convert(array, spec)
+            keep.append(array)
+            pointers[i] = array.ctypes.data
+            for d, size in enumerate(array.shape):
+                shapes[i * MAX_RANK + d] = size
+        results = (ctypes.c_void_p * max(n_out, 1))()
+        result_shapes = (ctypes.c_int64 * (max(n_out, 1) * MAX_RANK))()
+        with self._lock:
+            status = lib.agn_model_run(self._handle, pointers, shapes, results, result_shapes)
+        if status < 0:
+            raise RuntimeError(f"agn: running the model failed: {_last_error()}")
+        outputs = []
+        for i, spec in enumerate(self.outputs):
+            rank = len(spec.shape)
+            shape = tuple(result_shapes[i * MAX_RANK + d] for d in range(rank))
+            count = int(np.prod(shape)) if shape else 1
+            nbytes = count * spec.dtype.itemsize
+            if results[i] and nbytes:
+                raw = (ctypes.c_char * nbytes).from_address(results[i])
+                array = np.frombuffer(raw, dtype=spec.dtype).reshape(shape).copy()
+            else:
+                array = np.zeros(shape, spec.dtype)
+            lib.agn_buffer_free(results[i])
+            outputs.append(array)
+        return tuple(outputs)
+
+    @staticmethod
+    def _convert(array: Any, spec: TensorSpec) -> np.ndarray:
+        array = np.asarray(array)
+        if array.dtype != spec.dtype:
+            if not np.can_cast(array.dtype, spec.dtype, casting="same_kind"):
+                raise TypeError(f"input '{spec.name}' must have dtype {spec.dtype}, got "
+                                f"{array.dtype}")
+            array = array.astype(spec.dtype)
+        if len(array.shape) != len(spec.shape) or any(
+                want >= 0 and want != got for want, got in zip(spec.shape, array.shape)):
+            raise ValueError(f"input '{spec.name}' must have shape {list(spec.shape)}, got "
+                             f"{list(array.shape)}")
+        # np.array (not ascontiguousarray) keeps 0-d arrays 0-d.
+        return np.array(array, order="C", copy=False)
+
+    def __call__(self, *arrays: Any) -> Union[np.ndarray, Tuple[np.ndarray, ...]]:
+        results = self.run(*arrays)
+        return results[0] if len(results) == 1 else results
+
+    def close(self) -> None:
+        """Frees the compiled code (also done when the object is collected)."""
+        if self._handle:
+            _capi().agn_model_destroy(self._handle)
+            self._handle = ctypes.c_void_p()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        ins = ", ".join(f"{s.name}: {list(s.shape)} {s.dtype}" for s in self.inputs)
+        outs = ", ".join(f"{list(s.shape)} {s.dtype}" for s in self.outputs)
+        return f"<agn.CompiledModel ({ins}) -> ({outs})>"
+
+
+def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] = None,
+                 input_names: Sequence[str] = (),
+                 input_dtypes: Sequence[Optional[np.dtype]] = (),
+                 output_names: Sequence[str] = (),
+                 output_dtypes: Sequence[Optional[np.dtype]] = ()) -> CompiledModel:
+    """Compiles MLIR text through `passes` (None: none) and agn's lowering."""
+    lib = _capi()
+    handle = lib.agn_model_compile(text.encode("utf-8"),
+                                   passes.encode() if passes else None,
+                                   entry.encode() if entry else None)
+    if not handle:
+        raise CompileError(f"agn: compilation failed: {_last_error()}")
+    return CompiledModel(handle, input_names, input_dtypes, output_names, output_dtypes)
+
+
+def _looks_like_mlir(text: str) -> bool:
+    return "\n" in text or "func.func" in text or text.lstrip().startswith(("module", "//"))
+
+
+@dataclass
+class _Source:
+    """A model as MLIR text, with the ONNX signature when it came from ONNX."""
+
+    text: str
+    input_names: Sequence[str] = ()
+    input_dtypes: Sequence[np.dtype] = ()
+    output_names: Sequence[str] = ()
+    output_dtypes: Sequence[np.dtype] = ()
+    has_policies: bool = False
+
+
+def _source(model: Any, import_options: Mapping[str, Any]) -> _Source:
+    """Turns `model` (MLIR text, a .mlir/.onnx path or a ModelProto) into
+    MLIR text, importing ONNX."""
+    if isinstance(model, str) and _looks_like_mlir(model):
+        return _Source(model)
+    if isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".mlir"):
+        with open(os.fspath(model), encoding="utf-8") as f:
+            return _Source(f.read())
+    from agn.onnx import ImportOptions, import_model, read_policies
+    from agn.onnx.importer import load_model
+
+    proto = load_model(model)
+    imported = import_model(proto, ImportOptions(**import_options))
+    return _Source(imported.mlir, imported.input_names, imported.input_dtypes,
+                   imported.output_names, imported.output_dtypes,
+                   bool(read_policies(proto)))
+
+
+def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = None,
+            adaptive: Optional[bool] = None,
+            input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
+            dim_values: Optional[Mapping[str, int]] = None, default_dim: Optional[int] = 1,
+            static_inputs: Optional[Mapping[str, np.ndarray]] = None,
+            name: Optional[str] = None, **pipeline_options: Any) -> CompiledModel:
+    """Compiles `model` and returns a callable on NumPy arrays.
+
+    `model` is MLIR text, a path to a `.mlir` or `.onnx` file, or an
+    `onnx.ModelProto`. ONNX models are imported first (`input_shapes`,
+    `dim_values`, `default_dim`, `static_inputs` and `name` go to
+    `agn.import_onnx`).
+
+    The pipeline: `passes` when given (a textual pass pipeline); otherwise
+    agn's adaptive pipeline with `pipeline_options` (levels, thresholds,
+    split, ...; see agn.pipeline) when `adaptive` is true; otherwise none,
+    which compiles the model as written, in f32. `adaptive` defaults to true
+    when pipeline options are given or the ONNX model carries learned agn
+    policies.
+    """
+    if passes is not None and (pipeline_options or adaptive):
+        raise TypeError("pass either 'passes' or adaptive pipeline options, not both")
+    if adaptive is False and pipeline_options:
+        raise TypeError("adaptive pipeline options given with adaptive=False")
+    source = _source(model, dict(input_shapes=input_shapes or {}, dim_values=dim_values or {},
+                                 default_dim=default_dim, static_inputs=static_inputs or {},
+                                 name=name))
+    if adaptive is None:
+        adaptive = bool(pipeline_options) or source.has_policies
+    if passes is None and adaptive:
+        passes = adaptive_pipeline(pipeline_options)
+    return compile_mlir(source.text, passes, entry, source.input_names, source.input_dtypes,
+                        source.output_names, source.output_dtypes)

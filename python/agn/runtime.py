@@ -1,0 +1,280 @@
+"""The runtime resource manager from Python: policies, stats, telemetry.
+
+A thin ctypes layer over `include/agn-c/Runtime.h` (libagn_runtime.so). The
+manager is process-wide: models compiled with `agn.compile` in this process
+register their units with it, and these functions see and steer them.
+
+    import agn
+    agn.runtime.set_max_level("i8")          # cap every unit at i8
+    agn.runtime.set_memory_budget(64 << 20)  # bytes of resident weights
+    agn.runtime.pin_unit("digits.conv1", "f32")
+    print(agn.runtime.stats()["overrides"])
+    report = agn.runtime.telemetry()         # the JSON, parsed
+
+Levels are given by name ("i4", "i8", "bf16", "f16", "f32") or ordinal
+(0-4). Failures raise RuntimeError with the runtime's message.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from typing import Any, Dict, List, Optional, Union
+
+from agn import _library
+
+#: Precision levels by ordinal (the runtime's and the dialect's encoding).
+LEVELS = ("i4", "i8", "bf16", "f16", "f32")
+#: Bit width of each level.
+LEVEL_BITS = {"i4": 4, "i8": 8, "bf16": 16, "f16": 16, "f32": 32}
+#: Why a unit's ceiling is where it is, by agn_rt_reason value.
+REASONS = ("none", "pin", "max_level", "memory", "latency", "cpu", "gpu")
+
+UNLIMITED = 2**64 - 1
+Level = Union[str, int]
+
+
+class _Stats(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32), ("monitor_running", ctypes.c_int32),
+        ("ticks", ctypes.c_uint64), ("num_units", ctypes.c_int64),
+        ("arbitrations", ctypes.c_uint64), ("overrides", ctypes.c_uint64),
+        ("errors", ctypes.c_uint64), ("cpu_load", ctypes.c_double),
+        ("cpu_quota_cores", ctypes.c_double), ("mem_total_bytes", ctypes.c_uint64),
+        ("mem_available_bytes", ctypes.c_uint64), ("cgroup_memory_max", ctypes.c_uint64),
+        ("rss_bytes", ctypes.c_uint64), ("gpu_available", ctypes.c_int32),
+        ("over_budget", ctypes.c_int32), ("gpu_utilization", ctypes.c_double),
+        ("gpu_memory_total_bytes", ctypes.c_uint64),
+        ("gpu_memory_used_bytes", ctypes.c_uint64),
+        ("weight_budget_bytes", ctypes.c_uint64),
+        ("weight_granted_bytes", ctypes.c_uint64),
+        ("weight_max_bytes", ctypes.c_uint64), ("inferences", ctypes.c_uint64),
+        ("inference_ema_ns", ctypes.c_double), ("max_level", ctypes.c_int32),
+        ("cpu_ceiling", ctypes.c_int32), ("gpu_ceiling", ctypes.c_int32),
+        ("reserved0", ctypes.c_int32),
+    ]
+
+
+class _UnitStats(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32), ("allowed_mask", ctypes.c_uint32),
+        ("ceiling", ctypes.c_int32), ("ceiling_reason", ctypes.c_int32),
+        ("pinned_level", ctypes.c_int32), ("reserved0", ctypes.c_int32),
+        ("name", ctypes.c_char_p), ("sensitivity", ctypes.c_double),
+        ("granted", ctypes.c_uint64 * 5), ("overrides", ctypes.c_uint64 * 7),
+        ("time_ns", ctypes.c_uint64 * 5), ("time_count", ctypes.c_uint64 * 5),
+        ("weight_bytes", ctypes.c_uint64 * 5), ("macs", ctypes.c_uint64 * 5),
+        ("statistic_mean", ctypes.c_double),
+    ]
+
+
+_lib: Optional[ctypes.CDLL] = None
+
+
+def _rt() -> ctypes.CDLL:
+    global _lib
+    if _lib is None:
+        lib = _library.load(_library.RUNTIME_LIBRARY)
+        i64, u64, cp = ctypes.c_int64, ctypes.c_uint64, ctypes.c_char_p
+        signatures = {
+            "agn_rt_init": (i64, [cp]),
+            "agn_rt_shutdown": (None, []),
+            "agn_rt_last_error": (cp, []),
+            "agn_rt_find_unit": (i64, [cp]),
+            "agn_rt_set_option": (i64, [cp, cp]),
+            "agn_rt_get_option": (i64, [cp, ctypes.c_char_p, u64]),
+            "agn_rt_set_max_level": (i64, [i64]),
+            "agn_rt_set_memory_budget": (i64, [u64]),
+            "agn_rt_set_latency_target_ns": (i64, [i64]),
+            "agn_rt_set_cpu_thresholds": (i64, [ctypes.c_double, ctypes.c_double]),
+            "agn_rt_pin_unit": (i64, [i64, i64]),
+            "agn_rt_tick": (i64, []),
+            "agn_rt_get_stats": (i64, [ctypes.POINTER(_Stats)]),
+            "agn_rt_get_unit_stats": (i64, [i64, ctypes.POINTER(_UnitStats)]),
+            "agn_rt_dump_telemetry": (i64, [cp]),
+            "agn_rt_telemetry_json": (i64, [ctypes.c_char_p, u64]),
+        }
+        for name, (restype, argtypes) in signatures.items():
+            fn = getattr(lib, name)
+            fn.restype = restype
+            fn.argtypes = argtypes
+        _lib = lib
+    return _lib
+
+
+def _check(status: int, what: str) -> int:
+    if status < 0:
+        message = _rt().agn_rt_last_error().decode("utf-8", "replace")
+        raise RuntimeError(f"agn runtime: {what} failed ({status}): {message}")
+    return status
+
+
+def level_index(level: Level) -> int:
+    """The ordinal of a level given by name or ordinal."""
+    if isinstance(level, str):
+        if level not in LEVELS:
+            raise ValueError(f"unknown level '{level}'; expected one of {', '.join(LEVELS)}")
+        return LEVELS.index(level)
+    if not 0 <= int(level) < len(LEVELS):
+        raise ValueError(f"level {level} is out of range 0-4")
+    return int(level)
+
+
+# -- Lifetime ---------------------------------------------------------------
+
+
+def init(config_path: Optional[str] = None) -> None:
+    """(Re)reads the configuration file and AGN_RT_* environment and starts
+    the monitor thread. Optional: the first call of anything initialises."""
+    _check(_rt().agn_rt_init(config_path.encode() if config_path else None), "init")
+
+
+def shutdown() -> None:
+    """Stops the monitor thread and writes the configured telemetry file."""
+    _rt().agn_rt_shutdown()
+
+
+def tick() -> None:
+    """Runs one monitor tick now (for hosts that set `monitor = off`)."""
+    _check(_rt().agn_rt_tick(), "tick")
+
+
+# -- Policies ---------------------------------------------------------------
+
+
+def set_option(key: str, value: Optional[str]) -> None:
+    """Sets a configuration key (docs/Runtime.md) with API precedence; None
+    removes the API value."""
+    _check(_rt().agn_rt_set_option(key.encode(), None if value is None else str(value).encode()),
+           f"set_option({key!r})")
+
+
+def get_option(key: str) -> str:
+    """The effective value of a configuration key."""
+    size = _check(_rt().agn_rt_get_option(key.encode(), None, 0), f"get_option({key!r})")
+    buffer = ctypes.create_string_buffer(size + 1)
+    _rt().agn_rt_get_option(key.encode(), buffer, size + 1)
+    return buffer.value.decode("utf-8")
+
+
+def set_max_level(level: Level) -> None:
+    """Caps every unit at `level`."""
+    _check(_rt().agn_rt_set_max_level(level_index(level)), "set_max_level")
+
+
+def set_memory_budget(num_bytes: Optional[int]) -> None:
+    """Budget for resident weights in bytes; None turns it off."""
+    _check(_rt().agn_rt_set_memory_budget(UNLIMITED if num_bytes is None else int(num_bytes)),
+           "set_memory_budget")
+
+
+def set_latency_target(seconds: Optional[float]) -> None:
+    """Per-inference latency target in seconds; None (or 0) turns it off."""
+    _check(_rt().agn_rt_set_latency_target_ns(int(round((seconds or 0) * 1e9))),
+           "set_latency_target")
+
+
+def set_cpu_thresholds(high: Optional[float], low: Optional[float] = None) -> None:
+    """CPU-load thresholds (fractions); high=None turns the policy off,
+    low=None picks the default."""
+    _check(_rt().agn_rt_set_cpu_thresholds(-1.0 if high is None else high,
+                                           -1.0 if low is None else low),
+           "set_cpu_thresholds")
+
+
+def find_unit(name: str) -> int:
+    """The id of the unit called `name`."""
+    return _check(_rt().agn_rt_find_unit(name.encode()), f"find_unit({name!r})")
+
+
+def pin_unit(unit: Union[str, int], level: Optional[Level]) -> None:
+    """Pins a unit (by name or id) at `level`; None removes the pin."""
+    unit_id = find_unit(unit) if isinstance(unit, str) else int(unit)
+    _check(_rt().agn_rt_pin_unit(unit_id, -1 if level is None else level_index(level)),
+           "pin_unit")
+
+
+def reset_policies() -> None:
+    """Removes every policy set through the API (max_level, memory budget,
+    latency target, CPU thresholds), so configuration and defaults apply."""
+    for key in ("max_level", "memory_budget", "latency_target", "cpu_high", "cpu_low"):
+        set_option(key, None)
+
+
+# -- Stats and telemetry ----------------------------------------------------
+
+
+def stats() -> Dict[str, Any]:
+    """A process-wide snapshot (agn_rt_stats) as a dict; unknown sampled
+    values are None."""
+    out = _Stats()
+    out.struct_size = ctypes.sizeof(_Stats)
+    _check(_rt().agn_rt_get_stats(ctypes.byref(out)), "get_stats")
+    result: Dict[str, Any] = {}
+    for name, _ in _Stats._fields_:
+        if name in ("struct_size", "reserved0"):
+            continue
+        value = getattr(out, name)
+        if isinstance(value, int) and value == UNLIMITED:
+            value = None
+        elif isinstance(value, float) and value < 0 and name in (
+                "cpu_load", "cpu_quota_cores", "inference_ema_ns", "gpu_utilization"):
+            value = None
+        result[name] = value
+    for key in ("max_level", "cpu_ceiling", "gpu_ceiling"):
+        result[key] = LEVELS[result[key]] if 0 <= result[key] < 5 else result[key]
+    return result
+
+
+def unit_stats(unit: Union[str, int]) -> Dict[str, Any]:
+    """A snapshot of one unit (by name or id): allowed levels, ceiling and
+    why, calls per granted level, overrides per reason, timings, costs."""
+    unit_id = find_unit(unit) if isinstance(unit, str) else int(unit)
+    out = _UnitStats()
+    out.struct_size = ctypes.sizeof(_UnitStats)
+    _check(_rt().agn_rt_get_unit_stats(unit_id, ctypes.byref(out)), "get_unit_stats")
+    allowed = [LEVELS[i] for i in range(5) if out.allowed_mask >> i & 1]
+    return {
+        "id": unit_id,
+        "name": out.name.decode("utf-8") if out.name else "",
+        "levels": allowed,
+        "ceiling": LEVELS[out.ceiling] if 0 <= out.ceiling < 5 else out.ceiling,
+        "ceiling_reason": REASONS[out.ceiling_reason] if 0 <= out.ceiling_reason < 7 else "invalid",
+        "pinned_level": LEVELS[out.pinned_level] if 0 <= out.pinned_level < 5 else None,
+        "sensitivity": out.sensitivity,
+        "granted": {LEVELS[i]: int(out.granted[i]) for i in range(5)},
+        "overrides": {REASONS[i]: int(out.overrides[i]) for i in range(7)},
+        "time_ns": {LEVELS[i]: int(out.time_ns[i]) for i in range(5)},
+        "time_count": {LEVELS[i]: int(out.time_count[i]) for i in range(5)},
+        "weight_bytes": {LEVELS[i]: int(out.weight_bytes[i]) for i in allowed_indices(out)},
+        "macs": {LEVELS[i]: int(out.macs[i]) for i in allowed_indices(out)},
+        "statistic_mean": None if out.statistic_mean < 0 else out.statistic_mean,
+    }
+
+
+def allowed_indices(out: _UnitStats) -> List[int]:
+    """The ordinals of a unit's allowed levels."""
+    return [i for i in range(5) if out.allowed_mask >> i & 1]
+
+
+def units() -> List[Dict[str, Any]]:
+    """unit_stats() of every registered unit."""
+    return [unit_stats(i) for i in range(int(stats()["num_units"]))]
+
+
+def telemetry_json() -> str:
+    """The telemetry JSON text (schema in docs/Runtime.md)."""
+    size = _rt().agn_rt_telemetry_json(None, 0)
+    buffer = ctypes.create_string_buffer(size + 1)
+    _rt().agn_rt_telemetry_json(buffer, size + 1)
+    return buffer.value.decode("utf-8")
+
+
+def telemetry() -> Dict[str, Any]:
+    """The telemetry, parsed."""
+    return json.loads(telemetry_json())
+
+
+def dump_telemetry(path: Optional[str] = None) -> None:
+    """Writes the telemetry JSON to `path` (None: the `telemetry` key)."""
+    _check(_rt().agn_rt_dump_telemetry(path.encode() if path else None), "dump_telemetry")

@@ -1,0 +1,103 @@
+"""agn.compile and the C API wrapper: running, errors, the adaptive pipeline
+and the runtime it reports to."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import onnx
+import pytest
+
+import agn
+from agn import runtime
+from conftest import REPO_DIR, requires_compiler
+from onnx_builders import single_node
+
+pytestmark = requires_compiler
+
+ADD = """
+func.func @main(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %e = tensor.empty() : tensor<2x3xf32>
+  %r = linalg.add ins(%a, %b : tensor<2x3xf32>, tensor<2x3xf32>)
+                  outs(%e : tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %r : tensor<2x3xf32>
+}
+"""
+
+
+def test_compile_and_run_mlir_text():
+    model = agn.compile(ADD)
+    assert [s.shape for s in model.inputs] == [(2, 3), (2, 3)]
+    assert model.outputs[0].dtype == np.float32
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(model(a, a), 2 * a)
+    assert "func.func @main" in model.ir
+    assert "CompiledModel" in repr(model)
+    model.close()
+    with pytest.raises(ValueError, match="closed"):
+        model(a, a)
+
+
+def test_bad_mlir_is_a_compile_error():
+    with pytest.raises(agn.CompileError) as info:
+        agn.compile("func.func @main(%a: tensor<2xf32>) -> tensor<2xf32> {\n  return %b")
+    assert "error" in str(info.value)
+
+
+def test_bad_pipeline_is_a_compile_error():
+    with pytest.raises(agn.CompileError):
+        agn.compile(ADD, passes="no-such-pass")
+
+
+def test_argument_checks():
+    model = agn.compile(ADD)
+    a = np.zeros((2, 3), np.float32)
+    with pytest.raises(ValueError, match=r"input 'input1' must have shape \[2, 3\]"):
+        model(a, np.zeros((3, 2), np.float32))
+    with pytest.raises(ValueError, match="takes 2 input"):
+        model(a)
+    with pytest.raises(TypeError, match="dtype float32"):
+        model(a, np.zeros((2, 3), np.complex64))
+    # Same-kind casts are fine (float64 -> float32).
+    np.testing.assert_array_equal(model(a, np.ones((2, 3))), np.ones((2, 3), np.float32))
+
+
+def test_option_conflicts():
+    with pytest.raises(TypeError, match="either 'passes'"):
+        agn.compile(ADD, passes="canonicalize", levels=["i8", "f32"])
+    with pytest.raises(TypeError, match="unknown agn-adaptive-pipeline option"):
+        agn.compile(ADD, level="i8")
+
+
+def test_onnx_path_keeps_onnx_dtypes(tmp_path):
+    a = np.array([250, 3], np.uint8)
+    path = tmp_path / "add.onnx"
+    onnx.save(single_node("Add", {"a": a, "b": a}), path)
+    model = agn.compile(str(path))
+    assert model.inputs[0].dtype == np.uint8 and model.inputs[0].name == "a"
+    np.testing.assert_array_equal(model(a, a), (a + a).astype(np.uint8))
+
+
+def test_adaptive_pipeline_and_runtime():
+    mlp = os.path.join(REPO_DIR, "examples", "mlp.mlir")
+    rng = np.random.default_rng(0)
+    args = [rng.standard_normal(s).astype(np.float32)
+            for s in [(16, 64), (64, 128), (128,), (128, 10), (10,)]]
+    reference = agn.compile(mlp)(*args)
+    model = agn.compile(mlp, levels=["i8", "f32"], thresholds=[1e9])  # always i8
+    assert "agn.unit" in model.ir
+    y = model(*args)
+    # i8 with per-row / per-channel scales: about 1% relative error here.
+    assert np.linalg.norm(y - reference) / np.linalg.norm(reference) < 0.03
+    units = [u for u in runtime.units() if sum(u["granted"].values())]
+    assert units, "the units registered with the runtime and were arbitrated"
+    before = {u["name"]: u["granted"]["i8"] for u in units}
+    try:
+        runtime.set_max_level("i8")
+        model(*args)
+    finally:
+        runtime.reset_policies()
+    after = {u["name"]: runtime.unit_stats(u["name"])["granted"]["i8"] for u in units}
+    assert any(after[n] > before[n] for n in before)
+    assert any(u["name"] in runtime.telemetry_json() for u in units)

@@ -1,0 +1,334 @@
+"""Each importer op against a NumPy reference, compiled and run by agn (and
+by the upstream reference backend, which checks the importer on its own)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agn.onnx import import_model
+from onnx_builders import single_node
+
+RNG = np.random.default_rng(0)
+
+
+def rand(*shape, dtype=np.float32):
+    return np.asarray(RNG.standard_normal(shape), dtype=dtype)
+
+
+def run(backend, model, *args, **options):
+    """Imports `model`, compiles it with `backend`, returns its results."""
+    from agn.onnx import ImportOptions
+
+    imported = import_model(model, ImportOptions(**options))
+    return backend(imported.mlir)(*args)
+
+
+def close(got, want, rtol=1e-5, atol=1e-5):
+    assert got.shape == want.shape, (got.shape, want.shape)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
+# -- NumPy references --------------------------------------------------------
+
+
+def conv_ref(x, w, b=None, strides=None, pads=None, dilations=None, group=1):
+    n_sp = x.ndim - 2
+    strides = strides or [1] * n_sp
+    dilations = dilations or [1] * n_sp
+    pads = pads or [0] * (2 * n_sp)
+    x = np.pad(x, [(0, 0), (0, 0)] + [(pads[i], pads[i + n_sp]) for i in range(n_sp)])
+    n, c = x.shape[:2]
+    f = w.shape[0]
+    k = w.shape[2:]
+    out_sp = [(x.shape[2 + i] - dilations[i] * (k[i] - 1) - 1) // strides[i] + 1
+              for i in range(n_sp)]
+    y = np.zeros((n, f, *out_sp), np.float64)
+    cg, fg = c // group, f // group
+    for idx in np.ndindex(*out_sp):
+        window = tuple(slice(idx[i] * strides[i],
+                             idx[i] * strides[i] + dilations[i] * (k[i] - 1) + 1, dilations[i])
+                       for i in range(n_sp))
+        for g in range(group):
+            patch = x[(slice(None), slice(g * cg, (g + 1) * cg)) + window]
+            axes = list(range(1, 2 + n_sp))
+            y[(slice(None), slice(g * fg, (g + 1) * fg)) + idx] = np.tensordot(
+                patch, w[g * fg:(g + 1) * fg], axes=(axes, axes))
+    if b is not None:
+        y += b.reshape((1, -1) + (1,) * n_sp)
+    return y.astype(np.float32)
+
+
+def pool_ref(x, kernel, strides, pads, op, include_pad=False):
+    n_sp = len(kernel)
+    fill = -np.inf if op == "max" else 0.0
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(pads[i], pads[i + n_sp]) for i in range(n_sp)],
+                constant_values=fill)
+    ones = np.pad(np.ones(x.shape[2:]), [(pads[i], pads[i + n_sp]) for i in range(n_sp)])
+    out_sp = [(xp.shape[2 + i] - kernel[i]) // strides[i] + 1 for i in range(n_sp)]
+    y = np.zeros(x.shape[:2] + tuple(out_sp), np.float32)
+    for idx in np.ndindex(*out_sp):
+        window = tuple(slice(idx[i] * strides[i], idx[i] * strides[i] + kernel[i])
+                       for i in range(n_sp))
+        patch = xp[(slice(None), slice(None)) + window]
+        if op == "max":
+            y[(slice(None), slice(None)) + idx] = patch.max(axis=tuple(range(2, 2 + n_sp)))
+        else:
+            count = np.prod(kernel) if include_pad else ones[window].sum()
+            y[(slice(None), slice(None)) + idx] = patch.sum(axis=tuple(range(2, 2 + n_sp))) / count
+    return y
+
+
+# -- Contractions --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [
+    ((4, 3), (3, 5)),          # linalg.matmul
+    ((2, 4, 3), (3, 5)),       # collapsed into one matmul
+    ((2, 4, 3), (2, 3, 5)),    # linalg.batch_matmul
+    ((2, 1, 4, 3), (3, 3, 5)),  # broadcast batch: contraction generic
+    ((3,), (3, 5)),
+    ((4, 3), (3,)),
+    ((3,), (3,)),
+])
+def test_matmul(backend, a_shape, b_shape):
+    a, b = rand(*a_shape), rand(*b_shape)
+    (y,) = run(backend, single_node("MatMul", {"a": a, "b": b}), a, b)
+    close(y, np.matmul(a, b))
+
+
+def test_matmul_int32_weights_constant(backend):
+    a = RNG.integers(-5, 5, (3, 4)).astype(np.int32)
+    w = RNG.integers(-5, 5, (4, 2)).astype(np.int32)
+    (y,) = run(backend, single_node("MatMul", {"a": a}, initializers={"w": w}), a)
+    np.testing.assert_array_equal(y, a @ w)
+
+
+@pytest.mark.parametrize("trans_a,trans_b,alpha,beta,c_shape", [
+    (0, 0, 1.0, 1.0, (5,)), (1, 0, 0.5, 2.0, (4, 5)), (0, 1, 1.0, 0.25, (1, 5)),
+    (1, 1, 2.0, 1.0, ()), (0, 0, 1.5, 1.0, None)])
+def test_gemm(backend, trans_a, trans_b, alpha, beta, c_shape):
+    a = rand(3, 4) if trans_a else rand(4, 3)
+    b = rand(5, 3) if trans_b else rand(3, 5)
+    inputs = {"a": a, "b": b}
+    if c_shape is not None:
+        inputs["c"] = rand(*c_shape)
+    model = single_node("Gemm", inputs, dict(transA=trans_a, transB=trans_b, alpha=alpha,
+                                              beta=beta))
+    (y,) = run(backend, model, *inputs.values())
+    want = alpha * ((a.T if trans_a else a) @ (b.T if trans_b else b))
+    if c_shape is not None:
+        want = want + beta * inputs["c"]
+    close(y, want.astype(np.float32))
+
+
+@pytest.mark.parametrize("x_shape,w_shape,attrs", [
+    ((1, 3, 7, 6), (4, 3, 3, 3), dict(pads=[1, 0, 2, 1], strides=[2, 1], dilations=[1, 2])),
+    ((2, 4, 5, 5), (6, 2, 3, 3), dict(group=2, pads=[1, 1, 1, 1])),
+    ((1, 3, 6, 6), (3, 1, 3, 3), dict(group=3, strides=[2, 2])),          # depthwise
+    ((2, 3, 9), (4, 3, 3), dict(pads=[2, 1], dilations=[2])),              # 1-D
+    ((1, 4, 4, 5, 3), (2, 2, 2, 3, 1), dict(group=2, strides=[1, 2, 1])),  # 3-D grouped
+])
+def test_conv(backend, x_shape, w_shape, attrs):
+    x, w, b = rand(*x_shape), rand(*w_shape), rand(w_shape[0])
+    model = single_node("Conv", {"x": x}, attrs, initializers={"w": w, "b": b})
+    (y,) = run(backend, model, x)
+    close(y, conv_ref(x, w, b, attrs.get("strides"), attrs.get("pads"),
+                      attrs.get("dilations"), attrs.get("group", 1)), rtol=1e-4, atol=1e-4)
+
+
+def test_conv_same_upper_weights_as_input(backend):
+    x, w = rand(1, 2, 5, 6), rand(3, 2, 3, 2)
+    model = single_node("Conv", {"x": x, "w": w}, dict(auto_pad="SAME_UPPER", strides=[2, 2]))
+    (y,) = run(backend, model, x, w)
+    # out = ceil(in / stride); total padding split with the extra at the end.
+    close(y, conv_ref(x, w, None, [2, 2], [1, 0, 1, 0]), rtol=1e-4, atol=1e-4)
+
+
+# -- Elementwise -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op,attrs,ref", [
+    ("Relu", {}, lambda x: np.maximum(x, 0)),
+    ("LeakyRelu", {"alpha": 0.2}, lambda x: np.where(x < 0, 0.2 * x, x)),
+    ("LeakyRelu", {}, lambda x: np.where(x < 0, 0.01 * x, x)),
+    ("Sigmoid", {}, lambda x: 1 / (1 + np.exp(-x))),
+    ("Tanh", {}, np.tanh),
+])
+def test_activation(backend, op, attrs, ref):
+    x = rand(2, 3, 4) * 4
+    (y,) = run(backend, single_node(op, {"x": x}, attrs), x)
+    close(y, ref(x).astype(np.float32))
+
+
+@pytest.mark.parametrize("op,ref", [("Add", np.add), ("Sub", np.subtract),
+                                    ("Mul", np.multiply), ("Div", np.divide)])
+@pytest.mark.parametrize("a_shape,b_shape", [((3, 1, 5), (4, 1)), ((2, 3), ()), ((5,), (2, 5))])
+def test_binary_broadcast(backend, op, ref, a_shape, b_shape):
+    a = rand(*a_shape)
+    b = np.asarray(rand(*b_shape) + (3.0 if op == "Div" else 0.0), np.float32)
+    (y,) = run(backend, single_node(op, {"a": a, "b": b}), a, b)
+    close(y, ref(a, b).astype(np.float32))
+
+
+def test_integer_division_truncates(backend):
+    a = np.array([7, -7, 7, -7, 0], np.int32)
+    b = np.array([2, 2, -2, -2, 3], np.int32)
+    (y,) = run(backend, single_node("Div", {"a": a, "b": b}), a, b)
+    np.testing.assert_array_equal(y, np.array([3, -3, -3, 3, 0], np.int32))
+
+
+def test_uint8_add_wraps(backend):
+    a = np.array([250, 3], np.uint8)
+    b = np.array([10, 4], np.uint8)
+    (y,) = run(backend, single_node("Add", {"a": a, "b": b}), a.view(np.int8), b.view(np.int8))
+    np.testing.assert_array_equal(y.view(np.uint8), (a + b).astype(np.uint8))
+
+
+def test_constant_operands_fold(backend):
+    a, b = rand(3), rand(3)
+    model = single_node("Add", {}, initializers={"a": a, "b": b})
+    (y,) = run(backend, model)
+    close(y, a + b)
+
+
+@pytest.mark.parametrize("constant_params", [True, False])
+def test_batch_normalization(backend, constant_params):
+    x = rand(2, 3, 4, 5)
+    scale, bias, mean = rand(3), rand(3), rand(3)
+    var = np.abs(rand(3)) + 0.5
+    params = {"s": scale, "bias": bias, "mean": mean, "var": var}
+    if constant_params:
+        model = single_node("BatchNormalization", {"x": x}, {"epsilon": 1e-3},
+                            initializers=params)
+        args = (x,)
+    else:
+        model = single_node("BatchNormalization", {"x": x, **params}, {"epsilon": 1e-3})
+        args = (x, *params.values())
+    (y,) = run(backend, model, *args)
+    c = (1, 3, 1, 1)
+    want = (x - mean.reshape(c)) / np.sqrt(var.reshape(c) + 1e-3) * scale.reshape(c) + \
+        bias.reshape(c)
+    close(y, want.astype(np.float32), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("axis,opset", [(1, 13), (-1, 13), (0, 13), (1, 11)])
+def test_softmax(backend, axis, opset):
+    x = rand(2, 3, 4) * 10
+    (y,) = run(backend, single_node("Softmax", {"x": x}, {"axis": axis}, opset=opset), x)
+    if opset >= 13:
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        want = e / e.sum(axis=axis, keepdims=True)
+    else:  # coerced to 2-D at `axis`
+        flat = x.reshape(int(np.prod(x.shape[:axis])), -1)
+        e = np.exp(flat - flat.max(axis=1, keepdims=True))
+        want = (e / e.sum(axis=1, keepdims=True)).reshape(x.shape)
+    close(y, want.astype(np.float32))
+
+
+# -- Pooling -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", ["MaxPool", "AveragePool"])
+@pytest.mark.parametrize("include_pad", [0, 1])
+def test_pool(backend, op, include_pad):
+    x = rand(1, 2, 7, 6)
+    attrs = dict(kernel_shape=[3, 2], strides=[2, 1], pads=[1, 0, 1, 1])
+    if op == "AveragePool":
+        attrs["count_include_pad"] = include_pad
+    elif include_pad:
+        pytest.skip("count_include_pad is an AveragePool attribute")
+    (y,) = run(backend, single_node(op, {"x": x}, attrs), x)
+    close(y, pool_ref(x, [3, 2], [2, 1], [1, 0, 1, 1], "max" if op == "MaxPool" else "avg",
+                      bool(include_pad)))
+
+
+def test_maxpool_indices(backend):
+    x = rand(2, 3, 4, 4)
+    model = single_node("MaxPool", {"x": x}, dict(kernel_shape=[2, 2], strides=[2, 2]),
+                        num_outputs=2)
+    values, indices = run(backend, model, x)
+    close(values, pool_ref(x, [2, 2], [2, 2], [0, 0, 0, 0], "max"))
+    np.testing.assert_array_equal(x.reshape(-1)[indices], values)
+
+
+def test_global_average_pool(backend):
+    x = rand(2, 3, 4, 5)
+    (y,) = run(backend, single_node("GlobalAveragePool", {"x": x}), x)
+    close(y, x.mean(axis=(2, 3), keepdims=True))
+
+
+# -- Data movement -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("axis", [0, 2, -1])
+def test_flatten(backend, axis):
+    x = rand(2, 3, 4)
+    (y,) = run(backend, single_node("Flatten", {"x": x}, {"axis": axis}), x)
+    a = axis % 3 if axis < 0 else axis
+    close(y, x.reshape(int(np.prod(x.shape[:a])), -1))
+
+
+@pytest.mark.parametrize("shape,want", [([0, -1], (2, 12)), ([4, 0, 2], (4, 3, 2)),
+                                        ([24], (24,)), ([1, 2, 1, 12], (1, 2, 1, 12))])
+def test_reshape(backend, shape, want):
+    x = rand(2, 3, 4)
+    model = single_node("Reshape", {"x": x},
+                        initializers={"shape": np.array(shape, np.int64)})
+    (y,) = run(backend, model, x)
+    ref = x.reshape(want) if shape[:2] != [4, 0] else x.reshape(4, 3, 2)
+    close(y, ref)
+
+
+def test_transpose(backend):
+    x = rand(2, 3, 4)
+    (y,) = run(backend, single_node("Transpose", {"x": x}, {"perm": [1, 2, 0]}), x)
+    close(y, x.transpose(1, 2, 0))
+    (y,) = run(backend, single_node("Transpose", {"x": x}), x)
+    close(y, x.transpose())
+
+
+def test_concat_with_constant(backend):
+    a, c = rand(2, 3), rand(2, 2)
+    model = single_node("Concat", {"a": a}, {"axis": -1}, initializers={"c": c})
+    (y,) = run(backend, model, a)
+    close(y, np.concatenate([a, c], axis=-1))
+
+
+def test_identity_and_constant(backend):
+    from onnx import helper, numpy_helper, TensorProto
+    from onnx_builders import graph_model
+
+    value = rand(2, 2)
+    nodes = [helper.make_node("Constant", [], ["k"], value=numpy_helper.from_array(value)),
+             helper.make_node("Identity", ["x"], ["i"]),
+             helper.make_node("Add", ["i", "k"], ["y"])]
+    model = graph_model(nodes, {"x": ([2, 2], TensorProto.FLOAT)}, ["y"])
+    x = rand(2, 2)
+    (y,) = run(backend, model, x)
+    close(y, x + value)
+
+
+def test_small_cnn_end_to_end(backend):
+    """Conv -> Relu -> MaxPool -> Flatten -> Gemm -> Softmax, as exporters
+    write it."""
+    from onnx import helper, TensorProto
+    from onnx_builders import graph_model
+
+    w, b = rand(4, 1, 3, 3), rand(4)
+    fw, fb = rand(10, 36), rand(10)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1], name="conv"),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Flatten", ["p"], ["f"]),
+             helper.make_node("Gemm", ["f", "fw", "fb"], ["g"], transB=1, name="fc"),
+             helper.make_node("Softmax", ["g"], ["y"], axis=1)]
+    model = graph_model(nodes, {"x": ([2, 1, 6, 6], TensorProto.FLOAT)}, ["y"],
+                        {"w": w, "b": b, "fw": fw, "fb": fb})
+    x = rand(2, 1, 6, 6)
+    (y,) = run(backend, model, x)
+    h = np.maximum(conv_ref(x, w, b, pads=[1, 1, 1, 1]), 0)
+    h = pool_ref(h, [2, 2], [2, 2], [0, 0, 0, 0], "max").reshape(2, -1)
+    logits = h @ fw.T + fb
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    close(y, (e / e.sum(1, keepdims=True)).astype(np.float32), rtol=1e-4, atol=1e-6)
