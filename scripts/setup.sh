@@ -7,8 +7,9 @@ packages=(
   # Toolchain: Debian's LLVM/MLIR 22 (bookworm-security), CMake, Ninja.
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   clang-format-22 cmake ninja-build
-  # Runtime tests and benchmarks.
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # Runtime tests and benchmarks; OpenBLAS is the reference of
+  # bench/KernelBench.cpp (agn-bench-kernels).
+  libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev
   # Python: lit, the test helpers, the agn package (ONNX import, training,
   # demo) and its tests, with Debian's numpy, onnx, torch and scikit-learn.
   python3 python3-numpy python3-onnx python3-torch python3-sklearn

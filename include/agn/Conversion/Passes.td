@@ -94,23 +94,40 @@ def AGNEmitCInterface : Pass<"agn-emit-c-interface", "::mlir::ModuleOp"> {
 
 def AGNVectorizeContractions
     : Pass<"agn-vectorize-contractions", "::mlir::func::FuncOp"> {
-  let summary = "Tile float matmuls into register tiles and vectorize them";
+  let summary = "Tile matmuls into register tiles and vectorize them";
   let description = [{
     Tiles every `linalg.matmul` on floating-point operands (the f32, f16 and
-    bf16 versions of agn's units, and plain f32 models) with `scf.for` into
+    bf16 versions of agn's units, and plain f32 models) and every signed
+    integer one (the i8 versions: i8 x i8 -> i32) with `scf.for` into
     register tiles of `tile-sizes` (M, N, K) and vectorizes each tile with
     upstream's linalg vectorizer into a `vector.contract`, masked where a
     tile is partial (sizes that the tile does not divide). Runs on tensors,
     before bufferization; the masks are lowered into the transfers so that
     bufferization sees plain transfer ops.
 
-    Integer contractions are left to the scalar lowering: MLIR 22 has no
-    route from an i8 x i8 -> i32 `vector.contract` to this CPU's VNNI
-    instructions (see the project's ENV.md).
+    When K is static and larger than `k-block`, an outer loop first splits
+    it into blocks of `k-block`: the register tiles then sweep all of M and
+    N (which stays untiled) over those rows of B before moving to the next
+    ones, instead of each tile striding through every row of B (a page per
+    row for large N: the TLB and caches thrash). On this project's CPU this
+    made the f32 kernels 1.6x to 3x faster (docs/Benchmarks.md).
+
+    Integer contractions become outer products on the accumulator type
+    (each K step sign-extends a row of B and multiplies it in i32:
+    `vpmulld` and `vpaddd` with AVX-512), 50x to 150x faster than the
+    scalar loops but slower than the f32 code (docs/Benchmarks.md). MLIR 22 has no route to this CPU's VNNI instructions (`vpdpbusd`; see
+    the project's ENV.md). Unsigned (`cast_unsigned`) matmuls and operands
+    narrower than 8 bits (the packed i4 weights) are left to the scalar
+    lowering, as are the other contractions (agn's blocked i4 version is a
+    `linalg.generic`).
   }];
   let options = [
     ListOption<"tileSizes", "tile-sizes", "int64_t",
-               "Register tile sizes (M, N, K); default 8, 32, 1">
+               "Register tile sizes (M, N, K) of every matmul; default 8, 32, "
+               "1 for float and 4, 64, 1 for integer matmuls">,
+    Option<"kBlock", "k-block", "int64_t", "32",
+           "Rows of B (K values) each sweep of the register tiles covers; "
+           "0 turns the K blocking off">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

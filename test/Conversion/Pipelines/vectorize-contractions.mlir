@@ -1,11 +1,16 @@
 // RUN: agn-opt %s -split-input-file --agn-vectorize-contractions | FileCheck %s
 // RUN: agn-opt %s -split-input-file --agn-vectorize-contractions=tile-sizes=4,16,1 | FileCheck %s --check-prefix=SIZES
+// RUN: agn-opt %s -split-input-file --agn-vectorize-contractions=k-block=0 | FileCheck %s --check-prefix=NOBLOCK
 // RUN: agn-opt %s -split-input-file --agn-vectorize-contractions --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --cse --canonicalize --agn-hoist-vector-transfers | FileCheck %s --check-prefix=HOIST
 
 // Float matmuls are tiled into 8x32x1 register tiles and each tile becomes a
-// vector.contract (an outer product, K being 1).
+// vector.contract (an outer product, K being 1). An outer loop first blocks K
+// by 32: the register tiles sweep all of M and N over 32 rows of B at a time.
 
 // CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %[[KB:.*]] = %{{.*}} to %c64 step %c32
+// CHECK: tensor.extract_slice %{{.*}}[0, %[[KB]]] [16, 32] [1, 1] : tensor<16x64xf32> to tensor<16x32xf32>
+// CHECK: tensor.extract_slice %{{.*}}[%[[KB]], 0] [32, 64] [1, 1] : tensor<64x64xf32> to tensor<32x64xf32>
 // CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %c8
 // CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %c32
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %c1
@@ -19,6 +24,11 @@
 // SIZES-LABEL: func.func @matmul
 // SIZES: vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
 
+// NOBLOCK-LABEL: func.func @matmul
+// NOBLOCK: scf.for %{{.*}} to %c16 step %c8
+// NOBLOCK: scf.for %{{.*}} to %c64 step %c32
+// NOBLOCK: scf.for %{{.*}} to %c64 step %c1
+
 // After bufferization the accumulator tile is read before the K loop,
 // carried through it in registers and written after it.
 // HOIST-LABEL: func.func @matmul
@@ -31,6 +41,23 @@
 // HOIST-NEXT: vector.transfer_write %[[SUM]]
 func.func @matmul(%a: tensor<16x64xf32>, %b: tensor<64x64xf32>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
+}
+
+// -----
+
+// A K that the block does not divide ends with a shorter block; the register
+// tiles stay full (K is tiled by 1 inside the block), so nothing is masked.
+
+// CHECK-LABEL: func.func @remainder
+// CHECK: scf.for %[[KB:.*]] = %{{.*}} to %c40 step %c32
+// CHECK: %[[LEN:.*]] = affine.min
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[LEN]] step %c1
+// CHECK-NOT: vector.mask
+// CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK-NOT: vector.mask
+func.func @remainder(%a: tensor<16x40xf32>, %b: tensor<40x64xf32>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<16x40xf32>, tensor<40x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
   return %r : tensor<16x64xf32>
 }
 
@@ -53,12 +80,51 @@ func.func @partial(%a: tensor<4x8xbf16>, %b: tensor<8x10xbf16>, %c: tensor<4x10x
 
 // -----
 
-// Integer matmuls stay as they are.
+// Signed integer matmuls (agn's i8 versions) are tiled into 4x64x1 register
+// tiles; the contraction keeps its i8 operands and i32 accumulator (the
+// outer-product lowering sign-extends them). A partial tile is masked.
 
 // CHECK-LABEL: func.func @integer
-// CHECK-NOT: vector.
-// CHECK: linalg.matmul
+// CHECK: scf.for %{{.*}} step %c4
+// CHECK: scf.for %{{.*}} step %c64
+// CHECK: scf.for %{{.*}} step %c1
+// CHECK: %[[A:.*]] = vector.transfer_read {{.*}} : tensor<4x1xi8>, vector<4x1xi8>
+// CHECK: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x?xi8>, vector<1x64xi8>
+// CHECK: vector.mask %{{.*}} { vector.contract {{.*}} %[[A]], %[[B]], %{{.*}} : vector<4x1xi8>, vector<1x64xi8> into vector<4x64xi32> }
+// CHECK-NOT: linalg.matmul
+
+// SIZES-LABEL: func.func @integer
+// SIZES: vector.contract {{.*}} : vector<4x1xi8>, vector<1x16xi8> into vector<4x16xi32>
 func.func @integer(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
   %r = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r : tensor<4x16xi32>
+}
+
+// -----
+
+// Unsigned matmuls, operands narrower than a byte (packed later) and integer
+// results narrower than the operands stay as they are.
+
+// CHECK-LABEL: func.func @unsigned
+// CHECK-NOT: vector.
+// CHECK: linalg.matmul
+func.func @unsigned(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %r = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
+
+// CHECK-LABEL: func.func @nibbles
+// CHECK-NOT: vector.
+// CHECK: linalg.matmul
+func.func @nibbles(%a: tensor<4x8xi8>, %b: tensor<8x16xi4>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %r = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi4>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
+
+// CHECK-LABEL: func.func @narrowing
+// CHECK-NOT: vector.
+// CHECK: linalg.matmul
+func.func @narrowing(%a: tensor<4x8xi32>, %b: tensor<8x16xi32>, %c: tensor<4x16xi8>) -> tensor<4x16xi8> {
+  %r = linalg.matmul ins(%a, %b : tensor<4x8xi32>, tensor<8x16xi32>) outs(%c : tensor<4x16xi8>) -> tensor<4x16xi8>
+  return %r : tensor<4x16xi8>
 }

@@ -18,6 +18,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 
 namespace mlir::agn {
@@ -28,23 +29,32 @@ namespace mlir::agn {
 using namespace mlir;
 using namespace mlir::agn;
 
-/// Erases `op` and then each operand's producer that becomes unused, when
-/// that producer is part of the controller (a statistic, a selection or the
-/// load of the last level).
-static void eraseControllerOp(Operation *op) {
-  SmallVector<Operation *> worklist = {op};
-  while (!worklist.empty()) {
-    Operation *current = worklist.pop_back_val();
-    if (!current->use_empty())
-      continue;
-    SmallVector<Operation *> producers;
-    for (Value operand : current->getOperands())
+/// Erases `roots` (once unused) and then the controller ops (statistics,
+/// selections, loads of the last level) that only they, directly or not,
+/// used.
+static void eraseControllerOps(ArrayRef<Operation *> roots) {
+  // Collect first: one producer can feed several of these ops (the
+  // statistic feeds both the selection and the arbitration), so erasing
+  // while walking could reach it twice.
+  llvm::SetVector<Operation *> candidates(roots.begin(), roots.end());
+  for (size_t i = 0; i < candidates.size(); ++i)
+    for (Value operand : candidates[i]->getOperands())
       if (Operation *def = operand.getDefiningOp();
           def && isa<VarianceOp, AbsMaxOp, SelectOp, memref::LoadOp,
                      memref::GetGlobalOp>(def))
-        producers.push_back(def);
-    current->erase();
-    worklist.append(producers);
+        candidates.insert(def);
+  // Users come before their producers in `candidates`; erase what has no
+  // use left until nothing changes.
+  bool erased = true;
+  while (erased) {
+    erased = false;
+    for (Operation *candidate : llvm::to_vector(candidates)) {
+      if (!candidate->use_empty())
+        continue;
+      candidates.remove(candidate);
+      candidate->erase();
+      erased = true;
+    }
   }
 }
 
@@ -76,8 +86,9 @@ static LogicalResult specializeUnit(RewriterBase &rewriter, UnitOp unit,
   SmallVector<DispatchOp> dispatches;
   unit.getBody().walk([&](DispatchOp op) { dispatches.push_back(op); });
   // Before agn-multiversion the body is the f32 reference: there is no other
-  // version to keep.
-  if (dispatches.empty() && level != Precision::f32)
+  // version to keep. A unit that allows only `level` needs no dispatch.
+  bool onlyLevel = unit.getLevelValues() == SmallVector<Precision>{level};
+  if (dispatches.empty() && level != Precision::f32 && !onlyLevel)
     return unit.emitError("cannot specialize unit '")
            << unit.getUnitName() << "' at " << stringifyPrecision(level)
            << ": it has no " << stringifyPrecision(level)
@@ -96,14 +107,18 @@ static LogicalResult specializeUnit(RewriterBase &rewriter, UnitOp unit,
     Value constant = arith::ConstantIndexOp::create(
         rewriter, loc, static_cast<int64_t>(level));
     rewriter.replaceAllUsesWith(arbitrate.getGranted(), constant);
+    // A policy with hysteresis stores each selection: the store goes too.
+    SmallVector<Operation *> roots;
     Value requested = arbitrate.getRequested();
-    arbitrate.erase();
-    // A policy with hysteresis stores each selection: drop the store too.
-    for (Operation *user : llvm::make_early_inc_range(requested.getUsers()))
+    for (Operation *user : requested.getUsers())
       if (isa<memref::StoreOp>(user))
-        eraseControllerOp(user);
-    if (Operation *def = requested.getDefiningOp())
-      eraseControllerOp(def);
+        roots.push_back(user);
+    for (Value operand : arbitrate->getOperands())
+      if (Operation *def = operand.getDefiningOp();
+          def && isa<VarianceOp, AbsMaxOp, SelectOp>(def))
+        roots.push_back(def);
+    arbitrate.erase();
+    eraseControllerOps(roots);
   }
   for (DispatchOp dispatch : dispatches)
     inlineCase(rewriter, dispatch, level);

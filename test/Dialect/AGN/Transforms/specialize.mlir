@@ -77,3 +77,4 @@ func.func @two_units(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>) -> (tensor<4x4xf3
   }
   return %y, %z : tensor<4x4xf32>, tensor<4x4xf32>
 }
+
