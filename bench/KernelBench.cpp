@@ -71,8 +71,10 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include "benchmark/benchmark.h"
 #include <cblas.h>
@@ -210,12 +212,17 @@ public:
       fail("compile", text);
     // ExecutionEngineOptions::transformer is a function_ref: the
     // std::function must outlive create().
+    // Optimize for this CPU, as CompiledModel does.
+    std::unique_ptr<llvm::TargetMachine> machine = llvm::cantFail(
+        llvm::cantFail(llvm::orc::JITTargetMachineBuilder::detectHost())
+            .createTargetMachine());
     std::function<llvm::Error(llvm::Module *)> optimize =
         makeOptimizingTransformer(
-            /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+            /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/machine.get());
     ExecutionEngineOptions options;
     options.transformer = optimize;
-    auto created = ExecutionEngine::create(*module, options);
+    auto created =
+        ExecutionEngine::create(*module, options, std::move(machine));
     if (!created)
       fail(llvm::toString(created.takeError()), text);
     engine = std::move(*created);

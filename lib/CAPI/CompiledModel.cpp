@@ -20,10 +20,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -192,16 +194,29 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error) {
     return failure();
   }
 
+  // Optimize for this CPU: without a target machine LLVM's cost models know
+  // no vector registers, and loops such as the controller's reductions stay
+  // scalar.
+  std::unique_ptr<llvm::TargetMachine> machine;
+  if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
+    if (auto created = builder->createTargetMachine())
+      machine = std::move(*created);
+    else
+      llvm::consumeError(created.takeError());
+  } else {
+    llvm::consumeError(builder.takeError());
+  }
   // The options hold references: keep what they point to alive here.
   auto transformer = makeOptimizingTransformer(
-      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/machine.get());
   // Copies between non-contiguous buffers (from tensor.pad, concat, slices)
   // call memrefCopy from MLIR's C runner utilities.
   StringRef sharedLibs[] = {AGN_MLIR_C_RUNNER_UTILS};
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.sharedLibPaths = sharedLibs;
-  auto created = ExecutionEngine::create(*module, engineOptions);
+  auto created =
+      ExecutionEngine::create(*module, engineOptions, std::move(machine));
   if (!created) {
     errors << "JIT compilation failed: " << llvm::toString(created.takeError());
     return failure();

@@ -163,9 +163,12 @@ struct VarianceOpLowering : OpConversionPattern<VarianceOp> {
           Value x = convertScalarToDtype(b, l, args[0], f64,
                                          /*isUnsignedCast=*/false);
           Value d = arith::SubFOp::create(b, l, x, shift);
-          Value s1 = arith::AddFOp::create(b, l, args[1], d);
+          // The sums may be reassociated: it lets LLVM vectorize the
+          // reduction, and any order is as accurate in f64.
+          auto reassoc = arith::FastMathFlags::reassoc;
+          Value s1 = arith::AddFOp::create(b, l, args[1], d, reassoc);
           Value square = arith::MulFOp::create(b, l, d, d);
-          Value s2 = arith::AddFOp::create(b, l, args[2], square);
+          Value s2 = arith::AddFOp::create(b, l, args[2], square, reassoc);
           linalg::YieldOp::create(b, l, ValueRange{s1, s2});
         });
     Value s1 = tensor::ExtractOp::create(rewriter, loc, sums.getResult(0),
@@ -221,7 +224,10 @@ struct AbsMaxOpLowering : OpConversionPattern<AbsMaxOp> {
           Value magnitude = math::AbsFOp::create(b, l, args[0]);
           magnitude = convertScalarToDtype(b, l, magnitude, f32,
                                            /*isUnsignedCast=*/false);
-          Value max = arith::MaximumFOp::create(b, l, args[1], magnitude);
+          // Maximum is associative; reassoc lets LLVM vectorize it (NaN
+          // still propagates: no nnan).
+          Value max = arith::MaximumFOp::create(b, l, args[1], magnitude,
+                                                arith::FastMathFlags::reassoc);
           linalg::YieldOp::create(b, l, max);
         });
     rewriter.replaceOpWithNewOp<tensor::ExtractOp>(op, reduction.getResult(0),

@@ -48,6 +48,15 @@ static void addBufferization(OpPassManager &pm) {
   options.unknownTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(options));
+  // Scalar accumulators (the controller's statistics, reductions to 0-d
+  // tensors) go on the stack: LLVM then keeps them in registers and can
+  // vectorize the reduction, which it cannot do through a heap pointer it
+  // cannot prove distinct from the input.
+  bufferization::PromoteBuffersToStackPassOptions stackOptions;
+  stackOptions.maxAllocSizeInBytes = 16;
+  stackOptions.maxRankOfAllocatedMemRef = 0;
+  pm.addNestedPass<func::FuncOp>(
+      bufferization::createPromoteBuffersToStackPass(stackOptions));
   bufferization::buildBufferDeallocationPipeline(pm);
   // The clones deallocation leaves (e.g. of returned constants) become
   // alloc + copy.

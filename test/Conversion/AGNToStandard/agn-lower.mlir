@@ -20,9 +20,9 @@
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC1:.*]]: f64, %[[ACC2:.*]]: f64):
 // CHECK: %[[IN64:.*]] = arith.extf %[[IN]] : f32 to f64
 // CHECK: %[[D:.*]] = arith.subf %[[IN64]], %[[K]] : f64
-// CHECK: %[[NEW1:.*]] = arith.addf %[[ACC1]], %[[D]] : f64
+// CHECK: %[[NEW1:.*]] = arith.addf %[[ACC1]], %[[D]] fastmath<reassoc> : f64
 // CHECK: %[[SQ:.*]] = arith.mulf %[[D]], %[[D]] : f64
-// CHECK: %[[NEW2:.*]] = arith.addf %[[ACC2]], %[[SQ]] : f64
+// CHECK: %[[NEW2:.*]] = arith.addf %[[ACC2]], %[[SQ]] fastmath<reassoc> : f64
 // CHECK: linalg.yield %[[NEW1]], %[[NEW2]] : f64, f64
 // CHECK: %[[S1:.*]] = tensor.extract %[[SUMS]]#0[] : tensor<f64>
 // CHECK: %[[S2:.*]] = tensor.extract %[[SUMS]]#1[] : tensor<f64>
@@ -98,7 +98,7 @@ func.func @variance_empty(%x: tensor<0x8xf32>) -> f32 {
 // CHECK-SAME: ins(%[[SAMPLED]] : tensor<16xf32>) outs(%[[INIT]] : tensor<f32>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK: %[[ABS:.*]] = math.absf %[[IN]] : f32
-// CHECK: %[[NEW:.*]] = arith.maximumf %[[ACC]], %[[ABS]] : f32
+// CHECK: %[[NEW:.*]] = arith.maximumf %[[ACC]], %[[ABS]] fastmath<reassoc> : f32
 // CHECK: linalg.yield %[[NEW]]
 // CHECK: %[[R:.*]] = tensor.extract %[[MAX]][] : tensor<f32>
 // CHECK: return %[[R]]
