@@ -63,3 +63,12 @@ def load(name: str) -> ctypes.CDLL:
         library = ctypes.CDLL(find_library(name), mode=ctypes.RTLD_GLOBAL)
         _loaded[name] = library
         return library
+
+
+def declare(library: ctypes.CDLL, signatures: dict) -> ctypes.CDLL:
+    """Sets restype/argtypes of each `name: (restype, argtypes)` entry."""
+    for name, (restype, argtypes) in signatures.items():
+        function = getattr(library, name)
+        function.restype = restype
+        function.argtypes = argtypes
+    return library

@@ -64,11 +64,7 @@ def _capi() -> ctypes.CDLL:
                                     p_i64]),
             "agn_buffer_free": (None, [vp]),
         }
-        for name, (restype, argtypes) in signatures.items():
-            fn = getattr(lib, name)
-            fn.restype = restype
-            fn.argtypes = argtypes
-        _lib = lib
+        _lib = _library.declare(lib, signatures)
     return _lib
 
 

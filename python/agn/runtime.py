@@ -94,11 +94,7 @@ def _rt() -> ctypes.CDLL:
             "agn_rt_dump_telemetry": (i64, [cp]),
             "agn_rt_telemetry_json": (i64, [ctypes.c_char_p, u64]),
         }
-        for name, (restype, argtypes) in signatures.items():
-            fn = getattr(lib, name)
-            fn.restype = restype
-            fn.argtypes = argtypes
-        _lib = lib
+        _lib = _library.declare(lib, signatures)
     return _lib
 
 
