@@ -81,6 +81,26 @@ static void initializeOnce() {
   });
 }
 
+void mlir::agn::registerCompilerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registry.insert<AGNDialect>();
+}
+
+LogicalResult mlir::agn::addTextualPipeline(OpPassManager &pm, StringRef passes,
+                                            llvm::raw_ostream &errors) {
+  StringRef pipeline = passes.trim();
+  if (pipeline.consume_front("builtin.module(") && pipeline.ends_with(")"))
+    pipeline = pipeline.drop_back();
+  if (pipeline.empty())
+    return success();
+  if (succeeded(parsePassPipeline(pipeline, pm, errors)))
+    return success();
+  errors << "\nbad pass pipeline '" << passes << "'";
+  return failure();
+}
+
 /// Returns the entry function, or null after adding the reason to `error`.
 static func::FuncOp findEntry(ModuleOp module, StringRef name,
                               std::string &error) {
@@ -135,10 +155,7 @@ std::unique_ptr<CompiledModel> CompiledModel::parse(StringRef text,
   initializeOnce();
   std::unique_ptr<CompiledModel> model(new CompiledModel());
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllToLLVMIRTranslations(registry);
-  registry.insert<AGNDialect>();
+  registerCompilerDialects(registry);
   model->context = std::make_unique<MLIRContext>(registry);
   MLIRContext &context = *model->context;
   // The JIT must not spawn compile threads behind the host's back.
@@ -171,18 +188,9 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error) {
   // Every diagnostic goes to `error`, with its location in the source.
   SourceMgrDiagnosticHandler handler(*sourceMgr, &context, errors);
 
-  StringRef pipeline = passes.trim();
-  if (pipeline.consume_front("builtin.module(") && pipeline.ends_with(")"))
-    pipeline = pipeline.drop_back();
-  if (!pipeline.empty()) {
-    PassManager pm(&context);
-    if (failed(parsePassPipeline(pipeline, pm, errors))) {
-      errors << "\nbad pass pipeline '" << passes << "'";
-      return failure();
-    }
-    if (failed(pm.run(*module)))
-      return failure();
-  }
+  PassManager pm(&context);
+  if (failed(addTextualPipeline(pm, passes, errors)) || failed(pm.run(*module)))
+    return failure();
   ir.clear();
   llvm::raw_string_ostream irStream(ir);
   module->print(irStream);

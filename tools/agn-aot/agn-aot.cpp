@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "agn/CAPI/CompiledModel.h"
 #include "agn/Conversion/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNDialect.h"
 #include "agn/Dialect/AGN/Transforms/Passes.h"
@@ -175,10 +176,7 @@ int main(int argc, char **argv) {
   std::string name = modelName.empty() ? entryName.getValue() : modelName;
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllToLLVMIRTranslations(registry);
-  registry.insert<agn::AGNDialect>();
+  agn::registerCompilerDialects(registry);
   MLIRContext context(registry);
 
   std::string error;
@@ -216,11 +214,7 @@ int main(int argc, char **argv) {
     return 1;
 
   PassManager pm(&context);
-  StringRef pipeline = StringRef(passes).trim();
-  if (pipeline.consume_front("builtin.module(") && pipeline.ends_with(")"))
-    pipeline = pipeline.drop_back();
-  if (!pipeline.empty() &&
-      failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+  if (failed(agn::addTextualPipeline(pm, passes, llvm::errs())))
     return failWith("bad --passes pipeline '" + passes + "'");
   agn::buildLowerToLLVMPipeline(pm, agn::LowerToLLVMOptions());
   if (failed(pm.run(*module)))

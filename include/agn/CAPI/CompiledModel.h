@@ -16,8 +16,10 @@
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/SourceMgr.h"
@@ -90,6 +92,17 @@ private:
   std::string ir;
   llvm::SmallVector<TensorInfo> inputs, results;
 };
+
+/// Registers what agn's compilers parse and translate: every upstream
+/// dialect and extension, the translations to LLVM IR, and agn.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+/// Adds the textual pipeline `passes` (with or without its
+/// builtin.module(...) anchor; may be empty) to `pm`; parse errors go to
+/// `errors`.
+mlir::LogicalResult addTextualPipeline(mlir::OpPassManager &pm,
+                                       llvm::StringRef passes,
+                                       llvm::raw_ostream &errors);
 
 /// Returns the NumPy dtype string of a tensor element type, "" if agn cannot
 /// pass it across the entry boundary.

@@ -91,6 +91,20 @@ std::optional<Precision> mlir::agn::getPrecisionForStorageType(Type type) {
   return std::nullopt;
 }
 
+SmallVector<Precision> mlir::agn::getPrecisions(ArrayAttr levels) {
+  return llvm::map_to_vector(levels, [](Attribute attr) {
+    return cast<PrecisionAttr>(attr).getValue();
+  });
+}
+
+ArrayAttr mlir::agn::getPrecisionArrayAttr(MLIRContext *context,
+                                           ArrayRef<Precision> levels) {
+  return ArrayAttr::get(context,
+                        llvm::map_to_vector(levels, [&](Precision level) {
+                          return Attribute(PrecisionAttr::get(context, level));
+                        }));
+}
+
 ParseResult mlir::agn::parseLevelKeywords(AsmParser &parser,
                                           SmallVectorImpl<Precision> &levels) {
   return parser.parseCommaSeparatedList(

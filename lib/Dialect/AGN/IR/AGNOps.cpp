@@ -23,22 +23,6 @@ using namespace mlir::agn;
 // Shared helpers
 //===----------------------------------------------------------------------===//
 
-/// Converts an array of `#agn.precision` attributes to enum values.
-static SmallVector<Precision> getPrecisions(ArrayAttr levels) {
-  return llvm::map_to_vector(levels, [](Attribute attr) {
-    return cast<PrecisionAttr>(attr).getValue();
-  });
-}
-
-/// Builds an array of `#agn.precision` attributes.
-static ArrayAttr getPrecisionArray(MLIRContext *context,
-                                   ArrayRef<Precision> levels) {
-  return ArrayAttr::get(context,
-                        llvm::map_to_vector(levels, [&](Precision level) {
-                          return Attribute(PrecisionAttr::get(context, level));
-                        }));
-}
-
 /// Returns an `index` attribute holding the ordinal of `level`.
 static IntegerAttr getLevelIndexAttr(MLIRContext *context, Precision level) {
   return IntegerAttr::get(IndexType::get(context), static_cast<int64_t>(level));
@@ -67,7 +51,7 @@ static ParseResult parseLevelList(OpAsmParser &parser, ArrayAttr &levels) {
   SmallVector<Precision> values;
   if (parseLevelKeywords(parser, values))
     return failure();
-  levels = getPrecisionArray(parser.getContext(), values);
+  levels = getPrecisionArrayAttr(parser.getContext(), values);
   return success();
 }
 
@@ -451,6 +435,15 @@ LogicalResult DispatchOp::verifyRegions() {
   return success();
 }
 
+void DispatchOp::inlineCase(RewriterBase &rewriter, unsigned index) {
+  Block &body = getCases()[index].front();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  SmallVector<Value> results = yield.getValues();
+  rewriter.eraseOp(yield);
+  rewriter.inlineBlockBefore(&body, *this);
+  rewriter.replaceOp(*this, results);
+}
+
 namespace {
 /// Replaces a dispatch whose case is known (a constant level, or a single
 /// case) by that case's body.
@@ -466,12 +459,7 @@ struct InlineKnownDispatchCase : public OpRewritePattern<DispatchOp> {
     else if (op.getCases().size() != 1)
       return rewriter.notifyMatchFailure(op, "level unknown at compile time");
 
-    Block &body = op.getCases()[caseIndex].front();
-    auto yield = cast<YieldOp>(body.getTerminator());
-    SmallVector<Value> results = yield.getValues();
-    rewriter.eraseOp(yield);
-    rewriter.inlineBlockBefore(&body, op);
-    rewriter.replaceOp(op, results);
+    op.inlineCase(rewriter, caseIndex);
     return success();
   }
 };

@@ -462,10 +462,7 @@ LogicalResult FormUnitsPass::parseOptions() {
   };
   if (failed(verifyLevelList(emitError, levelValues, "'levels'")))
     return failure();
-  levelsAttr = ArrayAttr::get(
-      context, llvm::map_to_vector(levelValues, [&](Precision level) {
-        return Attribute(PrecisionAttr::get(context, level));
-      }));
+  levelsAttr = getPrecisionArrayAttr(context, levelValues);
 
   std::optional<StatisticKind> statisticKind =
       symbolizeStatisticKind(statistic);
@@ -520,20 +517,11 @@ std::pair<ArrayAttr, PolicyAttr> FormUnitsPass::getUnitPolicy(Operation *op) {
   // the two join.
   SmallVector<Precision> levels;
   if (!this->levels.empty())
-    levels = llvm::map_to_vector(levelsAttr, [](Attribute a) {
-      return cast<PrecisionAttr>(a).getValue();
-    });
+    levels = getPrecisions(levelsAttr);
   llvm::append_range(levels, own.getLevels());
   llvm::sort(levels);
   levels.erase(llvm::unique(levels), levels.end());
-  MLIRContext *context = op->getContext();
-  return {ArrayAttr::get(context, llvm::map_to_vector(
-                                      levels,
-                                      [&](Precision level) {
-                                        return Attribute(
-                                            PrecisionAttr::get(context, level));
-                                      })),
-          own};
+  return {getPrecisionArrayAttr(op->getContext(), levels), own};
 }
 
 void FormUnitsPass::runOnOperation() {

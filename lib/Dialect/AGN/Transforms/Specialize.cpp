@@ -58,18 +58,6 @@ static void eraseControllerOps(ArrayRef<Operation *> roots) {
   }
 }
 
-/// Replaces `dispatch` by the body of the case that runs at `level`.
-static void inlineCase(RewriterBase &rewriter, DispatchOp dispatch,
-                       Precision level) {
-  unsigned index = dispatch.getCaseIndexFor(static_cast<int64_t>(level));
-  Block &body = dispatch.getCases()[index].front();
-  auto yield = cast<YieldOp>(body.getTerminator());
-  SmallVector<Value> results = yield.getValues();
-  rewriter.eraseOp(yield);
-  rewriter.inlineBlockBefore(&body, dispatch);
-  rewriter.replaceOp(dispatch, results);
-}
-
 /// Fixes `unit` at `level`: one allowed level, no controller, no dispatch.
 static LogicalResult specializeUnit(RewriterBase &rewriter, UnitOp unit,
                                     Precision level) {
@@ -121,7 +109,8 @@ static LogicalResult specializeUnit(RewriterBase &rewriter, UnitOp unit,
     eraseControllerOps(roots);
   }
   for (DispatchOp dispatch : dispatches)
-    inlineCase(rewriter, dispatch, level);
+    dispatch.inlineCase(rewriter,
+                        dispatch.getCaseIndexFor(static_cast<int64_t>(level)));
   // Without a dispatch (an f32 reference body) nothing reads the level.
   unit.getBody().walk([&](arith::ConstantIndexOp constant) {
     if (constant.use_empty() && constant.value() == static_cast<int64_t>(level))
@@ -129,8 +118,7 @@ static LogicalResult specializeUnit(RewriterBase &rewriter, UnitOp unit,
   });
 
   PolicyAttr policy = unit.getPolicy();
-  unit.setLevelsAttr(
-      ArrayAttr::get(context, {PrecisionAttr::get(context, level)}));
+  unit.setLevelsAttr(getPrecisionArrayAttr(context, {level}));
   unit.setPolicyAttr(PolicyAttr::get(context, policy.getStatistic(), {level},
                                      ArrayRef<double>{}, 0.0));
   if (std::optional<ArrayAttr> costs = unit.getCosts()) {

@@ -41,6 +41,13 @@ Type getStorageElementType(MLIRContext *context, Precision level);
 /// Returns the level whose storage element type is `type`, if any.
 std::optional<Precision> getPrecisionForStorageType(Type type);
 
+/// Returns the enum values of an array of `#agn.precision` attributes.
+SmallVector<Precision> getPrecisions(ArrayAttr levels);
+
+/// Returns an array of `#agn.precision` attributes for `levels`.
+ArrayAttr getPrecisionArrayAttr(MLIRContext *context,
+                                ArrayRef<Precision> levels);
+
 /// Parses `[l0, l1, ...]` of precision keywords, diagnosing unknown names and
 /// lists that are empty or not strictly increasing.
 ParseResult parseLevelKeywords(AsmParser &parser,

@@ -343,6 +343,9 @@ def AGN_DispatchOp : AGN_Op<"dispatch", [
 
     /// Returns the index of the case that runs for the level ordinal `level`.
     unsigned getCaseIndexFor(int64_t level);
+
+    /// Replaces this op with the body of case `index` (the level is known).
+    void inlineCase(::mlir::RewriterBase &rewriter, unsigned index);
   }];
 }
 
