@@ -38,6 +38,10 @@
 //                            agn-lower-to-llvm-pipeline{vectorize=false}:
 //                            the scalar loops of integer matmuls before
 //                            agn-vectorize-contractions vectorized them;
+//   <shape>/i8/constant      the i8 kernel with its stored weights folded
+//                            into the module as constants, as a deployed
+//                            model has them: agn-vnni-matmuls packs them at
+//                            compile time for AVX512-VNNI (vpdpbusd);
 //   <shape>/openblas/<n>T    cblas_sgemm with n OpenBLAS threads;
 //   <shape>/adaptive         the full five-level unit (controller, dispatch)
 //                            on inputs whose variance selects f32;
@@ -178,12 +182,14 @@ struct Descriptor {
 /// One JIT-compiled module and its entry's `_mlir_ciface_` function.
 class JitFunction {
 public:
-  /// Parses `text`, runs `passes` then agn-lower-to-llvm-pipeline and
-  /// JIT-compiles it as CompiledModel::compile does. Aborts on failure: the
-  /// benchmark's modules are fixed.
+  /// Parses `text`, applies `edit` to it (when given), runs `passes` then
+  /// agn-lower-to-llvm-pipeline and JIT-compiles it as
+  /// CompiledModel::compile does. Aborts on failure: the benchmark's modules
+  /// are fixed.
   JitFunction(const std::string &text,
               const std::function<void(OpPassManager &)> &passes,
-              const std::string &entry, bool vectorize = true) {
+              const std::string &entry, bool vectorize = true,
+              const std::function<void(ModuleOp)> &edit = nullptr) {
     static bool initialized = [] {
       llvm::InitializeNativeTarget();
       llvm::InitializeNativeTargetAsmPrinter();
@@ -202,6 +208,8 @@ public:
         parseSourceString<ModuleOp>(text, context.get());
     if (!module)
       fail("parse", text);
+    if (edit)
+      edit(*module);
     PassManager pm(context.get());
     if (passes)
       passes(pm);
@@ -587,20 +595,57 @@ std::unique_ptr<Variant> buildUnblockedF32(const Shape &s) {
   return variant;
 }
 
+/// Replaces the argument `index` of the function `entry` of `module` by a
+/// constant holding the row-major `bytes` (as many as its type takes).
+void foldArgumentToConstant(ModuleOp module, StringRef entry, unsigned index,
+                            const void *bytes) {
+  auto function = module.lookupSymbol<func::FuncOp>(entry);
+  BlockArgument argument = function.getArgument(index);
+  auto type = cast<RankedTensorType>(argument.getType());
+  size_t size = type.getNumElements() *
+                llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  OpBuilder builder = OpBuilder::atBlockBegin(&function.front());
+  Value constant = arith::ConstantOp::create(
+      builder, function.getLoc(),
+      DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(static_cast<const char *>(bytes), size)));
+  argument.replaceAllUsesWith(constant);
+  if (failed(function.eraseArgument(index)))
+    std::abort();
+}
+
+/// How a kernel variant gets its weights and is compiled.
+enum class KernelForm {
+  /// Stored weights as arguments, vectorized.
+  Argument,
+  /// Stored weights as arguments, agn-lower-to-llvm-pipeline{vectorize=0}.
+  ArgumentScalar,
+  /// Stored weights folded into the module as constants (i8 only).
+  Constant,
+};
+
 /// The unit's body on weights already in the stored form.
 std::unique_ptr<Variant> buildKernel(const Shape &s, const std::string &level,
-                                     bool vectorize = true) {
+                                     KernelForm form = KernelForm::Argument) {
   auto variant = std::make_unique<Variant>();
   StoredKernel modules = storedKernelModules(s, level);
   variant->prepare =
       std::make_unique<JitFunction>(modules.prepare, nullptr, "prepare");
-  variant->function =
-      std::make_unique<JitFunction>(modules.kernel, nullptr, "mm", vectorize);
   const ShapeData &data = getData(s);
   std::vector<Descriptor> prepareArgs;
   prepareArgs.emplace_back(data.w.data(), std::vector<int64_t>{s.k, s.n});
   int64_t words[16];
   variant->prepare->call(words, prepareArgs);
+  std::function<void(ModuleOp)> edit;
+  if (form == KernelForm::Constant)
+    edit = [&](ModuleOp module) {
+      // The i8 weights (%qw, the second argument) as a deployed model has
+      // them: compile-time constants, which agn-vnni-matmuls packs.
+      foldArgumentToConstant(module, "mm", 1,
+                             reinterpret_cast<const void *>(words[1]));
+    };
+  variant->function = std::make_unique<JitFunction>(
+      modules.kernel, nullptr, "mm", form != KernelForm::ArgumentScalar, edit);
   variant->args.emplace_back(data.a.data(), std::vector<int64_t>{s.m, s.k});
   if (level == "f16" || level == "bf16") {
     // One rank-2 result.
@@ -611,8 +656,9 @@ std::unique_ptr<Variant> buildKernel(const Shape &s, const std::string &level,
     // (KxN i8, N f32): a rank-2 then a rank-1 descriptor.
     variant->owned.push_back(reinterpret_cast<void *>(words[0]));
     variant->owned.push_back(reinterpret_cast<void *>(words[7]));
-    variant->args.emplace_back(reinterpret_cast<void *>(words[1]),
-                               std::vector<int64_t>{s.k, s.n});
+    if (form != KernelForm::Constant)
+      variant->args.emplace_back(reinterpret_cast<void *>(words[1]),
+                                 std::vector<int64_t>{s.k, s.n});
     variant->args.emplace_back(reinterpret_cast<void *>(words[8]),
                                std::vector<int64_t>{s.n});
   } else {
@@ -625,7 +671,9 @@ std::unique_ptr<Variant> buildKernel(const Shape &s, const std::string &level,
     variant->args.emplace_back(reinterpret_cast<void *>(words[6]),
                                std::vector<int64_t>{s.k / kI4Block, s.n});
   }
-  check(*variant, s, level, s.name() + "/" + level + "/kernel");
+  check(*variant, s, level,
+        s.name() + "/" + level +
+            (form == KernelForm::Constant ? "/constant" : "/kernel"));
   return variant;
 }
 
@@ -760,11 +808,11 @@ public:
           std::snprintf(text, sizeof(text), "%.2fx", base->ms / row->ms);
         return std::string(text);
       };
-      const char *names[] = {"openblas/1T",    "openblas/2T",      "f32/unit",
-                             "f32/no-k-block", "f16/unit",         "f16/kernel",
-                             "bf16/unit",      "bf16/kernel",      "i8/unit",
-                             "i8/kernel",      "i8/kernel-scalar", "i4/unit",
-                             "i4/kernel",      "adaptive"};
+      const char *names[] = {
+          "openblas/1T", "openblas/2T", "f32/unit",         "f32/no-k-block",
+          "f16/unit",    "f16/kernel",  "bf16/unit",        "bf16/kernel",
+          "i8/unit",     "i8/kernel",   "i8/kernel-scalar", "i8/constant",
+          "i4/unit",     "i4/kernel",   "adaptive"};
       for (const char *name : names) {
         const Row *row = find(name);
         if (!row)
@@ -852,7 +900,15 @@ void registerBenchmarks() {
         std::string scalarKey = prefix + level + "/kernel-scalar";
         add(scalarKey, [s, level, scalarKey](benchmark::State &state) {
           runMatmulVariant(state, s, scalarKey, [&] {
-            return buildKernel(s, level, /*vectorize=*/false);
+            return buildKernel(s, level, KernelForm::ArgumentScalar);
+          });
+        });
+        // The deployment: weights constant, packed for VNNI at compile
+        // time (agn-vnni-matmuls, when the host has AVX512-VNNI).
+        std::string constantKey = prefix + level + "/constant";
+        add(constantKey, [s, level, constantKey](benchmark::State &state) {
+          runMatmulVariant(state, s, constantKey, [&] {
+            return buildKernel(s, level, KernelForm::Constant);
           });
         });
       }

@@ -47,3 +47,12 @@ config.substitutions.append(("%shlibs", ",".join([
 
 tools = ["agn-opt", "agn-run", "agn-aot", "agn-aot-example"]
 llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])
+
+# CPU features of tests that run code for them (`REQUIRES: avx512vnni`).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu_flags = set(cpuinfo.read().split())
+except OSError:
+    cpu_flags = set()
+if "avx512_vnni" in cpu_flags:
+    config.available_features.add("avx512vnni")

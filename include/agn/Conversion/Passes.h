@@ -7,6 +7,7 @@
 #ifndef AGN_CONVERSION_PASSES_H
 #define AGN_CONVERSION_PASSES_H
 
+#include "agn/Dialect/AGN/IR/AGNDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
@@ -27,6 +28,9 @@ namespace mlir::agn {
 #define GEN_PASS_DECL
 #include "agn/Conversion/Passes.h.inc"
 
+/// Returns whether the CPU this process runs on has AVX512-VNNI.
+bool hostHasAVX512VNNI();
+
 /// Options of agn-lower-to-llvm-pipeline.
 struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
   Option<bool> vectorize{
@@ -35,6 +39,12 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "vectorize them (default: on); integer contractions "
                      "and everything else become scalar loops either way"),
       llvm::cl::init(true)};
+  Option<bool> x86Vnni{
+      *this, "x86-vnni",
+      llvm::cl::desc("Compute the i8 matmuls with constant weights with "
+                     "AVX-512 VNNI (agn-vnni-matmuls); default: whether the "
+                     "host CPU has AVX512-VNNI. Only with vectorize"),
+      llvm::cl::init(hostHasAVX512VNNI())};
 };
 
 /// Adds the passes that take a module after agn's passes (or any mix of agn

@@ -136,6 +136,61 @@ def AGNVectorizeContractions
   ];
 }
 
+def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
+  let summary = "Compute i8 matmuls with constant weights with AVX-512 VNNI";
+  let description = [{
+    Rewrites every signed `linalg.matmul` of i8 x i8 into i32 on tensors whose
+    weights (B) are a constant, statically shaped tensor (the i8 versions of
+    agn's units after `agn-quantize-weights`), into register-tiled loops of
+    `agn.usdot`, which `agn-lower-usdot` lowers to `vpdpbusd` (AVX-512 VNNI).
+
+    B is packed at compile time into panels of 64 columns, four K values per
+    32-bit lane (the layout vpdpbusd reads), with zeros past K and N. Since
+    vpdpbusd multiplies unsigned bytes by signed ones, the activations' sign
+    bits are flipped (a + 128) and every accumulator starts at -128 times its
+    column's sum of B, also computed at compile time: the result is exactly
+    that of the matmul. Each tile holds `rows` rows by 64 columns of i32
+    accumulators (`rows` x 4 zmm registers); rows left over are done one at a
+    time, columns past N are masked, and A is padded with zeros when K is not
+    a multiple of 4.
+
+    The kernel is portable (`agn-lower-usdot` without `x86-vnni` lowers
+    `agn.usdot` to plain vector arithmetic) but pays only with VNNI:
+    `agn-lower-to-llvm-pipeline` adds this pass when its `x86-vnni` option is
+    set, by default when the host has the feature. Other matmuls are left
+    alone.
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", "4",
+           "Rows of A per register tile (each takes 4 zmm accumulators)">
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
+    "::mlir::agn::AGNDialect"
+  ];
+}
+
+def AGNLowerUsdot : Pass<"agn-lower-usdot"> {
+  let summary = "Lower agn.usdot to vpdpbusd or to vector arithmetic";
+  let description = [{
+    With `x86-vnni`, every `agn.usdot` on 16 lanes becomes a call of the
+    `llvm.x86.avx512.vpdpbusd.512` intrinsic (AVX-512 VNNI). Every other
+    `agn.usdot` (all of them without `x86-vnni`) becomes portable vector
+    arithmetic: the bytes zero- and sign-extended to i32, multiplied, and
+    summed in groups of four into the accumulator (`vector.multi_reduction`).
+    Both compute exactly the op's result.
+  }];
+  let options = [
+    Option<"x86Vnni", "x86-vnni", "bool", "false",
+           "Use the AVX-512 VNNI instruction (the CPU must have it)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
 def AGNHoistVectorTransfers
     : Pass<"agn-hoist-vector-transfers", "::mlir::func::FuncOp"> {
   let summary = "Keep vectorized accumulators in registers across the K loop";

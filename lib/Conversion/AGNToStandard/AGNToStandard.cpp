@@ -74,6 +74,8 @@ LogicalResult mlir::agn::checkLowerable(ModuleOp module) {
             })
             .Case<SelectOp, ArbitrateOp, DispatchOp, YieldOp>(
                 [](Operation *) { return success(); })
+            // A vector-level op that agn-lower-usdot lowers later.
+            .Case([](UsdotOp) { return success(); })
             .Default([](Operation *unknown) {
               return unknown->emitError("agn-lower has no lowering for '")
                      << unknown->getName()
@@ -96,6 +98,7 @@ struct AGNLowerPass : public agn::impl::AGNLowerBase<AGNLowerPass> {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addIllegalDialect<AGNDialect>();
+    target.addLegalOp<UsdotOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
 
     RewritePatternSet patterns(context);

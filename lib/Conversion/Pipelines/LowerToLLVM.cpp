@@ -7,13 +7,15 @@
 // From agn (or plain linalg) on tensors to the LLVM dialect, for the CPU:
 //
 //   canonicalize, agn-lower, convert-elementwise-to-linalg, canonicalize, cse
-//   [vectorize: agn-vectorize-contractions (float matmuls, on tensors)]
+//   [vectorize and x86-vnni: agn-vnni-matmuls (i8 matmuls, constant B)]
+//   [vectorize: agn-vectorize-contractions (other matmuls, on tensors)]
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-deallocation-pipeline, convert-bufferization-to-memref
 //   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
 //   convert-linalg-to-loops (everything else)
 //   agn-emulate-narrow-types (i4 packed two per byte)
 //   agn-emit-c-interface
+//   agn-lower-usdot (vpdpbusd with x86-vnni, else vector arithmetic)
 //   convert-vector-to-scf, lower scf, strided metadata, affine, then vector
 //   (outer products), memref, math, arith, index, ub, cf and func to LLVM;
 //   reconcile-unrealized-casts
@@ -103,6 +105,8 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (options.vectorize && options.x86Vnni)
+    pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls());
   if (options.vectorize)
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions());
   addBufferization(pm);
@@ -114,6 +118,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createAGNEmulateNarrowTypes());
   pm.addPass(createAGNEmitCInterface());
+  pm.addPass(createAGNLowerUsdot({options.x86Vnni}));
   addConversionToLLVM(pm);
 }
 
