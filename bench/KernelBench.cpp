@@ -38,10 +38,11 @@
 //                            agn-lower-to-llvm-pipeline{vectorize=false}:
 //                            the scalar loops of integer matmuls before
 //                            agn-vectorize-contractions vectorized them;
-//   <shape>/i8/constant      the i8 kernel with its stored weights folded
-//                            into the module as constants, as a deployed
-//                            model has them: agn-vnni-matmuls packs them at
-//                            compile time for AVX512-VNNI (vpdpbusd);
+//   <shape>/<i8|i4>/constant the i8 or i4 kernel with its stored weights
+//                            folded into the module as constants, as a
+//                            deployed model has them: agn-vnni-matmuls packs
+//                            them at compile time for AVX512-VNNI
+//                            (vpdpbusd);
 //   <shape>/openblas/<n>T    cblas_sgemm with n OpenBLAS threads;
 //   <shape>/adaptive         the full five-level unit (controller, dispatch)
 //                            on inputs whose variance selects f32;
@@ -596,19 +597,29 @@ std::unique_ptr<Variant> buildUnblockedF32(const Shape &s) {
 }
 
 /// Replaces the argument `index` of the function `entry` of `module` by a
-/// constant holding the row-major `bytes` (as many as its type takes).
+/// constant holding the row-major values at `data`: i8 values one per byte,
+/// i4 values two per byte (low nibble first, as agn-emulate-narrow-types
+/// stores them).
 void foldArgumentToConstant(ModuleOp module, StringRef entry, unsigned index,
-                            const void *bytes) {
+                            const void *data) {
   auto function = module.lookupSymbol<func::FuncOp>(entry);
   BlockArgument argument = function.getArgument(index);
   auto type = cast<RankedTensorType>(argument.getType());
-  size_t size = type.getNumElements() *
-                llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  // DenseElementsAttr keeps i8 and i4 values one per byte.
+  std::vector<char> values(type.getNumElements());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (type.getElementTypeBitWidth() == 8) {
+      values[i] = static_cast<char>(bytes[i]);
+      continue;
+    }
+    uint8_t nibble = i % 2 ? bytes[i / 2] >> 4 : bytes[i / 2] & 0x0F;
+    values[i] = static_cast<char>(nibble >= 8 ? nibble - 16 : nibble);
+  }
   OpBuilder builder = OpBuilder::atBlockBegin(&function.front());
   Value constant = arith::ConstantOp::create(
       builder, function.getLoc(),
-      DenseElementsAttr::getFromRawBuffer(
-          type, ArrayRef<char>(static_cast<const char *>(bytes), size)));
+      DenseElementsAttr::getFromRawBuffer(type, values));
   argument.replaceAllUsesWith(constant);
   if (failed(function.eraseArgument(index)))
     std::abort();
@@ -639,8 +650,8 @@ std::unique_ptr<Variant> buildKernel(const Shape &s, const std::string &level,
   std::function<void(ModuleOp)> edit;
   if (form == KernelForm::Constant)
     edit = [&](ModuleOp module) {
-      // The i8 weights (%qw, the second argument) as a deployed model has
-      // them: compile-time constants, which agn-vnni-matmuls packs.
+      // The stored weights (%qw, the second argument) as a deployed model
+      // has them: compile-time constants, which agn-vnni-matmuls packs.
       foldArgumentToConstant(module, "mm", 1,
                              reinterpret_cast<const void *>(words[1]));
     };
@@ -666,8 +677,9 @@ std::unique_ptr<Variant> buildKernel(const Shape &s, const std::string &level,
     // K*N/2 bytes; (K/32)xN f32).
     variant->owned.push_back(reinterpret_cast<void *>(words[0]));
     variant->owned.push_back(reinterpret_cast<void *>(words[5]));
-    variant->args.emplace_back(reinterpret_cast<void *>(words[1]),
-                               std::vector<int64_t>{s.k * s.n / 2});
+    if (form != KernelForm::Constant)
+      variant->args.emplace_back(reinterpret_cast<void *>(words[1]),
+                                 std::vector<int64_t>{s.k * s.n / 2});
     variant->args.emplace_back(reinterpret_cast<void *>(words[6]),
                                std::vector<int64_t>{s.k / kI4Block, s.n});
   }
@@ -903,6 +915,8 @@ void registerBenchmarks() {
             return buildKernel(s, level, KernelForm::ArgumentScalar);
           });
         });
+      }
+      if (level == "i8" || level == "i4") {
         // The deployment: weights constant, packed for VNNI at compile
         // time (agn-vnni-matmuls, when the host has AVX512-VNNI).
         std::string constantKey = prefix + level + "/constant";

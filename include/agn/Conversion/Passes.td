@@ -137,32 +137,46 @@ def AGNVectorizeContractions
 }
 
 def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
-  let summary = "Compute i8 matmuls with constant weights with AVX-512 VNNI";
+  let summary = "Compute i8 and i4 matmuls with constant weights with AVX-512 VNNI";
   let description = [{
-    Rewrites every signed `linalg.matmul` of i8 x i8 into i32 on tensors whose
-    weights (B) are a constant, statically shaped tensor (the i8 versions of
-    agn's units after `agn-quantize-weights`), into register-tiled loops of
-    `agn.usdot`, which `agn-lower-usdot` lowers to `vpdpbusd` (AVX-512 VNNI).
+    Rewrites the integer matmuls of agn's i8 and i4 versions whose weights are
+    constant, statically shaped tensors (as `agn-quantize-weights` leaves
+    them) into register-tiled loops of `agn.usdot`, which `agn-lower-usdot`
+    lowers to `vpdpbusd` (AVX-512 VNNI):
 
-    B is packed at compile time into panels of 64 columns, four K values per
-    32-bit lane (the layout vpdpbusd reads), with zeros past K and N. Since
-    vpdpbusd multiplies unsigned bytes by signed ones, the activations' sign
-    bits are flipped (a + 128) and every accumulator starts at -128 times its
-    column's sum of B, also computed at compile time: the result is exactly
-    that of the matmul. Each tile holds `rows` rows by 64 columns of i32
-    accumulators (`rows` x 4 zmm registers); rows left over are done one at a
-    time, columns past N are masked, and A is padded with zeros when K is not
-    a multiple of 4.
+    - every signed `linalg.matmul` of i8 x i8 into i32;
+    - `agn-multiversion`'s i4 version of a matmul: the `linalg.generic` of
+      the partial sums of each block of K (i8 activations times i4 weights,
+      into i32) and the `linalg.generic` that rescales them to f32 and adds
+      them up, fused into one kernel so that the partial sums stay in
+      registers. The block size must be a multiple of 8.
 
-    The kernel is portable (`agn-lower-usdot` without `x86-vnni` lowers
-    `agn.usdot` to plain vector arithmetic) but pays only with VNNI:
+    The weights are packed at compile time into panels of 64 columns, four K
+    values per 32-bit lane (the layout vpdpbusd reads), with zeros past K and
+    N; i4 weights stay two per byte and are unpacked in registers (as 16
+    times their value, with a mask and a 16-bit shift). Since vpdpbusd
+    multiplies unsigned bytes by signed ones, the activations' sign bits are
+    flipped (a + 128) and every accumulator starts at -128 times its column's
+    sum of B, also computed at compile time: the integer results are exactly
+    those of the matmul, and the i4 version's f32 rescaling repeats the
+    reference's operations in the same order. Each tile holds `rows` (i8) or
+    `i4-rows` (i4, which also keeps f32 sums) rows by 64 columns; rows left
+    over are done one at a time, columns past N are masked, and A is padded
+    with zeros when K is not a multiple of 4.
+
+    The kernels are portable (`agn-lower-usdot` without `x86-vnni` lowers
+    `agn.usdot` to plain vector arithmetic) but pay only with VNNI:
     `agn-lower-to-llvm-pipeline` adds this pass when its `x86-vnni` option is
-    set, by default when the host has the feature. Other matmuls are left
-    alone.
+    set, by default when the host has the feature. Other contractions are
+    left alone.
   }];
   let options = [
     Option<"rows", "rows", "int64_t", "4",
-           "Rows of A per register tile (each takes 4 zmm accumulators)">
+           "Rows of A per register tile of the i8 kernel (4 zmm "
+           "accumulators each)">,
+    Option<"i4Rows", "i4-rows", "int64_t", "2",
+           "Rows of A per register tile of the i4 kernel (8 zmm registers "
+           "each: i32 partial sums and f32 sums)">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

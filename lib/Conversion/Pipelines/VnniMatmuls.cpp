@@ -1,49 +1,68 @@
-//===- VnniMatmuls.cpp - i8 matmuls on AVX-512 VNNI
-//------------------------===//
+//===- VnniMatmuls.cpp - i8 and i4 matmuls on AVX-512 VNNI
+//-----------------===//
 //
 // Part of the agn project.
 //
 //===----------------------------------------------------------------------===//
 //
-// Rewrites the signed i8 x i8 -> i32 matmuls whose weights (B) are
-// compile-time constants, as the i8 versions of agn's units have them after
-// agn-quantize-weights, into register-tiled loops around agn.usdot, which
-// agn-lower-usdot turns into `vpdpbusd` (AVX-512 VNNI): neither the vector
-// nor the x86vector dialect of MLIR 22 reaches that instruction.
+// Rewrites the integer matmuls of agn's i8 and i4 versions whose weights are
+// compile-time constants (as agn-quantize-weights leaves them) into
+// register-tiled loops around agn.usdot, which agn-lower-usdot turns into
+// `vpdpbusd` (AVX-512 VNNI): neither the vector nor the x86vector dialect of
+// MLIR 22 reaches that instruction.
 //
-// agn.usdot (vpdpbusd) multiplies unsigned bytes of its first operand by signed
-// bytes of its second and adds each group of four products to one i32 lane. The
-// activations (A) are signed, so the kernel flips their sign bits (a + 128
-// as an unsigned byte) and starts every accumulator at -128 times the sum
-// of its column of B, precomputed with the packing:
+// agn.usdot (vpdpbusd) multiplies unsigned bytes of its first operand by
+// signed bytes of its second and adds each group of four products to one i32
+// lane. The activations (A) are signed, so the kernels flip their sign bits
+// (a + 128 as an unsigned byte) and start every accumulator at -128 times
+// the sum of its column of B, precomputed with the packing:
 //
 //   sum_k (a_k + 128) b_k - 128 sum_k b_k = sum_k a_k b_k   (exact in i32).
 //
-// B is packed at compile time into panels of 64 columns,
-// packed[p][k4][4 j + t] = B[4 k4 + t][64 p + j] (zero beyond K and N), so
-// that one 64-byte load holds the four K values of 16 columns in the order
-// vpdpbusd wants them, and a panel is contiguous: its K / 4 rows of 256
-// bytes stream through the caches once per tile of rows of A.
-//
-// The loops, on tensors (bufferization makes C in place):
+// B is packed at compile time into panels of 64 columns, one 64-byte vector
+// holding four K values of 16 columns in the order vpdpbusd reads them, a
+// panel contiguous in memory. The loops, on tensors (bufferization makes C
+// in place):
 //
 //   for p in panels:                           // 64 columns of C
-//     for m0 in rows, step `rows`:             // `rows` x 4 zmm accumulators
-//       acc = C[m0 : m0+rows, 64p : 64p+64] + bias
-//       for k4 in K / 4: acc = usdot(acc, A[m, 4k4 : 4k4+4] ^ 0x80.., packed)
-//       C[...] = acc
+//     for m0 in rows, step `rows`:             // `rows` x 4 accumulators
+//       <tile>
 //     (the rows left over by `rows` go through the same tile with one row)
 //
+// i8 x i8 -> i32 (`linalg.matmul`): packed[p][k4][4 j + t] =
+// B[4 k4 + t][64 p + j], zero beyond K and N; the tile is
+//
+//   acc = C[m0 : m0+rows, 64p : 64p+64] + bias
+//   for k4 in K / 4: acc = usdot(acc, A[m, 4k4 : 4k4+4] ^ 0x80.., packed)
+//   C[...] = acc
+//
+// i8 x i4 with per-block weight scales (agn-multiversion's i4 version: a
+// linalg.generic of the partial sums P[m, n, j] of each block j of T K values,
+// then a linalg.generic that adds float(P) * (sa[m] * sw[j, n]) over j): the
+// two are fused, so that P never leaves the registers. Two i4 values share a
+// byte: packed[p][j][q][4 c + t] holds W[j][8q + t][64p + c] in its low
+// nibble and W[j][8q + 4 + t][64p + c] in its high one. They are unpacked in
+// registers as 16 times their value (x & 0xF0, and (x << 4) & 0xF0, which are
+// exact signed bytes), so the block's i32 sum is 16 P:
+//
+//   acc = C[tile]                                           (f32)
+//   for j in blocks:
+//     p = bias16[j]                                         (i32)
+//     for q in T / 8: p = usdot(usdot(p, A[m, j, 8q..], lo), A[m, j, 8q+4..],
+//     hi) acc = acc + float(p >> 4) * (sa[m] * sw[j, cols])    (as the
+//     reference)
+//   C[tile] = acc
+//
 // Columns past N are masked in the reads and writes of C; A is padded with
-// zeros when K is not a multiple of 4.
+// zeros when K is not a multiple of 4 (i8).
 //
 //===----------------------------------------------------------------------===//
 
 #include "agn/Conversion/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNOps.h"
 
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/TargetParser/Host.h"
 
 namespace mlir::agn {
@@ -62,237 +81,179 @@ static constexpr int64_t kVectorsPerRow = 4;
 static constexpr int64_t kPanelWidth = kLanes * kVectorsPerRow;
 /// K values that vpdpbusd sums into one lane.
 static constexpr int64_t kGroup = 4;
+/// Bytes of one packed vector of B.
+static constexpr int64_t kVectorBytes = kLanes * kGroup;
+/// The i4 values are unpacked as 16 times their value.
+static constexpr int64_t kNibbleScaleLog2 = 4;
 
 bool mlir::agn::hostHasAVX512VNNI() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   return features.lookup("avx512vnni");
 }
 
+/// Returns the signed values of the integer constant `attr`, row-major.
+static SmallVector<int8_t> getSignedBytes(DenseIntElementsAttr attr) {
+  SmallVector<int8_t> values;
+  values.reserve(attr.getNumElements());
+  for (const APInt &value : attr.getValues<APInt>())
+    values.push_back(static_cast<int8_t>(value.getSExtValue()));
+  return values;
+}
+
+/// Returns a constant tensor of `shape` holding `values`.
+template <typename T>
+static Value createConstant(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape,
+                            Type elementType, ArrayRef<T> values) {
+  auto type = RankedTensorType::get(shape, elementType);
+  return arith::ConstantOp::create(b, DenseElementsAttr::get(type, values));
+}
+
+//===----------------------------------------------------------------------===//
+// The shared loop nest
+//===----------------------------------------------------------------------===//
+
 namespace {
-/// The pieces of a matmul that the VNNI kernel replaces.
-struct VnniMatmul {
-  linalg::MatmulOp op;
-  /// The constant weights, K x N.
-  DenseIntElementsAttr weights;
-  int64_t k, n;
+/// The indices of one register tile.
+struct TileIndices {
+  /// The first column of each of the 4 vectors of a row.
+  SmallVector<Value> columns;
+  /// The tile's rows.
+  SmallVector<Value> rows;
 };
 
-/// The compile-time constants the kernel reads.
-struct PackedWeights {
-  /// panels x K/4 x 256 bytes.
-  Value panels;
-  /// -128 times each column's sum, padded to whole panels.
-  Value bias;
-};
-
-/// Emits the VNNI loop nest for one matmul.
-class VnniKernelBuilder {
+/// Emits the loops over panels and row tiles shared by both kernels and the
+/// pieces of their tiles.
+class KernelBuilder {
 public:
-  VnniKernelBuilder(ImplicitLocOpBuilder &b, const VnniMatmul &matmul,
-                    int64_t rows)
-      : b(b), matmul(matmul), rows(rows),
-        panelCount(llvm::divideCeil(matmul.n, kPanelWidth)),
-        groupCount(llvm::divideCeil(matmul.k, kGroup)) {}
+  /// Builds one tile of `tileRows` rows at row `m0` of panel `panel` into
+  /// `c`; returns the updated `c`.
+  using TileFn = function_ref<Value(ImplicitLocOpBuilder &b, int64_t tileRows,
+                                    Value m0, Value panel, Value c)>;
 
-  /// Returns the result of the matmul computed by the kernel.
-  Value build();
+  KernelBuilder(int64_t n, int64_t rows) : n(n), rows(rows) {}
+
+  int64_t getPanelCount() const { return llvm::divideCeil(n, kPanelWidth); }
+
+  /// Whether every column of every panel is inside C (no masks needed).
+  bool columnsInBounds() const { return n % kPanelWidth == 0; }
+
+  /// Emits the panel loop with its row loops over the `m` rows of `init`.
+  Value buildLoops(ImplicitLocOpBuilder &b, Value m, Value init,
+                   TileFn tile) const;
+
+  /// Returns the indices of the tile of `tileRows` rows at `m0`, `panel`.
+  static TileIndices getIndices(ImplicitLocOpBuilder &b, Value m0, Value panel,
+                                int64_t tileRows);
+
+  /// Reads 4 bytes of `a` at `indices` and returns them with their sign bits
+  /// flipped (unsigned a + 128), broadcast to all 16 lanes as bytes.
+  static Value loadUnsignedGroup(ImplicitLocOpBuilder &b, Value a,
+                                 ValueRange indices);
+
+  /// Reads one vector of `type` from `source` at `indices`.
+  static Value read(ImplicitLocOpBuilder &b, VectorType type, Value source,
+                    ValueRange indices, bool inBounds);
 
 private:
-  PackedWeights packWeights();
-  Value padActivations(Value a);
-  /// Computes one tile of `tileRows` rows at row `m0` of panel `panel` of
-  /// `c` and returns the updated `c`.
-  Value buildTile(int64_t tileRows, Value m0, Value panel, Value a, Value c,
-                  const PackedWeights &packed);
-  /// Emits `for i in [lb, ub) step tileRows` over tiles of `tileRows` rows.
-  Value buildRowLoop(int64_t tileRows, Value lb, Value ub, Value panel, Value a,
-                     Value c, const PackedWeights &packed);
+  Value buildRowLoop(ImplicitLocOpBuilder &b, int64_t tileRows, Value lb,
+                     Value ub, Value panel, Value c, TileFn tile) const;
 
-  ImplicitLocOpBuilder &b;
-  const VnniMatmul &matmul;
+  int64_t n;
   int64_t rows;
-  int64_t panelCount;
-  int64_t groupCount;
 };
 } // namespace
 
-PackedWeights VnniKernelBuilder::packWeights() {
-  int64_t k = matmul.k, n = matmul.n;
-  SmallVector<int8_t> weights;
-  weights.reserve(k * n);
-  for (const APInt &value : matmul.weights.getValues<APInt>())
-    weights.push_back(static_cast<int8_t>(value.getSExtValue()));
-
-  int64_t panelBytes = groupCount * kGroup * kPanelWidth;
-  SmallVector<int8_t> panels(panelCount * panelBytes, 0);
-  SmallVector<int32_t> bias(panelCount * kPanelWidth, 0);
-  for (int64_t row = 0; row < k; ++row) {
-    for (int64_t col = 0; col < n; ++col) {
-      int8_t value = weights[row * n + col];
-      int64_t panel = col / kPanelWidth, column = col % kPanelWidth;
-      int64_t group = row / kGroup, member = row % kGroup;
-      panels[panel * panelBytes + group * kGroup * kPanelWidth +
-             column * kGroup + member] = value;
-      bias[col] -= 128 * static_cast<int32_t>(value);
-    }
-  }
-
-  auto panelsType = RankedTensorType::get(
-      {panelCount, groupCount, kGroup * kPanelWidth}, b.getI8Type());
-  auto biasType =
-      RankedTensorType::get({panelCount * kPanelWidth}, b.getI32Type());
-  return {arith::ConstantOp::create(
-              b, DenseElementsAttr::get(panelsType, ArrayRef<int8_t>(panels))),
-          arith::ConstantOp::create(
-              b, DenseElementsAttr::get(biasType, ArrayRef<int32_t>(bias)))};
-}
-
-Value VnniKernelBuilder::padActivations(Value a) {
-  int64_t padding = groupCount * kGroup - matmul.k;
-  if (padding == 0)
-    return a;
-  auto type = cast<RankedTensorType>(a.getType());
-  SmallVector<int64_t> shape(type.getShape());
-  shape[1] += padding;
-  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> high = {b.getIndexAttr(0), b.getIndexAttr(padding)};
-  Value zero = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
-  return tensor::PadOp::create(b, type.clone(shape), a, low, high, zero,
-                               /*nofold=*/false);
-}
-
-Value VnniKernelBuilder::buildTile(int64_t tileRows, Value m0, Value panel,
-                                   Value a, Value c,
-                                   const PackedWeights &packed) {
-  auto accType = VectorType::get({kLanes}, b.getI32Type());
-  auto bytesType = VectorType::get({kLanes * kGroup}, b.getI8Type());
-  auto groupType = VectorType::get({kGroup}, b.getI8Type());
-  auto wordType = VectorType::get({1}, b.getI32Type());
-  Value zero = arith::ConstantIndexOp::create(b, 0);
-  Value accPadding = arith::ConstantOp::create(b, b.getI32IntegerAttr(0));
-  Value bytePadding = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
-  // Only the last panel may reach past N.
-  bool columnsInBounds = matmul.n % kPanelWidth == 0;
-
-  Value panelStart = arith::MulIOp::create(
-      b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));
-  SmallVector<Value> columns, rowIndices;
-  for (int64_t v = 0; v < kVectorsPerRow; ++v)
-    columns.push_back(arith::AddIOp::create(
-        b, panelStart, arith::ConstantIndexOp::create(b, v * kLanes)));
-  for (int64_t i = 0; i < tileRows; ++i)
-    rowIndices.push_back(
-        arith::AddIOp::create(b, m0, arith::ConstantIndexOp::create(b, i)));
-
-  // The accumulators start at C plus the sign-flip correction.
-  SmallVector<Value> accumulators;
-  for (int64_t i = 0; i < tileRows; ++i) {
-    for (int64_t v = 0; v < kVectorsPerRow; ++v) {
-      Value bias = vector::TransferReadOp::create(
-          b, accType, packed.bias, ValueRange{columns[v]}, accPadding,
-          ArrayRef<bool>{true});
-      Value init = vector::TransferReadOp::create(
-          b, accType, c, ValueRange{rowIndices[i], columns[v]}, accPadding,
-          ArrayRef<bool>{columnsInBounds});
-      accumulators.push_back(arith::AddIOp::create(b, init, bias));
-    }
-  }
-
-  Value groups = arith::ConstantIndexOp::create(b, groupCount);
-  Value one = arith::ConstantIndexOp::create(b, 1);
-  auto loop = scf::ForOp::create(
-      b, zero, groups, one, accumulators,
-      [&](OpBuilder &nested, Location loc, Value group, ValueRange accs) {
-        ImplicitLocOpBuilder body(loc, nested);
-        SmallVector<Value> weights;
-        for (int64_t v = 0; v < kVectorsPerRow; ++v) {
-          Value offset = arith::ConstantIndexOp::create(
-              body, v * bytesType.getNumElements());
-          weights.push_back(vector::TransferReadOp::create(
-              body, bytesType, packed.panels, ValueRange{panel, group, offset},
-              bytePadding, ArrayRef<bool>{true}));
-        }
-        Value k = arith::MulIOp::create(
-            body, group, arith::ConstantIndexOp::create(body, kGroup));
-        Value signFlip = arith::ConstantOp::create(
-            body, body.getI32IntegerAttr(static_cast<int32_t>(0x80808080u)));
-        SmallVector<Value> results;
-        for (int64_t i = 0; i < tileRows; ++i) {
-          Value bytes = vector::TransferReadOp::create(
-              body, groupType, a, ValueRange{rowIndices[i], k}, bytePadding,
-              ArrayRef<bool>{true});
-          Value word = vector::ExtractOp::create(
-              body, vector::BitCastOp::create(body, wordType, bytes),
-              ArrayRef<int64_t>{0});
-          Value unsignedWord = arith::XOrIOp::create(body, word, signFlip);
-          Value broadcast = vector::BitCastOp::create(
-              body, bytesType,
-              vector::BroadcastOp::create(body, accType, unsignedWord));
-          for (int64_t v = 0; v < kVectorsPerRow; ++v) {
-            Value acc = accs[i * kVectorsPerRow + v];
-            results.push_back(
-                UsdotOp::create(body, acc, broadcast, weights[v]));
-          }
-        }
-        scf::YieldOp::create(body, results);
-      });
-
-  for (int64_t i = 0; i < tileRows; ++i)
-    for (int64_t v = 0; v < kVectorsPerRow; ++v)
-      c = vector::TransferWriteOp::create(
-              b, loop.getResult(i * kVectorsPerRow + v), c,
-              ValueRange{rowIndices[i], columns[v]},
-              ArrayRef<bool>{columnsInBounds})
-              .getResult();
-  return c;
-}
-
-Value VnniKernelBuilder::buildRowLoop(int64_t tileRows, Value lb, Value ub,
-                                      Value panel, Value a, Value c,
-                                      const PackedWeights &packed) {
+Value KernelBuilder::buildRowLoop(ImplicitLocOpBuilder &b, int64_t tileRows,
+                                  Value lb, Value ub, Value panel, Value c,
+                                  TileFn tile) const {
   Value step = arith::ConstantIndexOp::create(b, tileRows);
   auto loop = scf::ForOp::create(
       b, lb, ub, step, ValueRange{c},
       [&](OpBuilder &nested, Location loc, Value m0, ValueRange iterArgs) {
         ImplicitLocOpBuilder body(loc, nested);
-        VnniKernelBuilder inner(body, matmul, rows);
-        scf::YieldOp::create(
-            body, inner.buildTile(tileRows, m0, panel, a, iterArgs[0], packed));
+        scf::YieldOp::create(body,
+                             tile(body, tileRows, m0, panel, iterArgs[0]));
       });
   return loop.getResult(0);
 }
 
-Value VnniKernelBuilder::build() {
-  PackedWeights packed = packWeights();
-  linalg::MatmulOp op = matmul.op;
-  Value a = padActivations(op.getInputs()[0]);
-  Value init = op.getOutputs()[0];
-
+Value KernelBuilder::buildLoops(ImplicitLocOpBuilder &b, Value m, Value init,
+                                TileFn tile) const {
   Value zero = arith::ConstantIndexOp::create(b, 0);
   Value one = arith::ConstantIndexOp::create(b, 1);
-  Value m = tensor::DimOp::create(b, a, 0);
   // Rows in whole tiles; the rest go one by one.
   Value tiledRows = arith::SubIOp::create(
       b, m,
       arith::RemUIOp::create(b, m, arith::ConstantIndexOp::create(b, rows)));
-  Value panels = arith::ConstantIndexOp::create(b, panelCount);
+  Value panels = arith::ConstantIndexOp::create(b, getPanelCount());
   auto loop = scf::ForOp::create(
       b, zero, panels, one, ValueRange{init},
       [&](OpBuilder &nested, Location loc, Value panel, ValueRange iterArgs) {
         ImplicitLocOpBuilder body(loc, nested);
-        VnniKernelBuilder inner(body, matmul, rows);
-        Value c = inner.buildRowLoop(rows, zero, tiledRows, panel, a,
-                                     iterArgs[0], packed);
+        Value c =
+            buildRowLoop(body, rows, zero, tiledRows, panel, iterArgs[0], tile);
         if (rows > 1)
-          c = inner.buildRowLoop(1, tiledRows, m, panel, a, c, packed);
+          c = buildRowLoop(body, 1, tiledRows, m, panel, c, tile);
         scf::YieldOp::create(body, c);
       });
   return loop.getResult(0);
 }
 
-/// Returns the matmul's pieces if it is a signed i8 x i8 -> i32 matmul on
+TileIndices KernelBuilder::getIndices(ImplicitLocOpBuilder &b, Value m0,
+                                      Value panel, int64_t tileRows) {
+  TileIndices indices;
+  Value panelStart = arith::MulIOp::create(
+      b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));
+  for (int64_t v = 0; v < kVectorsPerRow; ++v)
+    indices.columns.push_back(arith::AddIOp::create(
+        b, panelStart, arith::ConstantIndexOp::create(b, v * kLanes)));
+  for (int64_t i = 0; i < tileRows; ++i)
+    indices.rows.push_back(
+        arith::AddIOp::create(b, m0, arith::ConstantIndexOp::create(b, i)));
+  return indices;
+}
+
+Value KernelBuilder::read(ImplicitLocOpBuilder &b, VectorType type,
+                          Value source, ValueRange indices, bool inBounds) {
+  Value padding =
+      arith::ConstantOp::create(b, b.getZeroAttr(type.getElementType()));
+  return vector::TransferReadOp::create(b, type, source, indices, padding,
+                                        ArrayRef<bool>{inBounds});
+}
+
+Value KernelBuilder::loadUnsignedGroup(ImplicitLocOpBuilder &b, Value a,
+                                       ValueRange indices) {
+  Value bytes = read(b, VectorType::get({kGroup}, b.getI8Type()), a, indices,
+                     /*inBounds=*/true);
+  Value word = vector::ExtractOp::create(
+      b,
+      vector::BitCastOp::create(b, VectorType::get({1}, b.getI32Type()), bytes),
+      ArrayRef<int64_t>{0});
+  Value signFlip = arith::ConstantOp::create(
+      b, b.getI32IntegerAttr(static_cast<int32_t>(0x80808080u)));
+  Value unsignedWord = arith::XOrIOp::create(b, word, signFlip);
+  Value broadcast = vector::BroadcastOp::create(
+      b, VectorType::get({kLanes}, b.getI32Type()), unsignedWord);
+  return vector::BitCastOp::create(
+      b, VectorType::get({kVectorBytes}, b.getI8Type()), broadcast);
+}
+
+//===----------------------------------------------------------------------===//
+// i8 x i8 -> i32
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A signed i8 x i8 -> i32 linalg.matmul with constant K x N weights.
+struct Int8Matmul {
+  linalg::MatmulOp op;
+  DenseIntElementsAttr weights;
+  int64_t k, n;
+};
+} // namespace
+
+/// Returns the pieces of `op` if it is a signed i8 x i8 -> i32 matmul on
 /// tensors with the default maps and constant, statically shaped weights.
-static std::optional<VnniMatmul> matchVnniMatmul(linalg::MatmulOp op) {
+static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
       op.getCast() != linalg::TypeFn::cast_signed)
     return std::nullopt;
@@ -309,32 +270,456 @@ static std::optional<VnniMatmul> matchVnniMatmul(linalg::MatmulOp op) {
   auto type = cast<RankedTensorType>(weights.getType());
   if (!type.hasStaticShape())
     return std::nullopt;
-  return VnniMatmul{op, attr, type.getDimSize(0), type.getDimSize(1)};
+  return Int8Matmul{op, attr, type.getDimSize(0), type.getDimSize(1)};
 }
+
+/// Replaces `matmul` by the i8 kernel.
+static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows) {
+  linalg::MatmulOp op = matmul.op;
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  KernelBuilder kernel(matmul.n, rows);
+  int64_t panelCount = kernel.getPanelCount();
+  int64_t groupCount = llvm::divideCeil(matmul.k, kGroup);
+
+  // Packed weights and the sign-flip correction.
+  SmallVector<int8_t> weights = getSignedBytes(matmul.weights);
+  int64_t panelBytes = groupCount * kGroup * kPanelWidth;
+  SmallVector<int8_t> packed(panelCount * panelBytes, 0);
+  SmallVector<int32_t> bias(panelCount * kPanelWidth, 0);
+  for (int64_t row = 0; row < matmul.k; ++row) {
+    for (int64_t col = 0; col < matmul.n; ++col) {
+      int8_t value = weights[row * matmul.n + col];
+      int64_t panel = col / kPanelWidth, column = col % kPanelWidth;
+      int64_t group = row / kGroup, member = row % kGroup;
+      packed[panel * panelBytes + group * kGroup * kPanelWidth +
+             column * kGroup + member] = value;
+      bias[col] -= 128 * static_cast<int32_t>(value);
+    }
+  }
+  Value packedWeights =
+      createConstant(b, {panelCount, groupCount, kGroup * kPanelWidth},
+                     b.getI8Type(), ArrayRef<int8_t>(packed));
+  Value biasValues = createConstant(b, {panelCount * kPanelWidth},
+                                    b.getI32Type(), ArrayRef<int32_t>(bias));
+
+  // A, padded with zeros to whole groups of K.
+  Value a = op.getInputs()[0];
+  if (int64_t padding = groupCount * kGroup - matmul.k) {
+    auto type = cast<RankedTensorType>(a.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[1] += padding;
+    SmallVector<OpFoldResult> low(2, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> high = {b.getIndexAttr(0),
+                                      b.getIndexAttr(padding)};
+    Value zero = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
+    a = tensor::PadOp::create(b, type.clone(shape), a, low, high, zero,
+                              /*nofold=*/false);
+  }
+
+  auto accType = VectorType::get({kLanes}, b.getI32Type());
+  auto bytesType = VectorType::get({kVectorBytes}, b.getI8Type());
+  bool columnsInBounds = kernel.columnsInBounds();
+  auto tile = [&](ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
+                  Value panel, Value c) -> Value {
+    TileIndices at = KernelBuilder::getIndices(b, m0, panel, tileRows);
+    // The accumulators start at C plus the sign-flip correction.
+    SmallVector<Value> accumulators;
+    for (int64_t i = 0; i < tileRows; ++i) {
+      for (int64_t v = 0; v < kVectorsPerRow; ++v) {
+        Value correction = KernelBuilder::read(
+            b, accType, biasValues, at.columns[v], /*inBounds=*/true);
+        Value init = KernelBuilder::read(
+            b, accType, c, {at.rows[i], at.columns[v]}, columnsInBounds);
+        accumulators.push_back(arith::AddIOp::create(b, init, correction));
+      }
+    }
+    auto loop = scf::ForOp::create(
+        b, arith::ConstantIndexOp::create(b, 0),
+        arith::ConstantIndexOp::create(b, groupCount),
+        arith::ConstantIndexOp::create(b, 1), accumulators,
+        [&](OpBuilder &nested, Location loc, Value group, ValueRange accs) {
+          ImplicitLocOpBuilder body(loc, nested);
+          SmallVector<Value> columns;
+          for (int64_t v = 0; v < kVectorsPerRow; ++v)
+            columns.push_back(KernelBuilder::read(
+                body, bytesType, packedWeights,
+                {panel, group,
+                 arith::ConstantIndexOp::create(body, v * kVectorBytes)},
+                /*inBounds=*/true));
+          Value k = arith::MulIOp::create(
+              body, group, arith::ConstantIndexOp::create(body, kGroup));
+          SmallVector<Value> results;
+          for (int64_t i = 0; i < tileRows; ++i) {
+            Value lhs =
+                KernelBuilder::loadUnsignedGroup(body, a, {at.rows[i], k});
+            for (int64_t v = 0; v < kVectorsPerRow; ++v)
+              results.push_back(UsdotOp::create(
+                  body, accs[i * kVectorsPerRow + v], lhs, columns[v]));
+          }
+          scf::YieldOp::create(body, results);
+        });
+    for (int64_t i = 0; i < tileRows; ++i)
+      for (int64_t v = 0; v < kVectorsPerRow; ++v)
+        c = vector::TransferWriteOp::create(
+                b, loop.getResult(i * kVectorsPerRow + v), c,
+                ValueRange{at.rows[i], at.columns[v]},
+                ArrayRef<bool>{columnsInBounds})
+                .getResult();
+    return c;
+  };
+
+  Value m = tensor::DimOp::create(b, a, 0);
+  Value result = kernel.buildLoops(b, m, op.getOutputs()[0], tile);
+  op->getResult(0).replaceAllUsesWith(result);
+  op->erase();
+}
+
+//===----------------------------------------------------------------------===//
+// i8 x i4 with per-block weight scales, rescaled to f32
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// agn-multiversion's blocked i4 contraction and its rescaling:
+///   P[m, n, j] = sum_t extsi(A[m, j, t]) * extsi(W[j, t, n])   (i32, from 0)
+///   C[m, n] = init[m, n] + sum_j sitofp(P[m, n, j]) * (sa * sw[j, n])
+/// with sa one scale per row of A (sa[m]) or per tensor (sa[]).
+struct Int4BlockedMatmul {
+  linalg::GenericOp partial, rescale;
+  DenseIntElementsAttr weights;
+  int64_t blocks, blockSize, n;
+  bool perRowScales;
+};
+} // namespace
+
+/// Returns whether `block` is exactly `ops`, in order, then the yield.
+template <typename... Ops> static bool hasBody(Block &block) {
+  SmallVector<Operation *> ops = llvm::map_to_vector(
+      block.without_terminator(), [](Operation &op) { return &op; });
+  if (ops.size() != sizeof...(Ops))
+    return false;
+  unsigned index = 0;
+  return (isa<Ops>(ops[index++]) && ...);
+}
+
+/// Returns whether `op`'s indexing maps are `maps` (as text-free exprs).
+static bool hasMaps(linalg::GenericOp op,
+                    ArrayRef<SmallVector<unsigned>> maps) {
+  SmallVector<AffineMap> actual = op.getIndexingMapsArray();
+  if (actual.size() != maps.size())
+    return false;
+  for (auto [map, dims] : llvm::zip(actual, maps)) {
+    if (map.getNumSymbols() != 0 || map.getNumResults() != dims.size())
+      return false;
+    for (auto [expr, dim] : llvm::zip(map.getResults(), dims))
+      if (expr != getAffineDimExpr(dim, op.getContext()))
+        return false;
+  }
+  return true;
+}
+
+/// Returns whether `value` is a tensor of zeros (a zero fill or constant).
+static bool isZeroTensor(Value value) {
+  if (auto fill = value.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.getInputs().front(), m_Zero());
+  return matchPattern(value, m_Zero());
+}
+
+/// Returns the pieces of the partial sums `partial` and their rescaling if
+/// they have the form of agn-multiversion's i4 version of a matmul (see
+/// Int4BlockedMatmul) with constant weights and blocks of a multiple of 8.
+static std::optional<Int4BlockedMatmul>
+matchInt4BlockedMatmul(linalg::GenericOp partial) {
+  using utils::IteratorType;
+  // Loops (m, n, j, t).
+  if (!partial.hasPureTensorSemantics() || partial.getNumDpsInputs() != 2 ||
+      partial.getNumDpsInits() != 1 ||
+      partial.getIteratorTypesArray() !=
+          SmallVector<IteratorType>{
+              IteratorType::parallel, IteratorType::parallel,
+              IteratorType::parallel, IteratorType::reduction} ||
+      !hasMaps(partial, {{0, 2, 3}, {2, 3, 1}, {0, 1, 2}}) ||
+      !hasBody<arith::ExtSIOp, arith::ExtSIOp, arith::MulIOp, arith::AddIOp>(
+          *partial.getBlock()))
+    return std::nullopt;
+  auto elementOf = [](Value value) { return getElementTypeOrSelf(value); };
+  Value a = partial.getDpsInputs()[0], weights = partial.getDpsInputs()[1];
+  if (!elementOf(a).isSignlessInteger(8) ||
+      !elementOf(weights).isSignlessInteger(4) ||
+      !elementOf(partial.getResult(0)).isSignlessInteger(32) ||
+      !isZeroTensor(partial.getDpsInits()[0]))
+    return std::nullopt;
+  // The body: out + extsi(a) * extsi(w), operands in that order.
+  Block &body = *partial.getBlock();
+  auto ops = llvm::map_to_vector(body.without_terminator(),
+                                 [](Operation &op) { return &op; });
+  if (ops[0]->getOperand(0) != body.getArgument(0) ||
+      ops[1]->getOperand(0) != body.getArgument(1) ||
+      ops[2]->getOperand(0) != ops[0]->getResult(0) ||
+      ops[2]->getOperand(1) != ops[1]->getResult(0) ||
+      ops[3]->getOperand(0) != body.getArgument(2) ||
+      ops[3]->getOperand(1) != ops[2]->getResult(0) ||
+      body.getTerminator()->getOperand(0) != ops[3]->getResult(0))
+    return std::nullopt;
+  DenseIntElementsAttr attr;
+  auto weightType = cast<RankedTensorType>(weights.getType());
+  if (!matchPattern(weights, m_Constant(&attr)) ||
+      !weightType.hasStaticShape() || weightType.getDimSize(1) % 8 != 0)
+    return std::nullopt;
+
+  // The rescaling, loops (m, n, j): the one user of the partial sums.
+  if (!partial->hasOneUse())
+    return std::nullopt;
+  auto rescale = dyn_cast<linalg::GenericOp>(*partial->user_begin());
+  if (!rescale || !rescale.hasPureTensorSemantics() ||
+      rescale.getNumDpsInputs() != 3 || rescale.getNumDpsInits() != 1 ||
+      rescale.getDpsInputs()[0] != partial.getResult(0) ||
+      rescale.getIteratorTypesArray() !=
+          SmallVector<IteratorType>{IteratorType::parallel,
+                                    IteratorType::parallel,
+                                    IteratorType::reduction} ||
+      !elementOf(rescale.getResult(0)).isF32() ||
+      !elementOf(rescale.getDpsInputs()[1]).isF32() ||
+      !elementOf(rescale.getDpsInputs()[2]).isF32() ||
+      !hasBody<arith::SIToFPOp, arith::MulFOp, arith::MulFOp, arith::AddFOp>(
+          *rescale.getBlock()))
+    return std::nullopt;
+  bool perRowScales = hasMaps(rescale, {{0, 1, 2}, {0}, {2, 1}, {0, 1}});
+  if (!perRowScales && !hasMaps(rescale, {{0, 1, 2}, {}, {2, 1}, {0, 1}}))
+    return std::nullopt;
+  // The body: out + sitofp(p) * (sa * sw), with the reference's operand order
+  // (the kernel repeats it, so that both round alike).
+  Block &rescaleBody = *rescale.getBlock();
+  auto steps = llvm::map_to_vector(rescaleBody.without_terminator(),
+                                   [](Operation &op) { return &op; });
+  if (steps[0]->getOperand(0) != rescaleBody.getArgument(0) ||
+      steps[1]->getOperand(0) != rescaleBody.getArgument(1) ||
+      steps[1]->getOperand(1) != rescaleBody.getArgument(2) ||
+      steps[2]->getOperand(0) != steps[0]->getResult(0) ||
+      steps[2]->getOperand(1) != steps[1]->getResult(0) ||
+      steps[3]->getOperand(0) != rescaleBody.getArgument(3) ||
+      steps[3]->getOperand(1) != steps[2]->getResult(0) ||
+      rescaleBody.getTerminator()->getOperand(0) != steps[3]->getResult(0))
+    return std::nullopt;
+  // Fast-math flags would let the reference round differently.
+  for (Operation *step : steps)
+    if (auto fastMath = dyn_cast<arith::ArithFastMathInterface>(step))
+      if (fastMath.getFastMathFlagsAttr().getValue() !=
+          arith::FastMathFlags::none)
+        return std::nullopt;
+
+  return Int4BlockedMatmul{partial,
+                           rescale,
+                           attr,
+                           weightType.getDimSize(0),
+                           weightType.getDimSize(1),
+                           weightType.getDimSize(2),
+                           perRowScales};
+}
+
+/// Replaces `matmul`'s two generics by the fused i4 kernel.
+static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
+                                     int64_t rows) {
+  linalg::GenericOp partial = matmul.partial, rescale = matmul.rescale;
+  ImplicitLocOpBuilder b(rescale.getLoc(), rescale);
+  KernelBuilder kernel(matmul.n, rows);
+  int64_t panelCount = kernel.getPanelCount();
+  int64_t blocks = matmul.blocks, blockSize = matmul.blockSize, n = matmul.n;
+  // Pairs of groups of 4 K values per block: one byte holds one of each.
+  int64_t pairs = blockSize / (2 * kGroup);
+
+  // Packed weights, two per byte, and the sign-flip correction of the
+  // unpacked values (16 w).
+  SmallVector<int8_t> weights = getSignedBytes(matmul.weights);
+  int64_t pairBytes = kGroup * kPanelWidth;
+  SmallVector<uint8_t> packed(panelCount * blocks * pairs * pairBytes, 0);
+  SmallVector<int32_t> bias(panelCount * blocks * kPanelWidth, 0);
+  for (int64_t j = 0; j < blocks; ++j) {
+    for (int64_t t = 0; t < blockSize; ++t) {
+      int64_t pair = t / (2 * kGroup), member = t % kGroup;
+      bool high = (t / kGroup) % 2 == 1;
+      for (int64_t col = 0; col < n; ++col) {
+        int8_t value = weights[(j * blockSize + t) * n + col];
+        int64_t panel = col / kPanelWidth, column = col % kPanelWidth;
+        uint8_t nibble = static_cast<uint8_t>(value) & 0x0F;
+        packed[((panel * blocks + j) * pairs + pair) * pairBytes +
+               column * kGroup + member] |= high ? nibble << 4 : nibble;
+        bias[(panel * blocks + j) * kPanelWidth + column] -=
+            128 * static_cast<int32_t>(value) * (1 << kNibbleScaleLog2);
+      }
+    }
+  }
+  Value packedWeights = createConstant(
+      b, {panelCount, blocks, pairs, pairBytes}, b.getI8Type(),
+      ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(packed.data()),
+                       packed.size()));
+  Value biasValues = createConstant(b, {panelCount, blocks, kPanelWidth},
+                                    b.getI32Type(), ArrayRef<int32_t>(bias));
+
+  Value a = partial.getDpsInputs()[0];
+  Value activationScales = rescale.getDpsInputs()[1];
+  Value weightScales = rescale.getDpsInputs()[2];
+  auto intType = VectorType::get({kLanes}, b.getI32Type());
+  auto floatType = VectorType::get({kLanes}, b.getF32Type());
+  auto bytesType = VectorType::get({kVectorBytes}, b.getI8Type());
+  auto wordsType = VectorType::get({kVectorBytes / 2}, b.getI16Type());
+  bool columnsInBounds = kernel.columnsInBounds();
+
+  auto tile = [&](ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
+                  Value panel, Value c) -> Value {
+    TileIndices at = KernelBuilder::getIndices(b, m0, panel, tileRows);
+    SmallVector<Value> sums, rowScales;
+    for (int64_t i = 0; i < tileRows; ++i) {
+      SmallVector<Value> scaleIndex;
+      if (matmul.perRowScales)
+        scaleIndex.push_back(at.rows[i]);
+      rowScales.push_back(vector::BroadcastOp::create(
+          b, floatType,
+          tensor::ExtractOp::create(b, activationScales, scaleIndex)));
+      for (int64_t v = 0; v < kVectorsPerRow; ++v)
+        sums.push_back(KernelBuilder::read(
+            b, floatType, c, {at.rows[i], at.columns[v]}, columnsInBounds));
+    }
+    Value zero = arith::ConstantIndexOp::create(b, 0);
+    Value one = arith::ConstantIndexOp::create(b, 1);
+    auto blockLoop = scf::ForOp::create(
+        b, zero, arith::ConstantIndexOp::create(b, blocks), one, sums,
+        [&](OpBuilder &nested, Location loc, Value j, ValueRange floatSums) {
+          ImplicitLocOpBuilder body(loc, nested);
+          SmallVector<Value> partials;
+          for (int64_t i = 0; i < tileRows; ++i)
+            for (int64_t v = 0; v < kVectorsPerRow; ++v)
+              partials.push_back(KernelBuilder::read(
+                  body, intType, biasValues,
+                  {panel, j, arith::ConstantIndexOp::create(body, v * kLanes)},
+                  /*inBounds=*/true));
+          auto pairLoop = scf::ForOp::create(
+              body, zero, arith::ConstantIndexOp::create(body, pairs), one,
+              partials,
+              [&](OpBuilder &nested, Location loc, Value pair,
+                  ValueRange accs) {
+                ImplicitLocOpBuilder inner(loc, nested);
+                Value highMask = arith::ConstantOp::create(
+                    inner, DenseElementsAttr::get(bytesType,
+                                                  inner.getI8IntegerAttr(-16)));
+                Value shift = arith::ConstantOp::create(
+                    inner,
+                    DenseElementsAttr::get(
+                        wordsType, inner.getI16IntegerAttr(kNibbleScaleLog2)));
+                // Each byte unpacked as two signed bytes, 16 times the
+                // nibbles: the high one masked in place, the low one moved
+                // up by a 16-bit shift (its neighbour's bits are masked).
+                SmallVector<Value> low, high;
+                for (int64_t v = 0; v < kVectorsPerRow; ++v) {
+                  Value bytes = KernelBuilder::read(
+                      inner, bytesType, packedWeights,
+                      {panel, j, pair,
+                       arith::ConstantIndexOp::create(inner, v * kVectorBytes)},
+                      /*inBounds=*/true);
+                  high.push_back(arith::AndIOp::create(inner, bytes, highMask));
+                  Value shifted = arith::ShLIOp::create(
+                      inner, vector::BitCastOp::create(inner, wordsType, bytes),
+                      shift);
+                  low.push_back(arith::AndIOp::create(
+                      inner,
+                      vector::BitCastOp::create(inner, bytesType, shifted),
+                      highMask));
+                }
+                Value k = arith::MulIOp::create(
+                    inner, pair,
+                    arith::ConstantIndexOp::create(inner, 2 * kGroup));
+                Value kHigh = arith::AddIOp::create(
+                    inner, k, arith::ConstantIndexOp::create(inner, kGroup));
+                SmallVector<Value> results;
+                for (int64_t i = 0; i < tileRows; ++i) {
+                  Value lhsLow = KernelBuilder::loadUnsignedGroup(
+                      inner, a, {at.rows[i], j, k});
+                  Value lhsHigh = KernelBuilder::loadUnsignedGroup(
+                      inner, a, {at.rows[i], j, kHigh});
+                  for (int64_t v = 0; v < kVectorsPerRow; ++v) {
+                    Value acc = UsdotOp::create(
+                        inner, accs[i * kVectorsPerRow + v], lhsLow, low[v]);
+                    results.push_back(
+                        UsdotOp::create(inner, acc, lhsHigh, high[v]));
+                  }
+                }
+                scf::YieldOp::create(inner, results);
+              });
+          // The reference's rescaling of each block's partial sum.
+          Value unscale = arith::ConstantOp::create(
+              body, DenseElementsAttr::get(
+                        intType, body.getI32IntegerAttr(kNibbleScaleLog2)));
+          SmallVector<Value> columnScales;
+          for (int64_t v = 0; v < kVectorsPerRow; ++v)
+            columnScales.push_back(
+                KernelBuilder::read(body, floatType, weightScales,
+                                    {j, at.columns[v]}, columnsInBounds));
+          SmallVector<Value> results;
+          for (int64_t i = 0; i < tileRows; ++i) {
+            for (int64_t v = 0; v < kVectorsPerRow; ++v) {
+              int64_t index = i * kVectorsPerRow + v;
+              Value sum = arith::SIToFPOp::create(
+                  body, floatType,
+                  arith::ShRSIOp::create(body, pairLoop.getResult(index),
+                                         unscale));
+              Value scale =
+                  arith::MulFOp::create(body, rowScales[i], columnScales[v]);
+              Value scaled = arith::MulFOp::create(body, sum, scale);
+              results.push_back(
+                  arith::AddFOp::create(body, floatSums[index], scaled));
+            }
+          }
+          scf::YieldOp::create(body, results);
+        });
+    for (int64_t i = 0; i < tileRows; ++i)
+      for (int64_t v = 0; v < kVectorsPerRow; ++v)
+        c = vector::TransferWriteOp::create(
+                b, blockLoop.getResult(i * kVectorsPerRow + v), c,
+                ValueRange{at.rows[i], at.columns[v]},
+                ArrayRef<bool>{columnsInBounds})
+                .getResult();
+    return c;
+  };
+
+  Value m = tensor::DimOp::create(b, a, 0);
+  Value result = kernel.buildLoops(b, m, rescale.getDpsInits()[0], tile);
+  rescale->getResult(0).replaceAllUsesWith(result);
+  rescale->erase();
+  partial->erase();
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
 
 namespace {
 struct VnniMatmulsPass : public agn::impl::AGNVnniMatmulsBase<VnniMatmulsPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (rows < 1) {
-      getOperation().emitError("agn-vnni-matmuls: 'rows' must be at least 1, "
-                               "got ")
-          << static_cast<int64_t>(rows);
+    for (auto [name, value] :
+         {std::pair<StringRef, int64_t>{"rows", rows}, {"i4-rows", i4Rows}}) {
+      if (value >= 1)
+        continue;
+      getOperation().emitError("agn-vnni-matmuls: '")
+          << name << "' must be at least 1, got " << value;
       return signalPassFailure();
     }
-    SmallVector<VnniMatmul> matmuls;
-    getOperation().walk([&](linalg::MatmulOp op) {
-      if (std::optional<VnniMatmul> matmul = matchVnniMatmul(op))
-        matmuls.push_back(*matmul);
+    SmallVector<Int8Matmul> int8Matmuls;
+    SmallVector<Int4BlockedMatmul> int4Matmuls;
+    getOperation().walk([&](Operation *op) {
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
+        if (std::optional<Int8Matmul> matched = matchInt8Matmul(matmul))
+          int8Matmuls.push_back(*matched);
+      } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+        if (std::optional<Int4BlockedMatmul> matched =
+                matchInt4BlockedMatmul(generic))
+          int4Matmuls.push_back(*matched);
+      }
     });
-    for (VnniMatmul &matmul : matmuls) {
-      ImplicitLocOpBuilder b(matmul.op.getLoc(), matmul.op);
-      VnniKernelBuilder kernel(b, matmul, rows);
-      Value result = kernel.build();
-      matmul.op->getResult(0).replaceAllUsesWith(result);
-      matmul.op->erase();
-    }
+    for (const Int8Matmul &matmul : int8Matmuls)
+      rewriteInt8Matmul(matmul, rows);
+    for (const Int4BlockedMatmul &matmul : int4Matmuls)
+      rewriteInt4BlockedMatmul(matmul, i4Rows);
   }
 };
 } // namespace

@@ -82,3 +82,137 @@ func.func @left_alone(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %i: tensor<4x16xi
       ins(%a, %wt : tensor<4x8xi8>, tensor<16x8xi8>) outs(%i : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r0, %r1, %r2, %r3, %r4 : tensor<4x16xi32>, tensor<4x16xf32>, tensor<4x16xi32>, tensor<4x16xi16>, tensor<4x16xi32>
 }
+
+// -----
+
+// agn-multiversion's i4 version (partial sums per block of 8 K values, then
+// their rescaled sum; here with one activation scale for the whole tensor)
+// becomes one fused kernel. Two i4 weights share a byte: the low nibble from
+// K values 8q + t, the high one from 8q + 4 + t. Column 0 of block 0 holds
+// -4 .. 3, so its first four bytes are 0x0C, 0x1D, 0x2E, 0x3F; the bias is
+// -128 * 16 times the block's column sum (-4): 8192 (0x00002000).
+#a3 = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+#w3 = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>
+#o3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#p3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#t3 = affine_map<(d0, d1, d2) -> ()>
+#s3 = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @blocked_i4
+// CHECK-SAME: (%[[A:.*]]: tensor<?x2x8xi8>, %[[SA:.*]]: tensor<f32>, %[[SW:.*]]: tensor<2x4xf32>, %[[C:.*]]: tensor<?x4xf32>)
+// CHECK-DAG: %[[HIGH:.*]] = arith.constant dense<-16> : vector<64xi8>
+// CHECK-DAG: %[[SHIFT:.*]] = arith.constant dense<4> : vector<32xi16>
+// CHECK-DAG: %[[UNSCALE:.*]] = arith.constant dense<4> : vector<16xi32>
+// CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<"0x00200000{{.*}}"> : tensor<1x2x64xi32>
+// CHECK-DAG: %[[PACKED:.*]] = arith.constant dense<"0x0C1D2E3F{{.*}}"> : tensor<1x2x1x256xi8>
+// CHECK: scf.for %[[M:.*]] = %c0 to %{{.*}} step %c2 iter_args
+// CHECK: %[[SCALE:.*]] = tensor.extract %[[SA]][] : tensor<f32>
+// CHECK: vector.broadcast %[[SCALE]] : f32 to vector<16xf32>
+// CHECK: vector.transfer_read %{{.*}}[%[[M]], %c0], %{{.*}} : tensor<?x4xf32>, vector<16xf32>
+// CHECK: scf.for %[[J:.*]] = %c0 to %c2 step %c1 iter_args
+// CHECK: vector.transfer_read %[[BIAS]][%c0, %[[J]], %c0]
+// (one pair of groups per block of 8: canonicalization drops its loop)
+// CHECK: %[[BYTES:.*]] = vector.transfer_read %[[PACKED]][%c0, %[[J]], %c0, %c0]
+// CHECK: %[[HI:.*]] = arith.andi %[[BYTES]], %[[HIGH]] : vector<64xi8>
+// CHECK: %[[WORDS:.*]] = vector.bitcast %[[BYTES]] : vector<64xi8> to vector<32xi16>
+// CHECK: %[[SHIFTED:.*]] = arith.shli %[[WORDS]], %[[SHIFT]] : vector<32xi16>
+// CHECK: %[[BACK:.*]] = vector.bitcast %[[SHIFTED]] : vector<32xi16> to vector<64xi8>
+// CHECK: %[[LO:.*]] = arith.andi %[[BACK]], %[[HIGH]] : vector<64xi8>
+// CHECK: vector.transfer_read %[[A]][%[[M]], %[[J]], %{{.*}}]
+// CHECK: %[[P:.*]] = agn.usdot %{{.*}}, %{{.*}}, %[[LO]]
+// CHECK: agn.usdot %[[P]], %{{.*}}, %[[HI]]
+// CHECK: scf.yield
+// CHECK: vector.transfer_read %[[SW]][%[[J]], %c0], %{{.*}} : tensor<2x4xf32>, vector<16xf32>
+// CHECK: %[[SHR:.*]] = arith.shrsi %{{.*}}, %[[UNSCALE]] : vector<16xi32>
+// CHECK: %[[SUM:.*]] = arith.sitofp %[[SHR]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[S:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK: %[[Y:.*]] = arith.mulf %[[SUM]], %[[S]] : vector<16xf32>
+// CHECK: arith.addf %{{.*}}, %[[Y]] : vector<16xf32>
+// CHECK-NOT: linalg.generic
+func.func @blocked_i4(%a: tensor<?x2x8xi8>, %sa: tensor<f32>, %sw: tensor<2x4xf32>, %c: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %w = arith.constant dense<[[[-4, 0, 0, 0], [-3, 0, 0, 0], [-2, 0, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0], [2, 0, 0, 0], [3, 0, 0, 0]],
+                             [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [7, 7, 7, -8]]]> : tensor<2x8x4xi4>
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x2x8xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty(%m) : tensor<?x4x2xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<?x4x2xi32>) -> tensor<?x4x2xi32>
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x2x8xi8>, tensor<2x8x4xi4>) outs(%f : tensor<?x4x2xi32>) {
+  ^bb0(%x: i8, %y: i4, %out: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %xy = arith.muli %xe, %ye : i32
+    %sum = arith.addi %out, %xy : i32
+    linalg.yield %sum : i32
+  } -> tensor<?x4x2xi32>
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %sa, %sw : tensor<?x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<?x4xf32>) {
+  ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
+    %xf = arith.sitofp %x : i32 to f32
+    %sc = arith.mulf %xa, %xw : f32
+    %y = arith.mulf %xf, %sc : f32
+    %sum = arith.addf %out, %y : f32
+    linalg.yield %sum : f32
+  } -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}
+
+// -----
+
+// Left alone: blocks of a size that is not a multiple of 8, and a rescaling
+// whose operations differ from the reference's (the scale applied first).
+#a3 = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+#w3 = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>
+#o3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#p3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#t3 = affine_map<(d0, d1, d2) -> ()>
+#s3 = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @blocked_left_alone
+// CHECK-COUNT-4: linalg.generic
+// CHECK-NOT: agn.usdot
+func.func @blocked_left_alone(%a: tensor<4x2x4xi8>, %a8: tensor<4x2x8xi8>, %sa: tensor<f32>, %sw: tensor<2x4xf32>, %c: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %w = arith.constant dense<1> : tensor<2x4x4xi4>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<4x4x2xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<4x4x2xi32>) -> tensor<4x4x2xi32>
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<4x2x4xi8>, tensor<2x4x4xi4>) outs(%f : tensor<4x4x2xi32>) {
+  ^bb0(%x: i8, %y: i4, %out: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %xy = arith.muli %xe, %ye : i32
+    %sum = arith.addi %out, %xy : i32
+    linalg.yield %sum : i32
+  } -> tensor<4x4x2xi32>
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %sa, %sw : tensor<4x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<4x4xf32>) {
+  ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
+    %xf = arith.sitofp %x : i32 to f32
+    %sc = arith.mulf %xa, %xw : f32
+    %y = arith.mulf %xf, %sc : f32
+    %sum = arith.addf %out, %y : f32
+    linalg.yield %sum : f32
+  } -> tensor<4x4xf32>
+  %w8 = arith.constant dense<1> : tensor<2x8x4xi4>
+  %p8 = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a8, %w8 : tensor<4x2x8xi8>, tensor<2x8x4xi4>) outs(%f : tensor<4x4x2xi32>) {
+  ^bb0(%x: i8, %y: i4, %out: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %xy = arith.muli %xe, %ye : i32
+    %sum = arith.addi %out, %xy : i32
+    linalg.yield %sum : i32
+  } -> tensor<4x4x2xi32>
+  %r8 = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p8, %sa, %sw : tensor<4x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<4x4xf32>) {
+  ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
+    %xf = arith.sitofp %x : i32 to f32
+    %sc = arith.mulf %xf, %xa : f32
+    %y = arith.mulf %sc, %xw : f32
+    %sum = arith.addf %out, %y : f32
+    linalg.yield %sum : f32
+  } -> tensor<4x4xf32>
+  return %r, %r8 : tensor<4x4xf32>, tensor<4x4xf32>
+}
