@@ -30,6 +30,16 @@ func.func @abs_max(%x: tensor<?xf32>) -> f32 {
   return %m : f32
 }
 
+func.func @abs_max_f16(%x: tensor<?xf16>) -> f32 {
+  %m = agn.abs_max %x : tensor<?xf16>
+  return %m : f32
+}
+
+func.func @abs_max_f64(%x: tensor<?xf64>) -> f32 {
+  %m = agn.abs_max %x : tensor<?xf64>
+  return %m : f32
+}
+
 func.func @abs_max_2d_stride2(%x: tensor<?x4xf32>) -> f32 {
   %m = agn.abs_max %x stride 2 : tensor<?x4xf32>
   return %m : f32
@@ -138,5 +148,36 @@ func.func @main() {
   %nld = tensor.cast %nl : tensor<3xf32> to tensor<?xf32>
   func.call @print_abs_max(%nld) : (tensor<?xf32>) -> ()
   func.call @print_abs_max(%fid) : (tensor<?xf32>) -> ()
+
+  // A NaN with the sign bit set, -inf, -0 and the smallest subnormal.
+  // CHECK-NEXT: {{-?}}nan
+  // CHECK-NEXT: inf
+  // CHECK-NEXT: 1.4013e-45
+  %nn = arith.constant dense<[2.0, 0xFFC00001, -3.0]> : tensor<3xf32>
+  %nnd = tensor.cast %nn : tensor<3xf32> to tensor<?xf32>
+  func.call @print_abs_max(%nnd) : (tensor<?xf32>) -> ()
+  %ni = arith.constant dense<[2.0, 0xFF800000, -3.0]> : tensor<3xf32>
+  %nid = tensor.cast %ni : tensor<3xf32> to tensor<?xf32>
+  func.call @print_abs_max(%nid) : (tensor<?xf32>) -> ()
+  %sub = arith.constant dense<[-0.0, 0x80000001, 0.0]> : tensor<3xf32>
+  %subd = tensor.cast %sub : tensor<3xf32> to tensor<?xf32>
+  func.call @print_abs_max(%subd) : (tensor<?xf32>) -> ()
+
+  // f16 and f64 inputs: the magnitudes of their own bit patterns, then f32.
+  // CHECK-NEXT: 3.5
+  // CHECK-NEXT: {{-?}}nan
+  // CHECK-NEXT: 2.5
+  %half = arith.constant dense<[-3.5, 2.0, 0.5]> : tensor<3xf16>
+  %halfd = tensor.cast %half : tensor<3xf16> to tensor<?xf16>
+  %vhalf = func.call @abs_max_f16(%halfd) : (tensor<?xf16>) -> f32
+  vector.print %vhalf : f32
+  %hn = arith.constant dense<[-3.5, 0xFE00, 0.5]> : tensor<3xf16>
+  %hnd = tensor.cast %hn : tensor<3xf16> to tensor<?xf16>
+  %vhn = func.call @abs_max_f16(%hnd) : (tensor<?xf16>) -> f32
+  vector.print %vhn : f32
+  %dd = arith.constant dense<[1.25, -2.5, 0.0]> : tensor<3xf64>
+  %ddd = tensor.cast %dd : tensor<3xf64> to tensor<?xf64>
+  %vd = func.call @abs_max_f64(%ddd) : (tensor<?xf64>) -> f32
+  vector.print %vd : f32
   return
 }

@@ -84,24 +84,27 @@ func.func @variance_empty(%x: tensor<0x8xf32>) -> f32 {
 
 // -----
 
-// The largest magnitude: a max-abs reduction from 0 with arith.maximumf,
-// which propagates NaN.
+// The largest magnitude: a max-abs reduction from 0 on the bit patterns with
+// the sign bit cleared (unsigned order = order of magnitudes, NaN on top).
 
 // CHECK-LABEL: func.func @abs_max
 // CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[X]]
 // CHECK: %[[SAMPLED:.*]] = tensor.extract_slice %[[FLAT]][0] [16] [2] : tensor<32xf32> to tensor<16xf32>
-// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32)
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : i32)
 // CHECK: %[[MAX:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["reduction"]
-// CHECK-SAME: ins(%[[SAMPLED]] : tensor<16xf32>) outs(%[[INIT]] : tensor<f32>)
-// CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK: %[[ABS:.*]] = math.absf %[[IN]] : f32
-// CHECK: %[[NEW:.*]] = arith.maximumf %[[ACC]], %[[ABS]] fastmath<reassoc> : f32
+// CHECK-SAME: ins(%[[SAMPLED]] : tensor<16xf32>) outs(%[[INIT]] : tensor<i32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: i32):
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[IN]] : f32 to i32
+// CHECK: %[[MASK:.*]] = arith.constant 2147483647 : i32
+// CHECK: %[[ABS:.*]] = arith.andi %[[BITS]], %[[MASK]] : i32
+// CHECK: %[[NEW:.*]] = arith.maxui %[[ACC]], %[[ABS]] : i32
 // CHECK: linalg.yield %[[NEW]]
-// CHECK: %[[R:.*]] = tensor.extract %[[MAX]][] : tensor<f32>
-// CHECK: return %[[R]]
+// CHECK: %[[RESULT:.*]] = tensor.extract %[[MAX]][] : tensor<i32>
+// CHECK: %[[FLOAT:.*]] = arith.bitcast %[[RESULT]] : i32 to f32
+// CHECK: return %[[FLOAT]]
 func.func @abs_max(%x: tensor<4x8xf32>) -> f32 {
   %m = agn.abs_max %x stride 2 : tensor<4x8xf32>
   return %m : f32
@@ -113,10 +116,29 @@ func.func @abs_max(%x: tensor<4x8xf32>) -> f32 {
 
 // CHECK-LABEL: func.func @abs_max_scalar
 // CHECK: tensor.expand_shape %{{.*}} [] output_shape [1] : tensor<f64> into tensor<1xf64>
-// CHECK: math.absf %{{.*}} : f64
-// CHECK: arith.truncf %{{.*}} : f64 to f32
+// CHECK: arith.bitcast %{{.*}} : f64 to i64
+// CHECK: arith.constant 9223372036854775807 : i64
+// CHECK: arith.maxui %{{.*}} : i64
+// CHECK: %[[F64:.*]] = arith.bitcast %{{.*}} : i64 to f64
+// CHECK: arith.truncf %[[F64]] : f64 to f32
 func.func @abs_max_scalar(%x: tensor<f64>) -> f32 {
   %m = agn.abs_max %x : tensor<f64>
+  return %m : f32
+}
+
+// -----
+
+// Float types whose bit patterns do not order their magnitudes with NaN on
+// top (f8E4M3FNUZ's NaN is the pattern of -0) take arith.maximumf on the
+// magnitudes, which propagates NaN.
+
+// CHECK-LABEL: func.func @abs_max_f8
+// CHECK: ^bb0(%[[IN:.*]]: f8E4M3FNUZ, %[[ACC:.*]]: f32):
+// CHECK: %[[ABS:.*]] = math.absf %[[IN]] : f8E4M3FNUZ
+// CHECK: %[[WIDE:.*]] = arith.extf %[[ABS]] : f8E4M3FNUZ to f32
+// CHECK: arith.maximumf %[[ACC]], %[[WIDE]] fastmath<reassoc> : f32
+func.func @abs_max_f8(%x: tensor<8xf8E4M3FNUZ>) -> f32 {
+  %m = agn.abs_max %x : tensor<8xf8E4M3FNUZ>
   return %m : f32
 }
 
