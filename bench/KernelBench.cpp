@@ -190,7 +190,8 @@ public:
   JitFunction(const std::string &text,
               const std::function<void(OpPassManager &)> &passes,
               const std::string &entry, bool vectorize = true,
-              const std::function<void(ModuleOp)> &edit = nullptr) {
+              const std::function<void(ModuleOp)> &edit = nullptr,
+              unsigned threads = 1) {
     static bool initialized = [] {
       llvm::InitializeNativeTarget();
       llvm::InitializeNativeTargetAsmPrinter();
@@ -216,6 +217,7 @@ public:
       passes(pm);
     agn::LowerToLLVMOptions lowering;
     lowering.vectorize = vectorize;
+    lowering.threads = threads;
     agn::buildLowerToLLVMPipeline(pm, lowering);
     if (failed(pm.run(*module)))
       fail("compile", text);
@@ -230,6 +232,9 @@ public:
             /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/machine.get());
     ExecutionEngineOptions options;
     options.transformer = optimize;
+    StringRef asyncRuntime[] = {AGN_MLIR_ASYNC_RUNTIME};
+    if (threads > 1)
+      options.sharedLibPaths = asyncRuntime;
     auto created =
         ExecutionEngine::create(*module, options, std::move(machine));
     if (!created)
@@ -563,15 +568,24 @@ void check(Variant &variant, const Shape &s, const std::string &level,
   }
 }
 
-/// The unit at a fixed level, weights quantized on every call.
-std::unique_ptr<Variant> buildUnit(const Shape &s, const std::string &level) {
+/// The suffix of the rows of code on `threads` threads.
+std::string threadSuffix(unsigned threads) {
+  return threads > 1 ? "/" + std::to_string(threads) + "T" : "";
+}
+
+/// The unit at a fixed level, weights quantized on every call, its matmul
+/// kernel on `threads` threads.
+std::unique_ptr<Variant> buildUnit(const Shape &s, const std::string &level,
+                                   unsigned threads = 1) {
   auto variant = std::make_unique<Variant>();
   variant->function = std::make_unique<JitFunction>(
-      matmulModule(s), adaptivePasses("", level), "mm");
+      matmulModule(s), adaptivePasses("", level), "mm", /*vectorize=*/true,
+      /*edit=*/nullptr, threads);
   const ShapeData &data = getData(s);
   variant->args.emplace_back(data.a.data(), std::vector<int64_t>{s.m, s.k});
   variant->args.emplace_back(data.w.data(), std::vector<int64_t>{s.k, s.n});
-  check(*variant, s, level, s.name() + "/" + level + "/unit");
+  check(*variant, s, level,
+        s.name() + "/" + level + "/unit" + threadSuffix(threads));
   return variant;
 }
 
@@ -637,7 +651,8 @@ enum class KernelForm {
 
 /// The unit's body on weights already in the stored form.
 std::unique_ptr<Variant> buildKernel(const Shape &s, const std::string &level,
-                                     KernelForm form = KernelForm::Argument) {
+                                     KernelForm form = KernelForm::Argument,
+                                     unsigned threads = 1) {
   auto variant = std::make_unique<Variant>();
   StoredKernel modules = storedKernelModules(s, level);
   variant->prepare =
@@ -656,7 +671,8 @@ std::unique_ptr<Variant> buildKernel(const Shape &s, const std::string &level,
                              reinterpret_cast<const void *>(words[1]));
     };
   variant->function = std::make_unique<JitFunction>(
-      modules.kernel, nullptr, "mm", form != KernelForm::ArgumentScalar, edit);
+      modules.kernel, nullptr, "mm", form != KernelForm::ArgumentScalar, edit,
+      threads);
   variant->args.emplace_back(data.a.data(), std::vector<int64_t>{s.m, s.k});
   if (level == "f16" || level == "bf16") {
     // One rank-2 result.
@@ -685,7 +701,8 @@ std::unique_ptr<Variant> buildKernel(const Shape &s, const std::string &level,
   }
   check(*variant, s, level,
         s.name() + "/" + level +
-            (form == KernelForm::Constant ? "/constant" : "/kernel"));
+            (form == KernelForm::Constant ? "/constant" : "/kernel") +
+            threadSuffix(threads));
   return variant;
 }
 
@@ -804,7 +821,8 @@ public:
     std::fprintf(out, "\n## Summary (medians, wall time)\n\n");
     std::fprintf(out,
                  "| shape MxKxN | code | median ms | GFLOP/s | vs OpenBLAS "
-                 "1T | vs OpenBLAS 2T | vs agn f32 | max rel. error |\n"
+                 "1T | vs OpenBLAS 2T | vs agn f32 (same threads) | max rel. "
+                 "error |\n"
                  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (const Shape &s : kShapes) {
       std::string prefix = s.name() + "/";
@@ -813,7 +831,7 @@ public:
         return it == rows.end() ? nullptr : &it->second;
       };
       const Row *blas1 = find("openblas/1T"), *blas2 = find("openblas/2T"),
-                *f32 = find("f32/unit");
+                *f32 = find("f32/unit"), *f32Threads = find("f32/unit/2T");
       auto ratio = [](const Row *row, const Row *base) {
         char text[32] = "";
         if (row && base && row->ms > 0)
@@ -821,10 +839,11 @@ public:
         return std::string(text);
       };
       const char *names[] = {
-          "openblas/1T", "openblas/2T", "f32/unit",         "f32/no-k-block",
-          "f16/unit",    "f16/kernel",  "bf16/unit",        "bf16/kernel",
-          "i8/unit",     "i8/kernel",   "i8/kernel-scalar", "i8/constant",
-          "i4/unit",     "i4/kernel",   "adaptive"};
+          "openblas/1T",    "openblas/2T",    "f32/unit",   "f32/unit/2T",
+          "f32/no-k-block", "f16/unit",       "f16/kernel", "bf16/unit",
+          "bf16/kernel",    "i8/unit",        "i8/kernel",  "i8/kernel-scalar",
+          "i8/constant",    "i8/constant/2T", "i4/unit",    "i4/kernel",
+          "i4/constant",    "i4/constant/2T", "adaptive"};
       for (const char *name : names) {
         const Row *row = find(name);
         if (!row)
@@ -832,10 +851,13 @@ public:
         char error[32] = "";
         if (row->error >= 0)
           std::snprintf(error, sizeof(error), "%.1e", row->error);
+        // Rows on two threads compare with agn's f32 on two threads.
+        bool twoThreads = StringRef(name).ends_with("/2T") &&
+                          !StringRef(name).starts_with("openblas");
         std::fprintf(out, "| %s | %s | %.3f | %.1f | %s | %s | %s | %s |\n",
                      s.name().c_str(), name, row->ms, row->gflops,
                      ratio(row, blas1).c_str(), ratio(row, blas2).c_str(),
-                     ratio(row, f32).c_str(), error);
+                     ratio(row, twoThreads ? f32Threads : f32).c_str(), error);
       }
     }
     auto unit = rows.find(kControllerShape.name() + "/f32/unit");
@@ -892,6 +914,12 @@ void registerBenchmarks() {
                          [&] { return buildUnit(s, level); });
       });
       if (level == "f32") {
+        // The matmul on two threads (N split in two, MLIR's async runtime).
+        std::string threadsKey = prefix + "f32/unit/2T";
+        add(threadsKey, [s, threadsKey](benchmark::State &state) {
+          runMatmulVariant(state, s, threadsKey,
+                           [&] { return buildUnit(s, "f32", 2); });
+        });
         // No quantization: the unit is the kernel.
         std::string unblockedKey = prefix + "f32/no-k-block";
         add(unblockedKey, [s, unblockedKey](benchmark::State &state) {
@@ -923,6 +951,13 @@ void registerBenchmarks() {
         add(constantKey, [s, level, constantKey](benchmark::State &state) {
           runMatmulVariant(state, s, constantKey, [&] {
             return buildKernel(s, level, KernelForm::Constant);
+          });
+        });
+        // And its panels on two threads.
+        std::string threadsKey = constantKey + "/2T";
+        add(threadsKey, [s, level, threadsKey](benchmark::State &state) {
+          runMatmulVariant(state, s, threadsKey, [&] {
+            return buildKernel(s, level, KernelForm::Constant, 2);
           });
         });
       }

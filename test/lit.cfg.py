@@ -39,11 +39,15 @@ config.substitutions.append(("%agn_lib", config.agn_lib_dir))
 llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
 config.substitutions.append(
     ("%mlir_runner", os.path.join(config.llvm_tools_dir, "mlir-runner")))
-config.substitutions.append(("%shlibs", ",".join([
+shlibs = [
     os.path.join(llvm_lib_dir, "libmlir_c_runner_utils.so"),
     os.path.join(llvm_lib_dir, "libmlir_runner_utils.so"),
     os.path.join(config.agn_lib_dir, "libagn_runtime.so"),
-])))
+]
+# Longest first: lit substitutes in order.
+config.substitutions.append(("%shlibs_async", ",".join(
+    shlibs + [os.path.join(llvm_lib_dir, "libmlir_async_runtime.so")])))
+config.substitutions.append(("%shlibs", ",".join(shlibs)))
 
 tools = ["agn-opt", "agn-run", "agn-aot", "agn-aot-example"]
 llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])

@@ -182,7 +182,12 @@ std::unique_ptr<CompiledModel> CompiledModel::parse(StringRef text,
   return model;
 }
 
-LogicalResult CompiledModel::compile(StringRef passes, std::string &error) {
+LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
+                                     unsigned threads) {
+  if (threads < 1) {
+    error = "the number of threads must be at least 1";
+    return failure();
+  }
   MLIRContext &context = *this->context;
   llvm::raw_string_ostream errors(error);
   // Every diagnostic goes to `error`, with its location in the source.
@@ -196,7 +201,9 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error) {
   module->print(irStream);
 
   PassManager lowering(&context);
-  buildLowerToLLVMPipeline(lowering, LowerToLLVMOptions());
+  LowerToLLVMOptions loweringOptions;
+  loweringOptions.threads = threads;
+  buildLowerToLLVMPipeline(lowering, loweringOptions);
   if (failed(lowering.run(*module))) {
     errors << "\nlowering to LLVM failed";
     return failure();
@@ -218,8 +225,11 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error) {
   auto transformer = makeOptimizingTransformer(
       /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/machine.get());
   // Copies between non-contiguous buffers (from tensor.pad, concat, slices)
-  // call memrefCopy from MLIR's C runner utilities.
-  StringRef sharedLibs[] = {AGN_MLIR_C_RUNNER_UTILS};
+  // call memrefCopy from MLIR's C runner utilities; parallel kernels run on
+  // MLIR's async runtime.
+  SmallVector<StringRef, 2> sharedLibs = {AGN_MLIR_C_RUNNER_UTILS};
+  if (threads > 1)
+    sharedLibs.push_back(AGN_MLIR_ASYNC_RUNTIME);
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.sharedLibPaths = sharedLibs;

@@ -18,6 +18,12 @@
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.vnni %}
 // RUN: %if avx512vnni %{ tail -n +2 %t.vnni > %t.vnni.data %}
 // RUN: %if avx512vnni %{ diff %t.reference.data %t.vnni.data %}
+// ... and with panels in parallel on two threads (MLIR's async runtime):
+// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
+// RUN:   --agn-lower-to-llvm-pipeline="x86-vnni=true threads=2" \
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async > %t.threads %}
+// RUN: %if avx512vnni %{ tail -n +2 %t.threads > %t.threads.data %}
+// RUN: %if avx512vnni %{ diff %t.reference.data %t.threads.data %}
 
 // agn-multiversion's i4 version of a dense layer (i8 activations with one
 // scale per row, i4 weights with one scale per block of 32 K values:

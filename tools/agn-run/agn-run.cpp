@@ -59,6 +59,12 @@ static cl::opt<std::string>
            cl::desc("Pass pipeline to run before lowering, e.g. "
                     "'agn-adaptive-pipeline{levels=i8,f32}'"),
            cl::init(""), cl::cat(category));
+// ("threads" is taken by an option of LLVM's own.)
+static cl::opt<unsigned>
+    kernelThreads("kernel-threads",
+                  cl::desc("Threads the matmul kernels run on (default 1; "
+                           "MLIR's async runtime)"),
+                  cl::init(1), cl::cat(category));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Calls to time (default 1)"),
                                 cl::init(1), cl::cat(category));
 static cl::opt<std::string>
@@ -166,6 +172,8 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv, "agn-run: JIT-run an MLIR module on .npy inputs\n");
+  if (kernelThreads < 1)
+    return failWith("--kernel-threads must be at least 1");
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputFile, &error);
@@ -183,7 +191,7 @@ int main(int argc, char **argv) {
   std::unique_ptr<agn::CompiledModel> model =
       agn::CompiledModel::parse(file->getBuffer(), inputFile, entryName, error);
   if (!model || !checkInputs(*model, arrays) ||
-      failed(model->compile(passes, error))) {
+      failed(model->compile(passes, error, kernelThreads))) {
     if (!model || !error.empty()) {
       // Diagnostics carry their own locations; a one-line reason gets the
       // file name.

@@ -54,8 +54,10 @@ public:
 
   /// Runs `passes` (a textual pipeline, with or without its
   /// builtin.module(...) anchor; may be empty), then
-  /// agn-lower-to-llvm-pipeline, and JIT-compiles the result.
-  mlir::LogicalResult compile(llvm::StringRef passes, std::string &error);
+  /// agn-lower-to-llvm-pipeline (its matmul kernels on `threads` threads),
+  /// and JIT-compiles the result.
+  mlir::LogicalResult compile(llvm::StringRef passes, std::string &error,
+                              unsigned threads = 1);
 
   /// parse() then compile().
   static std::unique_ptr<CompiledModel>

@@ -45,6 +45,15 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "AVX-512 VNNI (agn-vnni-matmuls); default: whether the "
                      "host CPU has AVX512-VNNI. Only with vectorize"),
       llvm::cl::init(hostHasAVX512VNNI())};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads the matmul kernels run on (default 1): with "
+                     "more, their outer loops become scf.forall loops that "
+                     "MLIR's async runtime (libmlir_async_runtime.so, which "
+                     "the JIT or the link must provide) runs in parallel. "
+                     "The async lowering needs LLVM's coroutine passes "
+                     "(-O1 and up)"),
+      llvm::cl::init(1)};
 };
 
 /// Adds the passes that take a module after agn's passes (or any mix of agn

@@ -105,6 +105,10 @@ def AGNVectorizeContractions
     before bufferization; the masks are lowered into the transfers so that
     bufferization sees plain transfer ops.
 
+    With `threads` > 1, an outermost `scf.forall` first splits N (when
+    static) into `threads` chunks of whole register tiles, which
+    `agn-lower-to-llvm-pipeline{threads=...}` runs in parallel.
+
     When K is static and larger than `k-block`, an outer loop first splits
     it into blocks of `k-block`: the register tiles then sweep all of M and
     N (which stays untiled) over those rows of B before moving to the next
@@ -127,7 +131,10 @@ def AGNVectorizeContractions
                "1 for float and 4, 64, 1 for integer matmuls">,
     Option<"kBlock", "k-block", "int64_t", "32",
            "Rows of B (K values) each sweep of the register tiles covers; "
-           "0 turns the K blocking off">
+           "0 turns the K blocking off">,
+    Option<"threads", "threads", "int64_t", "1",
+           "Split N (when static) into this many chunks of whole register "
+           "tiles, the iterations of an scf.forall (one per thread)">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
@@ -176,7 +183,11 @@ def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
            "accumulators each)">,
     Option<"i4Rows", "i4-rows", "int64_t", "2",
            "Rows of A per register tile of the i4 kernel (8 zmm registers "
-           "each: i32 partial sums and f32 sums)">
+           "each: i32 partial sums and f32 sums)">,
+    Option<"parallel", "parallel", "bool", "false",
+           "Make the loop over panels an scf.forall (each panel computes "
+           "and inserts its slice of C), which "
+           "agn-lower-to-llvm-pipeline{threads=...} runs in parallel">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

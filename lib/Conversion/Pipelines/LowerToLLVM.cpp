@@ -16,6 +16,8 @@
 //   agn-emulate-narrow-types (i4 packed two per byte)
 //   agn-emit-c-interface
 //   agn-lower-usdot (vpdpbusd with x86-vnni, else vector arithmetic)
+//   [threads > 1: scf.forall -> scf.parallel -> async-parallel-for, async
+//    runtime calls (libmlir_async_runtime.so)]
 //   convert-vector-to-scf, lower scf, strided metadata, affine, then vector
 //   (outer products), memref, math, arith, index, ub, cf and func to LLVM;
 //   reconcile-unrealized-casts
@@ -28,10 +30,12 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Async/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -63,6 +67,22 @@ static void addBufferization(OpPassManager &pm) {
   // The clones deallocation leaves (e.g. of returned constants) become
   // alloc + copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+/// Adds the lowering of the kernels' scf.forall loops to tasks of MLIR's
+/// async runtime: each loop is split into `threads` blocks of iterations
+/// (none smaller than one iteration: the kernels' iterations are large).
+static void addParallelism(OpPassManager &pm, unsigned threads) {
+  pm.addPass(createForallToParallelLoopPass());
+  AsyncParallelForPassOptions options;
+  options.asyncDispatch = true;
+  options.numWorkerThreads = threads;
+  options.minTaskSize = 1;
+  pm.addPass(createAsyncParallelForPass(options));
+  pm.addPass(createAsyncToAsyncRuntimePass());
+  pm.addPass(createAsyncRuntimeRefCountingPass());
+  pm.addPass(createAsyncRuntimeRefCountingOptPass());
+  pm.addPass(createConvertAsyncToLLVMPass());
 }
 
 /// Adds the conversions of everything left (scf, affine, memref, math,
@@ -105,10 +125,17 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (options.vectorize && options.x86Vnni)
-    pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls());
-  if (options.vectorize)
-    pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions());
+  bool parallel = options.threads > 1;
+  if (options.vectorize && options.x86Vnni) {
+    AGNVnniMatmulsOptions vnni;
+    vnni.parallel = parallel;
+    pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls(vnni));
+  }
+  if (options.vectorize) {
+    AGNVectorizeContractionsOptions vectorize;
+    vectorize.threads = std::max(1u, options.threads.getValue());
+    pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions(vectorize));
+  }
   addBufferization(pm);
   if (options.vectorize) {
     pm.addPass(createCanonicalizerPass());
@@ -119,6 +146,8 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createAGNEmulateNarrowTypes());
   pm.addPass(createAGNEmitCInterface());
   pm.addPass(createAGNLowerUsdot({options.x86Vnni}));
+  if (parallel)
+    addParallelism(pm, options.threads);
   addConversionToLLVM(pm);
 }
 

@@ -30,6 +30,8 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::agn {
@@ -98,6 +100,33 @@ blockReduction(RewriterBase &rewriter, linalg::MatmulOp op, int64_t block) {
   return cast<linalg::MatmulOp>(tiled->tiledOps.back());
 }
 
+/// Splits the N dimension of `op` (when static) into `threads` chunks of
+/// whole register tiles (`tileN` columns), one per iteration of an
+/// scf.forall, which agn-lower-to-llvm-pipeline runs on that many threads.
+/// Returns the matmul to tile further.
+static FailureOr<linalg::MatmulOp> splitForThreads(RewriterBase &rewriter,
+                                                   linalg::MatmulOp op,
+                                                   int64_t threads,
+                                                   int64_t tileN) {
+  auto result = cast<ShapedType>(op.getOutputs()[0].getType());
+  int64_t n = result.getDimSize(1);
+  if (threads <= 1 || ShapedType::isDynamic(n) || n <= tileN)
+    return op;
+  int64_t chunk = llvm::alignTo(llvm::divideCeil(n, threads), tileN);
+  scf::SCFTilingOptions options;
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  SmallVector<int64_t> sizes = {0, chunk, 0};
+  options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return op.emitError("agn-vectorize-contractions: splitting N for ")
+           << threads << " threads failed";
+  rewriter.replaceOp(op, tiled->replacements);
+  return cast<linalg::MatmulOp>(tiled->tiledOps.back());
+}
+
 /// Tiles `op` into `tileSizes` tiles and vectorizes the tile.
 static LogicalResult tileAndVectorize(RewriterBase &rewriter,
                                       linalg::MatmulOp op,
@@ -138,6 +167,12 @@ struct VectorizeContractionsPass
                                "be three positive sizes (M, N, K)");
       return signalPassFailure();
     }
+    if (threads < 1) {
+      getOperation().emitError("agn-vectorize-contractions: 'threads' must "
+                               "be at least 1, got ")
+          << static_cast<int64_t>(threads);
+      return signalPassFailure();
+    }
 
     SmallVector<std::pair<linalg::MatmulOp, ArrayRef<int64_t>>> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {
@@ -154,8 +189,12 @@ struct VectorizeContractionsPass
     });
     IRRewriter rewriter(&getContext());
     for (auto [op, opSizes] : matmuls) {
+      FailureOr<linalg::MatmulOp> chunk =
+          splitForThreads(rewriter, op, threads, opSizes[1]);
+      if (failed(chunk))
+        return signalPassFailure();
       FailureOr<linalg::MatmulOp> blocked =
-          blockReduction(rewriter, op, kBlock);
+          blockReduction(rewriter, *chunk, kBlock);
       if (failed(blocked) ||
           failed(tileAndVectorize(rewriter, *blocked, opSizes)))
         return signalPassFailure();
@@ -181,6 +220,12 @@ struct HoistVectorTransfersPass
     memref::populateFoldMemRefAliasOpPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    // The folding computes the indices of a tile's read and of its write
+    // separately (inside an scf.forall, from its induction variable); the
+    // hoisting needs them to be the same values.
+    IRRewriter rewriter(&getContext());
+    DominanceInfo dominance;
+    eliminateCommonSubExpressions(rewriter, dominance, getOperation());
     linalg::hoistRedundantVectorTransfers(getOperation());
   }
 };

@@ -115,8 +115,11 @@ static Value createConstant(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape,
 namespace {
 /// The indices of one register tile.
 struct TileIndices {
-  /// The first column of each of the 4 vectors of a row.
+  /// The first column of C (and of B) of each of the 4 vectors of a row.
   SmallVector<Value> columns;
+  /// The same columns in the tensor the tile reads and writes: C itself, or
+  /// the panel's slice of C when panels run in parallel.
+  SmallVector<Value> outputColumns;
   /// The tile's rows.
   SmallVector<Value> rows;
 };
@@ -126,11 +129,16 @@ struct TileIndices {
 class KernelBuilder {
 public:
   /// Builds one tile of `tileRows` rows at row `m0` of panel `panel` into
-  /// `c`; returns the updated `c`.
-  using TileFn = function_ref<Value(ImplicitLocOpBuilder &b, int64_t tileRows,
-                                    Value m0, Value panel, Value c)>;
+  /// `c` (C, or the panel's slice of C when `sliced`); returns the updated
+  /// `c`.
+  using TileFn =
+      function_ref<Value(ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
+                         Value panel, Value c, bool sliced)>;
 
-  KernelBuilder(int64_t n, int64_t rows) : n(n), rows(rows) {}
+  /// A kernel for N columns, `rows` rows per tile; with `parallel`, panels
+  /// are the iterations of an scf.forall.
+  KernelBuilder(int64_t n, int64_t rows, bool parallel)
+      : n(n), rows(rows), parallel(parallel) {}
 
   int64_t getPanelCount() const { return llvm::divideCeil(n, kPanelWidth); }
 
@@ -143,7 +151,7 @@ public:
 
   /// Returns the indices of the tile of `tileRows` rows at `m0`, `panel`.
   static TileIndices getIndices(ImplicitLocOpBuilder &b, Value m0, Value panel,
-                                int64_t tileRows);
+                                int64_t tileRows, bool sliced);
 
   /// Reads 4 bytes of `a` at `indices` and returns them with their sign bits
   /// flipped (unsigned a + 128), broadcast to all 16 lanes as bytes.
@@ -156,57 +164,102 @@ public:
 
 private:
   Value buildRowLoop(ImplicitLocOpBuilder &b, int64_t tileRows, Value lb,
-                     Value ub, Value panel, Value c, TileFn tile) const;
+                     Value ub, Value panel, Value c, bool sliced,
+                     TileFn tile) const;
+  /// Emits the row loops of one panel of `c`.
+  Value buildPanel(ImplicitLocOpBuilder &b, Value m, Value panel, Value c,
+                   bool sliced, TileFn tile) const;
 
   int64_t n;
   int64_t rows;
+  bool parallel;
 };
 } // namespace
 
 Value KernelBuilder::buildRowLoop(ImplicitLocOpBuilder &b, int64_t tileRows,
                                   Value lb, Value ub, Value panel, Value c,
-                                  TileFn tile) const {
+                                  bool sliced, TileFn tile) const {
   Value step = arith::ConstantIndexOp::create(b, tileRows);
   auto loop = scf::ForOp::create(
       b, lb, ub, step, ValueRange{c},
       [&](OpBuilder &nested, Location loc, Value m0, ValueRange iterArgs) {
         ImplicitLocOpBuilder body(loc, nested);
-        scf::YieldOp::create(body,
-                             tile(body, tileRows, m0, panel, iterArgs[0]));
+        scf::YieldOp::create(
+            body, tile(body, tileRows, m0, panel, iterArgs[0], sliced));
       });
   return loop.getResult(0);
 }
 
-Value KernelBuilder::buildLoops(ImplicitLocOpBuilder &b, Value m, Value init,
-                                TileFn tile) const {
-  Value zero = arith::ConstantIndexOp::create(b, 0);
-  Value one = arith::ConstantIndexOp::create(b, 1);
+Value KernelBuilder::buildPanel(ImplicitLocOpBuilder &b, Value m, Value panel,
+                                Value c, bool sliced, TileFn tile) const {
   // Rows in whole tiles; the rest go one by one.
   Value tiledRows = arith::SubIOp::create(
       b, m,
       arith::RemUIOp::create(b, m, arith::ConstantIndexOp::create(b, rows)));
-  Value panels = arith::ConstantIndexOp::create(b, getPanelCount());
-  auto loop = scf::ForOp::create(
-      b, zero, panels, one, ValueRange{init},
-      [&](OpBuilder &nested, Location loc, Value panel, ValueRange iterArgs) {
-        ImplicitLocOpBuilder body(loc, nested);
-        Value c =
-            buildRowLoop(body, rows, zero, tiledRows, panel, iterArgs[0], tile);
-        if (rows > 1)
-          c = buildRowLoop(body, 1, tiledRows, m, panel, c, tile);
-        scf::YieldOp::create(body, c);
-      });
-  return loop.getResult(0);
+  Value zero = arith::ConstantIndexOp::create(b, 0);
+  c = buildRowLoop(b, rows, zero, tiledRows, panel, c, sliced, tile);
+  if (rows > 1)
+    c = buildRowLoop(b, 1, tiledRows, m, panel, c, sliced, tile);
+  return c;
+}
+
+Value KernelBuilder::buildLoops(ImplicitLocOpBuilder &b, Value m, Value init,
+                                TileFn tile) const {
+  int64_t panelCount = getPanelCount();
+  if (!parallel) {
+    auto loop = scf::ForOp::create(
+        b, arith::ConstantIndexOp::create(b, 0),
+        arith::ConstantIndexOp::create(b, panelCount),
+        arith::ConstantIndexOp::create(b, 1), ValueRange{init},
+        [&](OpBuilder &nested, Location loc, Value panel, ValueRange iterArgs) {
+          ImplicitLocOpBuilder body(loc, nested);
+          scf::YieldOp::create(body, buildPanel(body, m, panel, iterArgs[0],
+                                                /*sliced=*/false, tile));
+        });
+    return loop.getResult(0);
+  }
+
+  // Each panel is an iteration of an scf.forall that computes its slice of
+  // C (all rows, up to 64 columns) and inserts it.
+  auto forall = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(panelCount)}, ValueRange{init},
+      /*mapping=*/std::nullopt);
+  Value panel = forall.getInductionVar(0);
+  Value shared = forall.getRegionIterArgs()[0];
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value start = arith::MulIOp::create(
+      b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));
+  OpFoldResult width = b.getIndexAttr(kPanelWidth);
+  if (!columnsInBounds())
+    width = arith::MinSIOp::create(
+                b, arith::ConstantIndexOp::create(b, kPanelWidth),
+                arith::SubIOp::create(b, arith::ConstantIndexOp::create(b, n),
+                                      start))
+                .getResult();
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), start};
+  SmallVector<OpFoldResult> sizes = {m, width};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  Value slice =
+      tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
+  Value result = buildPanel(b, m, panel, slice, /*sliced=*/true, tile);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, result, shared, offsets, sizes,
+                                        strides);
+  return forall.getResult(0);
 }
 
 TileIndices KernelBuilder::getIndices(ImplicitLocOpBuilder &b, Value m0,
-                                      Value panel, int64_t tileRows) {
+                                      Value panel, int64_t tileRows,
+                                      bool sliced) {
   TileIndices indices;
   Value panelStart = arith::MulIOp::create(
       b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));
-  for (int64_t v = 0; v < kVectorsPerRow; ++v)
-    indices.columns.push_back(arith::AddIOp::create(
-        b, panelStart, arith::ConstantIndexOp::create(b, v * kLanes)));
+  for (int64_t v = 0; v < kVectorsPerRow; ++v) {
+    Value offset = arith::ConstantIndexOp::create(b, v * kLanes);
+    indices.columns.push_back(arith::AddIOp::create(b, panelStart, offset));
+    indices.outputColumns.push_back(sliced ? offset : indices.columns.back());
+  }
   for (int64_t i = 0; i < tileRows; ++i)
     indices.rows.push_back(
         arith::AddIOp::create(b, m0, arith::ConstantIndexOp::create(b, i)));
@@ -274,10 +327,11 @@ static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
 }
 
 /// Replaces `matmul` by the i8 kernel.
-static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows) {
+static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
+                              bool parallel) {
   linalg::MatmulOp op = matmul.op;
   ImplicitLocOpBuilder b(op.getLoc(), op);
-  KernelBuilder kernel(matmul.n, rows);
+  KernelBuilder kernel(matmul.n, rows, parallel);
   int64_t panelCount = kernel.getPanelCount();
   int64_t groupCount = llvm::divideCeil(matmul.k, kGroup);
 
@@ -320,8 +374,8 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows) {
   auto bytesType = VectorType::get({kVectorBytes}, b.getI8Type());
   bool columnsInBounds = kernel.columnsInBounds();
   auto tile = [&](ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
-                  Value panel, Value c) -> Value {
-    TileIndices at = KernelBuilder::getIndices(b, m0, panel, tileRows);
+                  Value panel, Value c, bool sliced) -> Value {
+    TileIndices at = KernelBuilder::getIndices(b, m0, panel, tileRows, sliced);
     // The accumulators start at C plus the sign-flip correction.
     SmallVector<Value> accumulators;
     for (int64_t i = 0; i < tileRows; ++i) {
@@ -329,7 +383,7 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows) {
         Value correction = KernelBuilder::read(
             b, accType, biasValues, at.columns[v], /*inBounds=*/true);
         Value init = KernelBuilder::read(
-            b, accType, c, {at.rows[i], at.columns[v]}, columnsInBounds);
+            b, accType, c, {at.rows[i], at.outputColumns[v]}, columnsInBounds);
         accumulators.push_back(arith::AddIOp::create(b, init, correction));
       }
     }
@@ -362,7 +416,7 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows) {
       for (int64_t v = 0; v < kVectorsPerRow; ++v)
         c = vector::TransferWriteOp::create(
                 b, loop.getResult(i * kVectorsPerRow + v), c,
-                ValueRange{at.rows[i], at.columns[v]},
+                ValueRange{at.rows[i], at.outputColumns[v]},
                 ArrayRef<bool>{columnsInBounds})
                 .getResult();
     return c;
@@ -518,10 +572,10 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
 
 /// Replaces `matmul`'s two generics by the fused i4 kernel.
 static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
-                                     int64_t rows) {
+                                     int64_t rows, bool parallel) {
   linalg::GenericOp partial = matmul.partial, rescale = matmul.rescale;
   ImplicitLocOpBuilder b(rescale.getLoc(), rescale);
-  KernelBuilder kernel(matmul.n, rows);
+  KernelBuilder kernel(matmul.n, rows, parallel);
   int64_t panelCount = kernel.getPanelCount();
   int64_t blocks = matmul.blocks, blockSize = matmul.blockSize, n = matmul.n;
   // Pairs of groups of 4 K values per block: one byte holds one of each.
@@ -565,8 +619,8 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
   bool columnsInBounds = kernel.columnsInBounds();
 
   auto tile = [&](ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
-                  Value panel, Value c) -> Value {
-    TileIndices at = KernelBuilder::getIndices(b, m0, panel, tileRows);
+                  Value panel, Value c, bool sliced) -> Value {
+    TileIndices at = KernelBuilder::getIndices(b, m0, panel, tileRows, sliced);
     SmallVector<Value> sums, rowScales;
     for (int64_t i = 0; i < tileRows; ++i) {
       SmallVector<Value> scaleIndex;
@@ -576,8 +630,9 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
           b, floatType,
           tensor::ExtractOp::create(b, activationScales, scaleIndex)));
       for (int64_t v = 0; v < kVectorsPerRow; ++v)
-        sums.push_back(KernelBuilder::read(
-            b, floatType, c, {at.rows[i], at.columns[v]}, columnsInBounds));
+        sums.push_back(KernelBuilder::read(b, floatType, c,
+                                           {at.rows[i], at.outputColumns[v]},
+                                           columnsInBounds));
     }
     Value zero = arith::ConstantIndexOp::create(b, 0);
     Value one = arith::ConstantIndexOp::create(b, 1);
@@ -674,7 +729,7 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
       for (int64_t v = 0; v < kVectorsPerRow; ++v)
         c = vector::TransferWriteOp::create(
                 b, blockLoop.getResult(i * kVectorsPerRow + v), c,
-                ValueRange{at.rows[i], at.columns[v]},
+                ValueRange{at.rows[i], at.outputColumns[v]},
                 ArrayRef<bool>{columnsInBounds})
                 .getResult();
     return c;
@@ -717,9 +772,9 @@ struct VnniMatmulsPass : public agn::impl::AGNVnniMatmulsBase<VnniMatmulsPass> {
       }
     });
     for (const Int8Matmul &matmul : int8Matmuls)
-      rewriteInt8Matmul(matmul, rows);
+      rewriteInt8Matmul(matmul, rows, parallel);
     for (const Int4BlockedMatmul &matmul : int4Matmuls)
-      rewriteInt4BlockedMatmul(matmul, i4Rows);
+      rewriteInt4BlockedMatmul(matmul, i4Rows, parallel);
   }
 };
 } // namespace

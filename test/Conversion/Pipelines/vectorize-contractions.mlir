@@ -1,6 +1,8 @@
 // RUN: agn-opt %s -split-input-file --agn-vectorize-contractions | FileCheck %s
 // RUN: agn-opt %s -split-input-file --agn-vectorize-contractions=tile-sizes=4,16,1 | FileCheck %s --check-prefix=SIZES
 // RUN: agn-opt %s -split-input-file --agn-vectorize-contractions=k-block=0 | FileCheck %s --check-prefix=NOBLOCK
+// RUN: agn-opt %s -split-input-file --agn-vectorize-contractions=threads=2 | FileCheck %s --check-prefix=THREADS
+// RUN: not agn-opt %s -split-input-file --agn-vectorize-contractions=threads=0 2>&1 | FileCheck %s --check-prefix=BADTHREADS
 // RUN: agn-opt %s -split-input-file --agn-vectorize-contractions --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --cse --canonicalize --agn-hoist-vector-transfers | FileCheck %s --check-prefix=HOIST
 
 // Float matmuls are tiled into 8x32x1 register tiles and each tile becomes a
@@ -28,6 +30,18 @@
 // NOBLOCK: scf.for %{{.*}} to %c16 step %c8
 // NOBLOCK: scf.for %{{.*}} to %c64 step %c32
 // NOBLOCK: scf.for %{{.*}} to %c64 step %c1
+
+// With threads=2, an scf.forall first splits N in two chunks of whole
+// register tiles (64 / 2 = 32 columns), each blocked and tiled as above.
+// THREADS-LABEL: func.func @matmul
+// THREADS: scf.forall (%[[J:.*]]) = (0) to (64) step (32) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<16x64xf32>)
+// THREADS: tensor.extract_slice %{{.*}}[0, %[[J]]] [64, 32] [1, 1] : tensor<64x64xf32> to tensor<64x32xf32>
+// THREADS: tensor.extract_slice %[[OUT]][0, %[[J]]] [16, 32] [1, 1] : tensor<16x64xf32> to tensor<16x32xf32>
+// THREADS: scf.for %{{.*}} to %c64 step %c32
+// THREADS: vector.contract
+// THREADS: scf.forall.in_parallel
+// THREADS-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [16, 32] [1, 1]
+// BADTHREADS: agn-vectorize-contractions: 'threads' must be at least 1, got 0
 
 // After bufferization the accumulator tile is read before the K loop,
 // carried through it in registers and written after it.

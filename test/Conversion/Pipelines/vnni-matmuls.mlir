@@ -1,4 +1,5 @@
 // RUN: agn-opt %s -split-input-file --agn-vnni-matmuls=rows=2 --canonicalize --cse | FileCheck %s
+// RUN: agn-opt %s -split-input-file --agn-vnni-matmuls="rows=2 parallel=true" --canonicalize --cse | FileCheck %s --check-prefix=PAR
 // RUN: not agn-opt %s -split-input-file --agn-vnni-matmuls=rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
 
 // ROWS: agn-vnni-matmuls: 'rows' must be at least 1, got 0
@@ -55,6 +56,16 @@ func.func @packed(%a: tensor<?x5xi8>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
 // CHECK-NOT: tensor.pad
 // CHECK: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<?x128xi32>, vector<16xi32>
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xi32>, tensor<?x128xi32>
+// With parallel=true each panel is an iteration of an scf.forall that
+// computes its slice of C (all rows, 64 columns) at slice-relative columns.
+// PAR-LABEL: func.func @whole
+// PAR: scf.forall (%[[P:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x128xi32>)
+// PAR: %[[START:.*]] = arith.muli %[[P]], %c64
+// PAR: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %[[START]]] [%{{.*}}, 64] [1, 1] : tensor<?x128xi32> to tensor<?x64xi32>
+// PAR: scf.for %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
+// PAR: vector.transfer_write %{{.*}}[%{{.*}}, %c48] {in_bounds = [true]} : vector<16xi32>, tensor<?x64xi32>
+// PAR: scf.forall.in_parallel
+// PAR-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[START]]] [%{{.*}}, 64] [1, 1]
 func.func @whole(%a: tensor<?x16xi8>, %init: tensor<?x128xi32>) -> tensor<?x128xi32> {
   %w = arith.constant dense<1> : tensor<16x128xi8>
   %r = linalg.matmul ins(%a, %w : tensor<?x16xi8>, tensor<16x128xi8>) outs(%init : tensor<?x128xi32>) -> tensor<?x128xi32>
