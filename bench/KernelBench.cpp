@@ -17,7 +17,8 @@
 // the host CPU; the C runner utilities it also loads are not needed here)
 // but called through its C interface directly, so that the timings hold the
 // generated code and its allocations, not the result copy of
-// CompiledModel::run. The generated code is single-threaded.
+// CompiledModel::run. The generated code runs on one thread, except in
+// the rows ending in /2T (agn-lower-to-llvm-pipeline{threads=2}).
 //
 // Per shape and level:
 //   <shape>/<level>/unit     the f32 matmul with its weight as an argument,
@@ -43,6 +44,9 @@
 //                            deployed model has them: agn-vnni-matmuls packs
 //                            them at compile time for AVX512-VNNI
 //                            (vpdpbusd);
+//   <shape>/.../2T           the same code on two threads
+//                            (agn-lower-to-llvm-pipeline{threads=2}: MLIR's
+//                            async runtime);
 //   <shape>/openblas/<n>T    cblas_sgemm with n OpenBLAS threads;
 //   <shape>/adaptive         the full five-level unit (controller, dispatch)
 //                            on inputs whose variance selects f32;
@@ -998,7 +1002,8 @@ int main(int argc, char **argv) {
     return 1;
   benchmark::AddCustomContext("openblas_core", openblas_get_corename());
   benchmark::AddCustomContext("openblas_config", openblas_get_config());
-  benchmark::AddCustomContext("agn_code_threads", "1 (the JIT code is serial)");
+  benchmark::AddCustomContext("agn_code_threads",
+                              "1, and 2 in the rows ending in /2T");
   // The resource manager's CPU policy would lower units while the benchmark
   // keeps the CPU busy: off, so each unit runs at the level it asks for.
   agn_rt_set_cpu_thresholds(-1, -1);
