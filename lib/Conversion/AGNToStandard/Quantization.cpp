@@ -18,6 +18,8 @@
 
 #include "agn/Conversion/AGNToStandard/AGNToStandard.h"
 
+#include "MagnitudeMaximum.h"
+
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 #include "agn/Dialect/AGN/IR/AGNOps.h"
 
@@ -164,25 +166,10 @@ static FloatType getMaxType(OpBuilder &b, Type elementType) {
 /// the scales. NaN elements make their group's maximum NaN.
 static Value computeGroupMaxima(OpBuilder &b, Location loc,
                                 const GroupLayout &layout, FloatType maxType) {
-  Value empty =
-      tensor::EmptyOp::create(b, loc, layout.getScalesSizes(b, loc), maxType);
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(maxType));
-  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-  SmallVector<AffineMap> maps = {
+  return buildMagnitudeMaximum(
+      b, loc, layout.view, layout.getScalesSizes(b, loc),
       AffineMap::getMultiDimIdentityMap(layout.getRank(), b.getContext()),
-      layout.groupMap};
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{init.getType()}, ValueRange{layout.view},
-             ValueRange{init}, maps, layout.getGroupReductionIterators(),
-             [&](OpBuilder &nested, Location l, ValueRange args) {
-               Value magnitude = math::AbsFOp::create(nested, l, args[0]);
-               magnitude = convertScalarToDtype(nested, l, magnitude, maxType,
-                                                /*isUnsignedCast=*/false);
-               Value max =
-                   arith::MaximumFOp::create(nested, l, args[1], magnitude);
-               linalg::YieldOp::create(nested, l, max);
-             })
-      .getResult(0);
+      layout.groupMap, layout.getGroupReductionIterators(), maxType);
 }
 
 /// Returns a tensor shaped as `like`'s view computed elementwise by

@@ -12,6 +12,8 @@
 
 #include "agn/Conversion/AGNToStandard/AGNToStandard.h"
 
+#include "MagnitudeMaximum.h"
+
 #include "agn/Dialect/AGN/IR/AGNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -202,22 +204,9 @@ struct VarianceOpLowering : OpConversionPattern<VarianceOp> {
 // agn.abs_max
 //===----------------------------------------------------------------------===//
 
-/// Returns whether the magnitudes of IEEE-754 binary floats of `type` are
-/// ordered like their bit patterns with the sign bit cleared, NaNs (all
-/// exponent bits set, a nonzero significand) above +infinity.
-static bool hasIEEEMagnitudeOrder(Type type) {
-  return isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(type);
-}
-
 /// Lowers `agn.abs_max` to a max-abs linalg reduction from 0, which is also
-/// the result for an empty input; a NaN element makes the result NaN.
-///
-/// For IEEE-754 binary types the reduction runs on the bit patterns with the
-/// sign bit cleared, as unsigned integers: their order is that of the
-/// magnitudes, with every NaN above +infinity, so the maximum is NaN as soon
-/// as one element is. Integer maxima vectorize (vpmaxud) where LLVM keeps a
-/// NaN-propagating float maximum scalar. Other float types take
-/// `arith.maximumf`, which returns NaN when either operand is NaN.
+/// the result for an empty input; a NaN element makes the result NaN (see
+/// buildMagnitudeMaximum).
 struct AbsMaxOpLowering : OpConversionPattern<AbsMaxOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -225,51 +214,14 @@ struct AbsMaxOpLowering : OpConversionPattern<AbsMaxOp> {
   matchAndRewrite(AbsMaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Type f32 = rewriter.getF32Type();
     Value sampled =
         getSampledElements(rewriter, loc, adaptor.getInput(), op.getStride());
-    auto elementType = cast<FloatType>(getElementTypeOrSelf(sampled));
-    if (hasIEEEMagnitudeOrder(elementType)) {
-      unsigned width = elementType.getWidth();
-      Type bitsType = rewriter.getIntegerType(width);
-      Value init = createZeroScalarTensor(rewriter, loc, bitsType);
-      auto reduction = linalg::GenericOp::create(
-          rewriter, loc, TypeRange{init.getType()}, ValueRange{sampled},
-          ValueRange{init}, getFullReductionMaps(rewriter.getContext(), 1),
-          {utils::IteratorType::reduction},
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            Value bits = arith::BitcastOp::create(b, l, bitsType, args[0]);
-            Value magnitudeMask = arith::ConstantOp::create(
-                b, l,
-                b.getIntegerAttr(bitsType, APInt::getSignedMaxValue(width)));
-            Value magnitude = arith::AndIOp::create(b, l, bits, magnitudeMask);
-            linalg::YieldOp::create(
-                b, l,
-                ValueRange{arith::MaxUIOp::create(b, l, args[1], magnitude)});
-          });
-      Value bits = tensor::ExtractOp::create(
-          rewriter, loc, reduction.getResult(0), ValueRange{});
-      Value max = arith::BitcastOp::create(rewriter, loc, elementType, bits);
-      // Widening is exact; narrowing f64 is monotonic and keeps NaN.
-      rewriter.replaceOp(op, convertScalarToDtype(rewriter, loc, max, f32,
-                                                  /*isUnsignedCast=*/false));
-      return success();
-    }
-    Value init = createZeroScalarTensor(rewriter, loc, f32);
-    auto reduction = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{init.getType()}, ValueRange{sampled},
-        ValueRange{init}, getFullReductionMaps(rewriter.getContext(), 1),
-        {utils::IteratorType::reduction},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value magnitude = math::AbsFOp::create(b, l, args[0]);
-          magnitude = convertScalarToDtype(b, l, magnitude, f32,
-                                           /*isUnsignedCast=*/false);
-          Value max = arith::MaximumFOp::create(b, l, args[1], magnitude,
-                                                arith::FastMathFlags::reassoc);
-          linalg::YieldOp::create(b, l, max);
-        });
-    rewriter.replaceOpWithNewOp<tensor::ExtractOp>(op, reduction.getResult(0),
-                                                   ValueRange{});
+    SmallVector<AffineMap> maps =
+        getFullReductionMaps(rewriter.getContext(), 1);
+    Value max = buildMagnitudeMaximum(
+        rewriter, loc, sampled, /*sizes=*/{}, maps[0], maps[1],
+        {utils::IteratorType::reduction}, rewriter.getF32Type());
+    rewriter.replaceOpWithNewOp<tensor::ExtractOp>(op, max, ValueRange{});
     return success();
   }
 };

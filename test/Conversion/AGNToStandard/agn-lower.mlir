@@ -93,7 +93,7 @@ func.func @variance_empty(%x: tensor<0x8xf32>) -> f32 {
 // CHECK: %[[SAMPLED:.*]] = tensor.extract_slice %[[FLAT]][0] [16] [2] : tensor<32xf32> to tensor<16xf32>
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : i32
 // CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : i32)
-// CHECK: %[[MAX:.*]] = linalg.generic
+// CHECK: %[[MAXBITS:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["reduction"]
 // CHECK-SAME: ins(%[[SAMPLED]] : tensor<16xf32>) outs(%[[INIT]] : tensor<i32>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: i32):
@@ -102,9 +102,11 @@ func.func @variance_empty(%x: tensor<0x8xf32>) -> f32 {
 // CHECK: %[[ABS:.*]] = arith.andi %[[BITS]], %[[MASK]] : i32
 // CHECK: %[[NEW:.*]] = arith.maxui %[[ACC]], %[[ABS]] : i32
 // CHECK: linalg.yield %[[NEW]]
-// CHECK: %[[RESULT:.*]] = tensor.extract %[[MAX]][] : tensor<i32>
-// CHECK: %[[FLOAT:.*]] = arith.bitcast %[[RESULT]] : i32 to f32
-// CHECK: return %[[FLOAT]]
+// CHECK: %[[MAX:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[MAXBITS]] : tensor<i32>) outs(%{{.*}} : tensor<f32>)
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK: %[[RESULT:.*]] = tensor.extract %[[MAX]][] : tensor<f32>
+// CHECK: return %[[RESULT]]
 func.func @abs_max(%x: tensor<4x8xf32>) -> f32 {
   %m = agn.abs_max %x stride 2 : tensor<4x8xf32>
   return %m : f32
@@ -121,6 +123,7 @@ func.func @abs_max(%x: tensor<4x8xf32>) -> f32 {
 // CHECK: arith.maxui %{{.*}} : i64
 // CHECK: %[[F64:.*]] = arith.bitcast %{{.*}} : i64 to f64
 // CHECK: arith.truncf %[[F64]] : f64 to f32
+// CHECK: tensor.extract %{{.*}}[] : tensor<f32>
 func.func @abs_max_scalar(%x: tensor<f64>) -> f32 {
   %m = agn.abs_max %x : tensor<f64>
   return %m : f32
@@ -339,7 +342,8 @@ func.func @units_without_costs(%x: tensor<2xf32>, %w: tensor<2xf32>) -> (tensor<
 
 // -----
 
-// Per tensor: max|x| over everything into a 0-d tensor, the scale
+// Per tensor: max|x| over everything into a 0-d tensor (as the unsigned
+// maximum of the bit patterns without sign, then back to f32), the scale
 // max / 127 (1 for 0) rounded from f64, and the stored values
 // clamp(roundeven(x * 127 / max), -127, 127) in f64, 0 for an all-zero input.
 
@@ -347,10 +351,14 @@ func.func @units_without_costs(%x: tensor<2xf32>, %w: tensor<2xf32>) -> (tensor<
 // CHECK-DAG: #[[ALL:.*]] = affine_map<(d0, d1) -> ()>
 // CHECK-LABEL: func.func @quantize_per_tensor
 // CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
-// CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ALL]]], iterator_types = ["reduction", "reduction"]}
-// CHECK-SAME: ins(%[[X]] : tensor<4x8xf32>) outs(%{{.*}} : tensor<f32>)
-// CHECK: math.absf
-// CHECK: arith.maximumf
+// CHECK: %[[BITS:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ALL]]], iterator_types = ["reduction", "reduction"]}
+// CHECK-SAME: ins(%[[X]] : tensor<4x8xf32>) outs(%{{.*}} : tensor<i32>)
+// CHECK: arith.bitcast %{{.*}} : f32 to i32
+// CHECK: arith.andi
+// CHECK: arith.maxui
+// CHECK: %[[MAX:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[BITS]] : tensor<i32>) outs(%{{.*}} : tensor<f32>)
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
 // CHECK: %[[SCALES:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[MAX]] : tensor<f32>) outs(%{{.*}} : tensor<f32>)
 // CHECK: %[[M64:.*]] = arith.extf %{{.*}} : f32 to f64
@@ -392,8 +400,10 @@ func.func @quantize_per_tensor(%x: tensor<4x8xf32>) -> (tensor<4x8xi8>, tensor<f
 // CHECK-DAG: #[[AXIS1:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @quantize_per_channel
 // CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
-// CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[AXIS1]]], iterator_types = ["reduction", "parallel"]}
-// CHECK-SAME: outs(%{{.*}} : tensor<8xf32>)
+// CHECK: %[[BITS:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[AXIS1]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-SAME: outs(%{{.*}} : tensor<8xi32>)
+// CHECK: %[[MAX:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[BITS]] : tensor<8xi32>) outs(%{{.*}} : tensor<8xf32>)
 // CHECK: %[[SCALES:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[MAX]] : tensor<8xf32>)
 // CHECK: %[[STORED:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[AXIS1]], #[[ID2]]], iterator_types = ["parallel", "parallel"]}
@@ -414,8 +424,10 @@ func.func @quantize_per_channel(%x: tensor<4x8xf32>) -> (tensor<4x8xi8>, tensor<
 // CHECK-LABEL: func.func @quantize_per_block
 // CHECK-SAME: (%[[X:.*]]: tensor<64x6xf32>)
 // CHECK: %[[VIEW:.*]] = tensor.expand_shape %[[X]] {{\[\[}}0, 1], [2]] output_shape [2, 32, 6] : tensor<64x6xf32> into tensor<2x32x6xf32>
-// CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[GROUP]]], iterator_types = ["parallel", "reduction", "parallel"]}
-// CHECK-SAME: ins(%[[VIEW]] : tensor<2x32x6xf32>) outs(%{{.*}} : tensor<2x6xf32>)
+// CHECK: %[[BITS:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[GROUP]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME: ins(%[[VIEW]] : tensor<2x32x6xf32>) outs(%{{.*}} : tensor<2x6xi32>)
+// CHECK: %[[MAX:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[BITS]] : tensor<2x6xi32>) outs(%{{.*}} : tensor<2x6xf32>)
 // CHECK: %[[SCALES:.*]] = linalg.generic
 // CHECK: arith.constant 7.000000e+00 : f64
 // CHECK: %[[STORED:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[GROUP]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
