@@ -12,6 +12,12 @@
 // RUN: tail -n +2 %t.reference > %t.reference.data
 // RUN: tail -n +2 %t.portable > %t.portable.data
 // RUN: diff %t.reference.data %t.portable.data
+// ... also in chunks of panels on two threads (async runtime, -O3):
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
+// RUN:   --agn-lower --canonicalize --agn-vnni-matmuls=threads=2 --agn-lower-to-llvm-pipeline="x86-vnni=false threads=2" \
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async > %t.portable.threads
+// RUN: tail -n +2 %t.portable.threads > %t.portable.threads.data
+// RUN: diff %t.reference.data %t.portable.threads.data
 // ... and with vpdpbusd, where the CPU has it:
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
 // RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=true \

@@ -11,6 +11,10 @@
 // RUN: agn-opt %s --agn-vnni-matmuls=rows=3 --agn-lower-to-llvm-pipeline=x86-vnni=false \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs \
 // RUN: | FileCheck %s
+// ... and in chunks of panels on two threads (async runtime, -O3):
+// RUN: agn-opt %s --agn-vnni-matmuls="rows=3 threads=2" --agn-lower-to-llvm-pipeline="x86-vnni=false threads=2" \
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async \
+// RUN: | FileCheck %s
 
 // IR: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 

@@ -35,15 +35,17 @@ bool hostHasAVX512VNNI();
 struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
   Option<bool> vectorize{
       *this, "vectorize",
-      llvm::cl::desc("Tile the float matmuls into register tiles and "
-                     "vectorize them (default: on); integer contractions "
-                     "and everything else become scalar loops either way"),
+      llvm::cl::desc("Tile the float and signed integer matmuls into "
+                     "register tiles and vectorize them, with the VNNI "
+                     "kernels of x86-vnni (default: on); off, every "
+                     "contraction becomes scalar loops"),
       llvm::cl::init(true)};
   Option<bool> x86Vnni{
       *this, "x86-vnni",
-      llvm::cl::desc("Compute the i8 matmuls with constant weights with "
-                     "AVX-512 VNNI (agn-vnni-matmuls); default: whether the "
-                     "host CPU has AVX512-VNNI. Only with vectorize"),
+      llvm::cl::desc("Compute the i8 matmuls and agn's i4 versions of "
+                     "matmuls with constant weights with AVX-512 VNNI "
+                     "(agn-vnni-matmuls); default: whether the host CPU has "
+                     "AVX512-VNNI. Only with vectorize"),
       llvm::cl::init(hostHasAVX512VNNI())};
   Option<unsigned> threads{
       *this, "threads",

@@ -119,11 +119,11 @@ def AGNVectorizeContractions
     Integer contractions become outer products on the accumulator type
     (each K step sign-extends a row of B and multiplies it in i32:
     `vpmulld` and `vpaddd` with AVX-512), 50x to 150x faster than the
-    scalar loops but slower than the f32 code (docs/Benchmarks.md). MLIR 22 has no route to this CPU's VNNI instructions (`vpdpbusd`; see
-    the project's ENV.md). Unsigned (`cast_unsigned`) matmuls and operands
-    narrower than 8 bits (the packed i4 weights) are left to the scalar
-    lowering, as are the other contractions (agn's blocked i4 version is a
-    `linalg.generic`).
+    scalar loops but slower than the f32 code (docs/Benchmarks.md). The i8
+    and i4 matmuls with constant weights go to `agn-vnni-matmuls` first
+    (`vpdpbusd`) where the CPU has AVX512-VNNI. Unsigned (`cast_unsigned`)
+    matmuls and operands narrower than 8 bits are left to the scalar
+    lowering, as are the other contractions.
   }];
   let options = [
     ListOption<"tileSizes", "tile-sizes", "int64_t",
@@ -184,10 +184,11 @@ def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
     Option<"i4Rows", "i4-rows", "int64_t", "2",
            "Rows of A per register tile of the i4 kernel (8 zmm registers "
            "each: i32 partial sums and f32 sums)">,
-    Option<"parallel", "parallel", "bool", "false",
-           "Make the loop over panels an scf.forall (each panel computes "
-           "and inserts its slice of C), which "
-           "agn-lower-to-llvm-pipeline{threads=...} runs in parallel">
+    Option<"threads", "threads", "int64_t", "1",
+           "Split the panels into this many chunks of consecutive panels, "
+           "the iterations of an scf.forall (each computes and inserts its "
+           "slice of C), which agn-lower-to-llvm-pipeline{threads=...} runs "
+           "in parallel">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
@@ -203,7 +204,8 @@ def AGNLowerUsdot : Pass<"agn-lower-usdot"> {
     `llvm.x86.avx512.vpdpbusd.512` intrinsic (AVX-512 VNNI). Every other
     `agn.usdot` (all of them without `x86-vnni`) becomes portable vector
     arithmetic: the bytes zero- and sign-extended to i32, multiplied, and
-    summed in groups of four into the accumulator (`vector.multi_reduction`).
+    summed in groups of four into the accumulator (each of the four gathered
+    with a `vector.shuffle`, then added).
     Both compute exactly the op's result.
   }];
   let options = [

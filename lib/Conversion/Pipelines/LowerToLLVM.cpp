@@ -7,7 +7,8 @@
 // From agn (or plain linalg) on tensors to the LLVM dialect, for the CPU:
 //
 //   canonicalize, agn-lower, convert-elementwise-to-linalg, canonicalize, cse
-//   [vectorize and x86-vnni: agn-vnni-matmuls (i8 matmuls, constant B)]
+//   [vectorize and x86-vnni: agn-vnni-matmuls (i8 and i4 matmuls with
+//    constant weights)]
 //   [vectorize: agn-vectorize-contractions (other matmuls, on tensors)]
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-deallocation-pipeline, convert-bufferization-to-memref
@@ -70,8 +71,11 @@ static void addBufferization(OpPassManager &pm) {
 }
 
 /// Adds the lowering of the kernels' scf.forall loops to tasks of MLIR's
-/// async runtime: each loop is split into `threads` blocks of iterations
-/// (none smaller than one iteration: the kernels' iterations are large).
+/// async runtime. Each loop has at most `threads` iterations (the kernels
+/// split their work into that many chunks), and each iteration becomes one
+/// task (no block is smaller than one iteration: they are large), so no
+/// more than `threads` tasks run at once; the runtime's pool has a thread
+/// per core.
 static void addParallelism(OpPassManager &pm, unsigned threads) {
   pm.addPass(createForallToParallelLoopPass());
   AsyncParallelForPassOptions options;
@@ -125,15 +129,16 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // (threads = 0 reaches the passes, which diagnose it.)
   bool parallel = options.threads > 1;
   if (options.vectorize && options.x86Vnni) {
     AGNVnniMatmulsOptions vnni;
-    vnni.parallel = parallel;
+    vnni.threads = options.threads;
     pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls(vnni));
   }
   if (options.vectorize) {
     AGNVectorizeContractionsOptions vectorize;
-    vectorize.threads = std::max(1u, options.threads.getValue());
+    vectorize.threads = options.threads;
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions(vectorize));
   }
   addBufferization(pm);

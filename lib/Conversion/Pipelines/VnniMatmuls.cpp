@@ -1,5 +1,4 @@
-//===- VnniMatmuls.cpp - i8 and i4 matmuls on AVX-512 VNNI
-//-----------------===//
+//===- VnniMatmuls.cpp - i8 and i4 matmuls on AVX-512 VNNI ----------------===//
 //
 // Part of the agn project.
 //
@@ -45,16 +44,20 @@
 // registers as 16 times their value (x & 0xF0, and (x << 4) & 0xF0, which are
 // exact signed bytes), so the block's i32 sum is 16 P:
 //
-//   acc = C[tile]                                           (f32)
+// clang-format off
+//   acc = C[tile]                                              (f32)
 //   for j in blocks:
-//     p = bias16[j]                                         (i32)
-//     for q in T / 8: p = usdot(usdot(p, A[m, j, 8q..], lo), A[m, j, 8q+4..],
-//     hi) acc = acc + float(p >> 4) * (sa[m] * sw[j, cols])    (as the
-//     reference)
+//     p = bias16[j]                                            (i32)
+//     for q in T / 8:
+//       p = usdot(usdot(p, A[m, j, 8q..], lo), A[m, j, 8q+4..], hi)
+//     acc = acc + float(p >> 4) * (sa[m] * sw[j, cols])        (as the reference)
 //   C[tile] = acc
+// clang-format on
 //
 // Columns past N are masked in the reads and writes of C; A is padded with
-// zeros when K is not a multiple of 4 (i8).
+// zeros when K is not a multiple of 4 (i8). With `parallel`, the panels are
+// split into `threads` chunks of consecutive panels, the iterations of an
+// scf.forall, each computing its slice of C.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,6 +88,8 @@ static constexpr int64_t kGroup = 4;
 static constexpr int64_t kVectorBytes = kLanes * kGroup;
 /// The i4 values are unpacked as 16 times their value.
 static constexpr int64_t kNibbleScaleLog2 = 4;
+/// The largest block of the i4 kernel: 16 * 1024 * T < 2^31.
+static constexpr int64_t kMaxBlockSize = int64_t{1} << 17;
 
 bool mlir::agn::hostHasAVX512VNNI() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
@@ -98,6 +103,26 @@ static SmallVector<int8_t> getSignedBytes(DenseIntElementsAttr attr) {
   for (const APInt &value : attr.getValues<APInt>())
     values.push_back(static_cast<int8_t>(value.getSExtValue()));
   return values;
+}
+
+/// Erases `op` and then its operands' producers while nothing uses them and
+/// they have no effects (the weights a kernel replaced by their packed form,
+/// the partial sums' zero-filled init).
+static void eraseIfDead(Operation *op) {
+  SmallVector<Operation *> worklist;
+  if (op)
+    worklist.push_back(op);
+  llvm::SmallPtrSet<Operation *, 8> erased;
+  while (!worklist.empty()) {
+    Operation *candidate = worklist.pop_back_val();
+    if (erased.contains(candidate) || !isOpTriviallyDead(candidate))
+      continue;
+    for (Value operand : candidate->getOperands())
+      if (Operation *producer = operand.getDefiningOp())
+        worklist.push_back(producer);
+    erased.insert(candidate);
+    candidate->erase();
+  }
 }
 
 /// Returns a constant tensor of `shape` holding `values`.
@@ -118,7 +143,7 @@ struct TileIndices {
   /// The first column of C (and of B) of each of the 4 vectors of a row.
   SmallVector<Value> columns;
   /// The same columns in the tensor the tile reads and writes: C itself, or
-  /// the panel's slice of C when panels run in parallel.
+  /// a chunk's slice of C when chunks of panels run in parallel.
   SmallVector<Value> outputColumns;
   /// The tile's rows.
   SmallVector<Value> rows;
@@ -129,16 +154,16 @@ struct TileIndices {
 class KernelBuilder {
 public:
   /// Builds one tile of `tileRows` rows at row `m0` of panel `panel` into
-  /// `c` (C, or the panel's slice of C when `sliced`); returns the updated
-  /// `c`.
+  /// `c`, which is C, or (when `sliceStart` is set) the slice of C starting
+  /// at column `sliceStart`; returns the updated `c`.
   using TileFn =
       function_ref<Value(ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
-                         Value panel, Value c, bool sliced)>;
+                         Value panel, Value c, Value sliceStart)>;
 
-  /// A kernel for N columns, `rows` rows per tile; with `parallel`, panels
-  /// are the iterations of an scf.forall.
-  KernelBuilder(int64_t n, int64_t rows, bool parallel)
-      : n(n), rows(rows), parallel(parallel) {}
+  /// A kernel for N columns, `rows` rows per tile, its panels split into
+  /// `threads` chunks (the iterations of an scf.forall) when `threads` > 1.
+  KernelBuilder(int64_t n, int64_t rows, int64_t threads)
+      : n(n), rows(rows), threads(threads) {}
 
   int64_t getPanelCount() const { return llvm::divideCeil(n, kPanelWidth); }
 
@@ -149,9 +174,10 @@ public:
   Value buildLoops(ImplicitLocOpBuilder &b, Value m, Value init,
                    TileFn tile) const;
 
-  /// Returns the indices of the tile of `tileRows` rows at `m0`, `panel`.
+  /// Returns the indices of the tile of `tileRows` rows at `m0`, `panel`,
+  /// in a slice of C starting at column `sliceStart` when it is set.
   static TileIndices getIndices(ImplicitLocOpBuilder &b, Value m0, Value panel,
-                                int64_t tileRows, bool sliced);
+                                int64_t tileRows, Value sliceStart);
 
   /// Reads 4 bytes of `a` at `indices` and returns them with their sign bits
   /// flipped (unsigned a + 128), broadcast to all 16 lanes as bytes.
@@ -164,49 +190,49 @@ public:
 
 private:
   Value buildRowLoop(ImplicitLocOpBuilder &b, int64_t tileRows, Value lb,
-                     Value ub, Value panel, Value c, bool sliced,
+                     Value ub, Value panel, Value c, Value sliceStart,
                      TileFn tile) const;
   /// Emits the row loops of one panel of `c`.
   Value buildPanel(ImplicitLocOpBuilder &b, Value m, Value panel, Value c,
-                   bool sliced, TileFn tile) const;
+                   Value sliceStart, TileFn tile) const;
 
   int64_t n;
   int64_t rows;
-  bool parallel;
+  int64_t threads;
 };
 } // namespace
 
 Value KernelBuilder::buildRowLoop(ImplicitLocOpBuilder &b, int64_t tileRows,
                                   Value lb, Value ub, Value panel, Value c,
-                                  bool sliced, TileFn tile) const {
+                                  Value sliceStart, TileFn tile) const {
   Value step = arith::ConstantIndexOp::create(b, tileRows);
   auto loop = scf::ForOp::create(
       b, lb, ub, step, ValueRange{c},
       [&](OpBuilder &nested, Location loc, Value m0, ValueRange iterArgs) {
         ImplicitLocOpBuilder body(loc, nested);
         scf::YieldOp::create(
-            body, tile(body, tileRows, m0, panel, iterArgs[0], sliced));
+            body, tile(body, tileRows, m0, panel, iterArgs[0], sliceStart));
       });
   return loop.getResult(0);
 }
 
 Value KernelBuilder::buildPanel(ImplicitLocOpBuilder &b, Value m, Value panel,
-                                Value c, bool sliced, TileFn tile) const {
+                                Value c, Value sliceStart, TileFn tile) const {
   // Rows in whole tiles; the rest go one by one.
   Value tiledRows = arith::SubIOp::create(
       b, m,
       arith::RemUIOp::create(b, m, arith::ConstantIndexOp::create(b, rows)));
   Value zero = arith::ConstantIndexOp::create(b, 0);
-  c = buildRowLoop(b, rows, zero, tiledRows, panel, c, sliced, tile);
+  c = buildRowLoop(b, rows, zero, tiledRows, panel, c, sliceStart, tile);
   if (rows > 1)
-    c = buildRowLoop(b, 1, tiledRows, m, panel, c, sliced, tile);
+    c = buildRowLoop(b, 1, tiledRows, m, panel, c, sliceStart, tile);
   return c;
 }
 
 Value KernelBuilder::buildLoops(ImplicitLocOpBuilder &b, Value m, Value init,
                                 TileFn tile) const {
   int64_t panelCount = getPanelCount();
-  if (!parallel) {
+  if (threads <= 1) {
     auto loop = scf::ForOp::create(
         b, arith::ConstantIndexOp::create(b, 0),
         arith::ConstantIndexOp::create(b, panelCount),
@@ -214,26 +240,37 @@ Value KernelBuilder::buildLoops(ImplicitLocOpBuilder &b, Value m, Value init,
         [&](OpBuilder &nested, Location loc, Value panel, ValueRange iterArgs) {
           ImplicitLocOpBuilder body(loc, nested);
           scf::YieldOp::create(body, buildPanel(body, m, panel, iterArgs[0],
-                                                /*sliced=*/false, tile));
+                                                /*sliceStart=*/nullptr, tile));
         });
     return loop.getResult(0);
   }
 
-  // Each panel is an iteration of an scf.forall that computes its slice of
-  // C (all rows, up to 64 columns) and inserts it.
+  // `threads` chunks of consecutive panels (so that no more than `threads`
+  // tasks run at once), each an iteration of an scf.forall that computes its
+  // slice of C (all rows) and inserts it.
+  int64_t panelsPerChunk = llvm::divideCeil(panelCount, threads);
+  int64_t chunkCount = llvm::divideCeil(panelCount, panelsPerChunk);
+  int64_t chunkWidth = panelsPerChunk * kPanelWidth;
   auto forall = scf::ForallOp::create(
-      b, ArrayRef<OpFoldResult>{b.getIndexAttr(panelCount)}, ValueRange{init},
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(chunkCount)}, ValueRange{init},
       /*mapping=*/std::nullopt);
-  Value panel = forall.getInductionVar(0);
+  Value chunk = forall.getInductionVar(0);
   Value shared = forall.getRegionIterArgs()[0];
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
+  Value firstPanel = arith::MulIOp::create(
+      b, chunk, arith::ConstantIndexOp::create(b, panelsPerChunk));
+  Value lastPanel = arith::MinSIOp::create(
+      b,
+      arith::AddIOp::create(b, firstPanel,
+                            arith::ConstantIndexOp::create(b, panelsPerChunk)),
+      arith::ConstantIndexOp::create(b, panelCount));
   Value start = arith::MulIOp::create(
-      b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));
-  OpFoldResult width = b.getIndexAttr(kPanelWidth);
-  if (!columnsInBounds())
+      b, firstPanel, arith::ConstantIndexOp::create(b, kPanelWidth));
+  OpFoldResult width = b.getIndexAttr(chunkWidth);
+  if (n % chunkWidth != 0)
     width = arith::MinSIOp::create(
-                b, arith::ConstantIndexOp::create(b, kPanelWidth),
+                b, arith::ConstantIndexOp::create(b, chunkWidth),
                 arith::SubIOp::create(b, arith::ConstantIndexOp::create(b, n),
                                       start))
                 .getResult();
@@ -242,23 +279,33 @@ Value KernelBuilder::buildLoops(ImplicitLocOpBuilder &b, Value m, Value init,
   SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
   Value slice =
       tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
-  Value result = buildPanel(b, m, panel, slice, /*sliced=*/true, tile);
+  auto panels = scf::ForOp::create(
+      b, firstPanel, lastPanel, arith::ConstantIndexOp::create(b, 1),
+      ValueRange{slice},
+      [&](OpBuilder &nested, Location loc, Value panel, ValueRange iterArgs) {
+        ImplicitLocOpBuilder body(loc, nested);
+        scf::YieldOp::create(
+            body, buildPanel(body, m, panel, iterArgs[0], start, tile));
+      });
   b.setInsertionPointToStart(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(b, result, shared, offsets, sizes,
-                                        strides);
+  tensor::ParallelInsertSliceOp::create(b, panels.getResult(0), shared, offsets,
+                                        sizes, strides);
   return forall.getResult(0);
 }
 
 TileIndices KernelBuilder::getIndices(ImplicitLocOpBuilder &b, Value m0,
                                       Value panel, int64_t tileRows,
-                                      bool sliced) {
+                                      Value sliceStart) {
   TileIndices indices;
   Value panelStart = arith::MulIOp::create(
       b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));
   for (int64_t v = 0; v < kVectorsPerRow; ++v) {
     Value offset = arith::ConstantIndexOp::create(b, v * kLanes);
     indices.columns.push_back(arith::AddIOp::create(b, panelStart, offset));
-    indices.outputColumns.push_back(sliced ? offset : indices.columns.back());
+    indices.outputColumns.push_back(
+        sliceStart
+            ? arith::SubIOp::create(b, indices.columns.back(), sliceStart)
+            : indices.columns.back());
   }
   for (int64_t i = 0; i < tileRows; ++i)
     indices.rows.push_back(
@@ -328,10 +375,10 @@ static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
 
 /// Replaces `matmul` by the i8 kernel.
 static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
-                              bool parallel) {
+                              int64_t threads) {
   linalg::MatmulOp op = matmul.op;
   ImplicitLocOpBuilder b(op.getLoc(), op);
-  KernelBuilder kernel(matmul.n, rows, parallel);
+  KernelBuilder kernel(matmul.n, rows, threads);
   int64_t panelCount = kernel.getPanelCount();
   int64_t groupCount = llvm::divideCeil(matmul.k, kGroup);
 
@@ -339,7 +386,9 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
   SmallVector<int8_t> weights = getSignedBytes(matmul.weights);
   int64_t panelBytes = groupCount * kGroup * kPanelWidth;
   SmallVector<int8_t> packed(panelCount * panelBytes, 0);
-  SmallVector<int32_t> bias(panelCount * kPanelWidth, 0);
+  // The kernel's i32 sums wrap modulo 2^32 as the matmul's do: so does the
+  // correction (unsigned arithmetic, which has no overflow).
+  SmallVector<uint32_t> bias(panelCount * kPanelWidth, 0);
   for (int64_t row = 0; row < matmul.k; ++row) {
     for (int64_t col = 0; col < matmul.n; ++col) {
       int8_t value = weights[row * matmul.n + col];
@@ -347,21 +396,24 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
       int64_t group = row / kGroup, member = row % kGroup;
       packed[panel * panelBytes + group * kGroup * kPanelWidth +
              column * kGroup + member] = value;
-      bias[col] -= 128 * static_cast<int32_t>(value);
+      bias[col] -= 128u * static_cast<uint32_t>(static_cast<int32_t>(value));
     }
   }
   Value packedWeights =
       createConstant(b, {panelCount, groupCount, kGroup * kPanelWidth},
                      b.getI8Type(), ArrayRef<int8_t>(packed));
-  Value biasValues = createConstant(b, {panelCount * kPanelWidth},
-                                    b.getI32Type(), ArrayRef<int32_t>(bias));
+  Value biasValues = createConstant(
+      b, {panelCount * kPanelWidth}, b.getI32Type(),
+      ArrayRef<int32_t>(reinterpret_cast<const int32_t *>(bias.data()),
+                        bias.size()));
 
   // A, padded with zeros to whole groups of K.
   Value a = op.getInputs()[0];
   if (int64_t padding = groupCount * kGroup - matmul.k) {
     auto type = cast<RankedTensorType>(a.getType());
     SmallVector<int64_t> shape(type.getShape());
-    shape[1] += padding;
+    if (ShapedType::isStatic(shape[1]))
+      shape[1] += padding;
     SmallVector<OpFoldResult> low(2, b.getIndexAttr(0));
     SmallVector<OpFoldResult> high = {b.getIndexAttr(0),
                                       b.getIndexAttr(padding)};
@@ -374,8 +426,9 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
   auto bytesType = VectorType::get({kVectorBytes}, b.getI8Type());
   bool columnsInBounds = kernel.columnsInBounds();
   auto tile = [&](ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
-                  Value panel, Value c, bool sliced) -> Value {
-    TileIndices at = KernelBuilder::getIndices(b, m0, panel, tileRows, sliced);
+                  Value panel, Value c, Value sliceStart) -> Value {
+    TileIndices at =
+        KernelBuilder::getIndices(b, m0, panel, tileRows, sliceStart);
     // The accumulators start at C plus the sign-flip correction.
     SmallVector<Value> accumulators;
     for (int64_t i = 0; i < tileRows; ++i) {
@@ -425,7 +478,9 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
   Value m = tensor::DimOp::create(b, a, 0);
   Value result = kernel.buildLoops(b, m, op.getOutputs()[0], tile);
   op->getResult(0).replaceAllUsesWith(result);
+  Operation *weightsOp = op.getInputs()[1].getDefiningOp();
   op->erase();
+  eraseIfDead(weightsOp);
 }
 
 //===----------------------------------------------------------------------===//
@@ -516,8 +571,12 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
     return std::nullopt;
   DenseIntElementsAttr attr;
   auto weightType = cast<RankedTensorType>(weights.getType());
+  // Blocks of whole pairs of groups; and 16 times a block's partial sum
+  // (at most 128 * 8 per K value) must fit in i32 for the kernel's unscaling
+  // shift to be exact.
   if (!matchPattern(weights, m_Constant(&attr)) ||
-      !weightType.hasStaticShape() || weightType.getDimSize(1) % 8 != 0)
+      !weightType.hasStaticShape() || weightType.getDimSize(1) % 8 != 0 ||
+      weightType.getDimSize(1) >= kMaxBlockSize)
     return std::nullopt;
 
   // The rescaling, loops (m, n, j): the one user of the partial sums.
@@ -572,10 +631,10 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
 
 /// Replaces `matmul`'s two generics by the fused i4 kernel.
 static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
-                                     int64_t rows, bool parallel) {
+                                     int64_t rows, int64_t threads) {
   linalg::GenericOp partial = matmul.partial, rescale = matmul.rescale;
   ImplicitLocOpBuilder b(rescale.getLoc(), rescale);
-  KernelBuilder kernel(matmul.n, rows, parallel);
+  KernelBuilder kernel(matmul.n, rows, threads);
   int64_t panelCount = kernel.getPanelCount();
   int64_t blocks = matmul.blocks, blockSize = matmul.blockSize, n = matmul.n;
   // Pairs of groups of 4 K values per block: one byte holds one of each.
@@ -586,7 +645,7 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
   SmallVector<int8_t> weights = getSignedBytes(matmul.weights);
   int64_t pairBytes = kGroup * kPanelWidth;
   SmallVector<uint8_t> packed(panelCount * blocks * pairs * pairBytes, 0);
-  SmallVector<int32_t> bias(panelCount * blocks * kPanelWidth, 0);
+  SmallVector<uint32_t> bias(panelCount * blocks * kPanelWidth, 0);
   for (int64_t j = 0; j < blocks; ++j) {
     for (int64_t t = 0; t < blockSize; ++t) {
       int64_t pair = t / (2 * kGroup), member = t % kGroup;
@@ -598,7 +657,8 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
         packed[((panel * blocks + j) * pairs + pair) * pairBytes +
                column * kGroup + member] |= high ? nibble << 4 : nibble;
         bias[(panel * blocks + j) * kPanelWidth + column] -=
-            128 * static_cast<int32_t>(value) * (1 << kNibbleScaleLog2);
+            (128u << kNibbleScaleLog2) *
+            static_cast<uint32_t>(static_cast<int32_t>(value));
       }
     }
   }
@@ -606,8 +666,10 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
       b, {panelCount, blocks, pairs, pairBytes}, b.getI8Type(),
       ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(packed.data()),
                        packed.size()));
-  Value biasValues = createConstant(b, {panelCount, blocks, kPanelWidth},
-                                    b.getI32Type(), ArrayRef<int32_t>(bias));
+  Value biasValues = createConstant(
+      b, {panelCount, blocks, kPanelWidth}, b.getI32Type(),
+      ArrayRef<int32_t>(reinterpret_cast<const int32_t *>(bias.data()),
+                        bias.size()));
 
   Value a = partial.getDpsInputs()[0];
   Value activationScales = rescale.getDpsInputs()[1];
@@ -619,8 +681,9 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
   bool columnsInBounds = kernel.columnsInBounds();
 
   auto tile = [&](ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
-                  Value panel, Value c, bool sliced) -> Value {
-    TileIndices at = KernelBuilder::getIndices(b, m0, panel, tileRows, sliced);
+                  Value panel, Value c, Value sliceStart) -> Value {
+    TileIndices at =
+        KernelBuilder::getIndices(b, m0, panel, tileRows, sliceStart);
     SmallVector<Value> sums, rowScales;
     for (int64_t i = 0; i < tileRows; ++i) {
       SmallVector<Value> scaleIndex;
@@ -738,8 +801,12 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
   Value m = tensor::DimOp::create(b, a, 0);
   Value result = kernel.buildLoops(b, m, rescale.getDpsInits()[0], tile);
   rescale->getResult(0).replaceAllUsesWith(result);
+  Operation *weightsOp = partial.getDpsInputs()[1].getDefiningOp();
+  Operation *partialInit = partial.getDpsInits()[0].getDefiningOp();
   rescale->erase();
   partial->erase();
+  eraseIfDead(weightsOp);
+  eraseIfDead(partialInit);
 }
 
 //===----------------------------------------------------------------------===//
@@ -751,8 +818,9 @@ struct VnniMatmulsPass : public agn::impl::AGNVnniMatmulsBase<VnniMatmulsPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    for (auto [name, value] :
-         {std::pair<StringRef, int64_t>{"rows", rows}, {"i4-rows", i4Rows}}) {
+    for (auto [name, value] : {std::pair<StringRef, int64_t>{"rows", rows},
+                               {"i4-rows", i4Rows},
+                               {"threads", threads}}) {
       if (value >= 1)
         continue;
       getOperation().emitError("agn-vnni-matmuls: '")
@@ -772,9 +840,9 @@ struct VnniMatmulsPass : public agn::impl::AGNVnniMatmulsBase<VnniMatmulsPass> {
       }
     });
     for (const Int8Matmul &matmul : int8Matmuls)
-      rewriteInt8Matmul(matmul, rows, parallel);
+      rewriteInt8Matmul(matmul, rows, threads);
     for (const Int4BlockedMatmul &matmul : int4Matmuls)
-      rewriteInt4BlockedMatmul(matmul, i4Rows, parallel);
+      rewriteInt4BlockedMatmul(matmul, i4Rows, threads);
   }
 };
 } // namespace

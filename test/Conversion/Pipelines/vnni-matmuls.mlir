@@ -1,8 +1,10 @@
 // RUN: agn-opt %s -split-input-file --agn-vnni-matmuls=rows=2 --canonicalize --cse | FileCheck %s
-// RUN: agn-opt %s -split-input-file --agn-vnni-matmuls="rows=2 parallel=true" --canonicalize --cse | FileCheck %s --check-prefix=PAR
+// RUN: agn-opt %s -split-input-file --agn-vnni-matmuls="rows=2 threads=2" --canonicalize --cse | FileCheck %s --check-prefix=PAR
 // RUN: not agn-opt %s -split-input-file --agn-vnni-matmuls=rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
+// RUN: not agn-opt %s -split-input-file --agn-vnni-matmuls=threads=0 2>&1 | FileCheck %s --check-prefix=THREADS
 
 // ROWS: agn-vnni-matmuls: 'rows' must be at least 1, got 0
+// THREADS: agn-vnni-matmuls: 'threads' must be at least 1, got 0
 
 // B (5x2) is packed at compile time into one panel of 64 columns, two groups
 // of four K values (K = 5 padded to 8): group 0 holds column 0's K values 0-3
@@ -56,20 +58,59 @@ func.func @packed(%a: tensor<?x5xi8>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
 // CHECK-NOT: tensor.pad
 // CHECK: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<?x128xi32>, vector<16xi32>
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xi32>, tensor<?x128xi32>
-// With parallel=true each panel is an iteration of an scf.forall that
-// computes its slice of C (all rows, 64 columns) at slice-relative columns.
+// With threads=2 the two panels are two chunks of one panel, the iterations
+// of an scf.forall that each compute their slice of C (all rows, 64 columns)
+// at slice-relative columns.
 // PAR-LABEL: func.func @whole
 // PAR: scf.forall (%[[P:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x128xi32>)
 // PAR: %[[START:.*]] = arith.muli %[[P]], %c64
 // PAR: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %[[START]]] [%{{.*}}, 64] [1, 1] : tensor<?x128xi32> to tensor<?x64xi32>
 // PAR: scf.for %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
-// PAR: vector.transfer_write %{{.*}}[%{{.*}}, %c48] {in_bounds = [true]} : vector<16xi32>, tensor<?x64xi32>
+// PAR: %[[COLUMN:.*]] = arith.muli %{{.*}}, %c64
+// PAR: arith.subi %[[COLUMN]], %[[START]]
+// PAR: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xi32>, tensor<?x64xi32>
 // PAR: scf.forall.in_parallel
 // PAR-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[START]]] [%{{.*}}, 64] [1, 1]
 func.func @whole(%a: tensor<?x16xi8>, %init: tensor<?x128xi32>) -> tensor<?x128xi32> {
   %w = arith.constant dense<1> : tensor<16x128xi8>
   %r = linalg.matmul ins(%a, %w : tensor<?x16xi8>, tensor<16x128xi8>) outs(%init : tensor<?x128xi32>) -> tensor<?x128xi32>
   return %r : tensor<?x128xi32>
+}
+
+// -----
+
+// Five panels (N = 300) on two threads: chunks of three panels, the second
+// one narrower (300 - 192 = 108 columns), its width a minimum; reads and
+// writes of C are masked. The weights are gone (packed).
+// PAR-LABEL: func.func @chunks
+// PAR-NOT: tensor<4x300xi8>
+// PAR: scf.forall (%[[C:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x300xi32>)
+// PAR: %[[FIRST:.*]] = arith.muli %[[C]], %c3
+// PAR: %[[LAST:.*]] = arith.minsi %{{.*}}, %c5
+// PAR: %[[START:.*]] = arith.muli %[[C]], %c192
+// PAR: %[[WIDTH:.*]] = arith.minsi %{{.*}}, %c192
+// PAR: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %[[START]]] [%{{.*}}, %[[WIDTH]]] [1, 1] : tensor<?x300xi32> to tensor<?x?xi32>
+// PAR: scf.for %{{.*}} = %[[FIRST]] to %[[LAST]] step %c1 iter_args(%{{.*}} = %[[SLICE]])
+// PAR: vector.transfer_read %{{.*}} : tensor<?x?xi32>, vector<16xi32>
+// PAR: scf.forall.in_parallel
+// PAR-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[START]]] [%{{.*}}, %[[WIDTH]]] [1, 1]
+func.func @chunks(%a: tensor<?x4xi8>, %init: tensor<?x300xi32>) -> tensor<?x300xi32> {
+  %w = arith.constant dense<1> : tensor<4x300xi8>
+  %r = linalg.matmul ins(%a, %w : tensor<?x4xi8>, tensor<4x300xi8>) outs(%init : tensor<?x300xi32>) -> tensor<?x300xi32>
+  return %r : tensor<?x300xi32>
+}
+
+// -----
+
+// A dynamic K in A (B's K is static): the padded A stays dynamic.
+// CHECK-LABEL: func.func @dynamic_k
+// CHECK: tensor.pad %{{.*}} low[0, 0] high[0, 2]
+// CHECK: : tensor<?x?xi8> to tensor<?x?xi8>
+// CHECK: agn.usdot
+func.func @dynamic_k(%a: tensor<?x?xi8>, %init: tensor<?x8xi32>) -> tensor<?x8xi32> {
+  %w = arith.constant dense<1> : tensor<6x8xi8>
+  %r = linalg.matmul ins(%a, %w : tensor<?x?xi8>, tensor<6x8xi8>) outs(%init : tensor<?x8xi32>) -> tensor<?x8xi32>
+  return %r : tensor<?x8xi32>
 }
 
 // -----

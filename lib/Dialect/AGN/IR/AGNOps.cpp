@@ -478,10 +478,10 @@ void DispatchOp::getCanonicalizationPatterns(RewritePatternSet &results,
 //===----------------------------------------------------------------------===//
 
 LogicalResult UsdotOp::verify() {
-  int64_t lanes = getAcc().getType().getNumElements();
-  int64_t bytes = getLhs().getType().getNumElements();
   if (getAcc().getType().isScalable() || getLhs().getType().isScalable())
     return emitOpError("expects fixed-length vectors");
+  int64_t lanes = getAcc().getType().getNumElements();
+  int64_t bytes = getLhs().getType().getNumElements();
   if (bytes != 4 * lanes)
     return emitOpError("expects four bytes per i32 lane: ")
            << bytes << " bytes for " << lanes << " lanes (need " << 4 * lanes
