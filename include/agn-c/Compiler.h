@@ -38,9 +38,17 @@ typedef struct agn_model agn_model;
 /// function. Entry arguments and results must be ranked tensors of f32, f64,
 /// f16, i64, i32, i8, i1 or index, of rank at most AGN_MAX_RANK. Returns NULL
 /// on failure; agn_last_error() then says why (diagnostics included).
-AGN_CAPI_EXPORT agn_model *agn_model_compile(const char *mlir_text,
-                                             const char *passes,
-                                             const char *entry);
+AGN_CAPI_EXPORT agn_model *
+agn_model_compile(const char *mlir_text, const char *passes, const char *entry);
+
+/// agn_model_compile with the model's matmul kernels on up to `threads`
+/// threads (MLIR's async runtime, loaded with the model); 1 is
+/// agn_model_compile. Returns NULL, with agn_last_error() set, for `threads`
+/// below 1 or a failed compilation.
+AGN_CAPI_EXPORT agn_model *agn_model_compile_threads(const char *mlir_text,
+                                                     const char *passes,
+                                                     const char *entry,
+                                                     int64_t threads);
 
 /// Returns the calling thread's last error message ("" if none).
 AGN_CAPI_EXPORT const char *agn_last_error(void);

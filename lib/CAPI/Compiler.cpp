@@ -9,6 +9,7 @@
 #include "agn/CAPI/CompiledModel.h"
 
 #include <cstdlib>
+#include <limits>
 #include <string>
 
 using namespace mlir;
@@ -23,15 +24,25 @@ struct agn_model {
 
 agn_model *agn_model_compile(const char *mlirText, const char *passes,
                              const char *entry) {
+  return agn_model_compile_threads(mlirText, passes, entry, 1);
+}
+
+agn_model *agn_model_compile_threads(const char *mlirText, const char *passes,
+                                     const char *entry, int64_t threads) {
   lastError.clear();
   if (!mlirText) {
     lastError = "agn_model_compile: mlir_text is NULL";
     return nullptr;
   }
-  std::unique_ptr<CompiledModel> model = CompiledModel::compile(
-      mlirText, "<agn_model_compile>", passes ? passes : "", entry ? entry : "",
-      lastError);
-  if (!model)
+  if (threads < 1 || threads > std::numeric_limits<unsigned>::max()) {
+    lastError = "agn_model_compile_threads: threads must be at least 1, got " +
+                std::to_string(threads);
+    return nullptr;
+  }
+  std::unique_ptr<CompiledModel> model = CompiledModel::parse(
+      mlirText, "<agn_model_compile>", entry ? entry : "", lastError);
+  if (!model || failed(model->compile(passes ? passes : "", lastError,
+                                      static_cast<unsigned>(threads))))
     return nullptr;
   return new agn_model{std::move(model)};
 }

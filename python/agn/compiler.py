@@ -53,6 +53,7 @@ def _capi() -> ctypes.CDLL:
         p_i64 = ctypes.POINTER(ctypes.c_int64)
         signatures = {
             "agn_model_compile": (vp, [cp, cp, cp]),
+            "agn_model_compile_threads": (vp, [cp, cp, cp, i64]),
             "agn_last_error": (cp, []),
             "agn_model_destroy": (None, [vp]),
             "agn_model_num_inputs": (i64, [vp]),
@@ -197,12 +198,16 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
                  input_names: Sequence[str] = (),
                  input_dtypes: Sequence[Optional[np.dtype]] = (),
                  output_names: Sequence[str] = (),
-                 output_dtypes: Sequence[Optional[np.dtype]] = ()) -> CompiledModel:
-    """Compiles MLIR text through `passes` (None: none) and agn's lowering."""
+                 output_dtypes: Sequence[Optional[np.dtype]] = (),
+                 threads: int = 1) -> CompiledModel:
+    """Compiles MLIR text through `passes` (None: none) and agn's lowering,
+    its matmul kernels on up to `threads` threads."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer of at least 1, got {threads!r}")
     lib = _capi()
-    handle = lib.agn_model_compile(text.encode("utf-8"),
-                                   passes.encode() if passes else None,
-                                   entry.encode() if entry else None)
+    handle = lib.agn_model_compile_threads(text.encode("utf-8"),
+                                           passes.encode() if passes else None,
+                                           entry.encode() if entry else None, threads)
     if not handle:
         raise CompileError(f"agn: compilation failed: {_last_error()}")
     return CompiledModel(handle, input_names, input_dtypes, output_names, output_dtypes)
@@ -247,7 +252,8 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
             input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
             dim_values: Optional[Mapping[str, int]] = None, default_dim: Optional[int] = 1,
             static_inputs: Optional[Mapping[str, np.ndarray]] = None,
-            name: Optional[str] = None, **pipeline_options: Any) -> CompiledModel:
+            name: Optional[str] = None, threads: int = 1,
+            **pipeline_options: Any) -> CompiledModel:
     """Compiles `model` and returns a callable on NumPy arrays.
 
     `model` is MLIR text, a path to a `.mlir` or `.onnx` file, or an
@@ -261,6 +267,9 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
     which compiles the model as written, in f32. `adaptive` defaults to true
     when pipeline options are given or the ONNX model carries learned agn
     policies.
+
+    `threads` runs the matmul kernels on up to that many threads (MLIR's
+    async runtime); the results are the same as on one.
     """
     if passes is not None and (pipeline_options or adaptive):
         raise TypeError("pass either 'passes' or adaptive pipeline options, not both")
@@ -274,4 +283,4 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
     if passes is None and adaptive:
         passes = adaptive_pipeline(pipeline_options)
     return compile_mlir(source.text, passes, entry, source.input_names, source.input_dtypes,
-                        source.output_names, source.output_dtypes)
+                        source.output_names, source.output_dtypes, threads=threads)

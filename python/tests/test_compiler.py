@@ -63,6 +63,43 @@ def test_argument_checks():
     np.testing.assert_array_equal(model(a, np.ones((2, 3))), np.ones((2, 3), np.float32))
 
 
+MATMUL = """
+func.func @main(%a: tensor<8x64xf32>, %b: tensor<64x128xf32>) -> tensor<8x128xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x128xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x128xf32>) -> tensor<8x128xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<8x64xf32>, tensor<64x128xf32>)
+                     outs(%f : tensor<8x128xf32>) -> tensor<8x128xf32>
+  return %r : tensor<8x128xf32>
+}
+"""
+
+
+def test_threads_give_the_same_bits():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((8, 64)).astype(np.float32)
+    b = rng.standard_normal((64, 128)).astype(np.float32)
+    one = agn.compile(MATMUL)(a, b)
+    two = agn.compile(MATMUL, threads=2)(a, b)
+    np.testing.assert_array_equal(one, two)
+    # Against float64: f32 rounding of 64-term sums of products.
+    reference = a.astype(np.float64) @ b.astype(np.float64)
+    gamma = 64 * 2.0**-24 / (1 - 64 * 2.0**-24)
+    bound = gamma * (np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64))
+    assert np.all(np.abs(two - reference) <= bound)
+
+
+def test_threads_must_be_positive():
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="threads must be an integer"):
+            agn.compile(MATMUL, threads=bad)
+    # The C API checks too.
+    from agn import compiler
+    lib = compiler._capi()
+    assert not lib.agn_model_compile_threads(MATMUL.encode(), None, None, 0)
+    assert lib.agn_last_error() == b"agn_model_compile_threads: threads must be at least 1, got 0"
+
+
 def test_option_conflicts():
     with pytest.raises(TypeError, match="either 'passes'"):
         agn.compile(ADD, passes="canonicalize", levels=["i8", "f32"])
