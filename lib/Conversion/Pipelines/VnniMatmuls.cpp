@@ -184,6 +184,11 @@ public:
   static Value loadUnsignedGroup(ImplicitLocOpBuilder &b, Value a,
                                  ValueRange indices);
 
+  /// Writes the tile's `accumulators` (row-major: 4 per row) into `c` at
+  /// `at`; returns the updated `c`.
+  static Value writeTile(ImplicitLocOpBuilder &b, ValueRange accumulators,
+                         Value c, const TileIndices &at, bool inBounds);
+
   /// Reads one vector of `type` from `source` at `indices`.
   static Value read(ImplicitLocOpBuilder &b, VectorType type, Value source,
                     ValueRange indices, bool inBounds);
@@ -311,6 +316,17 @@ TileIndices KernelBuilder::getIndices(ImplicitLocOpBuilder &b, Value m0,
     indices.rows.push_back(
         arith::AddIOp::create(b, m0, arith::ConstantIndexOp::create(b, i)));
   return indices;
+}
+
+Value KernelBuilder::writeTile(ImplicitLocOpBuilder &b, ValueRange accumulators,
+                               Value c, const TileIndices &at, bool inBounds) {
+  for (auto [i, row] : llvm::enumerate(at.rows))
+    for (auto [v, column] : llvm::enumerate(at.outputColumns))
+      c = vector::TransferWriteOp::create(
+              b, accumulators[i * kVectorsPerRow + v], c,
+              ValueRange{row, column}, ArrayRef<bool>{inBounds})
+              .getResult();
+  return c;
 }
 
 Value KernelBuilder::read(ImplicitLocOpBuilder &b, VectorType type,
@@ -465,14 +481,8 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
           }
           scf::YieldOp::create(body, results);
         });
-    for (int64_t i = 0; i < tileRows; ++i)
-      for (int64_t v = 0; v < kVectorsPerRow; ++v)
-        c = vector::TransferWriteOp::create(
-                b, loop.getResult(i * kVectorsPerRow + v), c,
-                ValueRange{at.rows[i], at.outputColumns[v]},
-                ArrayRef<bool>{columnsInBounds})
-                .getResult();
-    return c;
+    return KernelBuilder::writeTile(b, loop.getResults(), c, at,
+                                    columnsInBounds);
   };
 
   Value m = tensor::DimOp::create(b, a, 0);
@@ -788,14 +798,8 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
           }
           scf::YieldOp::create(body, results);
         });
-    for (int64_t i = 0; i < tileRows; ++i)
-      for (int64_t v = 0; v < kVectorsPerRow; ++v)
-        c = vector::TransferWriteOp::create(
-                b, blockLoop.getResult(i * kVectorsPerRow + v), c,
-                ValueRange{at.rows[i], at.outputColumns[v]},
-                ArrayRef<bool>{columnsInBounds})
-                .getResult();
-    return c;
+    return KernelBuilder::writeTile(b, blockLoop.getResults(), c, at,
+                                    columnsInBounds);
   };
 
   Value m = tensor::DimOp::create(b, a, 0);
