@@ -143,6 +143,30 @@ def AGNVectorizeContractions
   ];
 }
 
+def AGNVectorizeConvolutions
+    : Pass<"agn-vectorize-convolutions", "::mlir::func::FuncOp"> {
+  let summary = "Tile and vectorize float 2-D convolutions";
+  let description = [{
+    Float `linalg.conv_2d_nchw_fchw` (as agn's ONNX importer writes
+    convolutions) and `linalg.conv_2d_nhwc_hwcf` ops on tensors with static
+    shapes are tiled into tiles of one image, one output row and one kernel
+    row, and blocks of up to 8 output columns, 32 output channels and 8 input
+    channels (the largest sizes that divide the dimensions, so that every
+    tile has the same static shape). Each tile, one row high, becomes a 1-D
+    convolution (upstream's `DownscaleSizeOneWindowed2DConvolution`), which
+    upstream's convolution vectorizer turns into vector code (outer products
+    into an output block held in registers across the reduction loops, once
+    `agn-hoist-vector-transfers` has run). A tile the vectorizer does not
+    take stays a linalg op, lowered to scalar loops; the results are the
+    same either way up to the order of the float additions.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
 def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
   let summary = "Compute i8 and i4 matmuls with constant weights with AVX-512 VNNI";
   let description = [{

@@ -9,7 +9,8 @@
 //   canonicalize, agn-lower, convert-elementwise-to-linalg, canonicalize, cse
 //   [vectorize and x86-vnni: agn-vnni-matmuls (i8 and i4 matmuls with
 //    constant weights)]
-//   [vectorize: agn-vectorize-contractions (other matmuls, on tensors)]
+//   [vectorize: agn-vectorize-contractions (other matmuls, on tensors),
+//    agn-vectorize-convolutions (float 2-D convolutions)]
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-deallocation-pipeline, convert-bufferization-to-memref
 //   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
@@ -92,8 +93,13 @@ static void addParallelism(OpPassManager &pm, unsigned threads) {
 /// Adds the conversions of everything left (scf, affine, memref, math,
 /// arith, index, cf, func) to the LLVM dialect.
 static void addConversionToLLVM(OpPassManager &pm) {
-  // n-D vector transfers become loops of 1-D ones.
-  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
+  // n-D vector transfers become 1-D ones, unrolled: the loop form goes
+  // through a stack buffer per transfer, which lands inside the kernels'
+  // loops (an alloca per iteration: a large convolution overflowed the
+  // stack).
+  VectorTransferToSCFOptions transferOptions;
+  transferOptions.enableFullUnroll();
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(transferOptions));
   pm.addPass(createSCFToControlFlowPass());
   // Before lower-affine: it emits affine.apply for the subview arithmetic.
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -140,6 +146,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     AGNVectorizeContractionsOptions vectorize;
     vectorize.threads = options.threads;
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions(vectorize));
+    pm.addNestedPass<func::FuncOp>(createAGNVectorizeConvolutions());
   }
   addBufferization(pm);
   if (options.vectorize) {
