@@ -150,9 +150,9 @@ def AGNVectorizeConvolutions
     Float `linalg.conv_2d_nchw_fchw` (as agn's ONNX importer writes
     convolutions) and `linalg.conv_2d_nhwc_hwcf` ops on tensors with static
     shapes are tiled into tiles of one image, one output row and one kernel
-    row, and blocks of up to 8 output columns, 32 output channels and 8 input
-    channels (the largest sizes that divide the dimensions, so that every
-    tile has the same static shape). Each tile, one row high, becomes a 1-D
+    row, and blocks of up to 8 output columns, 32 output channels and 8 (1x1
+    kernels) or 4 (wider ones) input channels (the largest sizes that divide
+    the dimensions, so that every tile has the same static shape). Each tile, one row high, becomes a 1-D
     convolution (upstream's `DownscaleSizeOneWindowed2DConvolution`), which
     upstream's convolution vectorizer turns into vector code (outer products
     into an output block held in registers across the reduction loops, once

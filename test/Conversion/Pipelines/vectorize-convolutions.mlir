@@ -1,7 +1,7 @@
 // RUN: agn-opt %s -split-input-file --agn-vectorize-convolutions --canonicalize --cse | FileCheck %s
 
 // NCHW/FCHW: tiles of one image, one output row, one kernel row, 8 output
-// columns, 32 output channels and 8 input channels (16 -> two blocks), each
+// columns, 32 output channels and 4 input channels (16 -> four blocks), each
 // a 1-D convolution vectorized into vector.contract ops over an 8x32 output
 // block (one per kernel column).
 
@@ -9,10 +9,10 @@
 // output columns fold away.)
 // CHECK-LABEL: func.func @nchw
 // CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c4
 // CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
-// CHECK: vector.transfer_read {{.*}} : tensor<1x8x10xf32>, vector<1x8x10xf32>
-// CHECK: vector.transfer_read {{.*}} : tensor<32x8x3xf32>, vector<32x8x3xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<1x4x10xf32>, vector<1x4x10xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<32x4x3xf32>, vector<32x4x3xf32>
 // CHECK: vector.transfer_read {{.*}} : tensor<1x32x8xf32>, vector<1x32x8xf32>
 // CHECK-COUNT-3: vector.contract
 // CHECK: vector.transfer_write {{.*}} : vector<1x32x8xf32>, tensor<1x32x8xf32>
@@ -26,8 +26,10 @@ func.func @nchw(%x: tensor<1x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: te
 // -----
 
 // NHWC/HWCF, strided: the same tiles; the output block is 8 columns x 16
-// channels (16 is the largest candidate dividing F = 48).
+// channels (16 is the largest candidate dividing F = 48). 1x1 kernels take
+// blocks of 8 input channels.
 // CHECK-LABEL: func.func @nhwc
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c4
 // CHECK: vector.transfer_read {{.*}} : tensor<1x8x16xf32>, vector<1x8x16xf32>
 // CHECK: vector.contract
 // CHECK-NOT: linalg.conv
@@ -35,6 +37,16 @@ func.func @nhwc(%x: tensor<1x17x17x8xf32>, %w: tensor<3x3x8x48xf32>, %init: tens
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
       ins(%x, %w : tensor<1x17x17x8xf32>, tensor<3x3x8x48xf32>) outs(%init : tensor<1x8x8x48xf32>) -> tensor<1x8x8x48xf32>
   return %r : tensor<1x8x8x48xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pointwise
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: vector.contract
+func.func @pointwise(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, %init: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+  %r = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x16x8x8xf32>, tensor<32x16x1x1xf32>) outs(%init : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+  return %r : tensor<1x32x8x8xf32>
 }
 
 // -----
