@@ -100,10 +100,13 @@ def AGNVectorizeContractions
     bf16 versions of agn's units, and plain f32 models) and every signed
     integer one (the i8 versions: i8 x i8 -> i32) with `scf.for` into
     register tiles of `tile-sizes` (M, N, K) and vectorizes each tile with
-    upstream's linalg vectorizer into a `vector.contract`, masked where a
-    tile is partial (sizes that the tile does not divide). Runs on tensors,
-    before bufferization; the masks are lowered into the transfers so that
-    bufferization sees plain transfer ops.
+    upstream's linalg vectorizer into a `vector.contract`. Static M and N
+    that the tile does not divide are first split (`linalg::splitOp`) into a
+    part of whole tiles and a static remainder, whose tile is clamped to its
+    size: no tile is partial, since a masked accumulator tile would not stay
+    in registers across the K loop. Dynamic sizes give partial tiles, which
+    are masked. Runs on tensors, before bufferization; the masks are lowered
+    into the transfers so that bufferization sees plain transfer ops.
 
     With `threads` > 1, an outermost `scf.forall` first splits N (when
     static) into `threads` chunks of whole register tiles, which
@@ -149,16 +152,27 @@ def AGNVectorizeConvolutions
   let description = [{
     Float `linalg.conv_2d_nchw_fchw` (as agn's ONNX importer writes
     convolutions) and `linalg.conv_2d_nhwc_hwcf` ops on tensors with static
-    shapes are tiled into tiles of one image, one output row and one kernel
-    row, and blocks of up to 8 output columns, 32 output channels and 8 (1x1
-    kernels) or 4 (wider ones) input channels (the largest sizes that divide
-    the dimensions, so that every tile has the same static shape). Each tile, one row high, becomes a 1-D
-    convolution (upstream's `DownscaleSizeOneWindowed2DConvolution`), which
-    upstream's convolution vectorizer turns into vector code (outer products
-    into an output block held in registers across the reduction loops, once
-    `agn-hoist-vector-transfers` has run). A tile the vectorizer does not
-    take stays a linalg op, lowered to scalar loops; the results are the
-    same either way up to the order of the float additions.
+    shapes are made into vector code:
+
+    - with one image (N = 1), as an im2col copy of the input (a
+      `linalg.generic` with an affine input map, e.g. col[c, i, j, oh, ow] =
+      x[0, c, oh s + i d, ow s + j d]) and a `linalg.matmul` of the
+      reshaped filter and the copy (F x C KH KW times C KH KW x OH OW, or the
+      transposed form for NHWC), which `agn-vectorize-contractions` then
+      tiles and vectorizes (the pipeline runs this pass first);
+    - with several images, tiled into tiles of one image, one output row and
+      one kernel row, and blocks of up to 8 output columns, 32 output
+      channels and 8 (1x1 kernels) or 4 (wider ones) input channels (the
+      largest sizes that divide the dimensions, so that every tile has the
+      same static shape). Each tile, one row high, becomes a 1-D convolution
+      (upstream's `DownscaleSizeOneWindowed2DConvolution`), which upstream's
+      convolution vectorizer turns into vector code (outer products into an
+      output block held in registers across the reduction loops, once
+      `agn-hoist-vector-transfers` has run). A tile the vectorizer does not
+      take stays a linalg op, lowered to scalar loops.
+
+    The results are those of the convolution up to the order of the float
+    additions.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

@@ -145,8 +145,9 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   if (options.vectorize) {
     AGNVectorizeContractionsOptions vectorize;
     vectorize.threads = options.threads;
-    pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions(vectorize));
+    // Before the matmuls: single-image convolutions become matmuls.
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeConvolutions());
+    pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions(vectorize));
   }
   addBufferization(pm);
   if (options.vectorize) {

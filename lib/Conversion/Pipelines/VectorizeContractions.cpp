@@ -126,6 +126,49 @@ static FailureOr<linalg::MatmulOp> splitForThreads(RewriterBase &rewriter,
   return cast<linalg::MatmulOp>(tiled->tiledOps.back());
 }
 
+/// Splits `op` along M and N (when static) where the register tiles of
+/// `tileSizes` stop fitting: into a part of whole tiles and a remainder, each
+/// with static sizes, so that no tile is partial. (A partial tile is
+/// masked, and a masked accumulator tile is not kept in registers across
+/// the K loop: a 256x256x196 matmul took 3x as long as a 256x256x192 one.)
+/// Returns the parts.
+static SmallVector<linalg::MatmulOp>
+splitRemainders(RewriterBase &rewriter, linalg::MatmulOp op,
+                ArrayRef<int64_t> tileSizes) {
+  SmallVector<linalg::MatmulOp> parts = {op};
+  for (unsigned dim : {0u, 1u}) {
+    SmallVector<linalg::MatmulOp> next;
+    for (linalg::MatmulOp part : parts) {
+      int64_t size =
+          cast<ShapedType>(part.getOutputs()[0].getType()).getDimSize(dim);
+      int64_t tile = tileSizes[dim];
+      if (ShapedType::isDynamic(size) || size <= tile || size % tile == 0) {
+        next.push_back(part);
+        continue;
+      }
+      rewriter.setInsertionPoint(part);
+      auto [whole, rest] =
+          linalg::splitOp(rewriter, cast<TilingInterface>(part.getOperation()),
+                          dim, rewriter.getIndexAttr(size - size % tile));
+      next.push_back(cast<linalg::MatmulOp>(whole.getOperation()));
+      next.push_back(cast<linalg::MatmulOp>(rest.getOperation()));
+    }
+    parts = std::move(next);
+  }
+  return parts;
+}
+
+/// Returns `tileSizes` with M and N clamped to the (static) sizes of `op`.
+static SmallVector<int64_t> clampTileSizes(linalg::MatmulOp op,
+                                           ArrayRef<int64_t> tileSizes) {
+  SmallVector<int64_t> sizes(tileSizes);
+  auto result = cast<ShapedType>(op.getOutputs()[0].getType());
+  for (unsigned dim : {0u, 1u})
+    if (!result.isDynamicDim(dim))
+      sizes[dim] = std::min(sizes[dim], result.getDimSize(dim));
+  return sizes;
+}
+
 /// Tiles `op` into `tileSizes` tiles and vectorizes the tile.
 static LogicalResult tileAndVectorize(RewriterBase &rewriter,
                                       linalg::MatmulOp op,
@@ -188,15 +231,18 @@ struct VectorizeContractionsPass
     });
     IRRewriter rewriter(&getContext());
     for (auto [op, opSizes] : matmuls) {
-      FailureOr<linalg::MatmulOp> chunk =
-          splitForThreads(rewriter, op, threads, opSizes[1]);
-      if (failed(chunk))
-        return signalPassFailure();
-      FailureOr<linalg::MatmulOp> blocked =
-          blockReduction(rewriter, *chunk, kBlock);
-      if (failed(blocked) ||
-          failed(tileAndVectorize(rewriter, *blocked, opSizes)))
-        return signalPassFailure();
+      for (linalg::MatmulOp part : splitRemainders(rewriter, op, opSizes)) {
+        SmallVector<int64_t> partSizes = clampTileSizes(part, opSizes);
+        FailureOr<linalg::MatmulOp> chunk =
+            splitForThreads(rewriter, part, threads, partSizes[1]);
+        if (failed(chunk))
+          return signalPassFailure();
+        FailureOr<linalg::MatmulOp> blocked =
+            blockReduction(rewriter, *chunk, kBlock);
+        if (failed(blocked) ||
+            failed(tileAndVectorize(rewriter, *blocked, partSizes)))
+          return signalPassFailure();
+      }
     }
 
     // Partial tiles are masked; bufferization wants the masks inside the

@@ -20,9 +20,10 @@
 // CHECK-DAG: llvm.func @agn_rt_register_unit(!llvm.ptr, !llvm.ptr, i64, f64) -> i64
 // CHECK-DAG: llvm.func @fc(
 // CHECK-DAG: llvm.func @_mlir_ciface_fc(
-// The f32 version's matmul is vectorized: LLVM vector FMAs on 32 lanes.
-// CHECK-DAG: llvm.intr.fmuladd({{.*}}) : (vector<32xf32>, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
-// SCALAR-NOT: vector<32xf32>
+// The f32 version's matmul is vectorized: LLVM vector FMAs on the 8 lanes
+// of its 4x8 tile (the 8x32 register tile clamped to the matmul's size).
+// CHECK-DAG: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// SCALAR-NOT: vector<8xf32>
 func.func @fc(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %w = arith.constant dense<0.5> : tensor<8x8xf32>
   %y = agn.unit "fc" levels [i4, f32]

@@ -77,34 +77,66 @@ func.func @remainder(%a: tensor<16x40xf32>, %b: tensor<40x64xf32>, %c: tensor<16
 
 // -----
 
-// Partial tiles are masked; the masks sit inside the transfers, ready for
-// bufferization. bf16 operands accumulate in f32.
+// Static sizes smaller than a register tile clamp it (4x10 instead of
+// 8x32): no partial tile, no mask. bf16 operands accumulate in f32.
 
-// CHECK-LABEL: func.func @partial
-// CHECK: %[[M:.*]] = affine.min
-// CHECK: %[[N:.*]] = affine.min
-// CHECK: %[[AMASK:.*]] = vector.create_mask %[[M]], %c1 : vector<8x1xi1>
-// CHECK: vector.transfer_read %{{.*}}[%c0, %c0], %{{.*}}, %[[AMASK]] {{.*}} : tensor<?x1xbf16>, vector<8x1xbf16>
-// CHECK: vector.mask %{{.*}} { vector.contract {{.*}} : vector<8x1xbf16>, vector<1x32xbf16> into vector<8x32xf32> }
-// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0, %c0], %{{.*}} {in_bounds = [true, true]} : vector<8x32xf32>, tensor<?x?xf32>
-func.func @partial(%a: tensor<4x8xbf16>, %b: tensor<8x10xbf16>, %c: tensor<4x10xf32>) -> tensor<4x10xf32> {
+// CHECK-LABEL: func.func @small
+// CHECK-NOT: vector.mask
+// CHECK: vector.contract {{.*}} : vector<4x1xbf16>, vector<1x10xbf16> into vector<4x10xf32>
+// CHECK-NOT: vector.mask
+func.func @small(%a: tensor<4x8xbf16>, %b: tensor<8x10xbf16>, %c: tensor<4x10xf32>) -> tensor<4x10xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<4x8xbf16>, tensor<8x10xbf16>) outs(%c : tensor<4x10xf32>) -> tensor<4x10xf32>
   return %r : tensor<4x10xf32>
 }
 
 // -----
 
+// Static sizes the tiles do not divide are split into a part of whole tiles
+// and a static remainder (M = 12: 8 + 4; N = 40: 32 + 8), so that no tile
+// is partial: a masked accumulator tile would not stay in registers.
+
+// CHECK-LABEL: func.func @remainders
+// CHECK-NOT: vector.mask
+// CHECK-DAG: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK-DAG: vector.contract {{.*}} : vector<8x1xf32>, vector<1x8xf32> into vector<8x8xf32>
+// CHECK-DAG: vector.contract {{.*}} : vector<4x1xf32>, vector<1x32xf32> into vector<4x32xf32>
+// CHECK-DAG: vector.contract {{.*}} : vector<4x1xf32>, vector<1x8xf32> into vector<4x8xf32>
+// CHECK-NOT: vector.mask
+// CHECK-NOT: linalg.matmul
+func.func @remainders(%a: tensor<12x16xf32>, %b: tensor<16x40xf32>, %c: tensor<12x40xf32>) -> tensor<12x40xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<12x16xf32>, tensor<16x40xf32>) outs(%c : tensor<12x40xf32>) -> tensor<12x40xf32>
+  return %r : tensor<12x40xf32>
+}
+
+// -----
+
+// Dynamic sizes make partial tiles, which are masked; the masks sit inside
+// the transfers, ready for bufferization.
+
+// CHECK-LABEL: func.func @partial
+// CHECK: %[[M:.*]] = affine.min
+// CHECK: %[[AMASK:.*]] = vector.create_mask %[[M]], %c1 : vector<8x1xi1>
+// CHECK: vector.transfer_read %{{.*}}[%c0, %c0], %{{.*}}, %[[AMASK]] {{.*}} : tensor<?x1xbf16>, vector<8x1xbf16>
+// CHECK: vector.mask %{{.*}} { vector.contract {{.*}} : vector<8x1xbf16>, vector<1x32xbf16> into vector<8x32xf32> }
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0, %c0], %{{.*}} {in_bounds = [true, true]} : vector<8x32xf32>, tensor<?x32xf32>
+func.func @partial(%a: tensor<?x8xbf16>, %b: tensor<8x32xbf16>, %c: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<?x8xbf16>, tensor<8x32xbf16>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %r : tensor<?x32xf32>
+}
+
+// -----
+
 // Signed integer matmuls (agn's i8 versions) are tiled into 4x64x1 register
-// tiles; the contraction keeps its i8 operands and i32 accumulator (the
-// outer-product lowering sign-extends them). A partial tile is masked.
+// tiles (here clamped to N = 16); the contraction keeps its i8 operands and
+// i32 accumulator (the outer-product lowering sign-extends them).
 
 // CHECK-LABEL: func.func @integer
 // CHECK: scf.for %{{.*}} step %c4
-// CHECK: scf.for %{{.*}} step %c64
+// CHECK: scf.for %{{.*}} step %c16
 // CHECK: scf.for %{{.*}} step %c1
 // CHECK: %[[A:.*]] = vector.transfer_read {{.*}} : tensor<4x1xi8>, vector<4x1xi8>
-// CHECK: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x?xi8>, vector<1x64xi8>
-// CHECK: vector.mask %{{.*}} { vector.contract {{.*}} %[[A]], %[[B]], %{{.*}} : vector<4x1xi8>, vector<1x64xi8> into vector<4x64xi32> }
+// CHECK: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x16xi8>, vector<1x16xi8>
+// CHECK: vector.contract {{.*}} %[[A]], %[[B]], %{{.*}} : vector<4x1xi8>, vector<1x16xi8> into vector<4x16xi32>
 // CHECK-NOT: linalg.matmul
 
 // SIZES-LABEL: func.func @integer
