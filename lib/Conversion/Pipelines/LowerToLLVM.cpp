@@ -7,10 +7,11 @@
 // From agn (or plain linalg) on tensors to the LLVM dialect, for the CPU:
 //
 //   canonicalize, agn-lower, convert-elementwise-to-linalg, canonicalize, cse
+//   [vectorize: agn-vectorize-convolutions (2-D convolutions: single images
+//    as im2col + matmul, batches as vectorized 1-D convolutions)]
 //   [vectorize and x86-vnni: agn-vnni-matmuls (i8 and i4 matmuls with
 //    constant weights)]
-//   [vectorize: agn-vectorize-contractions (other matmuls, on tensors),
-//    agn-vectorize-convolutions (float 2-D convolutions)]
+//   [vectorize: agn-vectorize-contractions (the other matmuls)]
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-deallocation-pipeline, convert-bufferization-to-memref
 //   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
@@ -137,16 +138,17 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   // (threads = 0 reaches the passes, which diagnose it.)
   bool parallel = options.threads > 1;
-  if (options.vectorize && options.x86Vnni) {
-    AGNVnniMatmulsOptions vnni;
-    vnni.threads = options.threads;
-    pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls(vnni));
-  }
   if (options.vectorize) {
+    // First: single-image convolutions become matmuls (the integer ones with
+    // their constant weights on the right, for agn-vnni-matmuls).
+    pm.addNestedPass<func::FuncOp>(createAGNVectorizeConvolutions());
+    if (options.x86Vnni) {
+      AGNVnniMatmulsOptions vnni;
+      vnni.threads = options.threads;
+      pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls(vnni));
+    }
     AGNVectorizeContractionsOptions vectorize;
     vectorize.threads = options.threads;
-    // Before the matmuls: single-image convolutions become matmuls.
-    pm.addNestedPass<func::FuncOp>(createAGNVectorizeConvolutions());
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions(vectorize));
   }
   addBufferization(pm);

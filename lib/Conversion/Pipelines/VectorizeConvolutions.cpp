@@ -25,8 +25,11 @@
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cstring>
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNVECTORIZECONVOLUTIONS
@@ -113,6 +116,65 @@ getGroups(ArrayRef<int64_t> groupSizes) {
   return groups;
 }
 
+/// Returns the filter of a convolution as the matrix operand of its im2col
+/// matmul: FCHW as [F, C KH KW] (or, `transposed`, [C KH KW, F]), HWCF as
+/// [KH KW C, F]. A constant filter gives a constant (so that the matmul's
+/// weights stay constants for agn-vnni-matmuls); another one a reshape (and
+/// a linalg.transpose).
+static Value getFilterMatrix(RewriterBase &rewriter, Location loc, Value filter,
+                             bool channelsFirst, bool transposed) {
+  auto type = cast<RankedTensorType>(filter.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rows = channelsFirst ? shape[0] : shape[0] * shape[1] * shape[2];
+  int64_t cols = channelsFirst ? shape[1] * shape[2] * shape[3] : shape[3];
+  auto matrixType = RankedTensorType::get({rows, cols}, type.getElementType());
+  auto resultType =
+      transposed ? RankedTensorType::get({cols, rows}, type.getElementType())
+                 : matrixType;
+  DenseElementsAttr values;
+  unsigned width = type.getElementTypeBitWidth();
+  if (matchPattern(filter, m_Constant(&values)) &&
+      (values.isSplat() || width % 8 == 0)) {
+    if (values.isSplat())
+      return arith::ConstantOp::create(rewriter, loc,
+                                       values.resizeSplat(resultType));
+    if (!transposed)
+      return arith::ConstantOp::create(rewriter, loc,
+                                       values.reshape(resultType));
+    ArrayRef<char> raw = values.getRawData();
+    size_t bytes = width / 8;
+    SmallVector<char> moved(raw.size());
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        std::memcpy(&moved[(c * rows + r) * bytes],
+                    &raw[(r * cols + c) * bytes], bytes);
+    return arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::getFromRawBuffer(resultType, moved));
+  }
+  Value matrix = tensor::CollapseShapeOp::create(
+      rewriter, loc, filter,
+      channelsFirst ? getGroups({1, 3}) : getGroups({3, 1}));
+  if (!transposed)
+    return matrix;
+  Value empty = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                        type.getElementType());
+  return linalg::TransposeOp::create(rewriter, loc, matrix, empty,
+                                     ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
+
+/// Returns `value` ([rows, cols]) transposed.
+static Value transposeMatrix(RewriterBase &rewriter, Location loc,
+                             Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Value empty = tensor::EmptyOp::create(
+      rewriter, loc, ArrayRef<int64_t>{type.getDimSize(1), type.getDimSize(0)},
+      type.getElementType());
+  return linalg::TransposeOp::create(rewriter, loc, value, empty,
+                                     ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
+
 /// Rewrites the single-image convolution `op` (N = 1, static shapes) into an
 /// im2col copy of its input and a linalg.matmul, which
 /// agn-vectorize-contractions then tiles and vectorizes like any matmul:
@@ -126,14 +188,12 @@ getGroups(ArrayRef<int64_t> groupSizes) {
 /// an image row. (Strided tensor slices per kernel position, copied by
 /// MLIR's generic memrefCopy, measured 1.1x to 1.8x slower.)
 static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
-                            bool channelsFirst) {
+                            bool channelsFirst, bool weightsOnTheRight) {
   Location loc = op.getLoc();
   MLIRContext *context = op.getContext();
   rewriter.setInsertionPoint(op);
   Value input = op.getDpsInputs()[0], filter = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
-  auto conv = cast<linalg::ConvolutionOpInterface>(op.getOperation());
-  (void)conv;
   SmallVector<int64_t> strides, dilations;
   if (auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation())) {
     strides = llvm::to_vector(nchw.getStrides().getValues<int64_t>());
@@ -168,7 +228,14 @@ static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   AffineExpr zero = getAffineConstantExpr(0, context);
   SmallVector<int64_t> colShape;
   AffineMap inputMap;
-  if (channelsFirst) {
+  if (channelsFirst && weightsOnTheRight) {
+    // (oh, ow, c, i, j)
+    colShape = {oh, ow, c, kh, kw};
+    inputMap = AffineMap::get(5, 0,
+                              {zero, d2, d0 * strides[0] + d3 * dilations[0],
+                               d1 * strides[1] + d4 * dilations[1]},
+                              context);
+  } else if (channelsFirst) {
     // (c, i, j, oh, ow)
     colShape = {c, kh, kw, oh, ow};
     inputMap = AffineMap::get(5, 0,
@@ -197,25 +264,32 @@ static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                   .getResult(0);
 
   Value lhs, rhs, output;
-  if (channelsFirst) {
-    lhs = tensor::CollapseShapeOp::create(rewriter, loc, filter,
-                                          getGroups({1, 3}));
+  bool transposedOutput = channelsFirst && weightsOnTheRight;
+  if (channelsFirst && !weightsOnTheRight) {
+    lhs = getFilterMatrix(rewriter, loc, filter, true, false);
     rhs =
         tensor::CollapseShapeOp::create(rewriter, loc, col, getGroups({3, 2}));
     output =
         tensor::CollapseShapeOp::create(rewriter, loc, init, getGroups({2, 2}));
   } else {
+    // [OH OW, K] x [K, F]: NHWC, or NCHW with the output transposed.
     lhs =
         tensor::CollapseShapeOp::create(rewriter, loc, col, getGroups({2, 3}));
-    rhs = tensor::CollapseShapeOp::create(rewriter, loc, filter,
-                                          getGroups({3, 1}));
-    output =
-        tensor::CollapseShapeOp::create(rewriter, loc, init, getGroups({3, 1}));
+    rhs = getFilterMatrix(rewriter, loc, filter, channelsFirst, channelsFirst);
+    if (channelsFirst)
+      output = transposeMatrix(rewriter, loc,
+                               tensor::CollapseShapeOp::create(
+                                   rewriter, loc, init, getGroups({2, 2})));
+    else
+      output = tensor::CollapseShapeOp::create(rewriter, loc, init,
+                                               getGroups({3, 1}));
   }
   Value product =
       linalg::MatmulOp::create(rewriter, loc, TypeRange{output.getType()},
                                ValueRange{lhs, rhs}, ValueRange{output})
           .getResult(0);
+  if (transposedOutput)
+    product = transposeMatrix(rewriter, loc, product);
   Value result = tensor::ExpandShapeOp::create(
       rewriter, loc, outputType, product,
       channelsFirst ? getGroups({2, 2}) : getGroups({3, 1}));
@@ -230,6 +304,15 @@ static bool isStaticFloatConvolution(linalg::LinalgOp op) {
          });
 }
 
+/// Returns whether `op` computes on signless integers only (as agn's i8
+/// versions: i8 operands, i32 result), with static shapes.
+static bool isStaticIntegerConvolution(linalg::LinalgOp op) {
+  return op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
+         llvm::all_of(op->getOperandTypes(), [](Type type) {
+           return getElementTypeOrSelf(type).isSignlessInteger();
+         });
+}
+
 namespace {
 struct VectorizeConvolutionsPass
     : public agn::impl::AGNVectorizeConvolutionsBase<
@@ -239,18 +322,26 @@ struct VectorizeConvolutionsPass
   void runOnOperation() override {
     SmallVector<std::pair<linalg::LinalgOp, ConvolutionLoops>> convolutions;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (std::optional<ConvolutionLoops> loops = getConvolutionLoops(op))
-        if (isStaticFloatConvolution(op))
-          convolutions.emplace_back(op, *loops);
+      std::optional<ConvolutionLoops> loops = getConvolutionLoops(op);
+      if (!loops)
+        return;
+      // Integer convolutions (agn's i8 versions) only as an im2col matmul,
+      // of one image.
+      if (isStaticFloatConvolution(op) ||
+          (isStaticIntegerConvolution(op) &&
+           op.getStaticLoopRanges()[loops->image] == 1))
+        convolutions.emplace_back(op, *loops);
     });
     if (convolutions.empty())
       return;
     IRRewriter rewriter(&getContext());
     for (auto [op, loops] : convolutions) {
-      // One image: a matmul on an im2col copy.
+      // One image: a matmul on an im2col copy. Integer ones keep the
+      // (constant) weights on the right, where agn-vnni-matmuls takes them.
       if (op.getStaticLoopRanges()[loops.image] == 1) {
         rewriteAsMatmul(rewriter, op,
-                        isa<linalg::Conv2DNchwFchwOp>(op.getOperation()));
+                        isa<linalg::Conv2DNchwFchwOp>(op.getOperation()),
+                        /*weightsOnTheRight=*/isStaticIntegerConvolution(op));
         continue;
       }
       if (failed(tileConvolution(rewriter, op, loops)))
