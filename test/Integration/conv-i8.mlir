@@ -22,7 +22,8 @@
 // three ways: the reference loops (vectorize=false), and the im2col matmul
 // of agn-vectorize-convolutions with its weights (a compile-time constant,
 // transposed at compile time) on the right, through the generic integer
-// vector code and through agn-vnni-matmuls' vpdpbusd kernel. The integer
+// vector code (scalar loops for i4 weights) and through agn-vnni-matmuls'
+// vpdpbusd kernel (i4 weights packed as bytes). The integer
 // sums are exact and the rescaling is the same, so the f32 results must
 // agree bit for bit: the test prints their bits (as i32) and diffs them.
 // Shapes: C = 6, 9x9 image, F = 10, 3x3 kernel, stride 2 (K = 54: not a

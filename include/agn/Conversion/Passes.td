@@ -189,7 +189,8 @@ def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
     them) into register-tiled loops of `agn.usdot`, which `agn-lower-usdot`
     lowers to `vpdpbusd` (AVX-512 VNNI):
 
-    - every signed `linalg.matmul` of i8 x i8 into i32;
+    - every signed `linalg.matmul` of i8 x i8 (or i4, packed as bytes) into
+      i32, such as agn-vectorize-convolutions makes of i8 and i4 convolutions;
     - `agn-multiversion`'s i4 version of a matmul: the `linalg.generic` of
       the partial sums of each block of K (i8 activations times i4 weights,
       into i32) and the `linalg.generic` that rescales them to f32 and adds

@@ -133,23 +133,37 @@ static Value getFilterMatrix(RewriterBase &rewriter, Location loc, Value filter,
                  : matrixType;
   DenseElementsAttr values;
   unsigned width = type.getElementTypeBitWidth();
-  if (matchPattern(filter, m_Constant(&values)) &&
-      (values.isSplat() || width % 8 == 0)) {
+  if (matchPattern(filter, m_Constant(&values))) {
     if (values.isSplat())
       return arith::ConstantOp::create(rewriter, loc,
                                        values.resizeSplat(resultType));
     if (!transposed)
       return arith::ConstantOp::create(rewriter, loc,
                                        values.reshape(resultType));
-    ArrayRef<char> raw = values.getRawData();
-    size_t bytes = width / 8;
-    SmallVector<char> moved(raw.size());
-    for (int64_t r = 0; r < rows; ++r)
+    if (width % 8 == 0) {
+      // Whole bytes per element: move them.
+      ArrayRef<char> raw = values.getRawData();
+      size_t bytes = width / 8;
+      SmallVector<char> moved(raw.size());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          std::memcpy(&moved[(c * rows + r) * bytes],
+                      &raw[(r * cols + c) * bytes], bytes);
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::getFromRawBuffer(resultType, moved));
+    }
+    if (isa<IntegerType>(type.getElementType())) {
+      // Sub-byte integers (the i4 versions' weights).
+      SmallVector<APInt> all(values.getValues<APInt>());
+      SmallVector<APInt> moved;
+      moved.reserve(all.size());
       for (int64_t c = 0; c < cols; ++c)
-        std::memcpy(&moved[(c * rows + r) * bytes],
-                    &raw[(r * cols + c) * bytes], bytes);
-    return arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::getFromRawBuffer(resultType, moved));
+        for (int64_t r = 0; r < rows; ++r)
+          moved.push_back(all[r * cols + c]);
+      return arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(resultType, moved));
+    }
   }
   Value matrix = tensor::CollapseShapeOp::create(
       rewriter, loc, filter,

@@ -28,7 +28,8 @@
 //       <tile>
 //     (the rows left over by `rows` go through the same tile with one row)
 //
-// i8 x i8 -> i32 (`linalg.matmul`): packed[p][k4][4 j + t] =
+// i8 x i8 (or i4, widened to bytes) -> i32 (`linalg.matmul`):
+// packed[p][k4][4 j + t] =
 // B[4 k4 + t][64 p + j], zero beyond K and N; the tile is
 //
 //   acc = C[m0 : m0+rows, 64p : 64p+64] + bias
@@ -367,8 +368,8 @@ struct Int8Matmul {
 };
 } // namespace
 
-/// Returns the pieces of `op` if it is a signed i8 x i8 -> i32 matmul on
-/// tensors with the default maps and constant, statically shaped weights.
+/// Returns the pieces of `op` if it is a signed i8 x i8 (or i4) -> i32 matmul
+/// on tensors with the default maps and constant, statically shaped weights.
 static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
       op.getCast() != linalg::TypeFn::cast_signed)
@@ -376,8 +377,10 @@ static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
   auto isInteger = [](Value value, unsigned width) {
     return getElementTypeOrSelf(value.getType()).isSignlessInteger(width);
   };
+  // i4 weights (agn's i4 versions of convolutions, with per-channel scales)
+  // are packed as sign-extended bytes.
   Value a = op.getInputs()[0], weights = op.getInputs()[1];
-  if (!isInteger(a, 8) || !isInteger(weights, 8) ||
+  if (!isInteger(a, 8) || !(isInteger(weights, 8) || isInteger(weights, 4)) ||
       !isInteger(op.getOutputs()[0], 32))
     return std::nullopt;
   DenseIntElementsAttr attr;

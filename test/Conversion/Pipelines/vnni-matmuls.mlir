@@ -268,3 +268,19 @@ func.func @blocked_left_alone(%a: tensor<4x2x4xi8>, %a8: tensor<4x2x8xi8>, %sa: 
   } -> tensor<4x4xf32>
   return %r, %r8 : tensor<4x4xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+// i4 weights (agn's i4 versions of convolutions, per-channel scales) are
+// packed as sign-extended bytes: -8 -> 0xF8, 7 -> 0x07; the bias is -128 times
+// the column sums (-8 + 7 + 1 + 1 = 1 -> -128; 0 -> 0).
+// CHECK-LABEL: func.func @i4_weights
+// CHECK-DAG: arith.constant dense<"0xF8070101{{(00)+}}"> : tensor<1x1x256xi8>
+// CHECK-DAG: arith.constant dense<[-128, 0, {{.*}}]> : tensor<64xi32>
+// CHECK: agn.usdot
+// CHECK-NOT: linalg.matmul
+func.func @i4_weights(%a: tensor<?x4xi8>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
+  %w = arith.constant dense<[[-8, 0], [7, 0], [1, 0], [1, 0]]> : tensor<4x2xi4>
+  %r = linalg.matmul ins(%a, %w : tensor<?x4xi8>, tensor<4x2xi4>) outs(%c : tensor<?x2xi32>) -> tensor<?x2xi32>
+  return %r : tensor<?x2xi32>
+}
