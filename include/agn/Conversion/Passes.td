@@ -108,6 +108,10 @@ def AGNVectorizeContractions
     are masked. Runs on tensors, before bufferization; the masks are lowered
     into the transfers so that bufferization sees plain transfer ops.
 
+    A float `linalg.batch_matmul` (default maps) first becomes a loop over
+    its batch of `linalg.matmul` ops (tiled by 1, rank-reduced), which then
+    go the same way.
+
     With `threads` > 1, an outermost `scf.forall` first splits N (when
     static) into `threads` chunks of whole register tiles, which
     `agn-lower-to-llvm-pipeline{threads=...}` runs in parallel.

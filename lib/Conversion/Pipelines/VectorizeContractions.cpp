@@ -200,6 +200,42 @@ struct VectorizeContractionsPass
           VectorizeContractionsPass> {
   using Base::Base;
 
+  /// Makes every float linalg.batch_matmul on tensors (with the default
+  /// maps) a loop of linalg.matmul ops, one per batch element: tiled by 1
+  /// along the batch, each tile rank-reduced (upstream's rank-reducing
+  /// contraction patterns, applied to these tiles only: they would also turn
+  /// a matmul with M = 1 into a vecmat).
+  LogicalResult splitBatches() {
+    SmallVector<linalg::BatchMatmulOp> batched;
+    getOperation().walk([&](linalg::BatchMatmulOp op) {
+      if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
+          llvm::all_of(op->getOperandTypes(), [](Type type) {
+            return isa<FloatType>(getElementTypeOrSelf(type));
+          }))
+        batched.push_back(op);
+    });
+    if (batched.empty())
+      return success();
+    IRRewriter rewriter(&getContext());
+    SmallVector<Operation *> tiles;
+    for (linalg::BatchMatmulOp op : batched) {
+      scf::SCFTilingOptions options;
+      SmallVector<int64_t> sizes = {1, 0, 0, 0};
+      options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), sizes));
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        return op.emitError(
+            "agn-vectorize-contractions: splitting the batch failed");
+      rewriter.replaceOp(op, tiled->replacements);
+      tiles.push_back(tiled->tiledOps.back());
+    }
+    RewritePatternSet patterns(&getContext());
+    linalg::populateContractionOpRankReducingPatterns(patterns);
+    return applyOpPatternsGreedily(tiles, std::move(patterns));
+  }
+
   void runOnOperation() override {
     SmallVector<int64_t> sizes(tileSizes.begin(), tileSizes.end());
     if (!sizes.empty() &&
@@ -215,6 +251,9 @@ struct VectorizeContractionsPass
           << static_cast<int64_t>(threads);
       return signalPassFailure();
     }
+
+    if (failed(splitBatches()))
+      return signalPassFailure();
 
     SmallVector<std::pair<linalg::MatmulOp, ArrayRef<int64_t>>> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {

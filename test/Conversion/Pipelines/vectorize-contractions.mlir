@@ -174,3 +174,18 @@ func.func @narrowing(%a: tensor<4x8xi32>, %b: tensor<8x16xi32>, %c: tensor<4x16x
   %r = linalg.matmul ins(%a, %b : tensor<4x8xi32>, tensor<8x16xi32>) outs(%c : tensor<4x16xi8>) -> tensor<4x16xi8>
   return %r : tensor<4x16xi8>
 }
+
+// -----
+
+// A float batch_matmul becomes a loop over the batch of linalg.matmul ops
+// (the unit-batch tile rank-reduced), each tiled and vectorized as above.
+// CHECK-LABEL: func.func @batched
+// CHECK: scf.for %[[B:.*]] = %c0 to %c3 step %c1
+// CHECK: tensor.extract_slice %{{.*}}[%[[B]], 0, 0] [1, 16, 24] [1, 1, 1]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<1x16x24xf32> into tensor<16x24xf32>
+// CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK-NOT: linalg.batch_matmul
+func.func @batched(%a: tensor<3x16x24xf32>, %b: tensor<3x24x64xf32>, %c: tensor<3x16x64xf32>) -> tensor<3x16x64xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<3x16x24xf32>, tensor<3x24x64xf32>) outs(%c : tensor<3x16x64xf32>) -> tensor<3x16x64xf32>
+  return %r : tensor<3x16x64xf32>
+}
