@@ -302,8 +302,11 @@ struct HoistVectorTransfersPass
     // subviews of them.
     RewritePatternSet patterns(&getContext());
     memref::populateFoldMemRefAliasOpPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Not converging within the driver's iterations is no error: every step
+    // leaves valid IR (a transfer through a unit-dimension expand_shape of a
+    // one-column matmul kept the folding going), and the hoisting below
+    // takes what it can.
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
     // The folding computes the indices of a tile's read and of its write
     // separately (inside an scf.forall, from its induction variable); the
     // hoisting needs them to be the same values.
