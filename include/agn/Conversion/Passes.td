@@ -157,8 +157,9 @@ def AGNVectorizeConvolutions
   let summary = "Tile and vectorize float 2-D convolutions";
   let description = [{
     Float `linalg.conv_2d_nchw_fchw` (as agn's ONNX importer writes
-    convolutions) and `linalg.conv_2d_nhwc_hwcf` ops on tensors with static
-    shapes are made into vector code:
+    convolutions), `linalg.conv_2d_nhwc_hwcf` and `linalg.conv_2d_nhwc_fhwc`
+    (as TOSA's lowering writes them; one image only) ops on tensors with
+    static shapes are made into vector code:
 
     - with one image (N = 1), as an im2col copy of the input (a
       `linalg.generic` with an affine input map, e.g. col[c, i, j, oh, ow] =

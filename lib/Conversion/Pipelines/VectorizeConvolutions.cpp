@@ -53,7 +53,7 @@ static std::optional<ConvolutionLoops> getConvolutionLoops(Operation *op) {
   if (isa<linalg::Conv2DNchwFchwOp>(op))
     return ConvolutionLoops{0, 1, 2, 3, 4, 5, 6};
   // (n, oh, ow, f, kh, kw, c)
-  if (isa<linalg::Conv2DNhwcHwcfOp>(op))
+  if (isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcFhwcOp>(op))
     return ConvolutionLoops{0, 3, 1, 2, 6, 4, 5};
   return std::nullopt;
 }
@@ -117,16 +117,16 @@ getGroups(ArrayRef<int64_t> groupSizes) {
 }
 
 /// Returns the filter of a convolution as the matrix operand of its im2col
-/// matmul: FCHW as [F, C KH KW] (or, `transposed`, [C KH KW, F]), HWCF as
-/// [KH KW C, F]. A constant filter gives a constant (so that the matmul's
-/// weights stay constants for agn-vnni-matmuls); another one a reshape (and
-/// a linalg.transpose).
+/// matmul: with F outermost (`filterFirst`: FCHW, FHWC) as [F, rest] (or,
+/// `transposed`, [rest, F]), HWCF as [KH KW C, F]. A constant filter gives a
+/// constant (so that the matmul's weights stay constants for
+/// agn-vnni-matmuls); another one a reshape (and a linalg.transpose).
 static Value getFilterMatrix(RewriterBase &rewriter, Location loc, Value filter,
-                             bool channelsFirst, bool transposed) {
+                             bool filterFirst, bool transposed) {
   auto type = cast<RankedTensorType>(filter.getType());
   ArrayRef<int64_t> shape = type.getShape();
-  int64_t rows = channelsFirst ? shape[0] : shape[0] * shape[1] * shape[2];
-  int64_t cols = channelsFirst ? shape[1] * shape[2] * shape[3] : shape[3];
+  int64_t rows = filterFirst ? shape[0] : shape[0] * shape[1] * shape[2];
+  int64_t cols = filterFirst ? shape[1] * shape[2] * shape[3] : shape[3];
   auto matrixType = RankedTensorType::get({rows, cols}, type.getElementType());
   auto resultType =
       transposed ? RankedTensorType::get({cols, rows}, type.getElementType())
@@ -167,7 +167,7 @@ static Value getFilterMatrix(RewriterBase &rewriter, Location loc, Value filter,
   }
   Value matrix = tensor::CollapseShapeOp::create(
       rewriter, loc, filter,
-      channelsFirst ? getGroups({1, 3}) : getGroups({3, 1}));
+      filterFirst ? getGroups({1, 3}) : getGroups({3, 1}));
   if (!transposed)
     return matrix;
   Value empty = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
@@ -209,28 +209,39 @@ static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   Value input = op.getDpsInputs()[0], filter = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
   SmallVector<int64_t> strides, dilations;
+  auto readWindow = [&](auto conv) {
+    strides = llvm::to_vector(conv.getStrides().template getValues<int64_t>());
+    dilations =
+        llvm::to_vector(conv.getDilations().template getValues<int64_t>());
+  };
+  // The filter's layout: FCHW, HWCF or FHWC (F outermost for FCHW, FHWC).
+  bool filterFirst = true;
   if (auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation())) {
-    strides = llvm::to_vector(nchw.getStrides().getValues<int64_t>());
-    dilations = llvm::to_vector(nchw.getDilations().getValues<int64_t>());
+    readWindow(nchw);
+  } else if (auto fhwc =
+                 dyn_cast<linalg::Conv2DNhwcFhwcOp>(op.getOperation())) {
+    readWindow(fhwc);
   } else {
-    auto nhwc = cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation());
-    strides = llvm::to_vector(nhwc.getStrides().getValues<int64_t>());
-    dilations = llvm::to_vector(nhwc.getDilations().getValues<int64_t>());
+    readWindow(cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation()));
+    filterFirst = false;
   }
   auto filterType = cast<RankedTensorType>(filter.getType());
   auto outputType = cast<RankedTensorType>(init.getType());
   Type elementType = cast<RankedTensorType>(input.getType()).getElementType();
+  ArrayRef<int64_t> filterShape = filterType.getShape();
   int64_t c, kh, kw, oh, ow;
   if (channelsFirst) {
-    c = filterType.getDimSize(1);
-    kh = filterType.getDimSize(2);
-    kw = filterType.getDimSize(3);
+    c = filterShape[1];
+    kh = filterShape[2];
+    kw = filterShape[3];
     oh = outputType.getDimSize(2);
     ow = outputType.getDimSize(3);
   } else {
-    kh = filterType.getDimSize(0);
-    kw = filterType.getDimSize(1);
-    c = filterType.getDimSize(2);
+    // HWCF or FHWC: (kh, kw, c) are consecutive either way.
+    ArrayRef<int64_t> window = filterShape.slice(filterFirst ? 1 : 0, 3);
+    kh = window[0];
+    kw = window[1];
+    c = window[2];
     oh = outputType.getDimSize(1);
     ow = outputType.getDimSize(2);
   }
@@ -289,7 +300,8 @@ static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     // [OH OW, K] x [K, F]: NHWC, or NCHW with the output transposed.
     lhs =
         tensor::CollapseShapeOp::create(rewriter, loc, col, getGroups({2, 3}));
-    rhs = getFilterMatrix(rewriter, loc, filter, channelsFirst, channelsFirst);
+    // [K, F]: FCHW and FHWC transposed, HWCF as it is.
+    rhs = getFilterMatrix(rewriter, loc, filter, filterFirst, filterFirst);
     if (channelsFirst)
       output = transposeMatrix(rewriter, loc,
                                tensor::CollapseShapeOp::create(
@@ -339,11 +351,13 @@ struct VectorizeConvolutionsPass
       std::optional<ConvolutionLoops> loops = getConvolutionLoops(op);
       if (!loops)
         return;
-      // Integer convolutions (agn's i8 versions) only as an im2col matmul,
-      // of one image.
-      if (isStaticFloatConvolution(op) ||
-          (isStaticIntegerConvolution(op) &&
-           op.getStaticLoopRanges()[loops->image] == 1))
+      // Integer convolutions (agn's i8 versions) and NHWC/FHWC ones (which
+      // upstream's 1-D decomposition lacks) only as an im2col matmul, of one
+      // image.
+      bool oneImage = op.getStaticLoopRanges()[loops->image] == 1;
+      bool tileable = !isa<linalg::Conv2DNhwcFhwcOp>(op.getOperation());
+      if ((isStaticFloatConvolution(op) && (tileable || oneImage)) ||
+          (isStaticIntegerConvolution(op) && oneImage))
         convolutions.emplace_back(op, *loops);
     });
     if (convolutions.empty())

@@ -75,8 +75,8 @@ func.func @batch_pointwise(%x: tensor<2x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, 
 
 // -----
 
-// Left alone: dynamic shapes, integer operands on several images, other
-// layouts.
+// Left alone: dynamic shapes, integer operands on several images, NHWC/FHWC
+// on several images (no 1-D decomposition upstream).
 // CHECK-LABEL: func.func @left_alone
 // CHECK: linalg.conv_2d_nchw_fchw {{.*}} tensor<?x16x10x10xf32>
 // CHECK: linalg.conv_2d_nchw_fchw {{.*}} tensor<2x16x10x10xi8>
@@ -85,12 +85,12 @@ func.func @batch_pointwise(%x: tensor<2x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, 
 // CHECK-NOT: linalg.matmul
 func.func @left_alone(%x: tensor<?x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: tensor<?x32x8x8xf32>,
                       %xi: tensor<2x16x10x10xi8>, %wi: tensor<32x16x3x3xi8>, %ii: tensor<2x32x8x8xi32>,
-                      %xh: tensor<1x10x10x16xf32>, %wh: tensor<32x3x3x16xf32>, %ih: tensor<1x8x8x32xf32>)
-    -> (tensor<?x32x8x8xf32>, tensor<2x32x8x8xi32>, tensor<1x8x8x32xf32>) {
+                      %xh: tensor<2x10x10x16xf32>, %wh: tensor<32x3x3x16xf32>, %ih: tensor<2x8x8x32xf32>)
+    -> (tensor<?x32x8x8xf32>, tensor<2x32x8x8xi32>, tensor<2x8x8x32xf32>) {
   %r0 = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<?x16x10x10xf32>, tensor<32x16x3x3xf32>) outs(%init : tensor<?x32x8x8xf32>) -> tensor<?x32x8x8xf32>
   %r1 = linalg.conv_2d_nchw_fchw ins(%xi, %wi : tensor<2x16x10x10xi8>, tensor<32x16x3x3xi8>) outs(%ii : tensor<2x32x8x8xi32>) -> tensor<2x32x8x8xi32>
-  %r2 = linalg.conv_2d_nhwc_fhwc ins(%xh, %wh : tensor<1x10x10x16xf32>, tensor<32x3x3x16xf32>) outs(%ih : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
-  return %r0, %r1, %r2 : tensor<?x32x8x8xf32>, tensor<2x32x8x8xi32>, tensor<1x8x8x32xf32>
+  %r2 = linalg.conv_2d_nhwc_fhwc ins(%xh, %wh : tensor<2x10x10x16xf32>, tensor<32x3x3x16xf32>) outs(%ih : tensor<2x8x8x32xf32>) -> tensor<2x8x8x32xf32>
+  return %r0, %r1, %r2 : tensor<?x32x8x8xf32>, tensor<2x32x8x8xi32>, tensor<2x8x8x32xf32>
 }
 
 // -----
@@ -108,4 +108,19 @@ func.func @integer(%x: tensor<1x2x2x2xi8>, %init: tensor<1x2x2x2xi32>) -> tensor
   %w = arith.constant dense<[[[[1]], [[2]]], [[[3]], [[4]]]]> : tensor<2x2x1x1xi8>
   %r = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x2x2x2xi8>, tensor<2x2x1x1xi8>) outs(%init : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>
   return %r : tensor<1x2x2x2xi32>
+}
+
+// -----
+
+// One image, NHWC/FHWC (as TOSA writes convolutions): the HWCF im2col with
+// the filter [F, KH KW C] transposed to [KH KW C, F] on the right.
+// CHECK-LABEL: func.func @fhwc
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<8x8x3x3x16xf32>)
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] : tensor<32x3x3x16xf32> into tensor<32x144xf32>
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<64x144xf32>, tensor<144x32xf32>) outs(%{{.*}} : tensor<64x32xf32>)
+// CHECK-NOT: linalg.conv
+func.func @fhwc(%x: tensor<1x10x10x16xf32>, %w: tensor<32x3x3x16xf32>, %init: tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32> {
+  %r = linalg.conv_2d_nhwc_fhwc ins(%x, %w : tensor<1x10x10x16xf32>, tensor<32x3x3x16xf32>) outs(%init : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+  return %r : tensor<1x8x8x32xf32>
 }
