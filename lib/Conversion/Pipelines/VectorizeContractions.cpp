@@ -9,7 +9,8 @@
 // partial tiles) and the redundant-transfer hoisting. It follows the recipe
 // of the project's ENV.md (vector.contract via create_named_contraction, K
 // tiled by 1, outer-product lowering, alias folding before hoisting, a K
-// loop blocked for the caches with N untiled) without its peeling. The K
+// loop blocked for the caches with N untiled); static remainders are split
+// off (peeled) rather than masked. The K
 // block is 32 rather than ENV.md's 256: with these register tiles blocks of
 // 16 to 64 measured alike, 128 kept part of the gain and 256 little of it.
 //
@@ -83,8 +84,8 @@ static bool isSignedIntegerMatmul(linalg::MatmulOp op) {
 /// to tile further.
 static FailureOr<linalg::MatmulOp>
 blockReduction(RewriterBase &rewriter, linalg::MatmulOp op, int64_t block) {
-  auto weight = cast<ShapedType>(op.getInputs()[1].getType());
-  int64_t k = weight.getDimSize(0);
+  // Loop 2 is K whatever the operands' maps.
+  int64_t k = op.getStaticLoopRanges()[2];
   if (block <= 0 || ShapedType::isDynamic(k) || k <= block)
     return op;
   scf::SCFTilingOptions options;
@@ -107,11 +108,20 @@ static FailureOr<linalg::MatmulOp> splitForThreads(RewriterBase &rewriter,
                                                    linalg::MatmulOp op,
                                                    int64_t threads,
                                                    int64_t tileN) {
-  auto result = cast<ShapedType>(op.getOutputs()[0].getType());
-  int64_t n = result.getDimSize(1);
+  int64_t n = op.getStaticLoopRanges()[1];
   if (threads <= 1 || ShapedType::isDynamic(n) || n <= tileN)
     return op;
+  // Chunks of whole tiles that divide N, so that every chunk (and every
+  // tile in it) has a static size: the largest number of tiles per chunk
+  // that divides the tile count and makes at least `threads` chunks.
   int64_t chunk = llvm::alignTo(llvm::divideCeil(n, threads), tileN);
+  if (n % tileN == 0) {
+    int64_t tiles = n / tileN;
+    int64_t perChunk = llvm::divideCeil(tiles, threads);
+    while (tiles % perChunk != 0)
+      --perChunk;
+    chunk = perChunk * tileN;
+  }
   scf::SCFTilingOptions options;
   options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   SmallVector<int64_t> sizes = {0, chunk, 0};
@@ -139,8 +149,8 @@ splitRemainders(RewriterBase &rewriter, linalg::MatmulOp op,
   for (unsigned dim : {0u, 1u}) {
     SmallVector<linalg::MatmulOp> next;
     for (linalg::MatmulOp part : parts) {
-      int64_t size =
-          cast<ShapedType>(part.getOutputs()[0].getType()).getDimSize(dim);
+      // Loops 0 and 1 are M and N whatever the operands' maps.
+      int64_t size = part.getStaticLoopRanges()[dim];
       int64_t tile = tileSizes[dim];
       if (ShapedType::isDynamic(size) || size <= tile || size % tile == 0) {
         next.push_back(part);
@@ -150,22 +160,25 @@ splitRemainders(RewriterBase &rewriter, linalg::MatmulOp op,
       auto [whole, rest] =
           linalg::splitOp(rewriter, cast<TilingInterface>(part.getOperation()),
                           dim, rewriter.getIndexAttr(size - size % tile));
-      next.push_back(cast<linalg::MatmulOp>(whole.getOperation()));
-      next.push_back(cast<linalg::MatmulOp>(rest.getOperation()));
+      for (TilingInterface piece : {whole, rest})
+        if (auto matmul =
+                dyn_cast_or_null<linalg::MatmulOp>(piece.getOperation()))
+          next.push_back(matmul);
     }
     parts = std::move(next);
   }
   return parts;
 }
 
-/// Returns `tileSizes` with M and N clamped to the (static) sizes of `op`.
+/// Returns `tileSizes` with M and N clamped to the (static, nonzero) sizes
+/// of `op`.
 static SmallVector<int64_t> clampTileSizes(linalg::MatmulOp op,
                                            ArrayRef<int64_t> tileSizes) {
   SmallVector<int64_t> sizes(tileSizes);
-  auto result = cast<ShapedType>(op.getOutputs()[0].getType());
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (unsigned dim : {0u, 1u})
-    if (!result.isDynamicDim(dim))
-      sizes[dim] = std::min(sizes[dim], result.getDimSize(dim));
+    if (!ShapedType::isDynamic(ranges[dim]))
+      sizes[dim] = std::max<int64_t>(1, std::min(sizes[dim], ranges[dim]));
   return sizes;
 }
 
@@ -202,9 +215,9 @@ struct VectorizeContractionsPass
 
   /// Makes every float linalg.batch_matmul on tensors (with the default
   /// maps) a loop of linalg.matmul ops, one per batch element: tiled by 1
-  /// along the batch, each tile rank-reduced (upstream's rank-reducing
-  /// contraction patterns, applied to these tiles only: they would also turn
-  /// a matmul with M = 1 into a vecmat).
+  /// along the batch, each unit-batch tile's operands collapsed to matrices.
+  /// (Upstream's rank-reducing patterns would also turn a matmul with M or
+  /// N = 1 into a vecmat or matvec, which stays scalar here.)
   LogicalResult splitBatches() {
     SmallVector<linalg::BatchMatmulOp> batched;
     getOperation().walk([&](linalg::BatchMatmulOp op) {
@@ -214,10 +227,7 @@ struct VectorizeContractionsPass
           }))
         batched.push_back(op);
     });
-    if (batched.empty())
-      return success();
     IRRewriter rewriter(&getContext());
-    SmallVector<Operation *> tiles;
     for (linalg::BatchMatmulOp op : batched) {
       scf::SCFTilingOptions options;
       SmallVector<int64_t> sizes = {1, 0, 0, 0};
@@ -229,11 +239,24 @@ struct VectorizeContractionsPass
         return op.emitError(
             "agn-vectorize-contractions: splitting the batch failed");
       rewriter.replaceOp(op, tiled->replacements);
-      tiles.push_back(tiled->tiledOps.back());
+      auto tile = cast<linalg::BatchMatmulOp>(tiled->tiledOps.back());
+      Location loc = tile.getLoc();
+      rewriter.setInsertionPoint(tile);
+      SmallVector<ReassociationIndices> dropBatch = {{0, 1}, {2}};
+      auto matrix = [&](Value value) -> Value {
+        return tensor::CollapseShapeOp::create(rewriter, loc, value, dropBatch);
+      };
+      Value init = matrix(tile.getDpsInits()[0]);
+      Value product =
+          linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
+                                   ValueRange{matrix(tile.getDpsInputs()[0]),
+                                              matrix(tile.getDpsInputs()[1])},
+                                   ValueRange{init})
+              .getResult(0);
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          tile, tile.getResultTypes()[0], product, dropBatch);
     }
-    RewritePatternSet patterns(&getContext());
-    linalg::populateContractionOpRankReducingPatterns(patterns);
-    return applyOpPatternsGreedily(tiles, std::move(patterns));
+    return success();
   }
 
   void runOnOperation() override {
@@ -257,7 +280,10 @@ struct VectorizeContractionsPass
 
     SmallVector<std::pair<linalg::MatmulOp, ArrayRef<int64_t>>> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {
-      if (!op.hasPureTensorSemantics())
+      // An empty matmul computes nothing (and splitting one crashes
+      // upstream's tiling): left to the loops.
+      if (!op.hasPureTensorSemantics() ||
+          llvm::is_contained(op.getStaticLoopRanges(), 0))
         return;
       if (isFloatMatmul(op))
         matmuls.emplace_back(op, sizes.empty()
@@ -284,8 +310,8 @@ struct VectorizeContractionsPass
       }
     }
 
-    // Partial tiles are masked; bufferization wants the masks inside the
-    // transfers rather than around them.
+    // Partial tiles (dynamic sizes) are masked; bufferization wants the masks
+    // inside the transfers rather than around them.
     RewritePatternSet patterns(&getContext());
     vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -4,11 +4,13 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Float 2-D convolutions (linalg.conv_2d_nchw_fchw, as agn's ONNX importer
-// writes them, and linalg.conv_2d_nhwc_hwcf) with static shapes become
-// vector code. With one image (the common inference case), an im2col copy of
-// the input and a linalg.matmul that agn-vectorize-contractions tiles and
-// vectorizes (1.4x to 1.9x the tiled 1-D form below on this project's CPU,
+// 2-D convolutions with static shapes (linalg.conv_2d_nchw_fchw, as agn's
+// ONNX importer writes them, conv_2d_nhwc_hwcf, and conv_2d_nhwc_fhwc as
+// TOSA's lowering does) become vector code. With one image (the common
+// inference case; float, and the signless-integer i8/i4 versions), an
+// im2col copy of the input and a linalg.matmul that agn-vectorize-contractions
+// (or, for constant integer weights, agn-vnni-matmuls) tiles and vectorizes
+// (1.4x to 1.9x the tiled 1-D form below on this project's CPU,
 // bench/convolution_bench.py). With several images, upstream's recipe for
 // convolutions on CPUs: tile so that each tile covers one image, one output
 // row and one kernel row, a block of output columns (up to 8), of output
@@ -70,9 +72,9 @@ static int64_t getLargestDivisor(int64_t size, ArrayRef<int64_t> candidates) {
 /// Tiles the convolution `op` (static shapes, float operands) into tiles of
 /// one image, output row and kernel row and register-sized blocks of the
 /// output columns, output channels and input channels.
-static LogicalResult tileConvolution(RewriterBase &rewriter,
-                                     linalg::LinalgOp op,
-                                     const ConvolutionLoops &loops) {
+static FailureOr<Operation *> tileConvolution(RewriterBase &rewriter,
+                                              linalg::LinalgOp op,
+                                              const ConvolutionLoops &loops) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<int64_t> sizes(ranges.size(), 0);
   sizes[loops.image] = 1;
@@ -99,7 +101,7 @@ static LogicalResult tileConvolution(RewriterBase &rewriter,
   if (failed(tiled))
     return op.emitError("agn-vectorize-convolutions: tiling failed");
   rewriter.replaceOp(op, tiled->replacements);
-  return success();
+  return tiled->tiledOps.back();
 }
 
 /// Returns the reassociation that merges the dimension groups `sizes`
@@ -118,9 +120,10 @@ getGroups(ArrayRef<int64_t> groupSizes) {
 
 /// Returns the filter of a convolution as the matrix operand of its im2col
 /// matmul: with F outermost (`filterFirst`: FCHW, FHWC) as [F, rest] (or,
-/// `transposed`, [rest, F]), HWCF as [KH KW C, F]. A constant filter gives a
-/// constant (so that the matmul's weights stay constants for
-/// agn-vnni-matmuls); another one a reshape (and a linalg.transpose).
+/// `transposed`, [rest, F]), HWCF as [KH KW C, F]. A constant filter (a
+/// DenseElementsAttr) gives a constant (so that the matmul's weights stay
+/// constants for agn-vnni-matmuls); another one (dense_resource included) a
+/// reshape (and a linalg.transpose).
 static Value getFilterMatrix(RewriterBase &rewriter, Location loc, Value filter,
                              bool filterFirst, bool transposed) {
   auto type = cast<RankedTensorType>(filter.getType());
@@ -330,8 +333,10 @@ static bool isStaticFloatConvolution(linalg::LinalgOp op) {
          });
 }
 
-/// Returns whether `op` computes on signless integers only (as agn's i8
-/// versions: i8 operands, i32 result), with static shapes.
+/// Returns whether `op` computes on signless integers only (as agn's i8 and
+/// i4 versions: i8 activations, i8 or i4 weights, i32 result), with static
+/// shapes. (Linalg's integer convolutions sign-extend, as the matmul that
+/// replaces them does.)
 static bool isStaticIntegerConvolution(linalg::LinalgOp op) {
   return op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
          llvm::all_of(op->getOperandTypes(), [](Type type) {
@@ -363,6 +368,7 @@ struct VectorizeConvolutionsPass
     if (convolutions.empty())
       return;
     IRRewriter rewriter(&getContext());
+    SmallVector<Operation *> tiles;
     for (auto [op, loops] : convolutions) {
       // One image: a matmul on an im2col copy. Integer ones keep the
       // (constant) weights on the right, where agn-vnni-matmuls takes them.
@@ -372,20 +378,31 @@ struct VectorizeConvolutionsPass
                         /*weightsOnTheRight=*/isStaticIntegerConvolution(op));
         continue;
       }
-      if (failed(tileConvolution(rewriter, op, loops)))
+      FailureOr<Operation *> tile = tileConvolution(rewriter, op, loops);
+      if (failed(tile))
         return signalPassFailure();
+      tiles.push_back(*tile);
     }
+    if (tiles.empty())
+      return;
 
-    // Tiles one row high become 1-D convolutions.
+    // The tiles, one row high, become 1-D convolutions; only they (not the
+    // other convolutions or pooling ops of the function) are rewritten and
+    // vectorized.
+    llvm::SmallPtrSet<Operation *, 8> existing;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::Conv1DNcwFcwOp, linalg::Conv1DNwcWcfOp>(op))
+        existing.insert(op);
+    });
     RewritePatternSet patterns(&getContext());
     linalg::populateDecomposeConvolutionPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // A tile left as it is (no convergence) still computes the same.
+    (void)applyOpPatternsGreedily(tiles, std::move(patterns));
 
     SmallVector<linalg::LinalgOp> oneDimensional;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (isa<linalg::Conv1DNcwFcwOp, linalg::Conv1DNwcWcfOp>(op) &&
-          isStaticFloatConvolution(op))
+          !existing.contains(op) && isStaticFloatConvolution(op))
         oneDimensional.push_back(op);
     });
     for (linalg::LinalgOp op : oneDimensional) {

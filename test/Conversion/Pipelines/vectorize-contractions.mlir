@@ -189,3 +189,37 @@ func.func @batched(%a: tensor<3x16x24xf32>, %b: tensor<3x24x64xf32>, %c: tensor<
   %r = linalg.batch_matmul ins(%a, %b : tensor<3x16x24xf32>, tensor<3x24x64xf32>) outs(%c : tensor<3x16x64xf32>) -> tensor<3x16x64xf32>
   return %r : tensor<3x16x64xf32>
 }
+
+// -----
+
+// A batch of single-row matmuls stays a loop of linalg.matmul ops (not the
+// vecmat of upstream's rank-reducing patterns, which would stay scalar).
+// CHECK-LABEL: func.func @batched_rows
+// CHECK: vector.contract {{.*}} : vector<1x1xf32>, vector<1x32xf32> into vector<1x32xf32>
+// CHECK-NOT: linalg.vecmat
+func.func @batched_rows(%a: tensor<3x1x24xf32>, %b: tensor<3x24x64xf32>, %c: tensor<3x1x64xf32>) -> tensor<3x1x64xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<3x1x24xf32>, tensor<3x24x64xf32>) outs(%c : tensor<3x1x64xf32>) -> tensor<3x1x64xf32>
+  return %r : tensor<3x1x64xf32>
+}
+
+// -----
+
+// An empty matmul is left to the loops.
+// CHECK-LABEL: func.func @empty
+// CHECK: linalg.matmul
+func.func @empty(%a: tensor<0x16xf32>, %b: tensor<16x40xf32>, %c: tensor<0x40xf32>) -> tensor<0x40xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<0x16xf32>, tensor<16x40xf32>) outs(%c : tensor<0x40xf32>) -> tensor<0x40xf32>
+  return %r : tensor<0x40xf32>
+}
+
+// -----
+
+// On two threads, N = 96 (three tiles of 32) makes three static chunks of
+// one tile rather than a chunk of 64 and a partial one.
+// THREADS-LABEL: func.func @three_tiles
+// THREADS: scf.forall (%{{.*}}) = (0) to (96) step (32)
+// THREADS-NOT: vector.mask
+func.func @three_tiles(%a: tensor<8x16xf32>, %b: tensor<16x96xf32>, %c: tensor<8x96xf32>) -> tensor<8x96xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x96xf32>) outs(%c : tensor<8x96xf32>) -> tensor<8x96xf32>
+  return %r : tensor<8x96xf32>
+}
