@@ -154,32 +154,24 @@ def AGNVectorizeContractions
 
 def AGNVectorizeConvolutions
     : Pass<"agn-vectorize-convolutions", "::mlir::func::FuncOp"> {
-  let summary = "Tile and vectorize float 2-D convolutions";
+  let summary = "Rewrite 2-D convolutions into im2col matmuls";
   let description = [{
-    Float `linalg.conv_2d_nchw_fchw` (as agn's ONNX importer writes
+    `linalg.conv_2d_nchw_fchw` (as agn's ONNX importer writes
     convolutions), `linalg.conv_2d_nhwc_hwcf` and `linalg.conv_2d_nhwc_fhwc`
-    (as TOSA's lowering writes them; one image only) ops on tensors with
-    static shapes are made into vector code:
-
-    - with one image (N = 1), as an im2col copy of the input (a
-      `linalg.generic` with an affine input map, e.g. col[c, i, j, oh, ow] =
-      x[0, c, oh s + i d, ow s + j d]) and a `linalg.matmul` of the
-      reshaped filter and the copy (F x C KH KW times C KH KW x OH OW, or the
-      transposed form for NHWC), which `agn-vectorize-contractions` then
-      tiles and vectorizes (the pipeline runs this pass first);
-    - with several images, tiled into tiles of one image, one output row and
-      one kernel row, and blocks of up to 8 output columns, 32 output
-      channels and 8 (1x1 kernels) or 4 (wider ones) input channels (the
-      largest sizes that divide the dimensions, so that every tile has the
-      same static shape). Each tile, one row high, becomes a 1-D convolution
-      (upstream's `DownscaleSizeOneWindowed2DConvolution`), which upstream's
-      convolution vectorizer turns into vector code (outer products into an
-      output block held in registers across the reduction loops, once
-      `agn-hoist-vector-transfers` has run). A tile the vectorizer does not
-      take stays a linalg op, lowered to scalar loops.
+    (as TOSA's lowering writes them) ops on tensors with static shapes, float
+    or signless integer (agn's i8 and i4 versions), become an im2col copy of
+    the input (a `linalg.generic` with an affine input map, e.g.
+    col[c, i, j, oh, ow] = x[0, c, oh s + i d, ow s + j d]) and a
+    `linalg.matmul` of the reshaped filter and the copy (F x C KH KW times
+    C KH KW x OH OW, or the transposed form for NHWC), which
+    `agn-vectorize-contractions` then tiles and vectorizes (the pipeline runs
+    this pass first). Integer convolutions keep the weights on the right,
+    transposed at compile time when they are constants, so that
+    `agn-vnni-matmuls` computes them with VNNI. Several images make an
+    `scf.for` over single-image convolutions.
 
     The results are those of the convolution up to the order of the float
-    additions.
+    additions (exactly, for integers).
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

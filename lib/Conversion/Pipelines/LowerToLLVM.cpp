@@ -7,8 +7,8 @@
 // From agn (or plain linalg) on tensors to the LLVM dialect, for the CPU:
 //
 //   canonicalize, agn-lower, convert-elementwise-to-linalg, canonicalize, cse
-//   [vectorize: agn-vectorize-convolutions (2-D convolutions: single images
-//    as im2col + matmul, batches as vectorized 1-D convolutions)]
+//   [vectorize: agn-vectorize-convolutions (2-D convolutions as im2col +
+//    matmul, per image)]
 //   [vectorize and x86-vnni: agn-vnni-matmuls (i8 and i4 matmuls with
 //    constant weights)]
 //   [vectorize: agn-vectorize-contractions (the other matmuls)]

@@ -6,30 +6,23 @@
 //
 // 2-D convolutions with static shapes (linalg.conv_2d_nchw_fchw, as agn's
 // ONNX importer writes them, conv_2d_nhwc_hwcf, and conv_2d_nhwc_fhwc as
-// TOSA's lowering does) become vector code. With one image (the common
-// inference case; float, and the signless-integer i8/i4 versions), an
-// im2col copy of the input and a linalg.matmul that agn-vectorize-contractions
-// (or, for constant integer weights, agn-vnni-matmuls) tiles and vectorizes
-// (1.4x to 1.9x the tiled 1-D form below on this project's CPU,
-// bench/convolution_bench.py). With several images, upstream's recipe for
-// convolutions on CPUs: tile so that each tile covers one image, one output
-// row and one kernel row, a block of output columns (up to 8), of output
-// channels (up to 32) and of input channels (up to 8 for 1x1 kernels, 4
-// otherwise); rewrite each tile, whose window is now one row high, into a 1-D
-// convolution (linalg's DownscaleSizeOneWindowed2DConvolution); vectorize
-// that with linalg's convolution vectorizer. The tile sizes divide the
-// dimensions, so every tile has the same static shape; a tile the vectorizer
-// does not take stays a linalg op (scalar loops), which computes the same.
+// TOSA's lowering does; float, and the signless-integer i8/i4 versions)
+// become an im2col copy of the input and a linalg.matmul, which
+// agn-vectorize-contractions (or, for constant integer weights,
+// agn-vnni-matmuls) tiles and vectorizes; several images make a loop of
+// single-image convolutions. On this project's CPU this measured 1.4x to
+// 1.9x upstream's recipe (tiles one row high decomposed into 1-D
+// convolutions and vectorized), and 4x to 13x linalg's loops
+// (bench/convolution_bench.py).
 //
 //===----------------------------------------------------------------------===//
 
 #include "agn/Conversion/Passes.h"
 
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/TilingInterface.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cstring>
 
@@ -41,67 +34,29 @@ namespace mlir::agn {
 using namespace mlir;
 using namespace mlir::agn;
 
-namespace {
-/// The positions of a 2-D convolution's loops in its iteration domain.
-struct ConvolutionLoops {
-  unsigned image, outputChannel, outputRow, outputColumn, inputChannel,
-      kernelRow, kernelColumn;
-};
-} // namespace
-
-/// Returns the loops of `op` if it is a 2-D convolution the pass handles.
-static std::optional<ConvolutionLoops> getConvolutionLoops(Operation *op) {
-  // (n, f, oh, ow, c, kh, kw)
-  if (isa<linalg::Conv2DNchwFchwOp>(op))
-    return ConvolutionLoops{0, 1, 2, 3, 4, 5, 6};
-  // (n, oh, ow, f, kh, kw, c)
-  if (isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcFhwcOp>(op))
-    return ConvolutionLoops{0, 3, 1, 2, 6, 4, 5};
-  return std::nullopt;
+/// Returns whether `op` is a 2-D convolution the pass handles. Loop 0 of
+/// each is the image (n).
+static bool isSupportedConvolution(Operation *op) {
+  return isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp,
+             linalg::Conv2DNhwcFhwcOp>(op);
 }
 
-/// Returns the largest of `candidates` (in decreasing order, ending with 1)
-/// that divides `size`.
-static int64_t getLargestDivisor(int64_t size, ArrayRef<int64_t> candidates) {
-  for (int64_t candidate : candidates)
-    if (size % candidate == 0)
-      return candidate;
-  return 1;
-}
-
-/// Tiles the convolution `op` (static shapes, float operands) into tiles of
-/// one image, output row and kernel row and register-sized blocks of the
-/// output columns, output channels and input channels.
-static FailureOr<Operation *> tileConvolution(RewriterBase &rewriter,
-                                              linalg::LinalgOp op,
-                                              const ConvolutionLoops &loops) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<int64_t> sizes(ranges.size(), 0);
-  sizes[loops.image] = 1;
-  sizes[loops.outputRow] = 1;
-  sizes[loops.kernelRow] = 1;
-  // 8 x 32 f32 outputs: 16 zmm accumulators, as the matmul tiles.
-  sizes[loops.outputColumn] =
-      getLargestDivisor(ranges[loops.outputColumn], {8, 7, 6, 5, 4, 3, 2, 1});
-  sizes[loops.outputChannel] =
-      getLargestDivisor(ranges[loops.outputChannel], {32, 16, 8, 4, 2, 1});
-  // Blocks of input channels: 8 for 1x1 kernels, 4 for wider ones, whose
-  // input windows are larger (measured on this project's CPU: 1.2x to 1.5x
-  // over the other choice; 32 or 1 were slower still).
-  bool pointwise =
-      ranges[loops.kernelRow] == 1 && ranges[loops.kernelColumn] == 1;
-  sizes[loops.inputChannel] = getLargestDivisor(
-      ranges[loops.inputChannel],
-      pointwise ? ArrayRef<int64_t>{8, 4, 2, 1} : ArrayRef<int64_t>{4, 2, 1});
+/// Tiles the convolution `op` by one image (an scf.for over its images) and
+/// returns the tile: a single-image convolution of static shape.
+static FailureOr<linalg::LinalgOp> splitImages(RewriterBase &rewriter,
+                                               linalg::LinalgOp op) {
+  SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+  sizes[0] = 1;
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), sizes));
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
   if (failed(tiled))
-    return op.emitError("agn-vectorize-convolutions: tiling failed");
+    return op.emitError("agn-vectorize-convolutions: splitting the images "
+                        "failed");
   rewriter.replaceOp(op, tiled->replacements);
-  return tiled->tiledOps.back();
+  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
 }
 
 /// Returns the reassociation that merges the dimension groups `sizes`
@@ -351,67 +306,27 @@ struct VectorizeConvolutionsPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::LinalgOp, ConvolutionLoops>> convolutions;
+    SmallVector<linalg::LinalgOp> convolutions;
     getOperation().walk([&](linalg::LinalgOp op) {
-      std::optional<ConvolutionLoops> loops = getConvolutionLoops(op);
-      if (!loops)
-        return;
-      // Integer convolutions (agn's i8 versions) and NHWC/FHWC ones (which
-      // upstream's 1-D decomposition lacks) only as an im2col matmul, of one
-      // image.
-      bool oneImage = op.getStaticLoopRanges()[loops->image] == 1;
-      bool tileable = !isa<linalg::Conv2DNhwcFhwcOp>(op.getOperation());
-      if ((isStaticFloatConvolution(op) && (tileable || oneImage)) ||
-          (isStaticIntegerConvolution(op) && oneImage))
-        convolutions.emplace_back(op, *loops);
+      if (isSupportedConvolution(op) &&
+          (isStaticFloatConvolution(op) || isStaticIntegerConvolution(op)))
+        convolutions.push_back(op);
     });
-    if (convolutions.empty())
-      return;
     IRRewriter rewriter(&getContext());
-    SmallVector<Operation *> tiles;
-    for (auto [op, loops] : convolutions) {
-      // One image: a matmul on an im2col copy. Integer ones keep the
-      // (constant) weights on the right, where agn-vnni-matmuls takes them.
-      if (op.getStaticLoopRanges()[loops.image] == 1) {
-        rewriteAsMatmul(rewriter, op,
-                        isa<linalg::Conv2DNchwFchwOp>(op.getOperation()),
-                        /*weightsOnTheRight=*/isStaticIntegerConvolution(op));
-        continue;
+    for (linalg::LinalgOp op : convolutions) {
+      // Several images: a loop of single-image convolutions.
+      linalg::LinalgOp single = op;
+      if (op.getStaticLoopRanges()[0] != 1) {
+        FailureOr<linalg::LinalgOp> tile = splitImages(rewriter, op);
+        if (failed(tile))
+          return signalPassFailure();
+        single = *tile;
       }
-      FailureOr<Operation *> tile = tileConvolution(rewriter, op, loops);
-      if (failed(tile))
-        return signalPassFailure();
-      tiles.push_back(*tile);
-    }
-    if (tiles.empty())
-      return;
-
-    // The tiles, one row high, become 1-D convolutions; only they (not the
-    // other convolutions or pooling ops of the function) are rewritten and
-    // vectorized.
-    llvm::SmallPtrSet<Operation *, 8> existing;
-    getOperation().walk([&](Operation *op) {
-      if (isa<linalg::Conv1DNcwFcwOp, linalg::Conv1DNwcWcfOp>(op))
-        existing.insert(op);
-    });
-    RewritePatternSet patterns(&getContext());
-    linalg::populateDecomposeConvolutionPatterns(patterns);
-    // A tile left as it is (no convergence) still computes the same.
-    (void)applyOpPatternsGreedily(tiles, std::move(patterns));
-
-    SmallVector<linalg::LinalgOp> oneDimensional;
-    getOperation().walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::Conv1DNcwFcwOp, linalg::Conv1DNwcWcfOp>(op) &&
-          !existing.contains(op) && isStaticFloatConvolution(op))
-        oneDimensional.push_back(op);
-    });
-    for (linalg::LinalgOp op : oneDimensional) {
-      rewriter.setInsertionPoint(op);
-      FailureOr<linalg::VectorizationResult> vectorized =
-          linalg::vectorize(rewriter, op);
-      // A tile the vectorizer does not take stays as it is (scalar loops).
-      if (succeeded(vectorized))
-        rewriter.replaceOp(op, vectorized->replacements);
+      // A matmul on an im2col copy. Integer ones keep the (constant) weights
+      // on the right, where agn-vnni-matmuls takes them.
+      rewriteAsMatmul(rewriter, single,
+                      isa<linalg::Conv2DNchwFchwOp>(single.getOperation()),
+                      /*weightsOnTheRight=*/isStaticIntegerConvolution(single));
     }
   }
 };

@@ -41,20 +41,13 @@ func.func @nhwc(%x: tensor<1x17x17x8xf32>, %w: tensor<3x3x8x48xf32>, %init: tens
 
 // -----
 
-// Several images (NCHW/FCHW): tiles of one image, one output row, one
-// kernel row, 8 output columns, 32 output channels and 4 input channels
-// (16 -> four blocks), each a 1-D convolution vectorized into
-// vector.contract ops over an 8x32 output block, one per kernel column.
+// Several images: a loop over them of single-image im2col matmuls.
 // CHECK-LABEL: func.func @batch
-// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
-// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c4
-// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
-// CHECK: vector.transfer_read {{.*}} : tensor<1x4x10xf32>, vector<1x4x10xf32>
-// CHECK: vector.transfer_read {{.*}} : tensor<32x4x3xf32>, vector<32x4x3xf32>
-// CHECK: vector.transfer_read {{.*}} : tensor<1x32x8xf32>, vector<1x32x8xf32>
-// CHECK-COUNT-3: vector.contract
-// CHECK: vector.transfer_write {{.*}} : vector<1x32x8xf32>, tensor<1x32x8xf32>
+// CHECK: scf.for %[[N:.*]] = %c0 to %c2 step %c1
+// CHECK: tensor.extract_slice %{{.*}}[%[[N]], 0, 0, 0] [1, 16, 10, 10] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<16x3x3x8x8xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x144xf32>, tensor<144x64xf32>)
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[%[[N]], 0, 0, 0] [1, 32, 8, 8] [1, 1, 1, 1]
 // CHECK-NOT: linalg.conv
 func.func @batch(%x: tensor<2x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
@@ -64,33 +57,32 @@ func.func @batch(%x: tensor<2x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: t
 
 // -----
 
-// Several images with a 1x1 kernel: blocks of 8 input channels.
-// CHECK-LABEL: func.func @batch_pointwise
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
-// CHECK: vector.contract
-func.func @batch_pointwise(%x: tensor<2x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, %init: tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32> {
-  %r = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<2x16x8x8xf32>, tensor<32x16x1x1xf32>) outs(%init : tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32>
-  return %r : tensor<2x32x8x8xf32>
+// Several images with integer operands: the same loop, the constant weights
+// transposed on the right.
+// CHECK-LABEL: func.func @batch_integer
+// CHECK: scf.for
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x2xi8>, tensor<2x2xi8>) outs(%{{.*}} : tensor<4x2xi32>)
+// CHECK-NOT: linalg.conv
+func.func @batch_integer(%x: tensor<3x2x2x2xi8>, %init: tensor<3x2x2x2xi32>) -> tensor<3x2x2x2xi32> {
+  %w = arith.constant dense<[[[[1]], [[2]]], [[[3]], [[4]]]]> : tensor<2x2x1x1xi8>
+  %r = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<3x2x2x2xi8>, tensor<2x2x1x1xi8>) outs(%init : tensor<3x2x2x2xi32>) -> tensor<3x2x2x2xi32>
+  return %r : tensor<3x2x2x2xi32>
 }
 
 // -----
 
-// Left alone: dynamic shapes, integer operands on several images, NHWC/FHWC
-// on several images (no 1-D decomposition upstream).
+// Left alone: dynamic shapes, unsupported layouts (NCHW/HWCF is not a
+// linalg op; the pooling and depthwise ops are not convolutions with F).
 // CHECK-LABEL: func.func @left_alone
 // CHECK: linalg.conv_2d_nchw_fchw {{.*}} tensor<?x16x10x10xf32>
-// CHECK: linalg.conv_2d_nchw_fchw {{.*}} tensor<2x16x10x10xi8>
-// CHECK: linalg.conv_2d_nhwc_fhwc
-// CHECK-NOT: vector.contract
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
 // CHECK-NOT: linalg.matmul
 func.func @left_alone(%x: tensor<?x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: tensor<?x32x8x8xf32>,
-                      %xi: tensor<2x16x10x10xi8>, %wi: tensor<32x16x3x3xi8>, %ii: tensor<2x32x8x8xi32>,
-                      %xh: tensor<2x10x10x16xf32>, %wh: tensor<32x3x3x16xf32>, %ih: tensor<2x8x8x32xf32>)
-    -> (tensor<?x32x8x8xf32>, tensor<2x32x8x8xi32>, tensor<2x8x8x32xf32>) {
+                      %xd: tensor<1x10x10x16xf32>, %wd: tensor<3x3x16xf32>, %id: tensor<1x8x8x16xf32>)
+    -> (tensor<?x32x8x8xf32>, tensor<1x8x8x16xf32>) {
   %r0 = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<?x16x10x10xf32>, tensor<32x16x3x3xf32>) outs(%init : tensor<?x32x8x8xf32>) -> tensor<?x32x8x8xf32>
-  %r1 = linalg.conv_2d_nchw_fchw ins(%xi, %wi : tensor<2x16x10x10xi8>, tensor<32x16x3x3xi8>) outs(%ii : tensor<2x32x8x8xi32>) -> tensor<2x32x8x8xi32>
-  %r2 = linalg.conv_2d_nhwc_fhwc ins(%xh, %wh : tensor<2x10x10x16xf32>, tensor<32x3x3x16xf32>) outs(%ih : tensor<2x8x8x32xf32>) -> tensor<2x8x8x32xf32>
-  return %r0, %r1, %r2 : tensor<?x32x8x8xf32>, tensor<2x32x8x8xi32>, tensor<2x8x8x32xf32>
+  %r1 = linalg.depthwise_conv_2d_nhwc_hwc ins(%xd, %wd : tensor<1x10x10x16xf32>, tensor<3x3x16xf32>) outs(%id : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  return %r0, %r1 : tensor<?x32x8x8xf32>, tensor<1x8x8x16xf32>
 }
 
 // -----
