@@ -110,9 +110,11 @@ def AGNVectorizeContractions
 
     A float `linalg.batch_matmul` (default maps) first becomes a loop over
     its batch of `linalg.matmul` ops (tiled by 1, rank-reduced), which then
-    go the same way. (`linalg.matvec` is left to the scalar lowering, whose
-    loop over K LLVM vectorizes: as a one-column matmul its register tiles
-    read A by columns, 1.3x slower on 4096x4096.)
+    go the same way. A float `linalg.matvec` becomes the same contraction as
+    a `linalg.generic` whose addition carries `fastmath<reassoc>`, so that
+    LLVM vectorizes its loop over K into vector partial sums (3.4x on
+    4096x4096; as a one-column matmul its register tiles would read A by
+    columns).
 
     With `threads` > 1, an outermost `scf.forall` first splits N (when
     static) into `threads` chunks of whole register tiles, which

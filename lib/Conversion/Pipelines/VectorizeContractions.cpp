@@ -24,6 +24,7 @@
 
 #include "agn/Conversion/Passes.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
@@ -259,6 +260,48 @@ struct VectorizeContractionsPass
     return success();
   }
 
+  /// Rewrites every float linalg.matvec on tensors (default maps) into the
+  /// same contraction as a linalg.generic whose additions carry
+  /// fastmath<reassoc>: the loops it becomes then let LLVM's vectorizer
+  /// split the sum over K into vector partial sums (a float sum without
+  /// reassociation stays scalar). Register tiles would read A by columns.
+  void reassociateMatvecs() {
+    SmallVector<linalg::MatvecOp> matvecs;
+    getOperation().walk([&](linalg::MatvecOp op) {
+      if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
+          llvm::all_of(op->getOperandTypes(), [](Type type) {
+            return isa<FloatType>(getElementTypeOrSelf(type));
+          }))
+        matvecs.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    MLIRContext *context = &getContext();
+    AffineExpr m, k;
+    bindDims(context, m, k);
+    SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {m, k}, context),
+                                   AffineMap::get(2, 0, {k}, context),
+                                   AffineMap::get(2, 0, {m}, context)};
+    for (linalg::MatvecOp op : matvecs) {
+      rewriter.setInsertionPoint(op);
+      Type accType = getElementTypeOrSelf(op.getDpsInits()[0]);
+      rewriter.replaceOpWithNewOp<linalg::GenericOp>(
+          op, op.getResultTypes(), op.getDpsInputs(), op.getDpsInits(), maps,
+          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                        utils::IteratorType::reduction},
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value lhs = convertScalarToDtype(b, loc, args[0], accType,
+                                             /*isUnsignedCast=*/false);
+            Value rhs = convertScalarToDtype(b, loc, args[1], accType,
+                                             /*isUnsignedCast=*/false);
+            Value product = arith::MulFOp::create(b, loc, lhs, rhs);
+            linalg::YieldOp::create(
+                b, loc,
+                ValueRange{arith::AddFOp::create(
+                    b, loc, args[2], product, arith::FastMathFlags::reassoc)});
+          });
+    }
+  }
+
   void runOnOperation() override {
     SmallVector<int64_t> sizes(tileSizes.begin(), tileSizes.end());
     if (!sizes.empty() &&
@@ -277,6 +320,7 @@ struct VectorizeContractionsPass
 
     if (failed(splitBatches()))
       return signalPassFailure();
+    reassociateMatvecs();
 
     SmallVector<std::pair<linalg::MatmulOp, ArrayRef<int64_t>>> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {

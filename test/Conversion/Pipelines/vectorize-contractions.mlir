@@ -223,3 +223,18 @@ func.func @three_tiles(%a: tensor<8x16xf32>, %b: tensor<16x96xf32>, %c: tensor<8
   %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x96xf32>) outs(%c : tensor<8x96xf32>) -> tensor<8x96xf32>
   return %r : tensor<8x96xf32>
 }
+
+// -----
+
+// A float matvec becomes the same contraction as a linalg.generic whose
+// addition may be reassociated, so that LLVM vectorizes the sum over K.
+// CHECK-LABEL: func.func @matvec
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<16x24xf32>, tensor<24xf32>) outs(%{{.*}} : tensor<16xf32>)
+// CHECK: %[[P:.*]] = arith.mulf
+// CHECK: arith.addf %{{.*}}, %[[P]] fastmath<reassoc> : f32
+// CHECK-NOT: linalg.matvec
+func.func @matvec(%a: tensor<16x24xf32>, %x: tensor<24xf32>, %y: tensor<16xf32>) -> tensor<16xf32> {
+  %r = linalg.matvec ins(%a, %x : tensor<16x24xf32>, tensor<24xf32>) outs(%y : tensor<16xf32>) -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}
