@@ -24,6 +24,8 @@
 
 #include "agn/Conversion/Passes.h"
 
+#include "Tiling.h"
+
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -55,12 +57,8 @@ static constexpr int64_t kDefaultFloatTileSizes[] = {8, 32, 1};
 /// on the i8 kernels of bench/KernelBench.cpp).
 static constexpr int64_t kDefaultIntegerTileSizes[] = {4, 64, 1};
 
-/// Returns whether `op` multiplies floating-point operands.
-static bool isFloatMatmul(linalg::MatmulOp op) {
-  return llvm::all_of(op->getOperandTypes(), [](Type type) {
-    return isa<FloatType>(getElementTypeOrSelf(type));
-  });
-}
+/// The name the diagnostics give.
+static constexpr llvm::StringLiteral kPassName = "agn-vectorize-contractions";
 
 /// Returns whether `op` is a signed integer matmul that the outer-product
 /// lowering handles: integer operands of at least 8 bits (the packed i4
@@ -89,16 +87,11 @@ blockReduction(RewriterBase &rewriter, linalg::MatmulOp op, int64_t block) {
   int64_t k = op.getStaticLoopRanges()[2];
   if (block <= 0 || ShapedType::isDynamic(k) || k <= block)
     return op;
-  scf::SCFTilingOptions options;
-  SmallVector<int64_t> sizes = {0, 0, block};
-  options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), sizes));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<Operation *> tiled =
+      tileInPlace(rewriter, op, {0, 0, block}, kPassName, "K blocking");
   if (failed(tiled))
-    return op.emitError("agn-vectorize-contractions: K blocking failed");
-  rewriter.replaceOp(op, tiled->replacements);
-  return cast<linalg::MatmulOp>(tiled->tiledOps.back());
+    return failure();
+  return cast<linalg::MatmulOp>(*tiled);
 }
 
 /// Splits the N dimension of `op` (when static) into `threads` chunks of
@@ -123,18 +116,12 @@ static FailureOr<linalg::MatmulOp> splitForThreads(RewriterBase &rewriter,
       --perChunk;
     chunk = perChunk * tileN;
   }
-  scf::SCFTilingOptions options;
-  options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-  SmallVector<int64_t> sizes = {0, chunk, 0};
-  options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), sizes));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<Operation *> tiled =
+      tileInPlace(rewriter, op, {0, chunk, 0}, kPassName,
+                  "splitting N for threads", /*forall=*/true);
   if (failed(tiled))
-    return op.emitError("agn-vectorize-contractions: splitting N for ")
-           << threads << " threads failed";
-  rewriter.replaceOp(op, tiled->replacements);
-  return cast<linalg::MatmulOp>(tiled->tiledOps.back());
+    return failure();
+  return cast<linalg::MatmulOp>(*tiled);
 }
 
 /// Splits `op` along M and N (when static) where the register tiles of
@@ -187,15 +174,11 @@ static SmallVector<int64_t> clampTileSizes(linalg::MatmulOp op,
 static LogicalResult tileAndVectorize(RewriterBase &rewriter,
                                       linalg::MatmulOp op,
                                       ArrayRef<int64_t> tileSizes) {
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), tileSizes));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<Operation *> tiled =
+      tileInPlace(rewriter, op, tileSizes, kPassName, "tiling");
   if (failed(tiled))
-    return op.emitError("agn-vectorize-contractions: tiling failed");
-  rewriter.replaceOp(op, tiled->replacements);
-  Operation *tile = tiled->tiledOps.back();
+    return failure();
+  Operation *tile = *tiled;
   SmallVector<bool> scalable(tileSizes.size(), false);
   FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
       rewriter, tile, tileSizes, /*inputScalableVecDims=*/scalable,
@@ -223,24 +206,16 @@ struct VectorizeContractionsPass
     SmallVector<linalg::BatchMatmulOp> batched;
     getOperation().walk([&](linalg::BatchMatmulOp op) {
       if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
-          llvm::all_of(op->getOperandTypes(), [](Type type) {
-            return isa<FloatType>(getElementTypeOrSelf(type));
-          }))
+          hasFloatOperands(op))
         batched.push_back(op);
     });
     IRRewriter rewriter(&getContext());
     for (linalg::BatchMatmulOp op : batched) {
-      scf::SCFTilingOptions options;
-      SmallVector<int64_t> sizes = {1, 0, 0, 0};
-      options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), sizes));
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      FailureOr<Operation *> tiled = tileInPlace(
+          rewriter, op, {1, 0, 0, 0}, kPassName, "splitting the batch");
       if (failed(tiled))
-        return op.emitError(
-            "agn-vectorize-contractions: splitting the batch failed");
-      rewriter.replaceOp(op, tiled->replacements);
-      auto tile = cast<linalg::BatchMatmulOp>(tiled->tiledOps.back());
+        return failure();
+      auto tile = cast<linalg::BatchMatmulOp>(*tiled);
       Location loc = tile.getLoc();
       rewriter.setInsertionPoint(tile);
       SmallVector<ReassociationIndices> dropBatch = {{0, 1}, {2}};
@@ -269,9 +244,7 @@ struct VectorizeContractionsPass
     SmallVector<linalg::MatvecOp> matvecs;
     getOperation().walk([&](linalg::MatvecOp op) {
       if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
-          llvm::all_of(op->getOperandTypes(), [](Type type) {
-            return isa<FloatType>(getElementTypeOrSelf(type));
-          }))
+          hasFloatOperands(op))
         matvecs.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -329,7 +302,7 @@ struct VectorizeContractionsPass
       if (!op.hasPureTensorSemantics() ||
           llvm::is_contained(op.getStaticLoopRanges(), 0))
         return;
-      if (isFloatMatmul(op))
+      if (hasFloatOperands(op))
         matmuls.emplace_back(op, sizes.empty()
                                      ? ArrayRef<int64_t>(kDefaultFloatTileSizes)
                                      : ArrayRef<int64_t>(sizes));

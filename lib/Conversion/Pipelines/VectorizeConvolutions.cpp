@@ -19,10 +19,10 @@
 
 #include "agn/Conversion/Passes.h"
 
+#include "Tiling.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/Interfaces/TilingInterface.h"
 
 #include <cstring>
 
@@ -47,16 +47,12 @@ static FailureOr<linalg::LinalgOp> splitImages(RewriterBase &rewriter,
                                                linalg::LinalgOp op) {
   SmallVector<int64_t> sizes(op.getNumLoops(), 0);
   sizes[0] = 1;
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), sizes));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<Operation *> tiled =
+      tileInPlace(rewriter, op, sizes, "agn-vectorize-convolutions",
+                  "splitting the images");
   if (failed(tiled))
-    return op.emitError("agn-vectorize-convolutions: splitting the images "
-                        "failed");
-  rewriter.replaceOp(op, tiled->replacements);
-  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+    return failure();
+  return cast<linalg::LinalgOp>(*tiled);
 }
 
 /// Returns the reassociation that merges the dimension groups `sizes`
@@ -283,9 +279,7 @@ static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
 /// Returns whether `op` computes on floats only, with static shapes.
 static bool isStaticFloatConvolution(linalg::LinalgOp op) {
   return op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
-         llvm::all_of(op->getOperandTypes(), [](Type type) {
-           return isa<FloatType>(getElementTypeOrSelf(type));
-         });
+         hasFloatOperands(op);
 }
 
 /// Returns whether `op` computes on signless integers only (as agn's i8 and

@@ -1,0 +1,32 @@
+//===- Tiling.h - Tiling helpers of agn's kernel passes ---------*- C++ -*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The pieces agn-vectorize-contractions and agn-vectorize-convolutions share:
+// tiling an op in place, and the operand-type test that selects float ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_LIB_CONVERSION_PIPELINES_TILING_H
+#define AGN_LIB_CONVERSION_PIPELINES_TILING_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::agn {
+
+/// Tiles `op` (a TilingInterface op) by `sizes` (0: not tiled) into scf.for
+/// loops, or one scf.forall with `forall`, replaces it with the loops'
+/// results and returns the tiled op. On failure, emits "<pass>: <what>
+/// failed" on `op`.
+FailureOr<Operation *> tileInPlace(RewriterBase &rewriter, Operation *op,
+                                   ArrayRef<int64_t> sizes, StringRef pass,
+                                   StringRef what, bool forall = false);
+
+/// Returns whether every operand of `op` has a float element type.
+bool hasFloatOperands(Operation *op);
+
+} // namespace mlir::agn
+
+#endif // AGN_LIB_CONVERSION_PIPELINES_TILING_H
