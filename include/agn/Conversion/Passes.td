@@ -130,9 +130,9 @@ def AGNVectorizeContractions
     Integer contractions become outer products on the accumulator type
     (each K step sign-extends a row of B and multiplies it in i32:
     `vpmulld` and `vpaddd` with AVX-512), 50x to 150x faster than the
-    scalar loops but slower than the f32 code (docs/Benchmarks.md). The i8
-    and i4 matmuls with constant weights go to `agn-vnni-matmuls` first
-    (`vpdpbusd`) where the CPU has AVX512-VNNI. Unsigned (`cast_unsigned`)
+    scalar loops but slower than the f32 code (docs/Benchmarks.md). agn's
+    i8 and i4 matmuls go to `agn-vnni-matmuls` first (`vpdpbusd`) where the
+    CPU has AVX512-VNNI. Unsigned (`cast_unsigned`)
     matmuls and operands narrower than 8 bits are left to the scalar
     lowering, as are the other contractions.
   }];
@@ -183,28 +183,34 @@ def AGNVectorizeConvolutions
 }
 
 def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
-  let summary = "Compute i8 and i4 matmuls with constant weights with AVX-512 VNNI";
+  let summary = "Compute agn's i8 and i4 matmuls with AVX-512 VNNI";
   let description = [{
     Rewrites the integer matmuls of agn's i8 and i4 versions whose weights are
-    constant, statically shaped tensors (as `agn-quantize-weights` leaves
-    them) into register-tiled loops of `agn.usdot`, which `agn-lower-usdot`
-    lowers to `vpdpbusd` (AVX-512 VNNI):
+    statically shaped tensors into register-tiled loops of `agn.usdot`, which
+    `agn-lower-usdot` lowers to `vpdpbusd` (AVX-512 VNNI):
 
-    - every signed `linalg.matmul` of i8 x i8 (or i4, packed as bytes) into
-      i32, such as agn-vectorize-convolutions makes of i8 and i4 convolutions;
+    - every signed `linalg.matmul` of i8 x i8 (or constant i4, packed as
+      bytes) into i32, such as agn-vectorize-convolutions makes of i8 and i4
+      convolutions;
     - `agn-multiversion`'s i4 version of a matmul: the `linalg.generic` of
       the partial sums of each block of K (i8 activations times i4 weights,
       into i32) and the `linalg.generic` that rescales them to f32 and adds
       them up, fused into one kernel so that the partial sums stay in
       registers. The block size must be a multiple of 8.
 
-    The weights are packed at compile time into panels of 64 columns, four K
-    values per 32-bit lane (the layout vpdpbusd reads), with zeros past K and
-    N; i4 weights stay two per byte and are unpacked in registers (as 16
-    times their value, with a mask and a 16-bit shift). Since vpdpbusd
-    multiplies unsigned bytes by signed ones, the activations' sign bits are
-    flipped (a + 128) and every accumulator starts at -128 times its column's
-    sum of B, also computed at compile time: the integer results are exactly
+    The weights are packed into panels of 64 columns, four K values per
+    32-bit lane (the layout vpdpbusd reads), with zeros past K and N; i4
+    weights stay two per byte and are unpacked in registers (as 16 times
+    their value, with a mask and a 16-bit shift). Constant weights (as
+    `agn-quantize-weights` leaves them) are packed at compile time; others
+    (function arguments, weights quantized on every call) by vector code, on
+    every call, one panel right before the kernel reads it. Packing on every
+    call does not pay for a single row of A, so such i8 matrix-vector
+    products are left alone; blocked i4 weights packed on every call need an
+    even N. Since vpdpbusd multiplies unsigned bytes by signed ones, the
+    activations' sign bits are flipped (a + 128) and every accumulator starts
+    at -128 times its column's sum of B, computed with the packing: the
+    integer results are exactly
     those of the matmul, and the i4 version's f32 rescaling repeats the
     reference's operations in the same order. Each tile holds `rows` (i8) or
     `i4-rows` (i4, which also keeps f32 sums) rows by 64 columns; rows left

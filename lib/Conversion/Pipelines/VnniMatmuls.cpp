@@ -4,8 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Rewrites the integer matmuls of agn's i8 and i4 versions whose weights are
-// compile-time constants (as agn-quantize-weights leaves them) into
+// Rewrites the integer matmuls of agn's i8 and i4 versions into
 // register-tiled loops around agn.usdot, which agn-lower-usdot turns into
 // `vpdpbusd` (AVX-512 VNNI): neither the vector nor the x86vector dialect of
 // MLIR 22 reaches that instruction.
@@ -18,17 +17,18 @@
 //
 //   sum_k (a_k + 128) b_k - 128 sum_k b_k = sum_k a_k b_k   (exact in i32).
 //
-// B is packed at compile time into panels of 64 columns, one 64-byte vector
-// holding four K values of 16 columns in the order vpdpbusd reads them, a
-// panel contiguous in memory. The loops, on tensors (bufferization makes C
-// in place):
+// B is packed into panels of 64 columns, one 64-byte vector holding four K
+// values of 16 columns in the order vpdpbusd reads them, a panel contiguous
+// in memory (VnniPacking.h): at compile time when B is a constant (as
+// agn-quantize-weights leaves weights), else by vector code on every call. The
+// loops, on tensors (bufferization makes C in place):
 //
 //   for p in panels:                           // 64 columns of C
 //     for m0 in rows, step `rows`:             // `rows` x 4 accumulators
 //       <tile>
 //     (the rows left over by `rows` go through the same tile with one row)
 //
-// i8 x i8 (or i4, widened to bytes) -> i32 (`linalg.matmul`):
+// i8 x i8 (or constant i4, widened to bytes) -> i32 (`linalg.matmul`):
 // packed[p][k4][4 j + t] =
 // B[4 k4 + t][64 p + j], zero beyond K and N; the tile is
 //
@@ -62,6 +62,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "VnniPacking.h"
+
 #include "agn/Conversion/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNOps.h"
 
@@ -77,33 +79,11 @@ namespace mlir::agn {
 using namespace mlir;
 using namespace mlir::agn;
 
-/// i32 lanes of one 512-bit accumulator.
-static constexpr int64_t kLanes = 16;
-/// Accumulators per row of a register tile: one panel of 64 columns.
-static constexpr int64_t kVectorsPerRow = 4;
-/// Columns of C per packed panel of B.
-static constexpr int64_t kPanelWidth = kLanes * kVectorsPerRow;
-/// K values that vpdpbusd sums into one lane.
-static constexpr int64_t kGroup = 4;
-/// Bytes of one packed vector of B.
-static constexpr int64_t kVectorBytes = kLanes * kGroup;
-/// The i4 values are unpacked as 16 times their value.
-static constexpr int64_t kNibbleScaleLog2 = 4;
-/// The largest block of the i4 kernel: 16 * 1024 * T < 2^31.
-static constexpr int64_t kMaxBlockSize = int64_t{1} << 17;
+using namespace mlir::agn::vnni;
 
 bool mlir::agn::hostHasAVX512VNNI() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   return features.lookup("avx512vnni");
-}
-
-/// Returns the signed values of the integer constant `attr`, row-major.
-static SmallVector<int8_t> getSignedBytes(DenseIntElementsAttr attr) {
-  SmallVector<int8_t> values;
-  values.reserve(attr.getNumElements());
-  for (const APInt &value : attr.getValues<APInt>())
-    values.push_back(static_cast<int8_t>(value.getSExtValue()));
-  return values;
 }
 
 /// Erases `op` and then its operands' producers while nothing uses them and
@@ -126,14 +106,6 @@ static void eraseIfDead(Operation *op) {
   }
 }
 
-/// Returns a constant tensor of `shape` holding `values`.
-template <typename T>
-static Value createConstant(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape,
-                            Type elementType, ArrayRef<T> values) {
-  auto type = RankedTensorType::get(shape, elementType);
-  return arith::ConstantOp::create(b, DenseElementsAttr::get(type, values));
-}
-
 //===----------------------------------------------------------------------===//
 // The shared loop nest
 //===----------------------------------------------------------------------===//
@@ -154,17 +126,24 @@ struct TileIndices {
 /// pieces of their tiles.
 class KernelBuilder {
 public:
-  /// Builds one tile of `tileRows` rows at row `m0` of panel `panel` into
-  /// `c`, which is C, or (when `sliceStart` is set) the slice of C starting
-  /// at column `sliceStart`; returns the updated `c`.
-  using TileFn =
-      function_ref<Value(ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
-                         Value panel, Value c, Value sliceStart)>;
+  /// Builds one tile of `tileRows` rows at row `m0` of panel `panel`, whose
+  /// packed weights are `weights`, into `c`, which is C, or (when
+  /// `sliceStart` is set) the slice of C starting at column `sliceStart`;
+  /// returns the updated `c`.
+  using TileFn = function_ref<Value(
+      ImplicitLocOpBuilder &b, int64_t tileRows, Value m0, Value panel,
+      const PanelWeights &weights, Value c, Value sliceStart)>;
+
+  /// Returns the packed weights of panel `panel`, emitting their packing
+  /// before the panel's row loops if they are not constants.
+  using PanelFn =
+      function_ref<PanelWeights(ImplicitLocOpBuilder &b, Value panel)>;
 
   /// A kernel for N columns, `rows` rows per tile, its panels split into
-  /// `threads` chunks (the iterations of an scf.forall) when `threads` > 1.
-  KernelBuilder(int64_t n, int64_t rows, int64_t threads)
-      : n(n), rows(rows), threads(threads) {}
+  /// `threads` chunks (the iterations of an scf.forall) when `threads` > 1,
+  /// each panel's weights from `panelWeights`.
+  KernelBuilder(int64_t n, int64_t rows, int64_t threads, PanelFn panelWeights)
+      : n(n), rows(rows), threads(threads), panelWeights(panelWeights) {}
 
   int64_t getPanelCount() const { return llvm::divideCeil(n, kPanelWidth); }
 
@@ -196,8 +175,8 @@ public:
 
 private:
   Value buildRowLoop(ImplicitLocOpBuilder &b, int64_t tileRows, Value lb,
-                     Value ub, Value panel, Value c, Value sliceStart,
-                     TileFn tile) const;
+                     Value ub, Value panel, const PanelWeights &weights,
+                     Value c, Value sliceStart, TileFn tile) const;
   /// Emits the row loops of one panel of `c`.
   Value buildPanel(ImplicitLocOpBuilder &b, Value m, Value panel, Value c,
                    Value sliceStart, TileFn tile) const;
@@ -205,19 +184,21 @@ private:
   int64_t n;
   int64_t rows;
   int64_t threads;
+  PanelFn panelWeights;
 };
 } // namespace
 
 Value KernelBuilder::buildRowLoop(ImplicitLocOpBuilder &b, int64_t tileRows,
-                                  Value lb, Value ub, Value panel, Value c,
+                                  Value lb, Value ub, Value panel,
+                                  const PanelWeights &weights, Value c,
                                   Value sliceStart, TileFn tile) const {
   Value step = arith::ConstantIndexOp::create(b, tileRows);
   auto loop = scf::ForOp::create(
       b, lb, ub, step, ValueRange{c},
       [&](OpBuilder &nested, Location loc, Value m0, ValueRange iterArgs) {
         ImplicitLocOpBuilder body(loc, nested);
-        scf::YieldOp::create(
-            body, tile(body, tileRows, m0, panel, iterArgs[0], sliceStart));
+        scf::YieldOp::create(body, tile(body, tileRows, m0, panel, weights,
+                                        iterArgs[0], sliceStart));
       });
   return loop.getResult(0);
 }
@@ -229,9 +210,11 @@ Value KernelBuilder::buildPanel(ImplicitLocOpBuilder &b, Value m, Value panel,
       b, m,
       arith::RemUIOp::create(b, m, arith::ConstantIndexOp::create(b, rows)));
   Value zero = arith::ConstantIndexOp::create(b, 0);
-  c = buildRowLoop(b, rows, zero, tiledRows, panel, c, sliceStart, tile);
+  PanelWeights weights = panelWeights(b, panel);
+  c = buildRowLoop(b, rows, zero, tiledRows, panel, weights, c, sliceStart,
+                   tile);
   if (rows > 1)
-    c = buildRowLoop(b, 1, tiledRows, m, panel, c, sliceStart, tile);
+    c = buildRowLoop(b, 1, tiledRows, m, panel, weights, c, sliceStart, tile);
   return c;
 }
 
@@ -360,16 +343,16 @@ Value KernelBuilder::loadUnsignedGroup(ImplicitLocOpBuilder &b, Value a,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// A signed i8 x i8 -> i32 linalg.matmul with constant K x N weights.
+/// A signed i8 x i8 -> i32 linalg.matmul with statically shaped K x N
+/// weights.
 struct Int8Matmul {
   linalg::MatmulOp op;
-  DenseIntElementsAttr weights;
   int64_t k, n;
 };
 } // namespace
 
-/// Returns the pieces of `op` if it is a signed i8 x i8 (or i4) -> i32 matmul
-/// on tensors with the default maps and constant, statically shaped weights.
+/// Returns the pieces of `op` if it is a signed i8 x i8 (or constant i4) ->
+/// i32 matmul on tensors with the default maps and statically shaped weights.
 static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
       op.getCast() != linalg::TypeFn::cast_signed)
@@ -383,13 +366,21 @@ static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
   if (!isInteger(a, 8) || !(isInteger(weights, 8) || isInteger(weights, 4)) ||
       !isInteger(op.getOutputs()[0], 32))
     return std::nullopt;
-  DenseIntElementsAttr attr;
-  if (!matchPattern(weights, m_Constant(&attr)))
+  // Only constant i4 weights: agn's i4 convolutions have them (after
+  // agn-quantize-weights), and the other i4 contractions are blocked.
+  if (isInteger(weights, 4) && !matchPattern(weights, m_Constant()))
     return std::nullopt;
   auto type = cast<RankedTensorType>(weights.getType());
   if (!type.hasStaticShape())
     return std::nullopt;
-  return Int8Matmul{op, attr, type.getDimSize(0), type.getDimSize(1)};
+  // Weights packed on every call pay only over several rows of A: for one
+  // row (a matrix-vector product) the packing doubles the reads of B, and
+  // the generic vector code was 2.6x faster (1x4096x4096, i8/kernel row of
+  // bench/KernelBench.cpp).
+  if (cast<RankedTensorType>(a.getType()).getDimSize(0) == 1 &&
+      !matchPattern(weights, m_Constant()))
+    return std::nullopt;
+  return Int8Matmul{op, type.getDimSize(0), type.getDimSize(1)};
 }
 
 /// Replaces `matmul` by the i8 kernel.
@@ -397,34 +388,20 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
                               int64_t threads) {
   linalg::MatmulOp op = matmul.op;
   ImplicitLocOpBuilder b(op.getLoc(), op);
-  KernelBuilder kernel(matmul.n, rows, threads);
-  int64_t panelCount = kernel.getPanelCount();
   int64_t groupCount = llvm::divideCeil(matmul.k, kGroup);
 
-  // Packed weights and the sign-flip correction.
-  SmallVector<int8_t> weights = getSignedBytes(matmul.weights);
-  int64_t panelBytes = groupCount * kGroup * kPanelWidth;
-  SmallVector<int8_t> packed(panelCount * panelBytes, 0);
-  // The kernel's i32 sums wrap modulo 2^32 as the matmul's do: so does the
-  // correction (unsigned arithmetic, which has no overflow).
-  SmallVector<uint32_t> bias(panelCount * kPanelWidth, 0);
-  for (int64_t row = 0; row < matmul.k; ++row) {
-    for (int64_t col = 0; col < matmul.n; ++col) {
-      int8_t value = weights[row * matmul.n + col];
-      int64_t panel = col / kPanelWidth, column = col % kPanelWidth;
-      int64_t group = row / kGroup, member = row % kGroup;
-      packed[panel * panelBytes + group * kGroup * kPanelWidth +
-             column * kGroup + member] = value;
-      bias[col] -= 128u * static_cast<uint32_t>(static_cast<int32_t>(value));
-    }
-  }
-  Value packedWeights =
-      createConstant(b, {panelCount, groupCount, kGroup * kPanelWidth},
-                     b.getI8Type(), ArrayRef<int8_t>(packed));
-  Value biasValues = createConstant(
-      b, {panelCount * kPanelWidth}, b.getI32Type(),
-      ArrayRef<int32_t>(reinterpret_cast<const int32_t *>(bias.data()),
-                        bias.size()));
+  // Packed weights and the sign-flip correction: every panel at compile time,
+  // or each panel before its rows.
+  Value weights = op.getInputs()[1];
+  std::optional<PanelWeights> constant = packInt8Constant(b, weights);
+  auto panelWeights = [&](ImplicitLocOpBuilder &b, Value panel) {
+    if (!constant)
+      return packInt8Panel(b, weights, panel);
+    PanelWeights panelView = *constant;
+    panelView.panel = panel;
+    return panelView;
+  };
+  KernelBuilder kernel(matmul.n, rows, threads, panelWeights);
 
   // A, padded with zeros to whole groups of K.
   Value a = op.getInputs()[0];
@@ -445,7 +422,8 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
   auto bytesType = VectorType::get({kVectorBytes}, b.getI8Type());
   bool columnsInBounds = kernel.columnsInBounds();
   auto tile = [&](ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
-                  Value panel, Value c, Value sliceStart) -> Value {
+                  Value panel, const PanelWeights &weights, Value c,
+                  Value sliceStart) -> Value {
     TileIndices at =
         KernelBuilder::getIndices(b, m0, panel, tileRows, sliceStart);
     // The accumulators start at C plus the sign-flip correction.
@@ -453,7 +431,10 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
     for (int64_t i = 0; i < tileRows; ++i) {
       for (int64_t v = 0; v < kVectorsPerRow; ++v) {
         Value correction = KernelBuilder::read(
-            b, accType, biasValues, at.columns[v], /*inBounds=*/true);
+            b, accType, weights.bias,
+            weights.at(
+                ValueRange{arith::ConstantIndexOp::create(b, v * kLanes)}),
+            /*inBounds=*/true);
         Value init = KernelBuilder::read(
             b, accType, c, {at.rows[i], at.outputColumns[v]}, columnsInBounds);
         accumulators.push_back(arith::AddIOp::create(b, init, correction));
@@ -468,9 +449,9 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
           SmallVector<Value> columns;
           for (int64_t v = 0; v < kVectorsPerRow; ++v)
             columns.push_back(KernelBuilder::read(
-                body, bytesType, packedWeights,
-                {panel, group,
-                 arith::ConstantIndexOp::create(body, v * kVectorBytes)},
+                body, bytesType, weights.packed,
+                weights.at({group, arith::ConstantIndexOp::create(
+                                       body, v * kVectorBytes)}),
                 /*inBounds=*/true));
           Value k = arith::MulIOp::create(
               body, group, arith::ConstantIndexOp::create(body, kGroup));
@@ -507,7 +488,6 @@ namespace {
 /// with sa one scale per row of A (sa[m]) or per tensor (sa[]).
 struct Int4BlockedMatmul {
   linalg::GenericOp partial, rescale;
-  DenseIntElementsAttr weights;
   int64_t blocks, blockSize, n;
   bool perRowScales;
 };
@@ -548,7 +528,8 @@ static bool isZeroTensor(Value value) {
 
 /// Returns the pieces of the partial sums `partial` and their rescaling if
 /// they have the form of agn-multiversion's i4 version of a matmul (see
-/// Int4BlockedMatmul) with constant weights and blocks of a multiple of 8.
+/// Int4BlockedMatmul) with statically shaped weights and blocks of a multiple
+/// of 8.
 static std::optional<Int4BlockedMatmul>
 matchInt4BlockedMatmul(linalg::GenericOp partial) {
   using utils::IteratorType;
@@ -582,14 +563,16 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
       ops[3]->getOperand(1) != ops[2]->getResult(0) ||
       body.getTerminator()->getOperand(0) != ops[3]->getResult(0))
     return std::nullopt;
-  DenseIntElementsAttr attr;
   auto weightType = cast<RankedTensorType>(weights.getType());
   // Blocks of whole pairs of groups; and 16 times a block's partial sum
   // (at most 128 * 8 per K value) must fit in i32 for the kernel's unscaling
   // shift to be exact.
-  if (!matchPattern(weights, m_Constant(&attr)) ||
-      !weightType.hasStaticShape() || weightType.getDimSize(1) % 8 != 0 ||
+  if (!weightType.hasStaticShape() || weightType.getDimSize(1) % 8 != 0 ||
       weightType.getDimSize(1) >= kMaxBlockSize)
+    return std::nullopt;
+  // Weights packed at run time are read in rows of 64 i4 values, which start
+  // on whole bytes of the emulated (two per byte) memref only for an even N.
+  if (weightType.getDimSize(2) % 2 != 0 && !matchPattern(weights, m_Constant()))
     return std::nullopt;
 
   // The rescaling, loops (m, n, j): the one user of the partial sums.
@@ -635,7 +618,6 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
 
   return Int4BlockedMatmul{partial,
                            rescale,
-                           attr,
                            weightType.getDimSize(0),
                            weightType.getDimSize(1),
                            weightType.getDimSize(2),
@@ -647,42 +629,23 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
                                      int64_t rows, int64_t threads) {
   linalg::GenericOp partial = matmul.partial, rescale = matmul.rescale;
   ImplicitLocOpBuilder b(rescale.getLoc(), rescale);
-  KernelBuilder kernel(matmul.n, rows, threads);
-  int64_t panelCount = kernel.getPanelCount();
-  int64_t blocks = matmul.blocks, blockSize = matmul.blockSize, n = matmul.n;
+  int64_t blocks = matmul.blocks, blockSize = matmul.blockSize;
   // Pairs of groups of 4 K values per block: one byte holds one of each.
   int64_t pairs = blockSize / (2 * kGroup);
 
   // Packed weights, two per byte, and the sign-flip correction of the
-  // unpacked values (16 w).
-  SmallVector<int8_t> weights = getSignedBytes(matmul.weights);
-  int64_t pairBytes = kGroup * kPanelWidth;
-  SmallVector<uint8_t> packed(panelCount * blocks * pairs * pairBytes, 0);
-  SmallVector<uint32_t> bias(panelCount * blocks * kPanelWidth, 0);
-  for (int64_t j = 0; j < blocks; ++j) {
-    for (int64_t t = 0; t < blockSize; ++t) {
-      int64_t pair = t / (2 * kGroup), member = t % kGroup;
-      bool high = (t / kGroup) % 2 == 1;
-      for (int64_t col = 0; col < n; ++col) {
-        int8_t value = weights[(j * blockSize + t) * n + col];
-        int64_t panel = col / kPanelWidth, column = col % kPanelWidth;
-        uint8_t nibble = static_cast<uint8_t>(value) & 0x0F;
-        packed[((panel * blocks + j) * pairs + pair) * pairBytes +
-               column * kGroup + member] |= high ? nibble << 4 : nibble;
-        bias[(panel * blocks + j) * kPanelWidth + column] -=
-            (128u << kNibbleScaleLog2) *
-            static_cast<uint32_t>(static_cast<int32_t>(value));
-      }
-    }
-  }
-  Value packedWeights = createConstant(
-      b, {panelCount, blocks, pairs, pairBytes}, b.getI8Type(),
-      ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(packed.data()),
-                       packed.size()));
-  Value biasValues = createConstant(
-      b, {panelCount, blocks, kPanelWidth}, b.getI32Type(),
-      ArrayRef<int32_t>(reinterpret_cast<const int32_t *>(bias.data()),
-                        bias.size()));
+  // unpacked values (16 w): every panel at compile time, or each panel before
+  // its rows.
+  Value weights = partial.getDpsInputs()[1];
+  std::optional<PanelWeights> constant = packInt4BlockedConstant(b, weights);
+  auto panelWeights = [&](ImplicitLocOpBuilder &b, Value panel) {
+    if (!constant)
+      return packInt4BlockedPanel(b, weights, panel);
+    PanelWeights panelView = *constant;
+    panelView.panel = panel;
+    return panelView;
+  };
+  KernelBuilder kernel(matmul.n, rows, threads, panelWeights);
 
   Value a = partial.getDpsInputs()[0];
   Value activationScales = rescale.getDpsInputs()[1];
@@ -694,7 +657,8 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
   bool columnsInBounds = kernel.columnsInBounds();
 
   auto tile = [&](ImplicitLocOpBuilder &b, int64_t tileRows, Value m0,
-                  Value panel, Value c, Value sliceStart) -> Value {
+                  Value panel, const PanelWeights &weights, Value c,
+                  Value sliceStart) -> Value {
     TileIndices at =
         KernelBuilder::getIndices(b, m0, panel, tileRows, sliceStart);
     SmallVector<Value> sums, rowScales;
@@ -720,8 +684,9 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
           for (int64_t i = 0; i < tileRows; ++i)
             for (int64_t v = 0; v < kVectorsPerRow; ++v)
               partials.push_back(KernelBuilder::read(
-                  body, intType, biasValues,
-                  {panel, j, arith::ConstantIndexOp::create(body, v * kLanes)},
+                  body, intType, weights.bias,
+                  weights.at(
+                      {j, arith::ConstantIndexOp::create(body, v * kLanes)}),
                   /*inBounds=*/true));
           auto pairLoop = scf::ForOp::create(
               body, zero, arith::ConstantIndexOp::create(body, pairs), one,
@@ -742,9 +707,10 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
                 SmallVector<Value> low, high;
                 for (int64_t v = 0; v < kVectorsPerRow; ++v) {
                   Value bytes = KernelBuilder::read(
-                      inner, bytesType, packedWeights,
-                      {panel, j, pair,
-                       arith::ConstantIndexOp::create(inner, v * kVectorBytes)},
+                      inner, bytesType, weights.packed,
+                      weights.at({j, pair,
+                                  arith::ConstantIndexOp::create(
+                                      inner, v * kVectorBytes)}),
                       /*inBounds=*/true);
                   high.push_back(arith::AndIOp::create(inner, bytes, highMask));
                   Value shifted = arith::ShLIOp::create(

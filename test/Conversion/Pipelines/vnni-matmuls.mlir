@@ -17,12 +17,12 @@
 // CHECK-LABEL: func.func @packed
 // CHECK-SAME: (%[[A:.*]]: tensor<?x5xi8>, %[[C:.*]]: tensor<?x2xi32>)
 // CHECK-DAG: %[[FLIP:.*]] = arith.constant -2139062144 : i32
-// CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<[-3200, -3840, 0, {{.*}}]> : tensor<64xi32>
+// CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<{{\[\[}}-3200, -3840, 0, {{.*}}]]> : tensor<1x64xi32>
 // CHECK-DAG: %[[PANELS:.*]] = arith.constant dense<"0x0103050702040608{{(00)+}}090000000A000000{{(00)+}}"> : tensor<1x2x256xi8>
 // CHECK: %[[PADDED:.*]] = tensor.pad %[[A]] low[0, 0] high[0, 3]
 // CHECK: : tensor<?x5xi8> to tensor<?x8xi8>
 // CHECK: %[[TILED:.*]] = scf.for %[[M:.*]] = %c0 to %{{.*}} step %c2 iter_args(%[[C1:.*]] = %[[C]])
-// CHECK: vector.transfer_read %[[BIAS]][%c0], %{{.*}} {in_bounds = [true]} : tensor<64xi32>, vector<16xi32>
+// CHECK: vector.transfer_read %[[BIAS]][%c0, %c0], %{{.*}} {in_bounds = [true]} : tensor<1x64xi32>, vector<16xi32>
 // CHECK: vector.transfer_read %[[C1]][%[[M]], %c0], %{{.*}} : tensor<?x2xi32>, vector<16xi32>
 // CHECK: scf.for %[[G:.*]] = %c0 to %c2 step %c1 iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // CHECK: %[[B0:.*]] = vector.transfer_read %[[PANELS]][%c0, %[[G]], %c0], %{{.*}} {in_bounds = [true]} : tensor<1x2x256xi8>, vector<64xi8>
@@ -115,15 +115,15 @@ func.func @dynamic_k(%a: tensor<?x?xi8>, %init: tensor<?x8xi32>) -> tensor<?x8xi
 
 // -----
 
-// Left alone: weights that are not constants, float and unsigned matmuls,
+// Left alone: weights of a dynamic shape, float and unsigned matmuls,
 // other accumulator types, transposed operands.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-COUNT-5: linalg.matmul
 // CHECK-NOT: agn.usdot
-func.func @left_alone(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %i: tensor<4x16xi32>,
+func.func @left_alone(%a: tensor<4x8xi8>, %b: tensor<8x?xi8>, %i: tensor<4x16xi32>,
                       %af: tensor<4x8xf32>, %f: tensor<4x16xf32>, %i16: tensor<4x16xi16>)
     -> (tensor<4x16xi32>, tensor<4x16xf32>, tensor<4x16xi32>, tensor<4x16xi16>, tensor<4x16xi32>) {
-  %r0 = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%i : tensor<4x16xi32>) -> tensor<4x16xi32>
+  %r0 = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x?xi8>) outs(%i : tensor<4x16xi32>) -> tensor<4x16xi32>
   %wf = arith.constant dense<1.0> : tensor<8x16xf32>
   %r1 = linalg.matmul ins(%af, %wf : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
   %w = arith.constant dense<1> : tensor<8x16xi8>
@@ -276,11 +276,179 @@ func.func @blocked_left_alone(%a: tensor<4x2x4xi8>, %a8: tensor<4x2x8xi8>, %sa: 
 // the column sums (-8 + 7 + 1 + 1 = 1 -> -128; 0 -> 0).
 // CHECK-LABEL: func.func @i4_weights
 // CHECK-DAG: arith.constant dense<"0xF8070101{{(00)+}}"> : tensor<1x1x256xi8>
-// CHECK-DAG: arith.constant dense<[-128, 0, {{.*}}]> : tensor<64xi32>
+// CHECK-DAG: arith.constant dense<{{\[\[}}-128, 0, {{.*}}]]> : tensor<1x64xi32>
 // CHECK: agn.usdot
 // CHECK-NOT: linalg.matmul
 func.func @i4_weights(%a: tensor<?x4xi8>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
   %w = arith.constant dense<[[-8, 0], [7, 0], [1, 0], [1, 0]]> : tensor<4x2xi4>
   %r = linalg.matmul ins(%a, %w : tensor<?x4xi8>, tensor<4x2xi4>) outs(%c : tensor<?x2xi32>) -> tensor<?x2xi32>
   return %r : tensor<?x2xi32>
+}
+
+// -----
+
+// Weights that are not constants are packed by vector code on every call,
+// each panel of 64 columns (one here, whose loop canonicalization drops)
+// right before the kernel's loops over its rows: per group of four K values
+// (two: K = 5, the rows past K and the columns past N read as zeros), four
+// rows of 64 bytes interleaved into the 256 bytes of the packed layout, and
+// their sums accumulated; -128 times the sums are the panel's bias.
+// CHECK-LABEL: func.func @runtime_i8
+// CHECK-SAME: (%[[A:.*]]: tensor<?x5xi8>, %[[W:.*]]: tensor<5x2xi8>, %[[C:.*]]: tensor<?x2xi32>)
+// CHECK-DAG: %[[MINUS128:.*]] = arith.constant dense<-128> : vector<64xi32>
+// CHECK-DAG: %[[ZEROS:.*]] = arith.constant dense<0> : vector<64xi32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<2x256xi8>
+// CHECK: %[[PACKING:.*]]:2 = scf.for %[[G:.*]] = %c0 to %c2 step %c1 iter_args(%[[P:.*]] = %[[EMPTY]], %[[SUM:.*]] = %[[ZEROS]])
+// CHECK: %[[K:.*]] = arith.muli %[[G]], %c4
+// CHECK: %[[GROUP_ROWS:.*]] = vector.transfer_read %[[W]][%[[K]], %c0], %{{.*}} : tensor<5x2xi8>, vector<4x64xi8>
+// CHECK: %[[R0:.*]] = vector.extract %[[GROUP_ROWS]][0]
+// CHECK: %[[R1:.*]] = vector.extract %[[GROUP_ROWS]][1]
+// CHECK: %[[R2:.*]] = vector.extract %[[GROUP_ROWS]][2]
+// CHECK: %[[R3:.*]] = vector.extract %[[GROUP_ROWS]][3]
+// CHECK: %[[EVEN:.*]] = vector.interleave %[[R0]], %[[R2]] : vector<64xi8> -> vector<128xi8>
+// CHECK: %[[ODD:.*]] = vector.interleave %[[R1]], %[[R3]] : vector<64xi8> -> vector<128xi8>
+// CHECK: %[[GROUP:.*]] = vector.interleave %[[EVEN]], %[[ODD]] : vector<128xi8> -> vector<256xi8>
+// CHECK: %[[WRITTEN:.*]] = vector.transfer_write %[[GROUP]], %[[P]][%[[G]], %c0] {in_bounds = [true]}
+// CHECK-COUNT-4: arith.extsi
+// CHECK: %[[SUMS:.*]] = arith.addi
+// CHECK: scf.yield %[[WRITTEN]], %[[SUMS]]
+// CHECK: %[[CORRECTION:.*]] = arith.muli %[[PACKING]]#1, %[[MINUS128]] : vector<64xi32>
+// CHECK: %[[EMPTY_BIAS:.*]] = tensor.empty() : tensor<64xi32>
+// CHECK: %[[BIAS:.*]] = vector.transfer_write %[[CORRECTION]], %[[EMPTY_BIAS]][%c0] {in_bounds = [true]}
+// CHECK: scf.for
+// CHECK: vector.transfer_read %[[BIAS]][%c0]
+// CHECK: vector.transfer_read %[[PACKING]]#0[%{{.*}}, %c0]
+// CHECK: agn.usdot
+// CHECK-NOT: linalg.matmul
+func.func @runtime_i8(%a: tensor<?x5xi8>, %w: tensor<5x2xi8>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
+  %r = linalg.matmul ins(%a, %w : tensor<?x5xi8>, tensor<5x2xi8>) outs(%c : tensor<?x2xi32>) -> tensor<?x2xi32>
+  return %r : tensor<?x2xi32>
+}
+
+// -----
+
+// The blocked i4 version with its weights an argument, packed one panel at a
+// time (one here): per block and pair of groups, eight rows of 64 i4 values
+// (sign-extended to bytes) go into one interleaved vector, rows t and t + 4
+// into the low and high nibbles; -2048 (-128 * 16) times the block's sums
+// are its bias.
+#a3 = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+#w3 = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>
+#o3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#p3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#t3 = affine_map<(d0, d1, d2) -> ()>
+#s3 = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @runtime_i4
+// CHECK-SAME: (%[[A:.*]]: tensor<?x2x16xi8>, %[[W:.*]]: tensor<2x16x4xi4>
+// CHECK-DAG: %[[LOW:.*]] = arith.constant dense<15> : vector<64xi8>
+// CHECK-DAG: %[[FOUR:.*]] = arith.constant dense<4> : vector<64xi8>
+// CHECK-DAG: %[[MINUS2048:.*]] = arith.constant dense<-2048> : vector<64xi32>
+// CHECK-DAG: tensor.empty() : tensor<2x2x256xi8>
+// CHECK-DAG: tensor.empty() : tensor<2x64xi32>
+// CHECK: scf.for %[[J:.*]] = %c0 to %c2 step %c1
+// CHECK: scf.for %[[Q:.*]] = %c0 to %c2 step %c1
+// CHECK: %[[N0:.*]] = vector.transfer_read %[[W]][%[[J]], %{{.*}}, %c0], %{{.*}} : tensor<2x16x4xi4>, vector<64xi4>
+// CHECK: %[[B0:.*]] = arith.extsi %[[N0]] : vector<64xi4> to vector<64xi8>
+// CHECK-COUNT-7: vector.transfer_read %[[W]]
+// CHECK: %[[L0:.*]] = arith.andi %[[B0]], %[[LOW]] : vector<64xi8>
+// CHECK: %[[H0:.*]] = arith.shli %{{.*}}, %[[FOUR]] : vector<64xi8>
+// CHECK: arith.ori %[[L0]], %[[H0]] : vector<64xi8>
+// CHECK: vector.interleave
+// CHECK: vector.interleave
+// CHECK: %[[BYTES:.*]] = vector.interleave {{.*}} : vector<128xi8> -> vector<256xi8>
+// CHECK: vector.transfer_write %[[BYTES]], %{{.*}}[%[[J]], %[[Q]], %c0] {in_bounds = [true]}
+// CHECK-COUNT-8: arith.extsi %{{.*}} to vector<64xi32>
+// CHECK: scf.yield
+// CHECK: arith.muli %{{.*}}, %[[MINUS2048]] : vector<64xi32>
+// CHECK: vector.transfer_write %{{.*}}[%[[J]], %c0] {in_bounds = [true]} : vector<64xi32>, tensor<2x64xi32>
+// CHECK: agn.usdot
+// CHECK-NOT: linalg.generic
+func.func @runtime_i4(%a: tensor<?x2x16xi8>, %w: tensor<2x16x4xi4>, %sa: tensor<f32>, %sw: tensor<2x4xf32>, %c: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x2x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty(%m) : tensor<?x4x2xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<?x4x2xi32>) -> tensor<?x4x2xi32>
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x2x16xi8>, tensor<2x16x4xi4>) outs(%f : tensor<?x4x2xi32>) {
+  ^bb0(%x: i8, %y: i4, %out: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %xy = arith.muli %xe, %ye : i32
+    %sum = arith.addi %out, %xy : i32
+    linalg.yield %sum : i32
+  } -> tensor<?x4x2xi32>
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %sa, %sw : tensor<?x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<?x4xf32>) {
+  ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
+    %xf = arith.sitofp %x : i32 to f32
+    %sc = arith.mulf %xa, %xw : f32
+    %y = arith.mulf %xf, %sc : f32
+    %sum = arith.addf %out, %y : f32
+    linalg.yield %sum : f32
+  } -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}
+
+// -----
+
+// Weights packed on every call do not pay for a single row of A (a
+// matrix-vector product): it is left to the generic vector code.
+// CHECK-LABEL: func.func @runtime_i8_one_row_left_alone
+// CHECK: linalg.matmul
+// CHECK-NOT: agn.usdot
+func.func @runtime_i8_one_row_left_alone(%a: tensor<1x8xi8>, %w: tensor<8x64xi8>, %c: tensor<1x64xi32>) -> tensor<1x64xi32> {
+  %r = linalg.matmul ins(%a, %w : tensor<1x8xi8>, tensor<8x64xi8>) outs(%c : tensor<1x64xi32>) -> tensor<1x64xi32>
+  return %r : tensor<1x64xi32>
+}
+
+// -----
+
+// i4 weights of a plain matmul are packed only when constant.
+// CHECK-LABEL: func.func @runtime_i4_matmul_left_alone
+// CHECK: linalg.matmul
+// CHECK-NOT: agn.usdot
+func.func @runtime_i4_matmul_left_alone(%a: tensor<?x4xi8>, %w: tensor<4x2xi4>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
+  %r = linalg.matmul ins(%a, %w : tensor<?x4xi8>, tensor<4x2xi4>) outs(%c : tensor<?x2xi32>) -> tensor<?x2xi32>
+  return %r : tensor<?x2xi32>
+}
+
+// -----
+
+// i4 weights packed at run time are read in rows of 64 values, which start
+// on whole bytes only when N is even: an odd N is left to the generic code.
+#a3 = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+#w3 = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>
+#o3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#p3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#t3 = affine_map<(d0, d1, d2) -> ()>
+#s3 = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @runtime_i4_odd_n_left_alone
+// CHECK-COUNT-2: linalg.generic
+// CHECK-NOT: agn.usdot
+func.func @runtime_i4_odd_n_left_alone(%a: tensor<4x2x8xi8>, %w: tensor<2x8x3xi4>, %sa: tensor<f32>, %sw: tensor<2x3xf32>, %c: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<4x3x2xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<4x3x2xi32>) -> tensor<4x3x2xi32>
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<4x2x8xi8>, tensor<2x8x3xi4>) outs(%f : tensor<4x3x2xi32>) {
+  ^bb0(%x: i8, %y: i4, %out: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %xy = arith.muli %xe, %ye : i32
+    %sum = arith.addi %out, %xy : i32
+    linalg.yield %sum : i32
+  } -> tensor<4x3x2xi32>
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %sa, %sw : tensor<4x3x2xi32>, tensor<f32>, tensor<2x3xf32>) outs(%c : tensor<4x3xf32>) {
+  ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
+    %xf = arith.sitofp %x : i32 to f32
+    %sc = arith.mulf %xa, %xw : f32
+    %y = arith.mulf %xf, %sc : f32
+    %sum = arith.addf %out, %y : f32
+    linalg.yield %sum : f32
+  } -> tensor<4x3xf32>
+  return %r : tensor<4x3xf32>
 }
