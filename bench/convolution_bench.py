@@ -3,12 +3,12 @@
 
     PATH=build/bin:$PATH /usr/bin/python3 bench/convolution_bench.py [--repeat N]
 
-For each convolution (NCHW/FCHW, as agn's ONNX importer writes them) it
-times, one thread each:
+For each convolution (NCHW/FCHW, grouped ones NGCHW/GFCHW, as agn's ONNX
+importer writes them) it times, one thread each:
 
 - `agn`: the module compiled by agn-run (agn-lower-to-llvm-pipeline), whose
-  static shapes go through agn-vectorize-convolutions (tiles, 1-D
-  convolutions, upstream's convolution vectorizer);
+  static shapes go through agn-vectorize-convolutions (an im2col copy and a
+  vectorized matmul per image and group);
 - `agn scalar`: the same convolution with a dynamic batch size (in the
   function's signature), which the pass leaves alone (linalg's loops,
   vectorized by LLVM where it can): the code before
@@ -32,35 +32,55 @@ import time
 import numpy as np
 import torch
 
-# (N, C, H, W, F, KH, KW, stride): ResNet-like 3x3 layers, a 7x7 stride-2
-# first layer and a 1x1 layer.
+# (N, C, H, W, F, KH, KW, stride, groups): ResNet-like 3x3 layers, a 7x7
+# stride-2 first layer, a 1x1 layer, MobileNet-like depthwise 3x3 layers
+# (groups = C) and a ResNeXt-like grouped 3x3 layer (32 groups).
 CASES = [
-    (1, 64, 58, 58, 64, 3, 3, 1),
-    (1, 128, 30, 30, 128, 3, 3, 1),
-    (1, 3, 69, 69, 64, 7, 7, 2),
-    (1, 256, 14, 14, 256, 1, 1, 1),
+    (1, 64, 58, 58, 64, 3, 3, 1, 1),
+    (1, 128, 30, 30, 128, 3, 3, 1, 1),
+    (1, 3, 69, 69, 64, 7, 7, 2, 1),
+    (1, 256, 14, 14, 256, 1, 1, 1, 1),
+    (1, 32, 114, 114, 32, 3, 3, 1, 32),
+    (1, 256, 30, 30, 256, 3, 3, 2, 256),
+    (1, 128, 30, 30, 128, 3, 3, 1, 32),
 ]
 
 
 def module(case, dynamic_batch):
-    n, c, h, w, f, kh, kw, s = case
+    """The convolution as agn's importer writes it: conv_2d_nchw_fchw, or for
+    groups > 1 conv_2d_ngchw_gfchw between reshapes to and from groups."""
+    n, c, h, w, f, kh, kw, s, g = case
     oh, ow = (h - kh) // s + 1, (w - kw) // s + 1
     batch = "?" if dynamic_batch else str(n)
-    x, wt = f"tensor<{batch}x{c}x{h}x{w}xf32>", f"tensor<{f}x{c}x{kh}x{kw}xf32>"
+    x, wt = f"tensor<{batch}x{c}x{h}x{w}xf32>", f"tensor<{f}x{c // g}x{kh}x{kw}xf32>"
     y = f"tensor<{batch}x{f}x{oh}x{ow}xf32>"
+    lines = [f"func.func @conv(%x: {x}, %w: {wt}) -> {y} {{",
+             "  %zero = arith.constant 0.0 : f32"]
+    sizes = "%n" if dynamic_batch else str(n)
     if dynamic_batch:
-        empty = ("  %c0 = arith.constant 0 : index\n"
-                 f"  %n = tensor.dim %x, %c0 : {x}\n"
-                 f"  %e = tensor.empty(%n) : {y}\n")
+        lines += ["  %c0 = arith.constant 0 : index", f"  %n = tensor.dim %x, %c0 : {x}"]
+    window = ("{dilations = dense<1> : tensor<2xi64>, "
+              f"strides = dense<{s}> : tensor<2xi64>}}")
+    if g == 1:
+        lines += [f"  %e = tensor.empty({'%n' if dynamic_batch else ''}) : {y}",
+                  f"  %z = linalg.fill ins(%zero : f32) outs(%e : {y}) -> {y}",
+                  f"  %r = linalg.conv_2d_nchw_fchw {window} ins(%x, %w : {x}, {wt}) "
+                  f"outs(%z : {y}) -> {y}"]
     else:
-        empty = f"  %e = tensor.empty() : {y}\n"
-    return (f"func.func @conv(%x: {x}, %w: {wt}) -> {y} {{\n"
-            f"  %zero = arith.constant 0.0 : f32\n{empty}"
-            f"  %z = linalg.fill ins(%zero : f32) outs(%e : {y}) -> {y}\n"
-            f"  %r = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, "
-            f"strides = dense<{s}> : tensor<2xi64>}} ins(%x, %w : {x}, {wt}) "
-            f"outs(%z : {y}) -> {y}\n"
-            f"  return %r : {y}\n}}\n")
+        xg = f"tensor<{batch}x{g}x{c // g}x{h}x{w}xf32>"
+        wg = f"tensor<{g}x{f // g}x{c // g}x{kh}x{kw}xf32>"
+        yg = f"tensor<{batch}x{g}x{f // g}x{oh}x{ow}xf32>"
+        lines += [f"  %xg = tensor.expand_shape %x [[0], [1, 2], [3], [4]] output_shape "
+                  f"[{sizes}, {g}, {c // g}, {h}, {w}] : {x} into {xg}",
+                  f"  %wg = tensor.expand_shape %w [[0, 1], [2], [3], [4]] output_shape "
+                  f"[{g}, {f // g}, {c // g}, {kh}, {kw}] : {wt} into {wg}",
+                  f"  %e = tensor.empty({'%n' if dynamic_batch else ''}) : {yg}",
+                  f"  %z = linalg.fill ins(%zero : f32) outs(%e : {yg}) -> {yg}",
+                  f"  %rg = linalg.conv_2d_ngchw_gfchw {window} ins(%xg, %wg : {xg}, {wg}) "
+                  f"outs(%z : {yg}) -> {yg}",
+                  f"  %r = tensor.collapse_shape %rg [[0], [1, 2], [3], [4]] : {yg} into {y}"]
+    lines += [f"  return %r : {y}", "}", ""]
+    return "\n".join(lines)
 
 
 def time_agn(case, dynamic_batch, directory, repeat):
@@ -75,14 +95,14 @@ def time_agn(case, dynamic_batch, directory, repeat):
     return median, np.load(os.path.join(directory, "y.npy"))
 
 
-def time_torch(x, w, stride, repeat):
+def time_torch(x, w, stride, groups, repeat):
     xt, wt = torch.from_numpy(x), torch.from_numpy(w)
     with torch.no_grad():
-        y = torch.nn.functional.conv2d(xt, wt, stride=stride)
+        y = torch.nn.functional.conv2d(xt, wt, stride=stride, groups=groups)
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
-            y = torch.nn.functional.conv2d(xt, wt, stride=stride)
+            y = torch.nn.functional.conv2d(xt, wt, stride=stride, groups=groups)
             times.append(time.perf_counter() - start)
     return 1e3 * float(np.median(times)), y.numpy()
 
@@ -93,26 +113,26 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
-    print("| N C H W F KH KW stride | GFLOP | agn ms | agn scalar ms | torch ms "
+    print("| N C H W F KH KW stride groups | GFLOP | agn ms | agn scalar ms | torch ms "
           "| agn GFLOP/s | agn vs scalar | agn vs torch |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as directory:
         for case in CASES:
-            n, c, h, w, f, kh, kw, s = case
+            n, c, h, w, f, kh, kw, s, g = case
             x = rng.standard_normal((n, c, h, w)).astype(np.float32)
-            wt = rng.standard_normal((f, c, kh, kw)).astype(np.float32)
+            wt = rng.standard_normal((f, c // g, kh, kw)).astype(np.float32)
             np.save(os.path.join(directory, "x.npy"), x)
             np.save(os.path.join(directory, "w.npy"), wt)
             agn_ms, y = time_agn(case, False, directory, args.repeat)
             scalar_ms, y_scalar = time_agn(case, True, directory, args.repeat)
-            torch_ms, y_torch = time_torch(x, wt, s, args.repeat)
+            torch_ms, y_torch = time_torch(x, wt, s, g, args.repeat)
             scale = float(np.abs(y_torch).max())
             for other in (y, y_scalar):
                 if float(np.abs(other - y_torch).max()) > 1e-4 * scale:
                     print(f"results differ for {case}", file=sys.stderr)
                     return 1
             oh, ow = (h - kh) // s + 1, (w - kw) // s + 1
-            gflop = 2 * n * f * oh * ow * c * kh * kw * 1e-9
+            gflop = 2 * n * f * oh * ow * (c // g) * kh * kw * 1e-9
             print(f"| {' '.join(map(str, case))} | {gflop:.3f} | {agn_ms:.3f} | "
                   f"{scalar_ms:.3f} | {torch_ms:.3f} | {gflop / agn_ms * 1e3:.1f} | "
                   f"{scalar_ms / agn_ms:.2f}x | {torch_ms / agn_ms:.2f}x |")

@@ -256,7 +256,8 @@ CompiledModel::~CompiledModel() = default;
 
 /// Copies the strided memref described by `descriptor` (allocated, aligned,
 /// offset, sizes[rank], strides[rank], as 8-byte words) into a new
-/// contiguous malloc'ed buffer.
+/// contiguous malloc'ed buffer: row by row (one memcpy each) when the
+/// innermost dimension is contiguous, else element by element.
 static void *copyStrided(const int64_t *descriptor, int64_t rank,
                          unsigned elementSize,
                          SmallVectorImpl<int64_t> &shape) {
@@ -270,14 +271,19 @@ static void *copyStrided(const int64_t *descriptor, int64_t rank,
     count *= size;
   char *out = static_cast<char *>(
       std::malloc(std::max<int64_t>(count, 1) * elementSize));
-  SmallVector<int64_t> index(rank, 0);
-  for (int64_t linear = 0; linear < count; ++linear) {
+  if (count == 0)
+    return out;
+  // Elements per memcpy: the innermost row if it is contiguous.
+  int64_t run = rank > 0 && strides[rank - 1] == 1 ? sizes[rank - 1] : 1;
+  int64_t outerRank = run > 1 ? rank - 1 : rank;
+  SmallVector<int64_t> index(outerRank, 0);
+  for (int64_t linear = 0; linear < count; linear += run) {
     int64_t source = offset;
-    for (int64_t dim = 0; dim < rank; ++dim)
+    for (int64_t dim = 0; dim < outerRank; ++dim)
       source += index[dim] * strides[dim];
     std::memcpy(out + linear * elementSize, aligned + source * elementSize,
-                elementSize);
-    for (int64_t dim = rank - 1; dim >= 0; --dim) {
+                run * elementSize);
+    for (int64_t dim = outerRank - 1; dim >= 0; --dim) {
       if (++index[dim] < sizes[dim])
         break;
       index[dim] = 0;

@@ -158,8 +158,9 @@ def AGNVectorizeConvolutions
     : Pass<"agn-vectorize-convolutions", "::mlir::func::FuncOp"> {
   let summary = "Rewrite 2-D convolutions into im2col matmuls";
   let description = [{
-    `linalg.conv_2d_nchw_fchw` (as agn's ONNX importer writes
-    convolutions), `linalg.conv_2d_nhwc_hwcf` and `linalg.conv_2d_nhwc_fhwc`
+    `linalg.conv_2d_nchw_fchw` and `linalg.conv_2d_ngchw_gfchw` (as agn's
+    ONNX importer writes convolutions, the second for group > 1: grouped and
+    depthwise ones), `linalg.conv_2d_nhwc_hwcf` and `linalg.conv_2d_nhwc_fhwc`
     (as TOSA's lowering writes them) ops on tensors with static shapes, float
     or signless integer (agn's i8 and i4 versions), become an im2col copy of
     the input (a `linalg.generic` with an affine input map, e.g.
@@ -169,8 +170,12 @@ def AGNVectorizeConvolutions
     `agn-vectorize-contractions` then tiles and vectorizes (the pipeline runs
     this pass first). Integer convolutions keep the weights on the right,
     transposed at compile time when they are constants, so that
-    `agn-vnni-matmuls` computes them with VNNI. Several images make an
-    `scf.for` over single-image convolutions.
+    `agn-vnni-matmuls` computes them with VNNI (grouped ones only with at
+    least 16 filters per group; with fewer the output positions make the
+    wider dimension on the right). Several images make an `scf.for` over
+    single-image convolutions; several groups another one, inside, over
+    single-group convolutions (each the NCHW/FCHW convolution of its
+    group's channels and filters).
 
     The results are those of the convolution up to the order of the float
     additions (exactly, for integers).

@@ -4,13 +4,14 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// 2-D convolutions with static shapes (linalg.conv_2d_nchw_fchw, as agn's
-// ONNX importer writes them, conv_2d_nhwc_hwcf, and conv_2d_nhwc_fhwc as
-// TOSA's lowering does; float, and the signless-integer i8/i4 versions)
-// become an im2col copy of the input and a linalg.matmul, which
-// agn-vectorize-contractions (or, for constant integer weights,
-// agn-vnni-matmuls) tiles and vectorizes; several images make a loop of
-// single-image convolutions. On this project's CPU this measured 1.4x to
+// 2-D convolutions with static shapes (linalg.conv_2d_nchw_fchw and, for
+// grouped and depthwise ones, conv_2d_ngchw_gfchw, as agn's ONNX importer
+// writes them, conv_2d_nhwc_hwcf, and conv_2d_nhwc_fhwc as TOSA's lowering
+// does; float, and the signless-integer i8/i4 versions) become an im2col
+// copy of the input and a linalg.matmul, which agn-vectorize-contractions
+// (or, for integers, agn-vnni-matmuls) tiles and vectorizes; several images
+// make a loop of single-image convolutions, several groups a loop of
+// single-group ones. On this project's CPU this measured 1.4x to
 // 1.9x upstream's recipe (tiles one row high decomposed into 1-D
 // convolutions and vectorized), and 4x to 13x linalg's loops
 // (bench/convolution_bench.py).
@@ -35,18 +36,21 @@ using namespace mlir;
 using namespace mlir::agn;
 
 /// Returns whether `op` is a 2-D convolution the pass handles. Loop 0 of
-/// each is the image (n).
+/// each is the image (n); loop 1 of the grouped one the group (g).
 static bool isSupportedConvolution(Operation *op) {
   return isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp,
-             linalg::Conv2DNhwcFhwcOp>(op);
+             linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNgchwGfchwOp>(op);
 }
 
-/// Tiles the convolution `op` by one image (an scf.for over its images) and
-/// returns the tile: a single-image convolution of static shape.
+/// Tiles the convolution `op` by one image (an scf.for over its images) and,
+/// for a grouped convolution, one group; returns the tile: a single-image
+/// (single-group) convolution of static shape.
 static FailureOr<linalg::LinalgOp> splitImages(RewriterBase &rewriter,
                                                linalg::LinalgOp op) {
   SmallVector<int64_t> sizes(op.getNumLoops(), 0);
   sizes[0] = 1;
+  if (isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation()))
+    sizes[1] = 1;
   FailureOr<Operation *> tiled =
       tileInPlace(rewriter, op, sizes, "agn-vectorize-convolutions",
                   "splitting the images");
@@ -276,6 +280,37 @@ static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   rewriter.replaceOp(op, result);
 }
 
+/// Replaces the single-image, single-group convolution `op` by the
+/// conv_2d_nchw_fchw it is once its unit group dimensions are dropped, and
+/// returns that.
+static linalg::LinalgOp dropGroup(RewriterBase &rewriter,
+                                  linalg::Conv2DNgchwGfchwOp op) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  // [1, 1, ...] -> [1, ...] (input, output); [1, Fg, ...] -> [Fg, ...].
+  auto dropUnitDim = [&](Value value) {
+    return tensor::CollapseShapeOp::create(rewriter, loc, value,
+                                           getGroups({2, 1, 1, 1}));
+  };
+  Value input = dropUnitDim(op.getDpsInputs()[0]);
+  Value filter = dropUnitDim(op.getDpsInputs()[1]);
+  Value init = dropUnitDim(op.getDpsInits()[0]);
+  auto conv = linalg::Conv2DNchwFchwOp::create(
+      rewriter, loc, TypeRange{init.getType()}, ValueRange{input, filter},
+      ValueRange{init}, op.getStridesAttr(), op.getDilationsAttr());
+  Value result =
+      tensor::ExpandShapeOp::create(rewriter, loc, op.getResult(0).getType(),
+                                    conv.getResult(0), getGroups({2, 1, 1, 1}));
+  rewriter.replaceOp(op, result);
+  return conv;
+}
+
+/// Filters per group from which grouped integer convolutions keep their
+/// weights on the right (the N of agn-vnni-matmuls' 64-column panels); with
+/// fewer (depthwise convolutions have one), the output positions are the
+/// wide dimension.
+static constexpr int64_t kMinFiltersOnTheRight = 16;
+
 /// Returns whether `op` computes on floats only, with static shapes.
 static bool isStaticFloatConvolution(linalg::LinalgOp op) {
   return op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
@@ -308,19 +343,29 @@ struct VectorizeConvolutionsPass
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : convolutions) {
-      // Several images: a loop of single-image convolutions.
+      // Several images (or groups): a loop of single-image (single-group)
+      // convolutions.
+      bool grouped = isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation());
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       linalg::LinalgOp single = op;
-      if (op.getStaticLoopRanges()[0] != 1) {
+      if (ranges[0] != 1 || (grouped && ranges[1] != 1)) {
         FailureOr<linalg::LinalgOp> tile = splitImages(rewriter, op);
         if (failed(tile))
           return signalPassFailure();
         single = *tile;
       }
-      // A matmul on an im2col copy. Integer ones keep the (constant) weights
-      // on the right, where agn-vnni-matmuls takes them.
+      if (grouped)
+        single = dropGroup(
+            rewriter, cast<linalg::Conv2DNgchwGfchwOp>(single.getOperation()));
+      // A matmul on an im2col copy. Integer ones keep the weights on the
+      // right, where agn-vnni-matmuls packs them, unless the groups have too
+      // few filters to fill its panels.
+      bool onTheRight = isStaticIntegerConvolution(single) &&
+                        (!grouped || single.getStaticLoopRanges()[1] >=
+                                         kMinFiltersOnTheRight);
       rewriteAsMatmul(rewriter, single,
                       isa<linalg::Conv2DNchwFchwOp>(single.getOperation()),
-                      /*weightsOnTheRight=*/isStaticIntegerConvolution(single));
+                      /*weightsOnTheRight=*/onTheRight);
     }
   }
 };
