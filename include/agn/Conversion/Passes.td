@@ -170,12 +170,12 @@ def AGNVectorizeConvolutions
     `agn-vectorize-contractions` then tiles and vectorizes (the pipeline runs
     this pass first). Integer convolutions keep the weights on the right,
     transposed at compile time when they are constants, so that
-    `agn-vnni-matmuls` computes them with VNNI (grouped ones only with at
-    least 16 filters per group; with fewer the output positions make the
-    wider dimension on the right). Several images make an `scf.for` over
-    single-image convolutions; several groups another one, inside, over
-    single-group convolutions (each the NCHW/FCHW convolution of its
-    group's channels and filters).
+    `agn-vnni-matmuls` computes them with VNNI. Several images make an
+    `scf.for` over single-image convolutions; several groups another one,
+    inside, over single-group convolutions (each the NCHW/FCHW convolution
+    of its group's channels and filters). Grouped convolutions with fewer
+    than 16 filters per group (depthwise ones have one) are left to linalg's
+    loops: the im2col copy did not pay for them (bench/convolution_bench.py).
 
     The results are those of the convolution up to the order of the float
     additions (exactly, for integers).

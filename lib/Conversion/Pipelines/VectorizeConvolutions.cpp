@@ -305,11 +305,18 @@ static linalg::LinalgOp dropGroup(RewriterBase &rewriter,
   return conv;
 }
 
-/// Filters per group from which grouped integer convolutions keep their
-/// weights on the right (the N of agn-vnni-matmuls' 64-column panels); with
-/// fewer (depthwise convolutions have one), the output positions are the
-/// wide dimension.
-static constexpr int64_t kMinFiltersOnTheRight = 16;
+/// Filters per group from which grouped convolutions become im2col matmuls.
+/// Narrower groups stay with linalg's loops: for depthwise convolutions (one
+/// channel and one filter per group) the im2col copy cost more than it saved
+/// (0.74x the loops at 32x114x114, 3x3; 1.05x for 32 groups of 4 filters;
+/// bench/convolution_bench.py).
+static constexpr int64_t kMinGroupFilters = 16;
+
+/// Returns whether the grouped convolution `op` has groups wide enough.
+static bool hasWideGroups(linalg::LinalgOp op) {
+  return !isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation()) ||
+         op.getStaticLoopRanges()[2] >= kMinGroupFilters;
+}
 
 /// Returns whether `op` computes on floats only, with static shapes.
 static bool isStaticFloatConvolution(linalg::LinalgOp op) {
@@ -337,7 +344,7 @@ struct VectorizeConvolutionsPass
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> convolutions;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (isSupportedConvolution(op) &&
+      if (isSupportedConvolution(op) && hasWideGroups(op) &&
           (isStaticFloatConvolution(op) || isStaticIntegerConvolution(op)))
         convolutions.push_back(op);
     });
@@ -358,14 +365,10 @@ struct VectorizeConvolutionsPass
         single = dropGroup(
             rewriter, cast<linalg::Conv2DNgchwGfchwOp>(single.getOperation()));
       // A matmul on an im2col copy. Integer ones keep the weights on the
-      // right, where agn-vnni-matmuls packs them, unless the groups have too
-      // few filters to fill its panels.
-      bool onTheRight = isStaticIntegerConvolution(single) &&
-                        (!grouped || single.getStaticLoopRanges()[1] >=
-                                         kMinFiltersOnTheRight);
+      // right, where agn-vnni-matmuls packs them.
       rewriteAsMatmul(rewriter, single,
                       isa<linalg::Conv2DNchwFchwOp>(single.getOperation()),
-                      /*weightsOnTheRight=*/onTheRight);
+                      /*weightsOnTheRight=*/isStaticIntegerConvolution(single));
     }
   }
 };

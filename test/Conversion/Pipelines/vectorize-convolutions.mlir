@@ -119,41 +119,44 @@ func.func @fhwc(%x: tensor<1x10x10x16xf32>, %w: tensor<32x3x3x16xf32>, %init: te
 
 // -----
 
-// A grouped convolution (as agn's importer writes ONNX Conv with group > 1):
-// a loop over the images and one over the groups, each iteration a
-// single-image NCHW/FCHW convolution of its group's channels and filters
-// (the unit image and group dimensions dropped) and so an im2col matmul:
-// [Fg, Cg KH KW] x [Cg KH KW, OH OW] = [2, 2*3*3] x [18, 4*4].
+// A grouped convolution (as agn's importer writes ONNX Conv with group > 1)
+// with 16 filters per group: a loop over the images and one over the
+// groups, each iteration a single-image NCHW/FCHW convolution of its group's
+// channels and filters (the unit image and group dimensions dropped) and so
+// an im2col matmul: [Fg, Cg KH KW] x [Cg KH KW, OH OW] = [16, 2*3*3] x
+// [18, 4*4].
 // CHECK-LABEL: func.func @grouped
 // CHECK: scf.for %[[N:.*]] = %c0 to %c2 step %c1
 // CHECK: scf.for %[[G:.*]] = %c0 to %c3 step %c1
 // CHECK: tensor.extract_slice %{{.*}}[%[[N]], %[[G]], 0, 0, 0] [1, 1, 2, 6, 6] [1, 1, 1, 1, 1]
-// CHECK: tensor.extract_slice %{{.*}}[%[[G]], 0, 0, 0, 0] [1, 2, 2, 3, 3] [1, 1, 1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[%[[G]], 0, 0, 0, 0] [1, 16, 2, 3, 3] [1, 1, 1, 1, 1]
 // CHECK: tensor.collapse_shape {{.*}} {{\[\[}}0, 1], [2], [3], [4]] : tensor<1x1x2x6x6xf32> into tensor<1x2x6x6xf32>
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x3x3x4x4xf32>)
-// CHECK: tensor.collapse_shape {{.*}} : tensor<1x2x2x3x3xf32> into tensor<2x18xf32>
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x18xf32>, tensor<18x16xf32>) outs(%{{.*}} : tensor<2x16xf32>)
-// CHECK: tensor.expand_shape {{.*}} : tensor<2x16xf32> into tensor<1x1x2x4x4xf32>
+// CHECK: tensor.collapse_shape {{.*}} : tensor<1x16x2x3x3xf32> into tensor<16x18xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x18xf32>, tensor<18x16xf32>) outs(%{{.*}} : tensor<16x16xf32>)
+// CHECK: tensor.expand_shape {{.*}} : tensor<16x16xf32> into tensor<1x1x16x4x4xf32>
 // CHECK: tensor.insert_slice
 // CHECK-NOT: linalg.conv
-func.func @grouped(%x: tensor<2x3x2x6x6xf32>, %w: tensor<3x2x2x3x3xf32>, %init: tensor<2x3x2x4x4xf32>) -> tensor<2x3x2x4x4xf32> {
+func.func @grouped(%x: tensor<2x3x2x6x6xf32>, %w: tensor<3x16x2x3x3xf32>, %init: tensor<2x3x16x4x4xf32>) -> tensor<2x3x16x4x4xf32> {
   %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : tensor<2x3x2x6x6xf32>, tensor<3x2x2x3x3xf32>) outs(%init : tensor<2x3x2x4x4xf32>) -> tensor<2x3x2x4x4xf32>
-  return %r : tensor<2x3x2x4x4xf32>
+      ins(%x, %w : tensor<2x3x2x6x6xf32>, tensor<3x16x2x3x3xf32>) outs(%init : tensor<2x3x16x4x4xf32>) -> tensor<2x3x16x4x4xf32>
+  return %r : tensor<2x3x16x4x4xf32>
 }
 
 // -----
 
-// A depthwise convolution with one image: only the loop over the groups.
-// Integer operands with one filter per group put the filter on the left,
-// where the output positions are the matmul's wide dimension (N).
-// CHECK-LABEL: func.func @depthwise_integer
-// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
-// CHECK-NOT: scf.for
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x9xi8>, tensor<9x64xi8>) outs(%{{.*}} : tensor<1x64xi32>)
-// CHECK-NOT: linalg.conv
-func.func @depthwise_integer(%x: tensor<1x4x1x10x10xi8>, %w: tensor<4x1x1x3x3xi8>, %init: tensor<1x4x1x8x8xi32>) -> tensor<1x4x1x8x8xi32> {
-  %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : tensor<1x4x1x10x10xi8>, tensor<4x1x1x3x3xi8>) outs(%init : tensor<1x4x1x8x8xi32>) -> tensor<1x4x1x8x8xi32>
-  return %r : tensor<1x4x1x8x8xi32>
+// Left alone: groups of fewer than 16 filters (depthwise convolutions have
+// one), for which the im2col copy does not pay.
+// CHECK-LABEL: func.func @narrow_groups_left_alone
+// CHECK: linalg.conv_2d_ngchw_gfchw
+// CHECK: linalg.conv_2d_ngchw_gfchw
+// CHECK-NOT: linalg.matmul
+func.func @narrow_groups_left_alone(%x: tensor<1x4x1x10x10xf32>, %w: tensor<4x1x1x3x3xf32>, %init: tensor<1x4x1x8x8xf32>,
+                                    %xg: tensor<1x2x4x10x10xi8>, %wg: tensor<2x15x4x3x3xi8>, %ig: tensor<1x2x15x8x8xi32>)
+    -> (tensor<1x4x1x8x8xf32>, tensor<1x2x15x8x8xi32>) {
+  %r0 = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x1x10x10xf32>, tensor<4x1x1x3x3xf32>) outs(%init : tensor<1x4x1x8x8xf32>) -> tensor<1x4x1x8x8xf32>
+  %r1 = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%xg, %wg : tensor<1x2x4x10x10xi8>, tensor<2x15x4x3x3xi8>) outs(%ig : tensor<1x2x15x8x8xi32>) -> tensor<1x2x15x8x8xi32>
+  return %r0, %r1 : tensor<1x4x1x8x8xf32>, tensor<1x2x15x8x8xi32>
 }
