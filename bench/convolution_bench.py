@@ -15,9 +15,10 @@ importer writes them) it times, one thread each:
   agn-vectorize-convolutions;
 - `torch`: torch.nn.functional.conv2d with torch.set_num_threads(1).
 
-agn-run reports the median of `--repeat` calls (JIT code only, inputs
-already in memory); PyTorch's time is the median of as many calls after one
-warm-up. Results are checked against each other (relative error < 1e-4).
+agn-run reports the median of `--repeat` calls (the JIT code and its
+allocations, inputs already in memory, the result copied out; agn-run keeps
+freed memory in glibc's heap, so that calls do not page-fault fresh
+buffers); PyTorch's time is the median of as many calls after one warm-up. Results are checked against each other (relative error < 1e-4).
 Prints a Markdown table; docs/Benchmarks.md records one run.
 """
 

@@ -347,12 +347,23 @@ LogicalResult CompiledModel::run(
     return failure();
   }
 
+  // The results are copied out, then their buffers freed: the function
+  // returns buffers its caller owns (the deallocation pipeline clones the
+  // ones it does not), but two results may share one. (Left allocated, every
+  // call's results also kept the allocator from reusing memory: each call
+  // page-faulted its fresh buffers, which was most of a small model's time.)
   const int64_t *descriptor = resultWords.data();
+  llvm::SmallPtrSet<void *, 4> owned;
   for (const TensorInfo &info : results) {
     int64_t rank = info.shape.size();
     resultData.push_back(copyStrided(descriptor, rank, info.elementSize,
                                      resultShapes.emplace_back()));
+    owned.insert(reinterpret_cast<void *>(descriptor[0]));
     descriptor += 3 + 2 * rank;
   }
+  for (const void *argument : data)
+    owned.erase(const_cast<void *>(argument));
+  for (void *buffer : owned)
+    std::free(buffer);
   return success();
 }

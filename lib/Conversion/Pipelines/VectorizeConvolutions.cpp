@@ -20,6 +20,7 @@
 
 #include "agn/Conversion/Passes.h"
 
+#include "DirectConvolution.h"
 #include "Tiling.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -306,16 +307,17 @@ static linalg::LinalgOp dropGroup(RewriterBase &rewriter,
 }
 
 /// Filters per group from which grouped convolutions become im2col matmuls.
-/// Narrower groups stay with linalg's loops: for depthwise convolutions (one
-/// channel and one filter per group) the im2col copy cost more than it saved
-/// (0.74x the loops at 32x114x114, 3x3; 1.05x for 32 groups of 4 filters;
-/// bench/convolution_bench.py).
+/// Narrower groups get direct vector loops (DirectConvolution.h): for
+/// depthwise convolutions (one channel and one filter per group) the im2col
+/// copy cost more than it saved (0.74x linalg's loops at 32x114x114, 3x3;
+/// 1.05x for 32 groups of 4 filters; bench/convolution_bench.py).
 static constexpr int64_t kMinGroupFilters = 16;
 
-/// Returns whether the grouped convolution `op` has groups wide enough.
-static bool hasWideGroups(linalg::LinalgOp op) {
-  return !isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation()) ||
-         op.getStaticLoopRanges()[2] >= kMinGroupFilters;
+/// Returns whether `op` is a grouped convolution with groups too narrow for
+/// an im2col matmul.
+static bool hasNarrowGroups(linalg::LinalgOp op) {
+  return isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation()) &&
+         op.getStaticLoopRanges()[2] < kMinGroupFilters;
 }
 
 /// Returns whether `op` computes on floats only, with static shapes.
@@ -343,12 +345,22 @@ struct VectorizeConvolutionsPass
 
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> convolutions;
+    SmallVector<linalg::Conv2DNgchwGfchwOp> narrow;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (isSupportedConvolution(op) && hasWideGroups(op) &&
-          (isStaticFloatConvolution(op) || isStaticIntegerConvolution(op)))
+      if (!isSupportedConvolution(op))
+        return;
+      if (hasNarrowGroups(op)) {
+        auto grouped = cast<linalg::Conv2DNgchwGfchwOp>(op.getOperation());
+        if (canComputeDirectly(grouped))
+          narrow.push_back(grouped);
+      } else if (isStaticFloatConvolution(op) ||
+                 isStaticIntegerConvolution(op)) {
         convolutions.push_back(op);
+      }
     });
     IRRewriter rewriter(&getContext());
+    for (linalg::Conv2DNgchwGfchwOp op : narrow)
+      rewriteDirectConvolution(rewriter, op);
     for (linalg::LinalgOp op : convolutions) {
       // Several images (or groups): a loop of single-image (single-group)
       // convolutions.

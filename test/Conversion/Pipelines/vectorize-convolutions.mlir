@@ -145,18 +145,68 @@ func.func @grouped(%x: tensor<2x3x2x6x6xf32>, %w: tensor<3x16x2x3x3xf32>, %init:
 
 // -----
 
-// Left alone: groups of fewer than 16 filters (depthwise convolutions have
-// one), for which the im2col copy does not pay.
+// Groups of fewer than 16 filters (depthwise convolutions have one) get
+// direct vector loops: per group and output row, 64 outputs at a time (one
+// masked chunk for OW = 8), the input row read at each kernel column (stride
+// 1: one contiguous vector) times the broadcast filter value, added in the
+// order of linalg's loops.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x1x10x10xf32>, %[[W:.*]]: tensor<4x1x1x3x3xf32>, %[[INIT:.*]]: tensor<1x4x1x8x8xf32>)
+// CHECK: scf.for %[[G:.*]] = %c0 to %c4 step %c1 iter_args(%[[Y0:.*]] = %[[INIT]])
+// CHECK: scf.for %[[OH:.*]] = %c0 to %c8 step %c1 iter_args(%[[Y:.*]] = %[[Y0]])
+// CHECK: %[[ACC:.*]] = vector.transfer_read %[[Y]][%c0, %[[G]], %c0, %[[OH]], %c0], %{{.*}} : tensor<1x4x1x8x8xf32>, vector<64xf32>
+// CHECK: %[[IN:.*]] = vector.transfer_read %[[X]][%c0, %[[G]], %c0, %[[OH]], %c0], %{{.*}} : tensor<1x4x1x10x10xf32>, vector<64xf32>
+// CHECK: %[[WEIGHT:.*]] = tensor.extract %[[W]][%[[G]], %c0, %c0, %c0, %c0]
+// CHECK: %[[SPLAT:.*]] = vector.broadcast %[[WEIGHT]] : f32 to vector<64xf32>
+// CHECK: %[[PRODUCT:.*]] = arith.mulf %[[IN]], %[[SPLAT]] : vector<64xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %[[PRODUCT]] : vector<64xf32>
+// CHECK-COUNT-8: arith.addf
+// CHECK: vector.transfer_write %{{.*}}, %[[Y]][%c0, %[[G]], %c0, %[[OH]], %c0] : vector<64xf32>, tensor<1x4x1x8x8xf32>
+// CHECK-NOT: linalg.conv
+func.func @depthwise(%x: tensor<1x4x1x10x10xf32>, %w: tensor<4x1x1x3x3xf32>, %init: tensor<1x4x1x8x8xf32>) -> tensor<1x4x1x8x8xf32> {
+  %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x1x10x10xf32>, tensor<4x1x1x3x3xf32>) outs(%init : tensor<1x4x1x8x8xf32>) -> tensor<1x4x1x8x8xf32>
+  return %r : tensor<1x4x1x8x8xf32>
+}
+
+// -----
+
+// A stride of 2: each read covers 127 input elements (every other one is
+// needed), which a shuffle picks; integers are sign-extended to the output
+// type; two channels per group make a loop.
+// CHECK-LABEL: func.func @strided_integer_groups
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c15 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: %[[SPAN:.*]] = vector.transfer_read {{.*}} : tensor<1x2x2x10x10xi8>, vector<127xi8>
+// CHECK: %[[LANES:.*]] = vector.shuffle %[[SPAN]], %[[SPAN]] [0, 2, 4,
+// CHECK-SAME: 126] : vector<127xi8>, vector<127xi8>
+// CHECK: %[[WEIGHT:.*]] = tensor.extract
+// CHECK: %[[WIDE_WEIGHT:.*]] = arith.extsi %[[WEIGHT]] : i8 to i32
+// CHECK: %[[SPLAT:.*]] = vector.broadcast %[[WIDE_WEIGHT]] : i32 to vector<64xi32>
+// CHECK: %[[WIDE:.*]] = arith.extsi %[[LANES]] : vector<64xi8> to vector<64xi32>
+// CHECK: arith.muli %[[WIDE]], %[[SPLAT]] : vector<64xi32>
+// CHECK-NOT: linalg.conv
+func.func @strided_integer_groups(%x: tensor<1x2x2x10x10xi8>, %w: tensor<2x15x2x3x3xi8>, %init: tensor<1x2x15x4x4xi32>) -> tensor<1x2x15x4x4xi32> {
+  %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x2x10x10xi8>, tensor<2x15x2x3x3xi8>) outs(%init : tensor<1x2x15x4x4xi32>) -> tensor<1x2x15x4x4xi32>
+  return %r : tensor<1x2x15x4x4xi32>
+}
+
+// -----
+
+// Left alone: narrow groups of a dynamic shape, and mixed element types.
 // CHECK-LABEL: func.func @narrow_groups_left_alone
 // CHECK: linalg.conv_2d_ngchw_gfchw
 // CHECK: linalg.conv_2d_ngchw_gfchw
-// CHECK-NOT: linalg.matmul
-func.func @narrow_groups_left_alone(%x: tensor<1x4x1x10x10xf32>, %w: tensor<4x1x1x3x3xf32>, %init: tensor<1x4x1x8x8xf32>,
-                                    %xg: tensor<1x2x4x10x10xi8>, %wg: tensor<2x15x4x3x3xi8>, %ig: tensor<1x2x15x8x8xi32>)
-    -> (tensor<1x4x1x8x8xf32>, tensor<1x2x15x8x8xi32>) {
+// CHECK-NOT: vector.transfer_read
+func.func @narrow_groups_left_alone(%x: tensor<?x4x1x10x10xf32>, %w: tensor<4x1x1x3x3xf32>, %init: tensor<?x4x1x8x8xf32>,
+                                    %xh: tensor<1x4x1x10x10xf16>, %ih: tensor<1x4x1x8x8xf32>)
+    -> (tensor<?x4x1x8x8xf32>, tensor<1x4x1x8x8xf32>) {
   %r0 = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : tensor<1x4x1x10x10xf32>, tensor<4x1x1x3x3xf32>) outs(%init : tensor<1x4x1x8x8xf32>) -> tensor<1x4x1x8x8xf32>
+      ins(%x, %w : tensor<?x4x1x10x10xf32>, tensor<4x1x1x3x3xf32>) outs(%init : tensor<?x4x1x8x8xf32>) -> tensor<?x4x1x8x8xf32>
   %r1 = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%xg, %wg : tensor<1x2x4x10x10xi8>, tensor<2x15x4x3x3xi8>) outs(%ig : tensor<1x2x15x8x8xi32>) -> tensor<1x2x15x8x8xi32>
-  return %r0, %r1 : tensor<1x4x1x8x8xf32>, tensor<1x2x15x8x8xi32>
+      ins(%xh, %w : tensor<1x4x1x10x10xf16>, tensor<4x1x1x3x3xf32>) outs(%ih : tensor<1x4x1x8x8xf32>) -> tensor<1x4x1x8x8xf32>
+  return %r0, %r1 : tensor<?x4x1x8x8xf32>, tensor<1x4x1x8x8xf32>
 }
