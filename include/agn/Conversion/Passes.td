@@ -110,7 +110,11 @@ def AGNVectorizeContractions
 
     A float `linalg.batch_matmul` (default maps) first becomes a loop over
     its batch of `linalg.matmul` ops (tiled by 1, rank-reduced), which then
-    go the same way. A float `linalg.matvec` becomes the same contraction as
+    go the same way; so does a float batched contraction `linalg.generic`
+    (loops (b..., m, n, k), A indexed (..., m, k), B (..., k, n), their
+    leading results batch loops or 0 for broadcast unit dimensions, body
+    out + a * b, static shapes), as agn's importer writes a MatMul with
+    several or broadcast batch dimensions: a loop nest over the batch. A float `linalg.matvec` becomes the same contraction as
     a `linalg.generic` whose addition carries `fastmath<reassoc>`, so that
     LLVM vectorizes its loop over K into vector partial sums (3.4x on
     4096x4096; as a one-column matmul its register tiles would read A by
@@ -174,8 +178,12 @@ def AGNVectorizeConvolutions
     `scf.for` over single-image convolutions; several groups another one,
     inside, over single-group convolutions (each the NCHW/FCHW convolution
     of its group's channels and filters). Grouped convolutions with fewer
-    than 16 filters per group (depthwise ones have one) are left to linalg's
-    loops: the im2col copy did not pay for them (bench/convolution_bench.py).
+    than 16 filters per group (depthwise ones have one), for which the
+    im2col copy did not pay, become direct vector loops over output rows
+    instead: 64 outputs at a time, each input channel and kernel position a
+    vector of the input row (every stride-th element, by a shuffle) times
+    the broadcast filter value, added in linalg's order (the results are
+    those of linalg's loops, bit for bit).
 
     The results are those of the convolution up to the order of the float
     additions (exactly, for integers).

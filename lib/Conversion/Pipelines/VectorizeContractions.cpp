@@ -191,6 +191,78 @@ static LogicalResult tileAndVectorize(RewriterBase &rewriter,
   return success();
 }
 
+/// Returns whether `expr` is the loop dimension `dim`.
+static bool isDim(AffineExpr expr, unsigned dim) {
+  auto dimExpr = dyn_cast<AffineDimExpr>(expr);
+  return dimExpr && dimExpr.getPosition() == dim;
+}
+
+/// Returns whether `op` is a float matrix product batched over its leading
+/// loops: loops (b_1 .. b_r, m, n, k), all parallel but k; A indexed
+/// (..., m, k) and B (..., k, n), their leading results batch loops or 0
+/// (a broadcast unit dimension), C (b_1 .. b_r, m, n); the body out + a * b
+/// on one float type; tensors of static shapes.
+static bool isBatchedMatmul(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() < 3 ||
+      !hasFloatOperands(op) || op.hasDynamicShape())
+    return false;
+  unsigned loops = op.getNumLoops();
+  unsigned m = loops - 3, n = loops - 2, k = loops - 1;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned loop = 0; loop < loops; ++loop)
+    if ((iterators[loop] == utils::IteratorType::reduction) != (loop == k))
+      return false;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  // A leading result: a batch loop, or 0 on a unit dimension.
+  auto isBatchResult = [&](AffineExpr expr, Value operand, unsigned dim) {
+    if (auto constant = dyn_cast<AffineConstantExpr>(expr))
+      return constant.getValue() == 0 &&
+             cast<RankedTensorType>(operand.getType()).getDimSize(dim) == 1;
+    auto dimExpr = dyn_cast<AffineDimExpr>(expr);
+    return dimExpr && dimExpr.getPosition() < m;
+  };
+  auto hasRows = [&](AffineMap map, Value operand, unsigned row,
+                     unsigned column) {
+    unsigned results = map.getNumResults();
+    if (map.getNumSymbols() != 0 || results < 2 ||
+        !isDim(map.getResult(results - 2), row) ||
+        !isDim(map.getResult(results - 1), column))
+      return false;
+    for (unsigned dim = 0; dim + 2 < results; ++dim)
+      if (!isBatchResult(map.getResult(dim), operand, dim))
+        return false;
+    return true;
+  };
+  if (!hasRows(maps[0], op.getDpsInputs()[0], m, k) ||
+      !hasRows(maps[1], op.getDpsInputs()[1], k, n) ||
+      maps[2].getNumResults() != loops - 1)
+    return false;
+  for (unsigned dim = 0; dim + 1 < loops; ++dim)
+    if (!isDim(maps[2].getResult(dim), dim))
+      return false;
+  // The body: out + a * b (either operand order), one float type.
+  Block &body = *op.getBlock();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  if (!mul || !add ||
+      add.getFastmathAttr().getValue() != arith::FastMathFlags::none ||
+      mul.getFastmathAttr().getValue() != arith::FastMathFlags::none)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1),
+        out = body.getArgument(2);
+  bool productOfInputs = (mul.getLhs() == a && mul.getRhs() == b) ||
+                         (mul.getLhs() == b && mul.getRhs() == a);
+  bool sumWithOut = (add.getLhs() == out && add.getRhs() == mul) ||
+                    (add.getLhs() == mul && add.getRhs() == out);
+  Type type = out.getType();
+  return productOfInputs && sumWithOut && a.getType() == type &&
+         b.getType() == type &&
+         body.getTerminator()->getOperand(0) == add.getResult();
+}
+
 namespace {
 struct VectorizeContractionsPass
     : public agn::impl::AGNVectorizeContractionsBase<
@@ -231,6 +303,60 @@ struct VectorizeContractionsPass
               .getResult(0);
       rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
           tile, tile.getResultTypes()[0], product, dropBatch);
+    }
+    return success();
+  }
+
+  /// Makes every float batched contraction linalg.generic on tensors (as
+  /// agn's importer writes a MatMul whose batch dimensions broadcast, or
+  /// that has more than one) a loop nest over its batch dimensions of
+  /// linalg.matmul ops, as splitBatches does for linalg.batch_matmul.
+  LogicalResult splitBatchedContractions() {
+    SmallVector<linalg::GenericOp> contractions;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isBatchedMatmul(op))
+        contractions.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : contractions) {
+      int64_t batchDims = op.getNumLoops() - 3;
+      SmallVector<int64_t> sizes(batchDims, 1);
+      sizes.append({0, 0, 0});
+      linalg::GenericOp tile = op;
+      if (batchDims > 0) {
+        FailureOr<Operation *> tiled =
+            tileInPlace(rewriter, op, sizes, kPassName, "splitting the batch");
+        if (failed(tiled))
+          return failure();
+        tile = cast<linalg::GenericOp>(*tiled);
+      }
+      // Every operand of the tile is a matrix behind unit dimensions.
+      Location loc = tile.getLoc();
+      rewriter.setInsertionPoint(tile);
+      auto matrix = [&](Value value) -> Value {
+        int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+        if (rank == 2)
+          return value;
+        ReassociationIndices leading;
+        for (int64_t dim = 0; dim < rank - 1; ++dim)
+          leading.push_back(dim);
+        return tensor::CollapseShapeOp::create(
+            rewriter, loc, value,
+            SmallVector<ReassociationIndices>{leading, {rank - 1}});
+      };
+      Value init = tile.getDpsInits()[0];
+      Value product = linalg::MatmulOp::create(
+                          rewriter, loc, TypeRange{matrix(init).getType()},
+                          ValueRange{matrix(tile.getDpsInputs()[0]),
+                                     matrix(tile.getDpsInputs()[1])},
+                          ValueRange{matrix(init)})
+                          .getResult(0);
+      if (product.getType() != init.getType())
+        product = tensor::ExpandShapeOp::create(
+            rewriter, loc, init.getType(), product,
+            cast<tensor::CollapseShapeOp>(matrix(init).getDefiningOp())
+                .getReassociationIndices());
+      rewriter.replaceOp(tile, product);
     }
     return success();
   }
@@ -291,7 +417,7 @@ struct VectorizeContractionsPass
       return signalPassFailure();
     }
 
-    if (failed(splitBatches()))
+    if (failed(splitBatches()) || failed(splitBatchedContractions()))
       return signalPassFailure();
     reassociateMatvecs();
 

@@ -238,3 +238,71 @@ func.func @matvec(%a: tensor<16x24xf32>, %x: tensor<24xf32>, %y: tensor<16xf32>)
   %r = linalg.matvec ins(%a, %x : tensor<16x24xf32>, tensor<24xf32>) outs(%y : tensor<16xf32>) -> tensor<16xf32>
   return %r : tensor<16xf32>
 }
+
+// -----
+
+// A batched contraction generic (agn's importer writes MatMul with more than
+// one batch dimension, or broadcast ones, so: here A's second batch
+// dimension is broadcast, a constant 0 in its map) becomes loops over the
+// batch dimensions around linalg.matmul ops on the unit-batch slices
+// collapsed to matrices, which are then vectorized.
+#bmm_a = affine_map<(b0, b1, m, n, k) -> (b0, 0, m, k)>
+#bmm_b = affine_map<(b0, b1, m, n, k) -> (b0, b1, k, n)>
+#bmm_c = affine_map<(b0, b1, m, n, k) -> (b0, b1, m, n)>
+// CHECK-LABEL: func.func @batched_generic
+// CHECK: scf.for %[[B0:.*]] = %c0 to %c2 step %c1
+// CHECK: scf.for %[[B1:.*]] = %c0 to %c3 step %c1
+// CHECK: %[[A:.*]] = tensor.extract_slice %{{.*}}[%[[B0]], 0, 0, 0] [1, 1, 8, 16] [1, 1, 1, 1]
+// CHECK: %[[B:.*]] = tensor.extract_slice %{{.*}}[%[[B0]], %[[B1]], 0, 0] [1, 1, 16, 32] [1, 1, 1, 1]
+// CHECK: tensor.collapse_shape %[[A]] {{\[\[}}0, 1, 2], [3]] : tensor<1x1x8x16xf32> into tensor<8x16xf32>
+// CHECK: tensor.collapse_shape %[[B]] {{\[\[}}0, 1, 2], [3]] : tensor<1x1x16x32xf32> into tensor<16x32xf32>
+// CHECK: vector.contract
+// CHECK: tensor.expand_shape {{.*}} : tensor<8x32xf32> into tensor<1x1x8x32xf32>
+// CHECK-NOT: linalg.generic
+func.func @batched_generic(%a: tensor<2x1x8x16xf32>, %b: tensor<2x3x16x32xf32>, %c: tensor<2x3x8x32xf32>) -> tensor<2x3x8x32xf32> {
+  %r = linalg.generic {indexing_maps = [#bmm_a, #bmm_b, #bmm_c], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<2x1x8x16xf32>, tensor<2x3x16x32xf32>) outs(%c : tensor<2x3x8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %p, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3x8x32xf32>
+  return %r : tensor<2x3x8x32xf32>
+}
+
+// -----
+
+// Left alone: a batched generic whose A is transposed (k before m), one whose
+// body is not a product sum, and an integer one.
+#t_a = affine_map<(b, m, n, k) -> (b, k, m)>
+#t_b = affine_map<(b, m, n, k) -> (b, k, n)>
+#t_c = affine_map<(b, m, n, k) -> (b, m, n)>
+// CHECK-LABEL: func.func @batched_generic_left_alone
+// CHECK-COUNT-3: linalg.generic
+// CHECK-NOT: linalg.matmul
+func.func @batched_generic_left_alone(%a: tensor<2x16x8xf32>, %a2: tensor<2x8x16xf32>, %b: tensor<2x16x32xf32>, %c: tensor<2x8x32xf32>,
+                                      %ai: tensor<2x8x16xi32>, %bi: tensor<2x16x32xi32>, %ci: tensor<2x8x32xi32>)
+    -> (tensor<2x8x32xf32>, tensor<2x8x32xf32>, tensor<2x8x32xi32>) {
+  %r0 = linalg.generic {indexing_maps = [#t_a, #t_b, #t_c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<2x16x8xf32>, tensor<2x16x32xf32>) outs(%c : tensor<2x8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8x32xf32>
+  %r1 = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, #t_b, #t_c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a2, %b : tensor<2x8x16xf32>, tensor<2x16x32xf32>) outs(%c : tensor<2x8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.maximumf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8x32xf32>
+  %r2 = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, #t_b, #t_c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%ai, %bi : tensor<2x8x16xi32>, tensor<2x16x32xi32>) outs(%ci : tensor<2x8x32xi32>) {
+  ^bb0(%x: i32, %y: i32, %acc: i32):
+    %p = arith.muli %x, %y : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<2x8x32xi32>
+  return %r0, %r1, %r2 : tensor<2x8x32xf32>, tensor<2x8x32xf32>, tensor<2x8x32xi32>
+}
