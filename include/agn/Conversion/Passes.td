@@ -61,8 +61,11 @@ def AGNEmulateNarrowTypes
     `load-store-bitwidth` bits (the i4 of agn's weights) as a flat memref of
     that width holding several values per element, with upstream's
     narrow-type emulation: loads become a wide load, a shift and a
-    truncation; stores an atomic read-modify-write of the wide element.
-    With the default width, i4 values are packed two per byte, the first in
+    truncation; stores a read-modify-write of the wide element, atomic
+    inside parallel loops (`scf.forall`, `scf.parallel`), whose iterations
+    may write the element's other values, and plain elsewhere (a locked
+    compare-exchange loop per store made quantizing weights to i4 6x
+    slower). With the default width, i4 values are packed two per byte, the first in
     the low nibble, as `agn.quantize` documents.
 
     Upstream's emulation does not cover `memref.global`/`memref.get_global`,

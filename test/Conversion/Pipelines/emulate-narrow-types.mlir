@@ -31,14 +31,34 @@ memref.global "private" constant @odd : memref<5xi4> = dense<-7>
 
 // -----
 
-// Stores clear, then set, their nibble with atomic read-modify-writes.
+// Stores clear, then set, their nibble: outside parallel loops with a plain
+// read-modify-write of the byte (load, and, or, store) ...
 // CHECK-LABEL: func.func @store
 // CHECK: %[[BUF:.*]] = memref.alloc() : memref<32xi8>
-// CHECK: memref.atomic_rmw andi %{{.*}}, %[[BUF]][%{{.*}}] : (i8, memref<32xi8>) -> i8
-// CHECK: memref.atomic_rmw ori %{{.*}}, %[[BUF]][%{{.*}}] : (i8, memref<32xi8>) -> i8
+// CHECK: %[[OLD:.*]] = memref.load %[[BUF]][%[[BYTE:.*]]] : memref<32xi8>
+// CHECK: %[[CLEARED:.*]] = arith.andi %[[OLD]], %{{.*}} : i8
+// CHECK: %[[NEW:.*]] = arith.ori %[[CLEARED]], %{{.*}} : i8
+// CHECK: memref.store %[[NEW]], %[[BUF]][%[[BYTE]]] : memref<32xi8>
+// CHECK-NOT: memref.atomic_rmw
 func.func @store(%v: i4, %i: index, %j: index) -> memref<8x8xi4> {
   %buf = memref.alloc() : memref<8x8xi4>
   memref.store %v, %buf[%i, %j] : memref<8x8xi4>
+  return %buf : memref<8x8xi4>
+}
+
+// -----
+
+// ... and inside a parallel loop, whose iterations may write the byte's
+// other nibble at the same time, with atomic read-modify-writes.
+// CHECK-LABEL: func.func @parallel_store
+// CHECK: scf.forall
+// CHECK: memref.atomic_rmw andi %{{.*}}, %{{.*}}[%{{.*}}] : (i8, memref<32xi8>) -> i8
+// CHECK: memref.atomic_rmw ori %{{.*}}, %{{.*}}[%{{.*}}] : (i8, memref<32xi8>) -> i8
+func.func @parallel_store(%v: i4, %i: index) -> memref<8x8xi4> {
+  %buf = memref.alloc() : memref<8x8xi4>
+  scf.forall (%j) in (8) {
+    memref.store %v, %buf[%i, %j] : memref<8x8xi4>
+  }
   return %buf : memref<8x8xi4>
 }
 
