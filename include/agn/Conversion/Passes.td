@@ -117,7 +117,8 @@ def AGNVectorizeContractions
     (loops (b..., m, n, k), A indexed (..., m, k), B (..., k, n), their
     leading results batch loops or 0 for broadcast unit dimensions, body
     out + a * b, static shapes), as agn's importer writes a MatMul with
-    several or broadcast batch dimensions: a loop nest over the batch. A float `linalg.matvec` becomes the same contraction as
+    several or broadcast batch dimensions: a loop nest over the batch. A
+    float `linalg.matvec` (or `linalg.dot`) becomes the same contraction as
     a `linalg.generic` whose addition carries `fastmath<reassoc>`, so that
     LLVM vectorizes its loop over K into vector partial sums (3.4x on
     4096x4096; as a one-column matmul its register tiles would read A by

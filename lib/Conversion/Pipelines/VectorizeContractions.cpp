@@ -361,32 +361,27 @@ struct VectorizeContractionsPass
     return success();
   }
 
-  /// Rewrites every float linalg.matvec on tensors (default maps) into the
-  /// same contraction as a linalg.generic whose additions carry
-  /// fastmath<reassoc>: the loops it becomes then let LLVM's vectorizer
-  /// split the sum over K into vector partial sums (a float sum without
-  /// reassociation stays scalar). Register tiles would read A by columns.
-  void reassociateMatvecs() {
-    SmallVector<linalg::MatvecOp> matvecs;
-    getOperation().walk([&](linalg::MatvecOp op) {
-      if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
+  /// Rewrites every float linalg.matvec and linalg.dot on tensors (default
+  /// maps) into the same contraction as a linalg.generic whose additions
+  /// carry fastmath<reassoc>: the loops it becomes then let LLVM's
+  /// vectorizer split the sum over K into vector partial sums (a float sum
+  /// without reassociation stays scalar). Register tiles would read A by
+  /// columns.
+  void reassociateSums() {
+    SmallVector<linalg::LinalgOp> sums;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::MatvecOp, linalg::DotOp>(op.getOperation()) &&
+          op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
           hasFloatOperands(op))
-        matvecs.push_back(op);
+        sums.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    MLIRContext *context = &getContext();
-    AffineExpr m, k;
-    bindDims(context, m, k);
-    SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {m, k}, context),
-                                   AffineMap::get(2, 0, {k}, context),
-                                   AffineMap::get(2, 0, {m}, context)};
-    for (linalg::MatvecOp op : matvecs) {
+    for (linalg::LinalgOp op : sums) {
       rewriter.setInsertionPoint(op);
       Type accType = getElementTypeOrSelf(op.getDpsInits()[0]);
       rewriter.replaceOpWithNewOp<linalg::GenericOp>(
-          op, op.getResultTypes(), op.getDpsInputs(), op.getDpsInits(), maps,
-          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                        utils::IteratorType::reduction},
+          op, op->getResultTypes(), op.getDpsInputs(), op.getDpsInits(),
+          op.getIndexingMapsArray(), op.getIteratorTypesArray(),
           [&](OpBuilder &b, Location loc, ValueRange args) {
             Value lhs = convertScalarToDtype(b, loc, args[0], accType,
                                              /*isUnsignedCast=*/false);
@@ -419,7 +414,7 @@ struct VectorizeContractionsPass
 
     if (failed(splitBatches()) || failed(splitBatchedContractions()))
       return signalPassFailure();
-    reassociateMatvecs();
+    reassociateSums();
 
     SmallVector<std::pair<linalg::MatmulOp, ArrayRef<int64_t>>> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {

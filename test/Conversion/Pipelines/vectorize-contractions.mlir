@@ -241,6 +241,20 @@ func.func @matvec(%a: tensor<16x24xf32>, %x: tensor<24xf32>, %y: tensor<16xf32>)
 
 // -----
 
+// So does a float dot product.
+// CHECK-LABEL: func.func @dot
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<24xf32>, tensor<24xf32>) outs(%{{.*}} : tensor<f32>)
+// CHECK: %[[P:.*]] = arith.mulf
+// CHECK: arith.addf %{{.*}}, %[[P]] fastmath<reassoc> : f32
+// CHECK-NOT: linalg.dot
+func.func @dot(%a: tensor<24xf32>, %b: tensor<24xf32>, %y: tensor<f32>) -> tensor<f32> {
+  %r = linalg.dot ins(%a, %b : tensor<24xf32>, tensor<24xf32>) outs(%y : tensor<f32>) -> tensor<f32>
+  return %r : tensor<f32>
+}
+
+// -----
+
 // A batched contraction generic (agn's importer writes MatMul with more than
 // one batch dimension, or broadcast ones, so: here A's second batch
 // dimension is broadcast, a constant 0 in its map) becomes loops over the

@@ -210,3 +210,18 @@ func.func @narrow_groups_left_alone(%x: tensor<?x4x1x10x10xf32>, %w: tensor<4x1x
       ins(%xh, %w : tensor<1x4x1x10x10xf16>, tensor<4x1x1x3x3xf32>) outs(%ih : tensor<1x4x1x8x8xf32>) -> tensor<1x4x1x8x8xf32>
   return %r0, %r1 : tensor<?x4x1x8x8xf32>, tensor<1x4x1x8x8xf32>
 }
+
+// -----
+
+// A 1-D convolution (NCW/FCW, as agn's importer writes them) goes as the 2-D
+// convolution of height 1 it is: stride and dilation 1 along the height.
+// CHECK-LABEL: func.func @one_dimensional
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x1x3x1x8xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<5x9xf32>, tensor<9x8xf32>) outs(%{{.*}} : tensor<5x8xf32>)
+// CHECK: tensor.expand_shape {{.*}} : tensor<5x8xf32> into tensor<1x5x8xf32>
+// CHECK-NOT: linalg.conv
+func.func @one_dimensional(%x: tensor<1x3x20xf32>, %w: tensor<5x3x3xf32>, %init: tensor<1x5x8xf32>) -> tensor<1x5x8xf32> {
+  %r = linalg.conv_1d_ncw_fcw {dilations = dense<2> : tensor<1xi64>, strides = dense<2> : tensor<1xi64>}
+      ins(%x, %w : tensor<1x3x20xf32>, tensor<5x3x3xf32>) outs(%init : tensor<1x5x8xf32>) -> tensor<1x5x8xf32>
+  return %r : tensor<1x5x8xf32>
+}
