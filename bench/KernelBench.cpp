@@ -29,9 +29,10 @@
 //   <shape>/<level>/kernel   the same unit body with the weight quantization
 //                            hoisted out: the weights arrive already in the
 //                            stored form (quantized once by agn.quantize's
-//                            own lowering), as a deployment with constant
-//                            weights gets them; the activations are still
-//                            quantized on every call (dynamic quantization);
+//                            own lowering) but as arguments, which
+//                            agn-vnni-matmuls packs on every call; the
+//                            activations are still quantized on every call
+//                            (dynamic quantization);
 //   <shape>/f32/no-k-block   the f32 matmul vectorized without the K
 //                            blocking (agn-vectorize-contractions{k-block=0}
 //                            ahead of the pipeline);
