@@ -206,9 +206,11 @@ def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
     statically shaped tensors into register-tiled loops of `agn.usdot`, which
     `agn-lower-usdot` lowers to `vpdpbusd` (AVX-512 VNNI):
 
-    - every signed `linalg.matmul` of i8 x i8 (or constant i4, packed as
-      bytes) into i32, such as agn-vectorize-convolutions makes of i8 and i4
-      convolutions;
+    - every signed `linalg.matmul` of i8 x i8 (or i4, packed as bytes) into
+      i32, such as agn-vectorize-convolutions makes of i8 and i4
+      convolutions, and every such `linalg.batch_matmul` (agn's i8 and i4
+      versions of batched units), first split into a loop of matmuls over
+      its batch;
     - `agn-multiversion`'s i4 version of a matmul: the `linalg.generic` of
       the partial sums of each block of K (i8 activations times i4 weights,
       into i32) and the `linalg.generic` that rescales them to f32 and adds
@@ -223,8 +225,10 @@ def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
     (function arguments, weights quantized on every call) by vector code, on
     every call, one panel right before the kernel reads it. Packing on every
     call does not pay for a single row of A, so such i8 matrix-vector
-    products are left alone; blocked i4 weights packed on every call need an
-    even N. Since vpdpbusd multiplies unsigned bytes by signed ones, the
+    products are left alone; i4 weights packed on every call must have rows
+    that start on whole bytes (an even N, K a multiple of 4 for plain
+    matmuls, and no slice at a possibly odd offset). Empty weights are left
+    alone. Since vpdpbusd multiplies unsigned bytes by signed ones, the
     activations' sign bits are flipped (a + 128) and every accumulator starts
     at -128 times its column's sum of B, computed with the packing: the
     integer results are exactly

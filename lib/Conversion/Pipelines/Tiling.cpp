@@ -7,6 +7,7 @@
 #include "Tiling.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/TilingInterface.h"
@@ -36,4 +37,32 @@ bool mlir::agn::hasFloatOperands(Operation *op) {
   return llvm::all_of(op->getOperandTypes(), [](Type type) {
     return isa<FloatType>(getElementTypeOrSelf(type));
   });
+}
+
+FailureOr<linalg::MatmulOp> mlir::agn::splitBatch(RewriterBase &rewriter,
+                                                  linalg::BatchMatmulOp op,
+                                                  StringRef pass) {
+  FailureOr<Operation *> tiled =
+      tileInPlace(rewriter, op, {1, 0, 0, 0}, pass, "splitting the batch");
+  if (failed(tiled))
+    return failure();
+  auto tile = cast<linalg::BatchMatmulOp>(*tiled);
+  Location loc = tile.getLoc();
+  rewriter.setInsertionPoint(tile);
+  SmallVector<ReassociationIndices> dropBatch = {{0, 1}, {2}};
+  auto matrix = [&](Value value) -> Value {
+    return tensor::CollapseShapeOp::create(rewriter, loc, value, dropBatch);
+  };
+  Value init = matrix(tile.getDpsInits()[0]);
+  auto matmul =
+      linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
+                               ValueRange{matrix(tile.getDpsInputs()[0]),
+                                          matrix(tile.getDpsInputs()[1])},
+                               ValueRange{init});
+  // Integer operands are extended as the batch matmul extends them.
+  if (linalg::TypeFnAttr cast = tile.getCastAttr())
+    matmul.setCastAttr(cast);
+  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+      tile, tile.getResultTypes()[0], matmul.getResult(0), dropBatch);
+  return matmul;
 }

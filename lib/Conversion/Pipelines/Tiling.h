@@ -4,14 +4,16 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The pieces agn-vectorize-contractions and agn-vectorize-convolutions share:
-// tiling an op in place, and the operand-type test that selects float ops.
+// The pieces agn's kernel passes share: tiling an op in place, splitting a
+// batch matmul into matmuls, and the operand-type test that selects float
+// ops.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef AGN_LIB_CONVERSION_PIPELINES_TILING_H
 #define AGN_LIB_CONVERSION_PIPELINES_TILING_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::agn {
@@ -26,6 +28,13 @@ FailureOr<Operation *> tileInPlace(RewriterBase &rewriter, Operation *op,
 
 /// Returns whether every operand of `op` has a float element type.
 bool hasFloatOperands(Operation *op);
+
+/// Replaces the batch matmul `op` (tensors, default maps) by a loop over its
+/// batch of linalg.matmul ops (tiled by 1, each tile's operands collapsed to
+/// matrices; the `cast` kept) and returns the matmul in the loop. On
+/// failure, emits "<pass>: splitting the batch failed" on `op`.
+FailureOr<linalg::MatmulOp>
+splitBatch(RewriterBase &rewriter, linalg::BatchMatmulOp op, StringRef pass);
 
 } // namespace mlir::agn
 

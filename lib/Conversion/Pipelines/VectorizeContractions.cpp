@@ -191,6 +191,14 @@ static LogicalResult tileAndVectorize(RewriterBase &rewriter,
   return success();
 }
 
+/// Returns whether every operand of `op` has a signless integer element
+/// type.
+static bool hasSignlessIntegerOperands(Operation *op) {
+  return llvm::all_of(op->getOperandTypes(), [](Type type) {
+    return getElementTypeOrSelf(type).isSignlessInteger();
+  });
+}
+
 /// Returns whether `expr` is the loop dimension `dim`.
 static bool isDim(AffineExpr expr, unsigned dim) {
   auto dimExpr = dyn_cast<AffineDimExpr>(expr);
@@ -269,41 +277,24 @@ struct VectorizeContractionsPass
           VectorizeContractionsPass> {
   using Base::Base;
 
-  /// Makes every float linalg.batch_matmul on tensors (with the default
-  /// maps) a loop of linalg.matmul ops, one per batch element: tiled by 1
-  /// along the batch, each unit-batch tile's operands collapsed to matrices.
-  /// (Upstream's rank-reducing patterns would also turn a matmul with M or
-  /// N = 1 into a vecmat or matvec, which stays scalar here.)
+  /// Makes every float or integer linalg.batch_matmul on tensors (with the
+  /// default maps) a loop of linalg.matmul ops, one per batch element: tiled
+  /// by 1 along the batch, each unit-batch tile's operands collapsed to
+  /// matrices. (Upstream's rank-reducing patterns would also turn a matmul
+  /// with M or N = 1 into a vecmat or matvec, which stays scalar here.) The
+  /// integer ones (agn's i8 and i4 versions of batched units) then go to
+  /// agn-vnni-matmuls or the integer register tiles.
   LogicalResult splitBatches() {
     SmallVector<linalg::BatchMatmulOp> batched;
     getOperation().walk([&](linalg::BatchMatmulOp op) {
       if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
-          hasFloatOperands(op))
+          (hasFloatOperands(op) || hasSignlessIntegerOperands(op)))
         batched.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::BatchMatmulOp op : batched) {
-      FailureOr<Operation *> tiled = tileInPlace(
-          rewriter, op, {1, 0, 0, 0}, kPassName, "splitting the batch");
-      if (failed(tiled))
+    for (linalg::BatchMatmulOp op : batched)
+      if (failed(splitBatch(rewriter, op, kPassName)))
         return failure();
-      auto tile = cast<linalg::BatchMatmulOp>(*tiled);
-      Location loc = tile.getLoc();
-      rewriter.setInsertionPoint(tile);
-      SmallVector<ReassociationIndices> dropBatch = {{0, 1}, {2}};
-      auto matrix = [&](Value value) -> Value {
-        return tensor::CollapseShapeOp::create(rewriter, loc, value, dropBatch);
-      };
-      Value init = matrix(tile.getDpsInits()[0]);
-      Value product =
-          linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
-                                   ValueRange{matrix(tile.getDpsInputs()[0]),
-                                              matrix(tile.getDpsInputs()[1])},
-                                   ValueRange{init})
-              .getResult(0);
-      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-          tile, tile.getResultTypes()[0], product, dropBatch);
-    }
     return success();
   }
 
@@ -345,17 +336,17 @@ struct VectorizeContractionsPass
             SmallVector<ReassociationIndices>{leading, {rank - 1}});
       };
       Value init = tile.getDpsInits()[0];
+      Value initMatrix = matrix(init);
       Value product = linalg::MatmulOp::create(
-                          rewriter, loc, TypeRange{matrix(init).getType()},
+                          rewriter, loc, TypeRange{initMatrix.getType()},
                           ValueRange{matrix(tile.getDpsInputs()[0]),
                                      matrix(tile.getDpsInputs()[1])},
-                          ValueRange{matrix(init)})
+                          ValueRange{initMatrix})
                           .getResult(0);
-      if (product.getType() != init.getType())
+      if (auto collapse = initMatrix.getDefiningOp<tensor::CollapseShapeOp>())
         product = tensor::ExpandShapeOp::create(
             rewriter, loc, init.getType(), product,
-            cast<tensor::CollapseShapeOp>(matrix(init).getDefiningOp())
-                .getReassociationIndices());
+            collapse.getReassociationIndices());
       rewriter.replaceOp(tile, product);
     }
     return success();

@@ -62,11 +62,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Tiling.h"
 #include "VnniPacking.h"
 
 #include "agn/Conversion/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNOps.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/TargetParser/Host.h"
@@ -351,8 +353,48 @@ struct Int8Matmul {
 };
 } // namespace
 
-/// Returns the pieces of `op` if it is a signed i8 x i8 (or constant i4) ->
-/// i32 matmul on tensors with the default maps and statically shaped weights.
+/// Returns whether the i4 tensor `value` is known to start on a whole byte
+/// once bufferized and packed two values per byte: a fresh tensor (or a
+/// function argument, passed with offset 0), or a reshape of one, or a
+/// slice of one at an offset that is even whatever its dynamic indices are
+/// (agn's batched matmuls slice their weights one batch element at a time).
+static bool startsOnWholeBytes(Value value) {
+  while (Operation *producer = value.getDefiningOp()) {
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::CastOp>(
+            producer)) {
+      value = producer->getOperand(0);
+      continue;
+    }
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(producer);
+    if (!slice)
+      return true;
+    // Every row of the slice starts a multiple of the source's last
+    // dimension after the slice's first element.
+    auto sourceType = slice.getSourceType();
+    if (!sourceType.hasStaticShape() ||
+        sourceType.getDimSize(sourceType.getRank() - 1) % 2 != 0 ||
+        llvm::any_of(slice.getMixedStrides(), [](OpFoldResult stride) {
+          return getConstantIntValue(stride) != 1;
+        }))
+      return false;
+    // The flat offset: sum of offset_i times the source's stride i.
+    int64_t stride = 1;
+    for (int64_t dim = sourceType.getRank() - 1; dim >= 0; --dim) {
+      std::optional<int64_t> offset =
+          getConstantIntValue(slice.getMixedOffsets()[dim]);
+      bool even = offset ? (*offset * stride) % 2 == 0 : stride % 2 == 0;
+      if (!even)
+        return false;
+      stride *= sourceType.getDimSize(dim);
+    }
+    value = slice.getSource();
+  }
+  return true;
+}
+
+/// Returns the pieces of `op` if it is a signed i8 x i8 (or i4) -> i32
+/// matmul on tensors with the default maps and statically shaped weights
+/// that are constants or that packInt8Panel takes.
 static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
       op.getCast() != linalg::TypeFn::cast_signed)
@@ -360,27 +402,42 @@ static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
   auto isInteger = [](Value value, unsigned width) {
     return getElementTypeOrSelf(value.getType()).isSignlessInteger(width);
   };
-  // i4 weights (agn's i4 versions of convolutions, with per-channel scales)
-  // are packed as sign-extended bytes.
+  // i4 weights (agn's i4 versions of convolutions and batched matmuls, with
+  // per-channel scales) are packed as sign-extended bytes.
   Value a = op.getInputs()[0], weights = op.getInputs()[1];
   if (!isInteger(a, 8) || !(isInteger(weights, 8) || isInteger(weights, 4)) ||
       !isInteger(op.getOutputs()[0], 32))
     return std::nullopt;
-  // Only constant i4 weights: agn's i4 convolutions have them (after
-  // agn-quantize-weights), and the other i4 contractions are blocked.
-  if (isInteger(weights, 4) && !matchPattern(weights, m_Constant()))
-    return std::nullopt;
   auto type = cast<RankedTensorType>(weights.getType());
-  if (!type.hasStaticShape())
+  bool constant = matchPattern(weights, m_Constant());
+  // (Empty weights: nothing to compute, and no panel to split among threads.)
+  if (!type.hasStaticShape() || type.getNumElements() == 0 ||
+      (!constant && (!canPackInt8Panel(type) ||
+                     (isInteger(weights, 4) && !startsOnWholeBytes(weights)))))
     return std::nullopt;
-  // Weights packed on every call pay only over several rows of A: for one
-  // row (a matrix-vector product) the packing doubles the reads of B, and
-  // the generic vector code was 2.6x faster (1x4096x4096, i8/kernel row of
-  // bench/KernelBench.cpp).
-  if (cast<RankedTensorType>(a.getType()).getDimSize(0) == 1 &&
-      !matchPattern(weights, m_Constant()))
+  // i8 weights packed on every call pay only over several rows of A: for
+  // one row (a matrix-vector product) the packing doubles the reads of B,
+  // and the generic vector code was 2.6x faster (1x4096x4096, i8/kernel row
+  // of bench/KernelBench.cpp). (Integer operands narrower than 8 bits have
+  // no generic vector code.)
+  if (cast<RankedTensorType>(a.getType()).getDimSize(0) == 1 && !constant &&
+      isInteger(weights, 8))
     return std::nullopt;
   return Int8Matmul{op, type.getDimSize(0), type.getDimSize(1)};
+}
+
+/// Returns whether `op` is a signed i8 x i8 (or i4) -> i32 batch matmul on
+/// tensors of static shapes with the default maps: its matmuls, one per
+/// batch element, are what matchInt8Matmul takes.
+static bool isInt8BatchMatmul(linalg::BatchMatmulOp op) {
+  auto isInteger = [](Value value, unsigned width) {
+    return getElementTypeOrSelf(value.getType()).isSignlessInteger(width);
+  };
+  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+  return op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
+         !op.hasDynamicShape() && op.getCast() == linalg::TypeFn::cast_signed &&
+         isInteger(a, 8) && (isInteger(b, 8) || isInteger(b, 4)) &&
+         isInteger(op.getDpsInits()[0], 32);
 }
 
 /// Replaces `matmul` by the i8 kernel.
@@ -567,12 +624,14 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
   // Blocks of whole pairs of groups; and 16 times a block's partial sum
   // (at most 128 * 8 per K value) must fit in i32 for the kernel's unscaling
   // shift to be exact.
-  if (!weightType.hasStaticShape() || weightType.getDimSize(1) % 8 != 0 ||
+  if (!weightType.hasStaticShape() || weightType.getNumElements() == 0 ||
+      weightType.getDimSize(1) % 8 != 0 ||
       weightType.getDimSize(1) >= kMaxBlockSize)
     return std::nullopt;
-  // Weights packed at run time are read in rows of 64 i4 values, which start
-  // on whole bytes of the emulated (two per byte) memref only for an even N.
-  if (weightType.getDimSize(2) % 2 != 0 && !matchPattern(weights, m_Constant()))
+  // Weights packed at run time are read in rows of 64 i4 values, which must
+  // start on whole bytes of the emulated (two per byte) memref.
+  if (!matchPattern(weights, m_Constant()) &&
+      (weightType.getDimSize(2) % 2 != 0 || !startsOnWholeBytes(weights)))
     return std::nullopt;
 
   // The rescaling, loops (m, n, j): the one user of the partial sums.
@@ -800,6 +859,18 @@ struct VnniMatmulsPass : public agn::impl::AGNVnniMatmulsBase<VnniMatmulsPass> {
           << name << "' must be at least 1, got " << value;
       return signalPassFailure();
     }
+    // agn's i8 and i4 versions of batched units: a loop of matmuls, each
+    // then matched below.
+    SmallVector<linalg::BatchMatmulOp> batched;
+    getOperation().walk([&](linalg::BatchMatmulOp op) {
+      if (isInt8BatchMatmul(op))
+        batched.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::BatchMatmulOp op : batched)
+      if (failed(splitBatch(rewriter, op, "agn-vnni-matmuls")))
+        return signalPassFailure();
+
     SmallVector<Int8Matmul> int8Matmuls;
     SmallVector<Int4BlockedMatmul> int4Matmuls;
     getOperation().walk([&](Operation *op) {

@@ -155,6 +155,15 @@ std::optional<PanelWeights> vnni::packInt8Constant(ImplicitLocOpBuilder &b,
       createWords(b, {panelCount, kPanelWidth}, bias), nullptr};
 }
 
+bool vnni::canPackInt8Panel(RankedTensorType type) {
+  if (!type.hasStaticShape())
+    return false;
+  if (type.getElementType().isSignlessInteger(8))
+    return true;
+  return type.getElementType().isSignlessInteger(4) &&
+         type.getDimSize(0) % kGroup == 0 && type.getDimSize(1) % 2 == 0;
+}
+
 PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
                                  Value panel) {
   auto type = cast<RankedTensorType>(weights.getType());
@@ -164,7 +173,11 @@ PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
   Value packed = tensor::EmptyOp::create(
       b, ArrayRef<int64_t>{groupCount, kGroup * kPanelWidth}, i8);
   auto groupType = VectorType::get({kGroup, kPanelWidth}, i8);
+  auto rowType = VectorType::get({kPanelWidth}, i8);
   auto sumType = VectorType::get({kPanelWidth}, i32);
+  bool isNarrow = type.getElementType().isSignlessInteger(4);
+  auto narrowType = VectorType::get({kPanelWidth}, type.getElementType());
+  assert((!isNarrow || canPackInt8Panel(type)) && "unsupported i4 weights");
   // Rows past K and columns past N read as zeros.
   SmallVector<bool> inBounds = {k % kGroup == 0, n % kPanelWidth == 0};
   Value column = arith::MulIOp::create(
@@ -175,13 +188,28 @@ PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
       [&](ImplicitLocOpBuilder &b, Value group, ValueRange state) {
         Value row = arith::MulIOp::create(
             b, group, arith::ConstantIndexOp::create(b, kGroup));
-        Value zero = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
-        Value block = vector::TransferReadOp::create(
-            b, groupType, weights, ValueRange{row, column}, zero, inBounds);
         SmallVector<Value> rows;
-        for (int64_t t = 0; t < kGroup; ++t)
-          rows.push_back(
-              vector::ExtractOp::create(b, block, ArrayRef<int64_t>{t}));
+        if (isNarrow) {
+          // i4: one read of 64 values per row (whole bytes: N is even),
+          // sign-extended to bytes; K is a multiple of 4.
+          Value zero = arith::ConstantOp::create(
+              b, b.getIntegerAttr(type.getElementType(), 0));
+          for (int64_t t = 0; t < kGroup; ++t) {
+            Value rowT = arith::AddIOp::create(
+                b, row, arith::ConstantIndexOp::create(b, t));
+            Value narrow = vector::TransferReadOp::create(
+                b, narrowType, weights, ValueRange{rowT, column}, zero,
+                ArrayRef<bool>{inBounds[1]});
+            rows.push_back(arith::ExtSIOp::create(b, rowType, narrow));
+          }
+        } else {
+          Value zero = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
+          Value block = vector::TransferReadOp::create(
+              b, groupType, weights, ValueRange{row, column}, zero, inBounds);
+          for (int64_t t = 0; t < kGroup; ++t)
+            rows.push_back(
+                vector::ExtractOp::create(b, block, ArrayRef<int64_t>{t}));
+        }
         Value c0 = arith::ConstantIndexOp::create(b, 0);
         Value written = vector::TransferWriteOp::create(
                             b, interleaveGroup(b, rows), state[0],

@@ -58,8 +58,14 @@ struct PanelWeights {
 std::optional<PanelWeights> packInt8Constant(ImplicitLocOpBuilder &b,
                                              Value weights);
 
-/// Emits the packing of panel `panel` of the K x N i8 weights `weights` into
-/// a tensor<G x 256 x i8> and a tensor<64 x i32> (the i8 layout).
+/// Returns whether packInt8Panel takes weights of `type`: static K x N, i8,
+/// or i4 with K a multiple of 4 and N even (each row then starts on a whole
+/// byte of the emulated, two-per-byte memref).
+bool canPackInt8Panel(RankedTensorType type);
+
+/// Emits the packing of panel `panel` of the K x N i8 (or i4, sign-extended)
+/// weights `weights` into a tensor<G x 256 x i8> and a tensor<64 x i32> (the
+/// i8 layout).
 PanelWeights packInt8Panel(ImplicitLocOpBuilder &b, Value weights, Value panel);
 
 /// The i4 layout of the `blocks` x T x N weights of agn's blocked i4 matmul,

@@ -71,3 +71,22 @@ func.func @bytes() -> memref<8x8xi8> {
   %buf = memref.alloc() : memref<8x8xi8>
   return %buf : memref<8x8xi8>
 }
+
+// -----
+
+// A function called from inside a parallel loop keeps the atomic ones too.
+// CHECK-LABEL: func.func private @store_element
+// CHECK: memref.atomic_rmw andi
+// CHECK: memref.atomic_rmw ori
+func.func private @store_element(%buf: memref<8x8xi4>, %v: i4, %i: index, %j: index) {
+  memref.store %v, %buf[%i, %j] : memref<8x8xi4>
+  return
+}
+
+func.func @parallel_calls(%v: i4, %i: index) -> memref<8x8xi4> {
+  %buf = memref.alloc() : memref<8x8xi4>
+  scf.forall (%j) in (8) {
+    func.call @store_element(%buf, %v, %i, %j) : (memref<8x8xi4>, i4, index, index) -> ()
+  }
+  return %buf : memref<8x8xi4>
+}

@@ -405,13 +405,33 @@ func.func @runtime_i8_one_row_left_alone(%a: tensor<1x8xi8>, %w: tensor<8x64xi8>
 
 // -----
 
-// i4 weights of a plain matmul are packed only when constant.
-// CHECK-LABEL: func.func @runtime_i4_matmul_left_alone
-// CHECK: linalg.matmul
-// CHECK-NOT: agn.usdot
-func.func @runtime_i4_matmul_left_alone(%a: tensor<?x4xi8>, %w: tensor<4x2xi4>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
+// i4 weights of a plain matmul (agn's i4 batched matmuls, one slice of the
+// weights per batch element) are packed on every call too: each of the four
+// rows of a group read as 64 i4 values and sign-extended to bytes.
+// CHECK-LABEL: func.func @runtime_i4_matmul
+// CHECK: %[[R0:.*]] = vector.transfer_read %{{.*}} : tensor<4x2xi4>, vector<64xi4>
+// CHECK: arith.extsi %[[R0]] : vector<64xi4> to vector<64xi8>
+// CHECK-COUNT-3: vector.transfer_read %{{.*}} : tensor<4x2xi4>, vector<64xi4>
+// CHECK: vector.interleave
+// CHECK: agn.usdot
+// CHECK-NOT: linalg.matmul
+func.func @runtime_i4_matmul(%a: tensor<?x4xi8>, %w: tensor<4x2xi4>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
   %r = linalg.matmul ins(%a, %w : tensor<?x4xi8>, tensor<4x2xi4>) outs(%c : tensor<?x2xi32>) -> tensor<?x2xi32>
   return %r : tensor<?x2xi32>
+}
+
+// -----
+
+// ... but not when its rows do not start on whole bytes (odd N) or K is not
+// a multiple of 4.
+// CHECK-LABEL: func.func @runtime_i4_matmul_left_alone
+// CHECK-COUNT-2: linalg.matmul
+// CHECK-NOT: agn.usdot
+func.func @runtime_i4_matmul_left_alone(%a: tensor<?x4xi8>, %w: tensor<4x3xi4>, %c: tensor<?x3xi32>,
+                                        %a6: tensor<?x6xi8>, %w6: tensor<6x2xi4>, %c6: tensor<?x2xi32>) -> (tensor<?x3xi32>, tensor<?x2xi32>) {
+  %r = linalg.matmul ins(%a, %w : tensor<?x4xi8>, tensor<4x3xi4>) outs(%c : tensor<?x3xi32>) -> tensor<?x3xi32>
+  %r6 = linalg.matmul ins(%a6, %w6 : tensor<?x6xi8>, tensor<6x2xi4>) outs(%c6 : tensor<?x2xi32>) -> tensor<?x2xi32>
+  return %r, %r6 : tensor<?x3xi32>, tensor<?x2xi32>
 }
 
 // -----
@@ -451,4 +471,25 @@ func.func @runtime_i4_odd_n_left_alone(%a: tensor<4x2x8xi8>, %w: tensor<2x8x3xi4
     linalg.yield %sum : f32
   } -> tensor<4x3xf32>
   return %r : tensor<4x3xf32>
+}
+
+// -----
+
+// Left alone: empty weights (nothing to compute, no panel to share among
+// threads), and i4 weights sliced at a column that may be odd (a row would
+// not start on a whole byte). (A slice of whole rows of even length, as a
+// batch element of agn's batched matmuls, is packed: see the integration
+// test vnni-batched.mlir.)
+// CHECK-LABEL: func.func @empty_and_odd_slices_left_alone
+// CHECK-COUNT-2: linalg.matmul
+// CHECK-NOT: agn.usdot
+// PAR-LABEL: func.func @empty_and_odd_slices_left_alone
+// PAR-NOT: agn.usdot
+func.func @empty_and_odd_slices_left_alone(%a: tensor<8x16xi8>, %w: tensor<16x0xi8>, %c: tensor<8x0xi32>,
+                                           %a4: tensor<8x4xi8>, %w4: tensor<4x6xi4>, %k: index, %c4: tensor<8x2xi32>)
+    -> (tensor<8x0xi32>, tensor<8x2xi32>) {
+  %r = linalg.matmul ins(%a, %w : tensor<8x16xi8>, tensor<16x0xi8>) outs(%c : tensor<8x0xi32>) -> tensor<8x0xi32>
+  %s = tensor.extract_slice %w4[0, %k] [4, 2] [1, 1] : tensor<4x6xi4> to tensor<4x2xi4>
+  %r4 = linalg.matmul ins(%a4, %s : tensor<8x4xi8>, tensor<4x2xi4>) outs(%c4 : tensor<8x2xi32>) -> tensor<8x2xi32>
+  return %r, %r4 : tensor<8x0xi32>, tensor<8x2xi32>
 }
