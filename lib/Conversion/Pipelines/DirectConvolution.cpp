@@ -23,6 +23,8 @@
 
 #include "DirectConvolution.h"
 
+#include "Tiling.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -55,13 +57,10 @@ bool mlir::agn::canComputeDirectly(linalg::Conv2DNgchwGfchwOp op) {
 static Value
 buildLoop(ImplicitLocOpBuilder &b, int64_t count, Value init,
           function_ref<Value(ImplicitLocOpBuilder &, Value, Value)> body) {
-  auto loop = scf::ForOp::create(
-      b, arith::ConstantIndexOp::create(b, 0),
-      arith::ConstantIndexOp::create(b, count),
-      arith::ConstantIndexOp::create(b, 1), ValueRange{init},
-      [&](OpBuilder &nested, Location loc, Value index, ValueRange iterArgs) {
-        ImplicitLocOpBuilder inner(loc, nested);
-        scf::YieldOp::create(inner, body(inner, index, iterArgs[0]));
+  scf::ForOp loop = buildCountedLoop(
+      b, count, init,
+      [&](ImplicitLocOpBuilder &b, Value index, ValueRange iterArgs) {
+        return SmallVector<Value>{body(b, index, iterArgs[0])};
       });
   return loop.getResult(0);
 }

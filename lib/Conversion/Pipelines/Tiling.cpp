@@ -6,6 +6,7 @@
 
 #include "Tiling.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -65,4 +66,18 @@ FailureOr<linalg::MatmulOp> mlir::agn::splitBatch(RewriterBase &rewriter,
   rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
       tile, tile.getResultTypes()[0], matmul.getResult(0), dropBatch);
   return matmul;
+}
+
+scf::ForOp mlir::agn::buildCountedLoop(
+    ImplicitLocOpBuilder &b, int64_t count, ValueRange inits,
+    function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, Value, ValueRange)>
+        body) {
+  return scf::ForOp::create(
+      b, arith::ConstantIndexOp::create(b, 0),
+      arith::ConstantIndexOp::create(b, count),
+      arith::ConstantIndexOp::create(b, 1), inits,
+      [&](OpBuilder &nested, Location loc, Value index, ValueRange iterArgs) {
+        ImplicitLocOpBuilder inner(loc, nested);
+        scf::YieldOp::create(inner, body(inner, index, iterArgs));
+      });
 }

@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The pieces agn's kernel passes share: tiling an op in place, splitting a
-// batch matmul into matmuls, and the operand-type test that selects float
-// ops.
+// batch matmul into matmuls, counted loops, and the operand-type test that
+// selects float ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +14,8 @@
 #define AGN_LIB_CONVERSION_PIPELINES_TILING_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::agn {
@@ -28,6 +30,14 @@ FailureOr<Operation *> tileInPlace(RewriterBase &rewriter, Operation *op,
 
 /// Returns whether every operand of `op` has a float element type.
 bool hasFloatOperands(Operation *op);
+
+/// Emits `for i in [0, count)` (an scf.for) carrying `inits`; `body` builds
+/// the loop's body, at the induction variable and the carried values, and
+/// returns the values yielded.
+scf::ForOp buildCountedLoop(
+    ImplicitLocOpBuilder &b, int64_t count, ValueRange inits,
+    function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, Value, ValueRange)>
+        body);
 
 /// Replaces the batch matmul `op` (tensors, default maps) by a loop over its
 /// batch of linalg.matmul ops (tiled by 1, each tile's operands collapsed to

@@ -452,11 +452,8 @@ static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
   Value weights = op.getInputs()[1];
   std::optional<PanelWeights> constant = packInt8Constant(b, weights);
   auto panelWeights = [&](ImplicitLocOpBuilder &b, Value panel) {
-    if (!constant)
-      return packInt8Panel(b, weights, panel);
-    PanelWeights panelView = *constant;
-    panelView.panel = panel;
-    return panelView;
+    return constant ? constant->ofPanel(panel)
+                    : packInt8Panel(b, weights, panel);
   };
   KernelBuilder kernel(matmul.n, rows, threads, panelWeights);
 
@@ -698,11 +695,8 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
   Value weights = partial.getDpsInputs()[1];
   std::optional<PanelWeights> constant = packInt4BlockedConstant(b, weights);
   auto panelWeights = [&](ImplicitLocOpBuilder &b, Value panel) {
-    if (!constant)
-      return packInt4BlockedPanel(b, weights, panel);
-    PanelWeights panelView = *constant;
-    panelView.panel = panel;
-    return panelView;
+    return constant ? constant->ofPanel(panel)
+                    : packInt4BlockedPanel(b, weights, panel);
   };
   KernelBuilder kernel(matmul.n, rows, threads, panelWeights);
 

@@ -22,6 +22,8 @@
 
 #include "VnniPacking.h"
 
+#include "Tiling.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -81,22 +83,6 @@ static Value splat(ImplicitLocOpBuilder &b, VectorType type, int64_t value) {
   return arith::ConstantOp::create(
       b, DenseElementsAttr::get(
              type, b.getIntegerAttr(type.getElementType(), value)));
-}
-
-/// Emits `for i in [0, count)` carrying `inits`; `body` returns the values
-/// yielded.
-static scf::ForOp buildLoop(
-    ImplicitLocOpBuilder &b, int64_t count, ValueRange inits,
-    function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, Value, ValueRange)>
-        body) {
-  return scf::ForOp::create(
-      b, arith::ConstantIndexOp::create(b, 0),
-      arith::ConstantIndexOp::create(b, count),
-      arith::ConstantIndexOp::create(b, 1), inits,
-      [&](OpBuilder &nested, Location loc, Value index, ValueRange iterArgs) {
-        ImplicitLocOpBuilder inner(loc, nested);
-        scf::YieldOp::create(inner, body(inner, index, iterArgs));
-      });
 }
 
 SmallVector<Value> PanelWeights::at(ValueRange indices) const {
@@ -183,7 +169,7 @@ PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
   Value column = arith::MulIOp::create(
       b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));
 
-  scf::ForOp groups = buildLoop(
+  scf::ForOp groups = buildCountedLoop(
       b, groupCount, {packed, splat(b, sumType, 0)},
       [&](ImplicitLocOpBuilder &b, Value group, ValueRange state) {
         Value row = arith::MulIOp::create(
@@ -318,10 +304,10 @@ PanelWeights vnni::packInt4BlockedPanel(ImplicitLocOpBuilder &b, Value weights,
     return {written, addRows(b, sums, rows)};
   };
 
-  scf::ForOp blockLoop = buildLoop(
+  scf::ForOp blockLoop = buildCountedLoop(
       b, blocks, {packed, bias},
       [&](ImplicitLocOpBuilder &b, Value block, ValueRange outer) {
-        scf::ForOp pairLoop = buildLoop(
+        scf::ForOp pairLoop = buildCountedLoop(
             b, pairs, {outer[0], splat(b, sumType, 0)},
             [&](ImplicitLocOpBuilder &b, Value pair, ValueRange inner) {
               return packPair(b, block, pair, inner[0], inner[1]);

@@ -47,6 +47,11 @@ struct PanelWeights {
   /// Returns `indices` into the panel, prefixed with `panel` when the
   /// tensors hold every panel.
   SmallVector<Value> at(ValueRange indices) const;
+
+  /// Returns these tensors of every panel as the weights of panel `index`.
+  PanelWeights ofPanel(Value index) const {
+    return PanelWeights{packed, bias, index};
+  }
 };
 
 /// The i8 layout: packed[p][g][4 j + t] = B[4 g + t][64 p + j] (zeros past K

@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from float_products import run_agn, worst_error_over_bound
+
 B0, B1, M, K, N = 2, 3, 37, 50, 70
 
 
@@ -50,15 +52,8 @@ def main() -> int:
     if "linalg.generic" in ir or "vector.contract" not in ir:
         print("the batched generic was not vectorized")
         return 1
-    np.save(f"{directory}/a.npy", a)
-    np.save(f"{directory}/b.npy", b)
-    subprocess.run(["agn-run", path, "--quiet", "-i", f"{directory}/a.npy", "-i",
-                    f"{directory}/b.npy", "-o", f"{directory}/c.npy"], check=True)
-    got = np.load(f"{directory}/c.npy").astype(np.float64)
-    want = a.astype(np.float64) @ b.astype(np.float64)
-    u = 2.0 ** -24
-    bound = K * u / (1 - K * u) * (np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64))
-    ratio = float(np.max(np.abs(got - want) / bound))
+    got = run_agn(path, directory, [a, b])
+    ratio = worst_error_over_bound(got, a, b, K)
     print(f"batched matmul {B0}x{B1}x{M}x{K}x{N}: worst error / bound {ratio:.2e}")
     return 0 if ratio <= 1.0 else 1
 

@@ -1,0 +1,31 @@
+"""Shared pieces of the float product checks (matvec_check.py,
+batched_matmul_check.py): run a module through agn-run on .npy files, and
+compare a product with its float64 value within the rounding bound of a
+K-term f32 sum."""
+
+import subprocess
+
+import numpy as np
+
+
+def run_agn(path, directory, inputs):
+    """Runs the only function of the module at `path` on `inputs` (saved as
+    .npy files in `directory`) with agn-run; returns its one result."""
+    command = ["agn-run", path, "--quiet"]
+    for index, array in enumerate(inputs):
+        name = f"{directory}/input{index}.npy"
+        np.save(name, array)
+        command += ["-i", name]
+    command += ["-o", f"{directory}/output.npy"]
+    subprocess.run(command, check=True)
+    return np.load(f"{directory}/output.npy")
+
+
+def worst_error_over_bound(got, a, b, k):
+    """Returns max |got - a b| / bound over the elements of the product a @ b
+    (in float64), where bound = gamma_K sum |a| |b|, gamma_K = K u / (1 - K u),
+    u = 2^-24: the error of a K-term f32 sum in any order of the additions."""
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    u = 2.0 ** -24
+    bound = k * u / (1 - k * u) * (np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64))
+    return float(np.max(np.abs(got.astype(np.float64) - want) / bound))
