@@ -111,7 +111,13 @@ def AGNVectorizeContractions
     are masked. Runs on tensors, before bufferization; the masks are lowered
     into the transfers so that bufferization sees plain transfer ops.
 
-    A float `linalg.batch_matmul` (default maps) first becomes a loop over
+    A matmul of f16 or bf16 operands into f32 with at least 16 (static) rows
+    first gets its operands converted to f32 (elementwise `linalg.generic`
+    ops) and runs the f32 register tiles: the same results, 3x faster than
+    converting inside every tile (docs/Benchmarks.md); with fewer rows the
+    kernel is memory-bound and keeps the half-width operands.
+
+    A float or integer `linalg.batch_matmul` (default maps) first becomes a loop over
     its batch of `linalg.matmul` ops (tiled by 1, rank-reduced), which then
     go the same way; so does a float batched contraction `linalg.generic`
     (loops (b..., m, n, k), A indexed (..., m, k), B (..., k, n), their

@@ -12,7 +12,9 @@
 // loop blocked for the caches with N untiled); static remainders are split
 // off (peeled) rather than masked. The K
 // block is 32 rather than ENV.md's 256: with these register tiles blocks of
-// 16 to 64 measured alike, 128 kept part of the gain and 256 little of it.
+// 16 to 64 measured alike, 128 kept part of the gain and 256 little of it;
+// blocking N as well (blocks of 256 or 512 columns, with K blocks of 32 to
+// 256) measured no faster on 64x1024x1024 and 256x2048x2048.
 //
 // Integer matmuls (the i8 versions) take the same route: the outer-product
 // lowering sign-extends the i8 operands to the i32 accumulator type, so each
@@ -56,6 +58,10 @@ static constexpr int64_t kDefaultFloatTileSizes[] = {8, 32, 1};
 /// broadcasts feed each row of sign-extended B (about 1.3x as fast as 8x32
 /// on the i8 kernels of bench/KernelBench.cpp).
 static constexpr int64_t kDefaultIntegerTileSizes[] = {4, 64, 1};
+
+/// Rows of A from which f16 and bf16 matmuls convert their operands to f32
+/// before the register tiles (see widenHalfPrecisionMatmuls).
+static constexpr int64_t kMinWidenedRows = 16;
 
 /// The name the diagnostics give.
 static constexpr llvm::StringLiteral kPassName = "agn-vectorize-contractions";
@@ -387,6 +393,58 @@ struct VectorizeContractionsPass
     }
   }
 
+  /// Rewrites every matmul of f16 or bf16 operands into f32 with at least
+  /// kMinWidenedRows static rows of A into the f32 matmul of its operands
+  /// converted to f32 first (an elementwise linalg.generic each, which LLVM
+  /// vectorizes). The results are the same (the conversions are exact, and
+  /// the matmul converts its operands to f32 anyway); the register tiles then
+  /// run at the f32 speed, where converting in registers made every tile
+  /// convert its rows of B again. One row of A is left as it is: there the
+  /// kernel is memory-bound, and half-width weights read half the bytes.
+  void widenHalfPrecisionMatmuls() {
+    SmallVector<linalg::MatmulOp> narrow;
+    getOperation().walk([&](linalg::MatmulOp op) {
+      if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
+        return;
+      Type accType = getElementTypeOrSelf(op.getOutputs()[0]);
+      int64_t rows = op.getStaticLoopRanges()[0];
+      bool halfInputs = llvm::all_of(op.getInputs(), [](Value input) {
+        return isa<Float16Type, BFloat16Type>(getElementTypeOrSelf(input));
+      });
+      if (halfInputs && accType.isF32() && !ShapedType::isDynamic(rows) &&
+          rows >= kMinWidenedRows)
+        narrow.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::MatmulOp op : narrow) {
+      rewriter.setInsertionPoint(op);
+      Location loc = op.getLoc();
+      Type f32 = rewriter.getF32Type();
+      auto widen = [&](Value value) -> Value {
+        auto type = cast<RankedTensorType>(value.getType());
+        SmallVector<OpFoldResult> sizes =
+            tensor::getMixedSizes(rewriter, loc, value);
+        Value init = tensor::EmptyOp::create(rewriter, loc, sizes, f32);
+        AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+        return linalg::GenericOp::create(
+                   rewriter, loc, TypeRange{init.getType()}, ValueRange{value},
+                   ValueRange{init}, ArrayRef<AffineMap>{identity, identity},
+                   SmallVector<utils::IteratorType>(
+                       type.getRank(), utils::IteratorType::parallel),
+                   [&](OpBuilder &b, Location loc, ValueRange args) {
+                     linalg::YieldOp::create(b, loc,
+                                             ValueRange{arith::ExtFOp::create(
+                                                 b, loc, f32, args[0])});
+                   })
+            .getResult(0);
+      };
+      rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
+          op, op->getResultTypes(),
+          ValueRange{widen(op.getInputs()[0]), widen(op.getInputs()[1])},
+          op.getOutputs());
+    }
+  }
+
   void runOnOperation() override {
     SmallVector<int64_t> sizes(tileSizes.begin(), tileSizes.end());
     if (!sizes.empty() &&
@@ -406,6 +464,7 @@ struct VectorizeContractionsPass
     if (failed(splitBatches()) || failed(splitBatchedContractions()))
       return signalPassFailure();
     reassociateSums();
+    widenHalfPrecisionMatmuls();
 
     SmallVector<std::pair<linalg::MatmulOp, ArrayRef<int64_t>>> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {

@@ -320,3 +320,30 @@ func.func @batched_generic_left_alone(%a: tensor<2x16x8xf32>, %a2: tensor<2x8x16
   } -> tensor<2x8x32xi32>
   return %r0, %r1, %r2 : tensor<2x8x32xf32>, tensor<2x8x32xf32>, tensor<2x8x32xi32>
 }
+
+// -----
+
+// f16 (and bf16) operands of a matmul with at least 16 rows are converted
+// to f32 first, so that the register tiles are the f32 ones (converting in
+// registers made every tile convert its rows of B again).
+// CHECK-LABEL: func.func @half_operands
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<16x64xf16>) outs(%{{.*}} : tensor<16x64xf32>)
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: %[[B:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<64x32xbf16>) outs(%{{.*}} : tensor<64x32xf32>)
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK-NOT: linalg.matmul
+// With one row the kernel is memory-bound: the half-width operands stay,
+// converted in registers.
+// CHECK-LABEL: func.func @half_operands_one_row
+// CHECK-NOT: linalg.generic
+// CHECK: vector.contract {{.*}} : vector<1x1xf16>, vector<1x32xf16> into vector<1x32xf32>
+func.func @half_operands(%a: tensor<16x64xf16>, %b: tensor<64x32xbf16>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<16x64xf16>, tensor<64x32xbf16>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %r : tensor<16x32xf32>
+}
+
+func.func @half_operands_one_row(%a: tensor<1x64xf16>, %b: tensor<64x32xf16>, %c: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<1x64xf16>, tensor<64x32xf16>) outs(%c : tensor<1x32xf32>) -> tensor<1x32xf32>
+  return %r : tensor<1x32xf32>
+}
