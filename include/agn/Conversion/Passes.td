@@ -117,9 +117,9 @@ def AGNVectorizeContractions
     converting inside every tile (docs/Benchmarks.md); with fewer rows the
     kernel is memory-bound and keeps the half-width operands.
 
-    A float or integer `linalg.batch_matmul` (default maps) first becomes a loop over
-    its batch of `linalg.matmul` ops (tiled by 1, rank-reduced), which then
-    go the same way; so does a float batched contraction `linalg.generic`
+    A float or integer `linalg.batch_matmul` (default maps) first becomes a
+    loop over its batch of `linalg.matmul` ops (tiled by 1, rank-reduced),
+    which then go the same way; so does a float batched contraction `linalg.generic`
     (loops (b..., m, n, k), A indexed (..., m, k), B (..., k, n), their
     leading results batch loops or 0 for broadcast unit dimensions, body
     out + a * b, static shapes), as agn's importer writes a MatMul with
