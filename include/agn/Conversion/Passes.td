@@ -170,7 +170,7 @@ def AGNVectorizeContractions
 
 def AGNVectorizeConvolutions
     : Pass<"agn-vectorize-convolutions", "::mlir::func::FuncOp"> {
-  let summary = "Rewrite 2-D convolutions into im2col matmuls";
+  let summary = "Rewrite 1-D, 2-D and 3-D convolutions into im2col matmuls";
   let description = [{
     `linalg.conv_2d_nchw_fchw` and `linalg.conv_2d_ngchw_gfchw` (as agn's
     ONNX importer writes convolutions, the second for group > 1: grouped and
@@ -194,6 +194,11 @@ def AGNVectorizeConvolutions
     vector of the input row (every stride-th element, by a shuffle) times
     the broadcast filter value, added in linalg's order (the results are
     those of linalg's loops, bit for bit).
+
+    A `linalg.conv_1d_ncw_fcw` goes as the 2-D convolution of height 1 it
+    is; a `linalg.conv_3d_ncdhw_fcdhw` as loops over its images, output
+    depths and kernel depths (accumulating) around the 2-D convolution of
+    an input plane with a kernel plane.
 
     The results are those of the convolution up to the order of the float
     additions (exactly, for integers).

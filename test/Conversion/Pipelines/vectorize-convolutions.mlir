@@ -225,3 +225,23 @@ func.func @one_dimensional(%x: tensor<1x3x20xf32>, %w: tensor<5x3x3xf32>, %init:
       ins(%x, %w : tensor<1x3x20xf32>, tensor<5x3x3xf32>) outs(%init : tensor<1x5x8xf32>) -> tensor<1x5x8xf32>
   return %r : tensor<1x5x8xf32>
 }
+
+// -----
+
+// A 3-D convolution (NCDHW/FCDHW) becomes loops over its images, output
+// depths and kernel depths (accumulating) around the 2-D convolution of an
+// input plane with a kernel plane: strides and dilations of height and
+// width (2 and 1 here; the depth's 2 and 3 are the loops').
+// CHECK-LABEL: func.func @three_dimensional
+// CHECK: scf.for %[[N:.*]] = %c0 to %c2 step %c1
+// CHECK: scf.for %[[OD:.*]] = %c0 to %c3 step %c1
+// CHECK: scf.for %[[KD:.*]] = %c0 to %c2 step %c1
+// CHECK: tensor.collapse_shape {{.*}} {{\[\[}}0], [1], [2, 3], [4]] : tensor<1x4x1x9x9xf32> into tensor<1x4x9x9xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x3x3x4x4xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<5x36xf32>, tensor<36x16xf32>) outs(%{{.*}} : tensor<5x16xf32>)
+// CHECK-NOT: linalg.conv
+func.func @three_dimensional(%x: tensor<2x4x9x9x9xf32>, %w: tensor<5x4x2x3x3xf32>, %init: tensor<2x5x3x4x4xf32>) -> tensor<2x5x3x4x4xf32> {
+  %r = linalg.conv_3d_ncdhw_fcdhw {dilations = dense<[3, 1, 1]> : tensor<3xi64>, strides = dense<[2, 2, 2]> : tensor<3xi64>}
+      ins(%x, %w : tensor<2x4x9x9x9xf32>, tensor<5x4x2x3x3xf32>) outs(%init : tensor<2x5x3x4x4xf32>) -> tensor<2x5x3x4x4xf32>
+  return %r : tensor<2x5x3x4x4xf32>
+}
