@@ -329,7 +329,9 @@ func.func @runtime_i8(%a: tensor<?x5xi8>, %w: tensor<5x2xi8>, %c: tensor<?x2xi32
 
 // The blocked i4 version with its weights an argument, packed one panel at a
 // time (one here): per block and pair of groups, eight rows of 64 i4 values
-// (sign-extended to bytes) go into one interleaved vector, rows t and t + 4
+// (unpacked from their bytes into signed bytes: the low nibbles shifted up
+// and arithmetically down, the high ones down, interleaved) go into one
+// interleaved vector, rows t and t + 4
 // into the low and high nibbles; -2048 (-128 * 16) times the block's sums
 // are its bias.
 #a3 = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
@@ -349,7 +351,11 @@ func.func @runtime_i8(%a: tensor<?x5xi8>, %w: tensor<5x2xi8>, %c: tensor<?x2xi32
 // CHECK: scf.for %[[J:.*]] = %c0 to %c2 step %c1
 // CHECK: scf.for %[[Q:.*]] = %c0 to %c2 step %c1
 // CHECK: %[[N0:.*]] = vector.transfer_read %[[W]][%[[J]], %{{.*}}, %c0], %{{.*}} : tensor<2x16x4xi4>, vector<64xi4>
-// CHECK: %[[B0:.*]] = arith.extsi %[[N0]] : vector<64xi4> to vector<64xi8>
+// CHECK: %[[BYTES0:.*]] = vector.bitcast %[[N0]] : vector<64xi4> to vector<32xi8>
+// CHECK: %[[UP:.*]] = arith.shli %[[BYTES0]], %{{.*}} : vector<32xi8>
+// CHECK: %[[EVEN:.*]] = arith.shrsi %[[UP]], %{{.*}} : vector<32xi8>
+// CHECK: %[[ODD:.*]] = arith.shrsi %[[BYTES0]], %{{.*}} : vector<32xi8>
+// CHECK: %[[B0:.*]] = vector.interleave %[[EVEN]], %[[ODD]] : vector<32xi8> -> vector<64xi8>
 // CHECK-COUNT-7: vector.transfer_read %[[W]]
 // CHECK: %[[L0:.*]] = arith.andi %[[B0]], %[[LOW]] : vector<64xi8>
 // CHECK: %[[H0:.*]] = arith.shli %{{.*}}, %[[FOUR]] : vector<64xi8>
@@ -407,10 +413,10 @@ func.func @runtime_i8_one_row_left_alone(%a: tensor<1x8xi8>, %w: tensor<8x64xi8>
 
 // i4 weights of a plain matmul (agn's i4 batched matmuls, one slice of the
 // weights per batch element) are packed on every call too: each of the four
-// rows of a group read as 64 i4 values and sign-extended to bytes.
+// rows of a group read as 64 i4 values and unpacked to signed bytes.
 // CHECK-LABEL: func.func @runtime_i4_matmul
 // CHECK: %[[R0:.*]] = vector.transfer_read %{{.*}} : tensor<4x2xi4>, vector<64xi4>
-// CHECK: arith.extsi %[[R0]] : vector<64xi4> to vector<64xi8>
+// CHECK: vector.bitcast %[[R0]] : vector<64xi4> to vector<32xi8>
 // CHECK-COUNT-3: vector.transfer_read %{{.*}} : tensor<4x2xi4>, vector<64xi4>
 // CHECK: vector.interleave
 // CHECK: agn.usdot
