@@ -1,11 +1,20 @@
 """Shared pieces of the float product checks (matvec_check.py,
-batched_matmul_check.py): run a module through agn-run on .npy files, and
-compare a product with its float64 value within the rounding bound of a
-K-term f32 sum."""
+batched_matmul_check.py, conv3d_check.py): check that a pass rewrote a
+module, run it through agn-run on .npy files, and compare a product with its
+float64 value within the rounding bound of a K-term f32 sum."""
 
 import subprocess
 
 import numpy as np
+
+
+def rewrites(path, pass_option, gone, present):
+    """Returns whether agn-opt's `pass_option` leaves no `gone` and some
+    `present` in the module at `path` (so that the run checks the new code,
+    not the op it replaces)."""
+    ir = subprocess.run(["agn-opt", path, pass_option], check=True,
+                        capture_output=True, text=True).stdout
+    return gone not in ir and present in ir
 
 
 def run_agn(path, directory, inputs):
