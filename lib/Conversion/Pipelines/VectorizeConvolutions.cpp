@@ -12,11 +12,11 @@
 // (or, for integers, agn-vnni-matmuls) tiles and vectorizes; several images
 // make a loop of single-image convolutions, several groups a loop of
 // single-group ones. Groups too narrow for that (depthwise convolutions) get
-// direct vector loops (DirectConvolution.h). 1-D convolutions go as 2-D ones
-// of height 1, 3-D ones as loops over depths of 2-D ones. On this project's CPU this
-// measured 1.4x to 1.9x upstream's recipe (tiles one row high decomposed into
-// 1-D convolutions and vectorized), and 4x to 13x linalg's loops
-// (bench/convolution_bench.py).
+// direct vector loops (DirectConvolution.h). 1-D convolutions go as 2-D
+// ones of height 1, 3-D ones as loops over depths of 2-D ones. On this
+// project's CPU the im2col matmuls measured 1.4x to 1.9x upstream's recipe
+// (tiles one row high decomposed into 1-D convolutions and vectorized) and
+// 12x to 35x linalg's loops (bench/convolution_bench.py).
 //
 //===----------------------------------------------------------------------===//
 
@@ -385,6 +385,15 @@ static FailureOr<linalg::LinalgOp> sliceDepths(RewriterBase &rewriter,
   return cast<linalg::LinalgOp>(conv.getOperation());
 }
 
+/// Filters from which float NCHW convolutions put the filter on the right
+/// of their im2col matmul ([OH OW, C KH KW] x [C KH KW, F], the output
+/// transposed back), where the small filter matrix stays in the caches while
+/// the copy streams through the register tiles' rows. Measured against the
+/// filter on the left (bench/convolution_bench.py shapes, agn-run medians):
+/// 1.2x-1.8x faster with 64 to 256 filters, 1.06x with 32, 0.5x-0.75x with
+/// 8 or 16 (too few columns for a 32-wide register tile).
+static constexpr int64_t kMinFiltersOnTheRight = 32;
+
 /// Filters per group from which grouped convolutions become im2col matmuls.
 /// Narrower groups get direct vector loops (DirectConvolution.h): for
 /// depthwise convolutions (one channel and one filter per group) the im2col
@@ -480,10 +489,14 @@ struct VectorizeConvolutionsPass
         single = dropGroup(
             rewriter, cast<linalg::Conv2DNgchwGfchwOp>(single.getOperation()));
       // A matmul on an im2col copy. Integer ones keep the weights on the
-      // right, where agn-vnni-matmuls packs them.
-      rewriteAsMatmul(rewriter, single,
-                      isa<linalg::Conv2DNchwFchwOp>(single.getOperation()),
-                      /*weightsOnTheRight=*/isStaticIntegerConvolution(single));
+      // right, where agn-vnni-matmuls packs them; float ones when there are
+      // enough filters to fill the register tiles' columns.
+      bool channelsFirst = isa<linalg::Conv2DNchwFchwOp>(single.getOperation());
+      bool onTheRight = isStaticIntegerConvolution(single) ||
+                        single.getStaticLoopRanges()[channelsFirst ? 1 : 3] >=
+                            kMinFiltersOnTheRight;
+      rewriteAsMatmul(rewriter, single, channelsFirst,
+                      /*weightsOnTheRight=*/onTheRight);
     }
   }
 };

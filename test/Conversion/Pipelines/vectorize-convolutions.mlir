@@ -1,23 +1,43 @@
 // RUN: agn-opt %s -split-input-file --agn-vectorize-convolutions --canonicalize --cse | FileCheck %s
 
-// One image, NCHW/FCHW: an im2col copy col[c, i, j, oh, ow] =
-// x[0, c, oh + i, ow + j] (an affine map, no division) and a linalg.matmul
-// w[F, C KH KW] x col[C KH KW, OH OW], which agn-vectorize-contractions
-// tiles and vectorizes next.
+// One image, NCHW/FCHW, fewer than 32 filters: an im2col copy
+// col[c, i, j, oh, ow] = x[0, c, oh + i, ow + j] (an affine map, no
+// division) and a linalg.matmul w[F, C KH KW] x col[C KH KW, OH OW], which
+// agn-vectorize-contractions tiles and vectorizes next.
 
 // CHECK-DAG: #[[IM2COL:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (0, d0, d1 + d3, d2 + d4)>
 // CHECK-DAG: #[[ID5:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func.func @nchw
-// CHECK-SAME: (%[[X:.*]]: tensor<1x16x10x10xf32>, %[[W:.*]]: tensor<32x16x3x3xf32>, %[[INIT:.*]]: tensor<1x32x8x8xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<1x16x10x10xf32>, %[[W:.*]]: tensor<16x16x3x3xf32>, %[[INIT:.*]]: tensor<1x16x8x8xf32>)
 // CHECK: %[[COL:.*]] = linalg.generic {indexing_maps = [#[[IM2COL]], #[[ID5]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
 // CHECK-SAME: ins(%[[X]] : tensor<1x16x10x10xf32>) outs(%{{.*}} : tensor<16x3x3x8x8xf32>)
-// CHECK: %[[LHS:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2, 3]] : tensor<32x16x3x3xf32> into tensor<32x144xf32>
+// CHECK: %[[LHS:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2, 3]] : tensor<16x16x3x3xf32> into tensor<16x144xf32>
 // CHECK: %[[RHS:.*]] = tensor.collapse_shape %[[COL]] {{\[\[}}0, 1, 2], [3, 4]] : tensor<16x3x3x8x8xf32> into tensor<144x64xf32>
-// CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[INIT]] {{\[\[}}0, 1], [2, 3]] : tensor<1x32x8x8xf32> into tensor<32x64xf32>
-// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[LHS]], %[[RHS]] : tensor<32x144xf32>, tensor<144x64xf32>) outs(%[[OUT]] : tensor<32x64xf32>)
-// CHECK: %[[Y:.*]] = tensor.expand_shape %[[MM]] {{\[\[}}0, 1], [2, 3]] output_shape [1, 32, 8, 8]
+// CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[INIT]] {{\[\[}}0, 1], [2, 3]] : tensor<1x16x8x8xf32> into tensor<16x64xf32>
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[LHS]], %[[RHS]] : tensor<16x144xf32>, tensor<144x64xf32>) outs(%[[OUT]] : tensor<16x64xf32>)
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[MM]] {{\[\[}}0, 1], [2, 3]] output_shape [1, 16, 8, 8]
 // CHECK: return %[[Y]]
-func.func @nchw(%x: tensor<1x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+func.func @nchw(%x: tensor<1x16x10x10xf32>, %w: tensor<16x16x3x3xf32>, %init: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x10x10xf32>, tensor<16x16x3x3xf32>) outs(%init : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  return %r : tensor<1x16x8x8xf32>
+}
+
+// -----
+
+// With 32 filters or more, the filter goes on the right (the small matrix
+// the register tiles' rows stream past): col[oh, ow, c, i, j] =
+// x[0, c, oh + i, ow + j], col[OH OW, C KH KW] x w^T[C KH KW, F], the
+// product transposed back to [F, OH OW].
+// CHECK-DAG: #[[IM2COL:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (0, d2, d0 + d3, d1 + d4)>
+// CHECK-LABEL: func.func @nchw_wide
+// CHECK: linalg.generic {indexing_maps = [#[[IM2COL]], {{.*}}]
+// CHECK-SAME: outs(%{{.*}} : tensor<8x8x16x3x3xf32>)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<32x144xf32>) outs(%{{.*}} : tensor<144x32xf32>) permutation = [1, 0]
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<64x144xf32>, tensor<144x32xf32>) outs(%{{.*}} : tensor<64x32xf32>)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<64x32xf32>) outs(%{{.*}} : tensor<32x64xf32>) permutation = [1, 0]
+// CHECK-NOT: linalg.conv
+func.func @nchw_wide(%x: tensor<1x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x16x10x10xf32>, tensor<32x16x3x3xf32>) outs(%init : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
   return %r : tensor<1x32x8x8xf32>
@@ -46,13 +66,13 @@ func.func @nhwc(%x: tensor<1x17x17x8xf32>, %w: tensor<3x3x8x48xf32>, %init: tens
 // CHECK: scf.for %[[N:.*]] = %c0 to %c2 step %c1
 // CHECK: tensor.extract_slice %{{.*}}[%[[N]], 0, 0, 0] [1, 16, 10, 10] [1, 1, 1, 1]
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<16x3x3x8x8xf32>)
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x144xf32>, tensor<144x64xf32>)
-// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[%[[N]], 0, 0, 0] [1, 32, 8, 8] [1, 1, 1, 1]
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x144xf32>, tensor<144x64xf32>)
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[%[[N]], 0, 0, 0] [1, 16, 8, 8] [1, 1, 1, 1]
 // CHECK-NOT: linalg.conv
-func.func @batch(%x: tensor<2x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32> {
+func.func @batch(%x: tensor<2x16x10x10xf32>, %w: tensor<16x16x3x3xf32>, %init: tensor<2x16x8x8xf32>) -> tensor<2x16x8x8xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : tensor<2x16x10x10xf32>, tensor<32x16x3x3xf32>) outs(%init : tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32>
-  return %r : tensor<2x32x8x8xf32>
+      ins(%x, %w : tensor<2x16x10x10xf32>, tensor<16x16x3x3xf32>) outs(%init : tensor<2x16x8x8xf32>) -> tensor<2x16x8x8xf32>
+  return %r : tensor<2x16x8x8xf32>
 }
 
 // -----
