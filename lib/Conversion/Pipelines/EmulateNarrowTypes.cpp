@@ -151,14 +151,24 @@ static bool isInParallelLoop(Operation *op) {
          op->getParentOfType<scf::ParallelOp>();
 }
 
-/// Returns the functions called from inside parallel loops of `root`.
+/// Returns the functions that may run inside parallel loops of `root`:
+/// those called from inside one, and those they call, transitively.
 static llvm::DenseSet<StringRef> getFunctionsCalledInParallel(Operation *root) {
-  llvm::DenseSet<StringRef> callees;
+  llvm::DenseMap<StringRef, SmallVector<StringRef>> calleesOf;
+  SmallVector<StringRef> worklist;
   root->walk([&](func::CallOp call) {
     if (isInParallelLoop(call))
-      callees.insert(call.getCallee());
+      worklist.push_back(call.getCallee());
+    if (auto caller = call->getParentOfType<func::FuncOp>())
+      calleesOf[caller.getSymName()].push_back(call.getCallee());
   });
-  return callees;
+  llvm::DenseSet<StringRef> reached;
+  while (!worklist.empty()) {
+    StringRef callee = worklist.pop_back_val();
+    if (reached.insert(callee).second)
+      llvm::append_range(worklist, calleesOf.lookup(callee));
+  }
+  return reached;
 }
 
 /// Replaces each pair of atomic read-modify-writes upstream's emulation

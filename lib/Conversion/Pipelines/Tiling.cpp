@@ -55,14 +55,17 @@ FailureOr<linalg::MatmulOp> mlir::agn::splitBatch(RewriterBase &rewriter,
     return tensor::CollapseShapeOp::create(rewriter, loc, value, dropBatch);
   };
   Value init = matrix(tile.getDpsInits()[0]);
+  // Integer operands are extended as the batch matmul extends them. (The
+  // body is built from the attributes the op is created with: setting the
+  // cast afterwards would leave a sign-extending body.)
+  SmallVector<NamedAttribute> attributes;
+  if (linalg::TypeFnAttr cast = tile.getCastAttr())
+    attributes.push_back(rewriter.getNamedAttr("cast", cast));
   auto matmul =
       linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
                                ValueRange{matrix(tile.getDpsInputs()[0]),
                                           matrix(tile.getDpsInputs()[1])},
-                               ValueRange{init});
-  // Integer operands are extended as the batch matmul extends them.
-  if (linalg::TypeFnAttr cast = tile.getCastAttr())
-    matmul.setCastAttr(cast);
+                               ValueRange{init}, attributes);
   rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
       tile, tile.getResultTypes()[0], matmul.getResult(0), dropBatch);
   return matmul;

@@ -349,10 +349,12 @@ struct VectorizeContractionsPass
                                      matrix(tile.getDpsInputs()[1])},
                           ValueRange{initMatrix})
                           .getResult(0);
-      if (auto collapse = initMatrix.getDefiningOp<tensor::CollapseShapeOp>())
+      // (`matrix` collapses only the operands that are not matrices.)
+      if (initMatrix != init)
         product = tensor::ExpandShapeOp::create(
             rewriter, loc, init.getType(), product,
-            collapse.getReassociationIndices());
+            initMatrix.getDefiningOp<tensor::CollapseShapeOp>()
+                .getReassociationIndices());
       rewriter.replaceOp(tile, product);
     }
     return success();

@@ -425,6 +425,17 @@ static bool isStaticIntegerConvolution(linalg::LinalgOp op) {
          });
 }
 
+/// Returns whether an operand of `op` has elements narrower than a byte.
+/// Slicing such a filter by group or kernel depth may start mid-byte once
+/// the narrow type is emulated with bytes, which the emulation cannot read:
+/// those convolutions (agn makes no such ones) stay in linalg's loops.
+static bool hasSubByteOperands(linalg::LinalgOp op) {
+  return llvm::any_of(op->getOperandTypes(), [](Type type) {
+    Type element = getElementTypeOrSelf(type);
+    return element.isIntOrFloat() && element.getIntOrFloatBitWidth() < 8;
+  });
+}
+
 namespace {
 struct VectorizeConvolutionsPass
     : public agn::impl::AGNVectorizeConvolutionsBase<
@@ -439,7 +450,8 @@ struct VectorizeConvolutionsPass
     getOperation().walk([&](linalg::LinalgOp op) {
       if (auto conv3d =
               dyn_cast<linalg::Conv3DNcdhwFcdhwOp>(op.getOperation())) {
-        if (isStaticFloatConvolution(op) || isStaticIntegerConvolution(op))
+        if (isStaticFloatConvolution(op) ||
+            (isStaticIntegerConvolution(op) && !hasSubByteOperands(op)))
           threeDimensional.push_back(conv3d);
         return;
       }
@@ -455,7 +467,9 @@ struct VectorizeConvolutionsPass
         if (canComputeDirectly(grouped))
           narrow.push_back(grouped);
       } else if (isStaticFloatConvolution(op) ||
-                 isStaticIntegerConvolution(op)) {
+                 (isStaticIntegerConvolution(op) &&
+                  !(isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation()) &&
+                    hasSubByteOperands(op)))) {
         convolutions.push_back(op);
       }
     });

@@ -357,12 +357,26 @@ struct Int8Matmul {
 /// once bufferized and packed two values per byte: a fresh tensor (or a
 /// function argument, passed with offset 0), or a reshape of one, or a
 /// slice of one at an offset that is even whatever its dynamic indices are
-/// (agn's batched matmuls slice their weights one batch element at a time).
+/// (agn's batched matmuls slice their weights one batch element at a time),
+/// following destination-style ops to their inits (whose buffers they
+/// write).
 static bool startsOnWholeBytes(Value value) {
-  while (Operation *producer = value.getDefiningOp()) {
+  while (true) {
+    Operation *producer = value.getDefiningOp();
+    if (!producer) {
+      // A function's argument (passed whole) or some other block argument
+      // (a loop's, which may be anything).
+      auto argument = cast<BlockArgument>(value);
+      return isa<FunctionOpInterface>(argument.getOwner()->getParentOp());
+    }
     if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::CastOp>(
             producer)) {
       value = producer->getOperand(0);
+      continue;
+    }
+    // A destination-style op's result is its init's buffer.
+    if (auto destination = dyn_cast<DestinationStyleOpInterface>(producer)) {
+      value = destination.getTiedOpOperand(cast<OpResult>(value))->get();
       continue;
     }
     auto slice = dyn_cast<tensor::ExtractSliceOp>(producer);
@@ -389,7 +403,6 @@ static bool startsOnWholeBytes(Value value) {
     }
     value = slice.getSource();
   }
-  return true;
 }
 
 /// Returns the pieces of `op` if it is a signed i8 x i8 (or i4) -> i32

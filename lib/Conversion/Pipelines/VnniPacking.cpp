@@ -176,12 +176,13 @@ PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
   Value packed = tensor::EmptyOp::create(
       b, ArrayRef<int64_t>{groupCount, kGroup * kPanelWidth}, i8);
   auto groupType = VectorType::get({kGroup, kPanelWidth}, i8);
-  auto rowType = VectorType::get({kPanelWidth}, i8);
   auto sumType = VectorType::get({kPanelWidth}, i32);
   bool isNarrow = type.getElementType().isSignlessInteger(4);
   auto narrowType = VectorType::get({kPanelWidth}, type.getElementType());
   assert((!isNarrow || canPackInt8Panel(type)) && "unsupported i4 weights");
-  // Rows past K and columns past N read as zeros.
+  // Rows past K and columns past N read as zeros (i8); i4 rows, read through
+  // the emulated memref as whole bytes, have the next rows' values past N:
+  // those columns' sums and bias are only ever written through masks.
   SmallVector<bool> inBounds = {k % kGroup == 0, n % kPanelWidth == 0};
   Value column = arith::MulIOp::create(
       b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));

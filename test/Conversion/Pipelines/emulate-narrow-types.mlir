@@ -90,3 +90,27 @@ func.func @parallel_calls(%v: i4, %i: index) -> memref<8x8xi4> {
   }
   return %buf : memref<8x8xi4>
 }
+
+// -----
+
+// ... and so does a function called by one, transitively.
+// CHECK-LABEL: func.func private @store_leaf
+// CHECK: memref.atomic_rmw andi
+// CHECK: memref.atomic_rmw ori
+func.func private @store_leaf(%buf: memref<8x8xi4>, %v: i4, %i: index, %j: index) {
+  memref.store %v, %buf[%i, %j] : memref<8x8xi4>
+  return
+}
+
+func.func private @store_middle(%buf: memref<8x8xi4>, %v: i4, %i: index, %j: index) {
+  func.call @store_leaf(%buf, %v, %i, %j) : (memref<8x8xi4>, i4, index, index) -> ()
+  return
+}
+
+func.func @parallel_nested_calls(%v: i4, %i: index) -> memref<8x8xi4> {
+  %buf = memref.alloc() : memref<8x8xi4>
+  scf.forall (%j) in (8) {
+    func.call @store_middle(%buf, %v, %i, %j) : (memref<8x8xi4>, i4, index, index) -> ()
+  }
+  return %buf : memref<8x8xi4>
+}

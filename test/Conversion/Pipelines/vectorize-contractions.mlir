@@ -347,3 +347,28 @@ func.func @half_operands_one_row(%a: tensor<1x64xf16>, %b: tensor<64x32xf16>, %c
   %r = linalg.matmul ins(%a, %b : tensor<1x64xf16>, tensor<64x32xf16>) outs(%c : tensor<1x32xf32>) -> tensor<1x32xf32>
   return %r : tensor<1x32xf32>
 }
+
+// -----
+
+// A contraction generic without batch loops whose output is itself a
+// collapsed tensor: the matmul takes the operands as they are (no reshape of
+// the result back).
+#m_a = affine_map<(m, n, k) -> (m, k)>
+#m_b = affine_map<(m, n, k) -> (k, n)>
+#m_c = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @unbatched_generic
+// CHECK: %[[C:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x4x32xf32> into tensor<8x32xf32>
+// CHECK: vector.contract
+// CHECK-NOT: tensor.expand_shape
+// CHECK: return %{{.*}} : tensor<8x32xf32>
+func.func @unbatched_generic(%a: tensor<8x16xf32>, %b: tensor<16x32xf32>, %c3: tensor<2x4x32xf32>) -> tensor<8x32xf32> {
+  %c = tensor.collapse_shape %c3 [[0, 1], [2]] : tensor<2x4x32xf32> into tensor<8x32xf32>
+  %r = linalg.generic {indexing_maps = [#m_a, #m_b, #m_c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<8x16xf32>, tensor<16x32xf32>) outs(%c : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}

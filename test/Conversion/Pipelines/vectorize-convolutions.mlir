@@ -265,3 +265,20 @@ func.func @three_dimensional(%x: tensor<2x4x9x9x9xf32>, %w: tensor<5x4x2x3x3xf32
       ins(%x, %w : tensor<2x4x9x9x9xf32>, tensor<5x4x2x3x3xf32>) outs(%init : tensor<2x5x3x4x4xf32>) -> tensor<2x5x3x4x4xf32>
   return %r : tensor<2x5x3x4x4xf32>
 }
+
+// -----
+
+// Left alone: i4 filters that splitting by group or kernel depth would slice
+// mid-byte once the i4 values are packed two per byte.
+// CHECK-LABEL: func.func @sub_byte_slices_left_alone
+// CHECK: linalg.conv_3d_ncdhw_fcdhw
+// CHECK: linalg.conv_2d_ngchw_gfchw
+func.func @sub_byte_slices_left_alone(%x: tensor<1x2x4x6x6xi8>, %w: tensor<16x2x2x3x3xi4>, %init: tensor<1x16x3x4x4xi32>,
+                                      %xg: tensor<1x2x2x6x6xi8>, %wg: tensor<2x16x2x3x3xi4>, %ig: tensor<1x2x16x4x4xi32>)
+    -> (tensor<1x16x3x4x4xi32>, tensor<1x2x16x4x4xi32>) {
+  %r = linalg.conv_3d_ncdhw_fcdhw {dilations = dense<1> : tensor<3xi64>, strides = dense<1> : tensor<3xi64>}
+      ins(%x, %w : tensor<1x2x4x6x6xi8>, tensor<16x2x2x3x3xi4>) outs(%init : tensor<1x16x3x4x4xi32>) -> tensor<1x16x3x4x4xi32>
+  %rg = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%xg, %wg : tensor<1x2x2x6x6xi8>, tensor<2x16x2x3x3xi4>) outs(%ig : tensor<1x2x16x4x4xi32>) -> tensor<1x2x16x4x4xi32>
+  return %r, %rg : tensor<1x16x3x4x4xi32>, tensor<1x2x16x4x4xi32>
+}

@@ -499,3 +499,17 @@ func.func @empty_and_odd_slices_left_alone(%a: tensor<8x16xi8>, %w: tensor<16x0x
   %r4 = linalg.matmul ins(%a4, %s : tensor<8x4xi8>, tensor<4x2xi4>) outs(%c4 : tensor<8x2xi32>) -> tensor<8x2xi32>
   return %r, %r4 : tensor<8x0xi32>, tensor<8x2xi32>
 }
+
+// -----
+
+// i4 weights written by a destination-style op into a slice at a column that
+// may be odd start where that slice does: left alone too.
+// CHECK-LABEL: func.func @odd_destination_left_alone
+// CHECK: linalg.matmul
+// CHECK-NOT: agn.usdot
+func.func @odd_destination_left_alone(%a: tensor<8x4xi8>, %src: tensor<4x2xi4>, %big: tensor<4x6xi4>, %k: index, %c: tensor<8x2xi32>) -> tensor<8x2xi32> {
+  %dst = tensor.extract_slice %big[0, %k] [4, 2] [1, 1] : tensor<4x6xi4> to tensor<4x2xi4>
+  %w = linalg.copy ins(%src : tensor<4x2xi4>) outs(%dst : tensor<4x2xi4>) -> tensor<4x2xi4>
+  %r = linalg.matmul ins(%a, %w : tensor<8x4xi8>, tensor<4x2xi4>) outs(%c : tensor<8x2xi32>) -> tensor<8x2xi32>
+  return %r : tensor<8x2xi32>
+}
