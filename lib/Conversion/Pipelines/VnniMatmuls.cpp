@@ -570,6 +570,42 @@ template <typename... Ops> static bool hasBody(Block &block) {
   return (isa<Ops>(ops[index++]) && ...);
 }
 
+namespace {
+/// A value in the body of a matched linalg.generic: one of its block
+/// arguments, or the result of one of its operations (by position).
+struct BodyValue {
+  bool isArgument;
+  unsigned index;
+};
+} // namespace
+
+static BodyValue argument(unsigned index) { return {true, index}; }
+static BodyValue result(unsigned index) { return {false, index}; }
+
+/// Returns whether operation i of `block` (the terminator aside) takes
+/// `operands[i]` as its leading operands, and the terminator yields the last
+/// operation's result: the dataflow of a body whose operation kinds hasBody
+/// checked.
+static bool hasDataflow(Block &block,
+                        ArrayRef<SmallVector<BodyValue>> operands) {
+  SmallVector<Operation *> ops = llvm::map_to_vector(
+      block.without_terminator(), [](Operation &op) { return &op; });
+  if (ops.size() != operands.size())
+    return false;
+  auto valueOf = [&](BodyValue value) -> Value {
+    return value.isArgument ? Value(block.getArgument(value.index))
+                            : ops[value.index]->getResult(0);
+  };
+  for (auto [op, expected] : llvm::zip(ops, operands)) {
+    if (op->getNumOperands() < expected.size())
+      return false;
+    for (auto [position, value] : llvm::enumerate(expected))
+      if (op->getOperand(position) != valueOf(value))
+        return false;
+  }
+  return block.getTerminator()->getOperand(0) == ops.back()->getResult(0);
+}
+
 /// Returns whether `op`'s indexing maps are `maps` (as text-free exprs).
 static bool hasMaps(linalg::GenericOp op,
                     ArrayRef<SmallVector<unsigned>> maps) {
@@ -619,16 +655,10 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
       !isZeroTensor(partial.getDpsInits()[0]))
     return std::nullopt;
   // The body: out + extsi(a) * extsi(w), operands in that order.
-  Block &body = *partial.getBlock();
-  auto ops = llvm::map_to_vector(body.without_terminator(),
-                                 [](Operation &op) { return &op; });
-  if (ops[0]->getOperand(0) != body.getArgument(0) ||
-      ops[1]->getOperand(0) != body.getArgument(1) ||
-      ops[2]->getOperand(0) != ops[0]->getResult(0) ||
-      ops[2]->getOperand(1) != ops[1]->getResult(0) ||
-      ops[3]->getOperand(0) != body.getArgument(2) ||
-      ops[3]->getOperand(1) != ops[2]->getResult(0) ||
-      body.getTerminator()->getOperand(0) != ops[3]->getResult(0))
+  if (!hasDataflow(*partial.getBlock(), {{argument(0)},
+                                         {argument(1)},
+                                         {result(0), result(1)},
+                                         {argument(2), result(2)}}))
     return std::nullopt;
   auto weightType = cast<RankedTensorType>(weights.getType());
   // Blocks of whole pairs of groups; and 16 times a block's partial sum
@@ -667,20 +697,14 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
   // The body: out + sitofp(p) * (sa * sw), with the reference's operand order
   // (the kernel repeats it, so that both round alike).
   Block &rescaleBody = *rescale.getBlock();
-  auto steps = llvm::map_to_vector(rescaleBody.without_terminator(),
-                                   [](Operation &op) { return &op; });
-  if (steps[0]->getOperand(0) != rescaleBody.getArgument(0) ||
-      steps[1]->getOperand(0) != rescaleBody.getArgument(1) ||
-      steps[1]->getOperand(1) != rescaleBody.getArgument(2) ||
-      steps[2]->getOperand(0) != steps[0]->getResult(0) ||
-      steps[2]->getOperand(1) != steps[1]->getResult(0) ||
-      steps[3]->getOperand(0) != rescaleBody.getArgument(3) ||
-      steps[3]->getOperand(1) != steps[2]->getResult(0) ||
-      rescaleBody.getTerminator()->getOperand(0) != steps[3]->getResult(0))
+  if (!hasDataflow(rescaleBody, {{argument(0)},
+                                 {argument(1), argument(2)},
+                                 {result(0), result(1)},
+                                 {argument(3), result(2)}}))
     return std::nullopt;
   // Fast-math flags would let the reference round differently.
-  for (Operation *step : steps)
-    if (auto fastMath = dyn_cast<arith::ArithFastMathInterface>(step))
+  for (Operation &step : rescaleBody.without_terminator())
+    if (auto fastMath = dyn_cast<arith::ArithFastMathInterface>(&step))
       if (fastMath.getFastMathFlagsAttr().getValue() !=
           arith::FastMathFlags::none)
         return std::nullopt;
