@@ -69,9 +69,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn-c/Runtime.h"
-#include "agn/Conversion/Passes.h"
-#include "agn/Dialect/AGN/IR/AGNDialect.h"
-#include "agn/Dialect/AGN/Transforms/Passes.h"
+#include "agn/InitAGN.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -207,7 +205,7 @@ public:
     registerAllDialects(registry);
     registerAllExtensions(registry);
     registerAllToLLVMIRTranslations(registry);
-    registry.insert<agn::AGNDialect>();
+    agn::registerAllAGNDialects(registry);
     context = std::make_unique<MLIRContext>(registry);
     context->disableMultithreading();
 

@@ -6,9 +6,7 @@
 
 #include "agn/CAPI/CompiledModel.h"
 
-#include "agn/Conversion/Passes.h"
-#include "agn/Dialect/AGN/IR/AGNDialect.h"
-#include "agn/Dialect/AGN/Transforms/Passes.h"
+#include "agn/InitAGN.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -76,8 +74,7 @@ static void initializeOnce() {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     registerAllPasses();
-    registerAGNPassesAndPipelines();
-    registerAGNConversionPassesAndPipelines();
+    registerAllAGNPasses();
   });
 }
 
@@ -85,7 +82,7 @@ void mlir::agn::registerCompilerDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
-  registry.insert<AGNDialect>();
+  registerAllAGNDialects(registry);
 }
 
 LogicalResult mlir::agn::addTextualPipeline(OpPassManager &pm, StringRef passes,

@@ -32,12 +32,12 @@
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.vnni %}
 // RUN: %if avx512vnni %{ diff %t.i4.reference.data %t.i4.vnni %}
 
-// The batch is a loop of matmuls with agn.usdot kernels.
+// The batch is a loop of matmuls with agn_x86.usdot kernels.
 // SPLIT-LABEL: func.func @bmm
 // SPLIT-NOT: linalg.batch_matmul
 // SPLIT: scf.for
 // SPLIT: vector.interleave
-// SPLIT: agn.usdot
+// SPLIT: agn_x86.usdot
 // SPLIT-LABEL: func.func @main
 
 func.func private @printMemrefI32(memref<*xi32>) attributes {llvm.emit_c_interface}

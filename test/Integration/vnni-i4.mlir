@@ -4,7 +4,7 @@
 // RUN: FileCheck %s < %t.reference
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-vnni-matmuls --canonicalize | FileCheck %s --check-prefix=FUSED
-// The fused i4 kernel with agn.usdot's portable lowering (any CPU):
+// The fused i4 kernel with agn_x86.usdot's portable lowering (any CPU):
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-vnni-matmuls --agn-lower-to-llvm-pipeline=x86-vnni=false \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.portable
@@ -46,7 +46,7 @@
 // FUSED-LABEL: func.func @dense
 // FUSED-NOT: tensor<?x70x3xi32>
 // FUSED: arith.constant {{.*}} : tensor<2x3x4x256xi8>
-// FUSED: agn.usdot
+// FUSED: agn_x86.usdot
 // FUSED: arith.shrsi
 // FUSED: arith.sitofp
 // FUSED-NOT: tensor<?x70x3xi32>

@@ -7,7 +7,7 @@
 // RUN: %if avx512vnni %{ agn-opt %s --agn-lower-to-llvm-pipeline="x86-vnni=true threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async \
 // RUN: | FileCheck %s %}
-// The same kernels with agn.usdot's portable lowering, which any CPU runs.
+// The same kernels with agn_x86.usdot's portable lowering, which any CPU runs.
 // RUN: agn-opt %s --agn-vnni-matmuls=rows=3 --agn-lower-to-llvm-pipeline=x86-vnni=false \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs \
 // RUN: | FileCheck %s

@@ -8,7 +8,7 @@
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i8.reference
 // RUN: FileCheck %s < %t.i8.reference
 // RUN: grep -v '^Unranked' %t.i8.reference > %t.i8.reference.data
-// ... against the kernel with agn.usdot's portable lowering, one thread ...
+// ... against the kernel with agn_x86.usdot's portable lowering, one thread ...
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-vnni-matmuls \
 // RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=false \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.portable
@@ -28,7 +28,7 @@
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i4.reference
 // RUN: FileCheck %s < %t.i4.reference
 // RUN: grep -v '^Unranked' %t.i4.reference > %t.i4.reference.data
-// ... against the kernel with agn.usdot's portable lowering, one thread ...
+// ... against the kernel with agn_x86.usdot's portable lowering, one thread ...
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-vnni-matmuls \
 // RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=false \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.portable
@@ -61,7 +61,7 @@
 // PACK-LABEL: func.func @dense
 // PACK-NOT: arith.constant dense<"0x
 // PACK: vector.interleave
-// PACK: agn.usdot
+// PACK: agn_x86.usdot
 // PACK-LABEL: func.func @main
 
 func.func private @printMemrefI32(memref<*xi32>) attributes {llvm.emit_c_interface}

@@ -15,9 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/CAPI/CompiledModel.h"
-#include "agn/Conversion/Passes.h"
-#include "agn/Dialect/AGN/IR/AGNDialect.h"
-#include "agn/Dialect/AGN/Transforms/Passes.h"
+#include "agn/InitAGN.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -168,8 +166,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   registerAllPasses();
-  agn::registerAGNPassesAndPipelines();
-  agn::registerAGNConversionPassesAndPipelines();
+  agn::registerAllAGNPasses();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "agn-aot: compile a model ahead of time\n");

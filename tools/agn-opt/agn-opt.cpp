@@ -10,9 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "agn/Conversion/Passes.h"
-#include "agn/Dialect/AGN/IR/AGNDialect.h"
-#include "agn/Dialect/AGN/Transforms/Passes.h"
+#include "agn/InitAGN.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -22,13 +20,12 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
-  mlir::agn::registerAGNPassesAndPipelines();
-  mlir::agn::registerAGNConversionPassesAndPipelines();
+  mlir::agn::registerAllAGNPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<mlir::agn::AGNDialect>();
+  mlir::agn::registerAllAGNDialects(registry);
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "agn optimizer driver\n", registry));

@@ -12,9 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "agn/Conversion/Passes.h"
-#include "agn/Dialect/AGN/IR/AGNDialect.h"
-#include "agn/Dialect/AGN/Transforms/Passes.h"
+#include "agn/InitAGN.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/Plugins/DialectPlugin.h"
@@ -27,15 +25,13 @@ extern "C" LLVM_ATTRIBUTE_WEAK mlir::DialectPluginLibraryInfo
 mlirGetDialectPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "AGN", LLVM_VERSION_STRING,
           [](mlir::DialectRegistry *registry) {
-            registry->insert<mlir::agn::AGNDialect>();
+            mlir::agn::registerAllAGNDialects(*registry);
           }};
 }
 
 /// The pass plugin entry point: registers agn's passes and pipelines.
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo
 mlirGetPassPluginInfo() {
-  return {MLIR_PLUGIN_API_VERSION, "AGNPasses", LLVM_VERSION_STRING, []() {
-            mlir::agn::registerAGNPassesAndPipelines();
-            mlir::agn::registerAGNConversionPassesAndPipelines();
-          }};
+  return {MLIR_PLUGIN_API_VERSION, "AGNPasses", LLVM_VERSION_STRING,
+          []() { mlir::agn::registerAllAGNPasses(); }};
 }

@@ -487,27 +487,3 @@ func.func @yield_outside_parent(%x: f32) {
   // expected-error @+1 {{'agn.yield' op expects parent op to be one of 'agn.unit, agn.dispatch'}}
   agn.yield %x : f32
 }
-
-// -----
-
-func.func @usdot_bytes_per_lane(%acc: vector<16xi32>, %a: vector<32xi8>) -> vector<16xi32> {
-  // expected-error @+1 {{'agn.usdot' op expects four bytes per i32 lane: 32 bytes for 16 lanes (need 64)}}
-  %r = agn.usdot %acc, %a, %a : vector<32xi8> into vector<16xi32>
-  return %r : vector<16xi32>
-}
-
-// -----
-
-func.func @usdot_operand_types(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi16>) -> vector<16xi32> {
-  // expected-error @+1 {{'agn.usdot' op operand #2 must be vector of 8-bit signless integer values of ranks 1}}
-  %r = "agn.usdot"(%acc, %a, %b) : (vector<16xi32>, vector<64xi8>, vector<64xi16>) -> vector<16xi32>
-  return %r : vector<16xi32>
-}
-
-// -----
-
-func.func @usdot_scalable(%acc: vector<[4]xi32>, %a: vector<[16]xi8>) -> vector<[4]xi32> {
-  // expected-error @+1 {{'agn.usdot' op expects fixed-length vectors}}
-  %r = agn.usdot %acc, %a, %a : vector<[16]xi8> into vector<[4]xi32>
-  return %r : vector<[4]xi32>
-}

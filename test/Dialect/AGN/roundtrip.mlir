@@ -136,13 +136,3 @@ func.func @dynamic_quantization(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %d = agn.dequantize %q, %s axis 0 : tensor<?x?xi8>, tensor<?xf32> -> tensor<?x?xf32>
   return %d : tensor<?x?xf32>
 }
-
-// CHECK-LABEL: func.func @usdot
-func.func @usdot(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
-                 %acc4: vector<4xi32>, %a4: vector<16xi8>) -> (vector<16xi32>, vector<4xi32>) {
-  // CHECK: agn.usdot %{{.*}}, %{{.*}}, %{{.*}} : vector<64xi8> into vector<16xi32>
-  %r = agn.usdot %acc, %a, %b : vector<64xi8> into vector<16xi32>
-  // CHECK: agn.usdot %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi8> into vector<4xi32>
-  %r4 = agn.usdot %acc4, %a4, %a4 : vector<16xi8> into vector<4xi32>
-  return %r, %r4 : vector<16xi32>, vector<4xi32>
-}

@@ -472,19 +472,3 @@ void DispatchOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 #define GET_OP_CLASSES
 #include "agn/Dialect/AGN/IR/AGNOps.cpp.inc"
-
-//===----------------------------------------------------------------------===//
-// UsdotOp
-//===----------------------------------------------------------------------===//
-
-LogicalResult UsdotOp::verify() {
-  if (getAcc().getType().isScalable() || getLhs().getType().isScalable())
-    return emitOpError("expects fixed-length vectors");
-  int64_t lanes = getAcc().getType().getNumElements();
-  int64_t bytes = getLhs().getType().getNumElements();
-  if (bytes != 4 * lanes)
-    return emitOpError("expects four bytes per i32 lane: ")
-           << bytes << " bytes for " << lanes << " lanes (need " << 4 * lanes
-           << ")";
-  return success();
-}

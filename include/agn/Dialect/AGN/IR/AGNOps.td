@@ -349,36 +349,4 @@ def AGN_DispatchOp : AGN_Op<"dispatch", [
   }];
 }
 
-//===----------------------------------------------------------------------===//
-// UsdotOp
-//===----------------------------------------------------------------------===//
-
-def AGN_UsdotOp : AGN_Op<"usdot", [Pure,
-    AllTypesMatch<["acc", "result"]>, AllTypesMatch<["lhs", "rhs"]>]> {
-  let summary = "Sums of four unsigned-by-signed byte products into i32 lanes";
-  let description = [{
-    The dot-product step of agn's i8 kernels: for every i32 lane `i` of
-    `acc`,
-
-        result[i] = acc[i] + sum_{t < 4} zext(lhs[4 i + t]) * sext(rhs[4 i + t])
-
-    with the additions wrapping modulo 2^32. `lhs` and `rhs` hold four bytes
-    per lane. This is what AVX-512 VNNI's `vpdpbusd` (and Arm's `usdot`)
-    computes in one instruction; `agn-lower-usdot` lowers the op to it, or to
-    plain vector arithmetic. `agn-vnni-matmuls` emits it.
-
-    ```mlir
-    %r = agn.usdot %acc, %a, %b : vector<64xi8> into vector<16xi32>
-    ```
-  }];
-  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
-                       VectorOfRankAndType<[1], [I8]>:$lhs,
-                       VectorOfRankAndType<[1], [I8]>:$rhs);
-  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
-  let assemblyFormat = [{
-    $acc `,` $lhs `,` $rhs attr-dict `:` type($lhs) `into` type($acc)
-  }];
-  let hasVerifier = 1;
-}
-
 #endif // AGN_DIALECT_AGN_IR_AGNOPS_TD

@@ -1,0 +1,29 @@
+//===- Passes.h - agn target-independent code generation passes
+//-------------------------------------*- C++ -*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_CODEGEN_COMMON_PASSES_H
+#define AGN_CODEGEN_COMMON_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::agn {
+
+#define GEN_PASS_DECL
+#include "agn/Codegen/Common/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "agn/Codegen/Common/Passes.h.inc"
+
+} // namespace mlir::agn
+
+#endif // AGN_CODEGEN_COMMON_PASSES_H

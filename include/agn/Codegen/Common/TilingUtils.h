@@ -1,0 +1,51 @@
+//===- TilingUtils.h - Helpers of agn's kernel passes -----------*- C++ -*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The pieces agn's kernel passes share: tiling an op in place, splitting a
+// batch matmul into matmuls, counted loops, and the operand-type test that
+// selects float ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_CODEGEN_COMMON_TILINGUTILS_H
+#define AGN_CODEGEN_COMMON_TILINGUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::agn {
+
+/// Tiles `op` (a TilingInterface op) by `sizes` (0: not tiled) into scf.for
+/// loops, or one scf.forall with `forall`, replaces it with the loops'
+/// results and returns the tiled op. On failure, emits "<pass>: <what>
+/// failed" on `op`.
+FailureOr<Operation *> tileInPlace(RewriterBase &rewriter, Operation *op,
+                                   ArrayRef<int64_t> sizes, StringRef pass,
+                                   StringRef what, bool forall = false);
+
+/// Returns whether every operand of `op` has a float element type.
+bool hasFloatOperands(Operation *op);
+
+/// Emits `for i in [0, count)` (an scf.for) carrying `inits`; `body` builds
+/// the loop's body, at the induction variable and the carried values, and
+/// returns the values yielded.
+scf::ForOp buildCountedLoop(
+    ImplicitLocOpBuilder &b, int64_t count, ValueRange inits,
+    function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, Value, ValueRange)>
+        body);
+
+/// Replaces the batch matmul `op` (tensors, default maps) by a loop over its
+/// batch of linalg.matmul ops (tiled by 1, each tile's operands collapsed to
+/// matrices; the `cast` kept) and returns the matmul in the loop. On
+/// failure, emits "<pass>: splitting the batch failed" on `op`.
+FailureOr<linalg::MatmulOp>
+splitBatch(RewriterBase &rewriter, linalg::BatchMatmulOp op, StringRef pass);
+
+} // namespace mlir::agn
+
+#endif // AGN_CODEGEN_COMMON_TILINGUTILS_H

@@ -1,0 +1,87 @@
+//===- TilingUtils.cpp - Tiling helpers of agn's kernel passes
+//-----------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Codegen/Common/TilingUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+using namespace mlir;
+using namespace mlir::agn;
+
+FailureOr<Operation *> mlir::agn::tileInPlace(RewriterBase &rewriter,
+                                              Operation *op,
+                                              ArrayRef<int64_t> sizes,
+                                              StringRef pass, StringRef what,
+                                              bool forall) {
+  scf::SCFTilingOptions options;
+  if (forall)
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (failed(tiled))
+    return op->emitError() << pass << ": " << what << " failed";
+  rewriter.replaceOp(op, tiled->replacements);
+  return tiled->tiledOps.back();
+}
+
+bool mlir::agn::hasFloatOperands(Operation *op) {
+  return llvm::all_of(op->getOperandTypes(), [](Type type) {
+    return isa<FloatType>(getElementTypeOrSelf(type));
+  });
+}
+
+FailureOr<linalg::MatmulOp> mlir::agn::splitBatch(RewriterBase &rewriter,
+                                                  linalg::BatchMatmulOp op,
+                                                  StringRef pass) {
+  FailureOr<Operation *> tiled =
+      tileInPlace(rewriter, op, {1, 0, 0, 0}, pass, "splitting the batch");
+  if (failed(tiled))
+    return failure();
+  auto tile = cast<linalg::BatchMatmulOp>(*tiled);
+  Location loc = tile.getLoc();
+  rewriter.setInsertionPoint(tile);
+  SmallVector<ReassociationIndices> dropBatch = {{0, 1}, {2}};
+  auto matrix = [&](Value value) -> Value {
+    return tensor::CollapseShapeOp::create(rewriter, loc, value, dropBatch);
+  };
+  Value init = matrix(tile.getDpsInits()[0]);
+  // Integer operands are extended as the batch matmul extends them. (The
+  // body is built from the attributes the op is created with: setting the
+  // cast afterwards would leave a sign-extending body.)
+  SmallVector<NamedAttribute> attributes;
+  if (linalg::TypeFnAttr cast = tile.getCastAttr())
+    attributes.push_back(rewriter.getNamedAttr("cast", cast));
+  auto matmul =
+      linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
+                               ValueRange{matrix(tile.getDpsInputs()[0]),
+                                          matrix(tile.getDpsInputs()[1])},
+                               ValueRange{init}, attributes);
+  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+      tile, tile.getResultTypes()[0], matmul.getResult(0), dropBatch);
+  return matmul;
+}
+
+scf::ForOp mlir::agn::buildCountedLoop(
+    ImplicitLocOpBuilder &b, int64_t count, ValueRange inits,
+    function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, Value, ValueRange)>
+        body) {
+  return scf::ForOp::create(
+      b, arith::ConstantIndexOp::create(b, 0),
+      arith::ConstantIndexOp::create(b, count),
+      arith::ConstantIndexOp::create(b, 1), inits,
+      [&](OpBuilder &nested, Location loc, Value index, ValueRange iterArgs) {
+        ImplicitLocOpBuilder inner(loc, nested);
+        scf::YieldOp::create(inner, body(inner, index, iterArgs));
+      });
+}

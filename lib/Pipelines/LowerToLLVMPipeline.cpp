@@ -1,0 +1,188 @@
+//===- LowerToLLVMPipeline.cpp - agn-lower-to-llvm-pipeline ---------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// From agn (or plain linalg) on tensors to the LLVM dialect, for the CPU:
+//
+//   canonicalize, agn-lower, convert-elementwise-to-linalg, canonicalize, cse
+//   [vectorize: agn-vectorize-convolutions (2-D convolutions as im2col +
+//    matmul, per image)]
+//   [vectorize and x86-vnni: agn-vnni-matmuls (i8 and i4 matmuls with
+//    constant weights)]
+//   [vectorize: agn-vectorize-contractions (the other matmuls)]
+//   one-shot-bufferize (function boundaries, identity layouts)
+//   buffer-deallocation-pipeline, convert-bufferization-to-memref
+//   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
+//   convert-linalg-to-loops (everything else)
+//   agn-emulate-narrow-types (i4 packed two per byte)
+//   agn-emit-c-interface
+//   agn-lower-usdot (vpdpbusd with x86-vnni, else vector arithmetic)
+//   [threads > 1: scf.forall -> scf.parallel -> async-parallel-for, async
+//    runtime calls (libmlir_async_runtime.so)]
+//   convert-vector-to-scf, lower scf, strided metadata, affine, then vector
+//   (outer products), memref, math, arith, index, ub, cf and func to LLVM;
+//   reconcile-unrealized-casts
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Pipelines/Pipelines.h"
+
+#include "agn/Codegen/CPU/Passes.h"
+#include "agn/Codegen/Common/Passes.h"
+#include "agn/Codegen/X86/Passes.h"
+#include "agn/Conversion/Passes.h"
+#include "agn/Dialect/X86/Transforms/Passes.h"
+
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Async/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mlir::agn;
+
+/// Adds one-shot bufferization of the whole module, function signatures
+/// included, with identity layouts so that the public functions take and
+/// return plain row-major memrefs, and the deallocation of the buffers.
+static void addBufferization(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions options;
+  options.bufferizeFunctionBoundaries = true;
+  options.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  options.unknownTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(options));
+  // Scalar accumulators (the controller's statistics, reductions to 0-d
+  // tensors) go on the stack: LLVM then keeps them in registers and can
+  // vectorize the reduction, which it cannot do through a heap pointer it
+  // cannot prove distinct from the input.
+  bufferization::PromoteBuffersToStackPassOptions stackOptions;
+  stackOptions.maxAllocSizeInBytes = 16;
+  stackOptions.maxRankOfAllocatedMemRef = 0;
+  pm.addNestedPass<func::FuncOp>(
+      bufferization::createPromoteBuffersToStackPass(stackOptions));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // The clones deallocation leaves (e.g. of returned constants) become
+  // alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+/// Adds the lowering of the kernels' scf.forall loops to tasks of MLIR's
+/// async runtime. Each loop has at most `threads` iterations (the kernels
+/// split their work into that many chunks), and each iteration becomes one
+/// task (no block is smaller than one iteration: they are large), so no
+/// more than `threads` tasks run at once; the runtime's pool has a thread
+/// per core.
+static void addParallelism(OpPassManager &pm, unsigned threads) {
+  pm.addPass(createForallToParallelLoopPass());
+  AsyncParallelForPassOptions options;
+  options.asyncDispatch = true;
+  options.numWorkerThreads = threads;
+  options.minTaskSize = 1;
+  pm.addPass(createAsyncParallelForPass(options));
+  pm.addPass(createAsyncToAsyncRuntimePass());
+  pm.addPass(createAsyncRuntimeRefCountingPass());
+  pm.addPass(createAsyncRuntimeRefCountingOptPass());
+  pm.addPass(createConvertAsyncToLLVMPass());
+}
+
+/// Adds the conversions of everything left (scf, affine, memref, math,
+/// arith, index, cf, func) to the LLVM dialect.
+static void addConversionToLLVM(OpPassManager &pm) {
+  // n-D vector transfers become 1-D ones, unrolled: the loop form goes
+  // through a stack buffer per transfer, which lands inside the kernels'
+  // loops (an alloca per iteration: a large convolution overflowed the
+  // stack).
+  VectorTransferToSCFOptions transferOptions;
+  transferOptions.enableFullUnroll();
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(transferOptions));
+  pm.addPass(createSCFToControlFlowPass());
+  // Before lower-affine: it emits affine.apply for the subview arithmetic.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // arith ops without a direct LLVM counterpart (ceildivui, ...).
+  arith::ArithExpandOpsPassOptions expandOptions;
+  expandOptions.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expandOptions));
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  // What has no LLVM intrinsic (erf for GELU, ...) becomes a libm call.
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  // The vectorizer's padding values.
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+bool mlir::agn::hostHasAVX512VNNI() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return features.lookup("avx512vnni");
+}
+
+void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                         const LowerToLLVMOptions &options) {
+  // Folds what is known at compile time first: the quantization of constant
+  // weights (into the stored form), controllers on constant inputs, dispatches
+  // on constant levels.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createAGNLower());
+  // Elementwise arith and math on tensors, as frontends emit them, become
+  // linalg, which bufferizes.
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // (threads = 0 reaches the passes, which diagnose it.)
+  bool parallel = options.threads > 1;
+  if (options.vectorize) {
+    // First: single-image convolutions become matmuls (the integer ones with
+    // their constant weights on the right, for agn-vnni-matmuls).
+    pm.addNestedPass<func::FuncOp>(createAGNVectorizeConvolutions());
+    if (options.x86Vnni) {
+      AGNVnniMatmulsOptions vnni;
+      vnni.threads = options.threads;
+      pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls(vnni));
+    }
+    AGNVectorizeContractionsOptions vectorize;
+    vectorize.threads = options.threads;
+    pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions(vectorize));
+  }
+  addBufferization(pm);
+  if (options.vectorize) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    pm.addNestedPass<func::FuncOp>(createAGNHoistVectorTransfers());
+  }
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createAGNEmulateNarrowTypes());
+  pm.addPass(createAGNEmitCInterface());
+  pm.addPass(createAGNLowerUsdot({options.x86Vnni}));
+  if (parallel)
+    addParallelism(pm, options.threads);
+  addConversionToLLVM(pm);
+}
+
+void mlir::agn::registerLowerToLLVMPipeline() {
+  PassPipelineRegistration<LowerToLLVMOptions>(
+      "agn-lower-to-llvm-pipeline",
+      "Lower agn programs on tensors to the LLVM dialect for the CPU",
+      buildLowerToLLVMPipeline);
+}
