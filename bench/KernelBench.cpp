@@ -592,18 +592,21 @@ std::unique_ptr<Variant> buildUnit(const Shape &s, const std::string &level,
   return variant;
 }
 
-/// The f32 matmul vectorized without agn-vectorize-contractions' K blocking
-/// (k-block=0): the code of every float matmul before that blocking.
+/// The f32 matmul vectorized without the register tiles' K blocking
+/// (agn-cpu-configure-kernels{k-block=0}): the code of every float matmul
+/// before that blocking.
 std::unique_ptr<Variant> buildUnblockedF32(const Shape &s) {
   auto variant = std::make_unique<Variant>();
   variant->function = std::make_unique<JitFunction>(
       matmulModule(s),
       [](OpPassManager &pm) {
-        // The pipeline's own run of the pass then finds nothing left.
-        agn::AGNVectorizeContractionsOptions options;
+        // The pipeline keeps this target and config (it configures only
+        // what has no config yet).
+        pm.addPass(agn::createAGNSetTarget());
+        agn::AGNCpuConfigureKernelsOptions options;
         options.kBlock = 0;
         pm.addNestedPass<func::FuncOp>(
-            agn::createAGNVectorizeContractions(options));
+            agn::createAGNCpuConfigureKernels(options));
       },
       "mm");
   const ShapeData &data = getData(s);

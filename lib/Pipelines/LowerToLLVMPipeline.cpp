@@ -6,19 +6,21 @@
 //
 // From agn (or plain linalg) on tensors to the LLVM dialect, for the CPU:
 //
+//   agn-set-target (the module's llvm.target, or target-cpu)
 //   canonicalize, agn-lower, convert-elementwise-to-linalg, canonicalize, cse
-//   [vectorize: agn-vectorize-convolutions (2-D convolutions as im2col +
-//    matmul, per image)]
-//   [vectorize and x86-vnni: agn-vnni-matmuls (i8 and i4 matmuls with
-//    constant weights)]
-//   [vectorize: agn-vectorize-contractions (the other matmuls)]
+//   [vectorize: agn-cpu-configure-kernels (each contraction's kernel, from
+//    the target), agn-vectorize-convolutions (im2col matmuls, direct
+//    loops), agn-split-batch-matmuls, agn-cpu-configure-kernels (the new
+//    matmuls), agn-vnni-matmuls, agn-vectorize-contractions]
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-deallocation-pipeline, convert-bufferization-to-memref
 //   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
 //   convert-linalg-to-loops (everything else)
 //   agn-emulate-narrow-types (i4 packed two per byte)
 //   agn-emit-c-interface
-//   agn-lower-usdot (vpdpbusd with x86-vnni, else vector arithmetic)
+//   agn-lower-usdot (vpdpbusd where the target has AVX512-VNNI, else vector
+//    arithmetic), agn-expand-bf16-conversions (where it has no bf16
+//    conversion)
 //   [threads > 1: scf.forall -> scf.parallel -> async-parallel-for, async
 //    runtime calls (libmlir_async_runtime.so)]
 //   convert-vector-to-scf, lower scf, strided metadata, affine, then vector
@@ -48,7 +50,6 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace mlir::agn;
@@ -113,9 +114,7 @@ static void addConversionToLLVM(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // arith ops without a direct LLVM counterpart (ceildivui, ...).
-  arith::ArithExpandOpsPassOptions expandOptions;
-  expandOptions.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expandOptions));
+  pm.addPass(arith::createArithExpandOpsPass());
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
@@ -133,13 +132,18 @@ static void addConversionToLLVM(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-bool mlir::agn::hostHasAVX512VNNI() {
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  return features.lookup("avx512vnni");
-}
-
 void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
                                          const LowerToLLVMOptions &options) {
+  // The target first: every kernel choice below reads it. Without options,
+  // a target already on the module (set by hand or by an earlier run) wins.
+  AGNSetTargetOptions target;
+  bool explicitTarget =
+      !options.targetCpu.empty() || !options.targetFeatures.empty();
+  target.cpu = options.targetCpu.empty() ? std::string("native")
+                                         : std::string(options.targetCpu);
+  target.features = options.targetFeatures;
+  target.keepExisting = !explicitTarget;
+  pm.addPass(createAGNSetTarget(target));
   // Folds what is known at compile time first: the quantization of constant
   // weights (into the stored form), controllers on constant inputs, dispatches
   // on constant levels.
@@ -150,20 +154,19 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // (threads = 0 reaches the passes, which diagnose it.)
+  // (threads = 0 reaches the configuration, which diagnoses it.)
   bool parallel = options.threads > 1;
   if (options.vectorize) {
-    // First: single-image convolutions become matmuls (the integer ones with
-    // their constant weights on the right, for agn-vnni-matmuls).
+    AGNCpuConfigureKernelsOptions configure;
+    configure.threads = options.threads;
+    // Convolutions become matmuls and batched products loops of matmuls;
+    // the second configuration gives those their kernels.
+    pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeConvolutions());
-    if (options.x86Vnni) {
-      AGNVnniMatmulsOptions vnni;
-      vnni.threads = options.threads;
-      pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls(vnni));
-    }
-    AGNVectorizeContractionsOptions vectorize;
-    vectorize.threads = options.threads;
-    pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions(vectorize));
+    pm.addNestedPass<func::FuncOp>(createAGNSplitBatchMatmuls());
+    pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));
+    pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls());
+    pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions());
   }
   addBufferization(pm);
   if (options.vectorize) {
@@ -174,7 +177,8 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createAGNEmulateNarrowTypes());
   pm.addPass(createAGNEmitCInterface());
-  pm.addPass(createAGNLowerUsdot({options.x86Vnni}));
+  pm.addPass(createAGNLowerUsdot());
+  pm.addPass(createAGNExpandBF16Conversions());
   if (parallel)
     addParallelism(pm, options.threads);
   addConversionToLLVM(pm);

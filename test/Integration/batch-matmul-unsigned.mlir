@@ -1,15 +1,15 @@
 // An unsigned i8 batch matmul (cast_unsigned: 0xFF is 255) split into a
-// loop of matmuls by agn-vectorize-contractions (and agn-vnni-matmuls, which
+// loop of matmuls by agn-split-batch-matmuls (and agn-vnni-matmuls, which
 // leaves unsigned ones alone) must keep zero-extending its operands: the
 // same sums as linalg's loops (vectorize=false), 8 * 255 * 255 = 520200 in
 // every element of batch 0 and 8 * 255 * 1 = 2040 in batch 1.
 // RUN: agn-opt %s --agn-lower-to-llvm-pipeline=vectorize=false \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | FileCheck %s
-// RUN: agn-opt %s --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | FileCheck %s
-// RUN: agn-opt %s --agn-lower-to-llvm-pipeline=x86-vnni=true \
+// RUN: agn-opt %s --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | FileCheck %s
-// RUN: agn-opt %s --agn-vectorize-contractions | FileCheck %s --check-prefix=SPLIT
+// RUN: agn-opt %s --agn-split-batch-matmuls | FileCheck %s --check-prefix=SPLIT
 
 // SPLIT: linalg.matmul {cast = #linalg.type_fn<cast_unsigned>}
 // SPLIT-NOT: linalg.batch_matmul

@@ -14,13 +14,13 @@
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.reference
 // RUN: FileCheck %s < %t.reference
 // RUN: grep -v '^Unranked' %t.reference > %t.reference.data
-// RUN: agn-opt %s --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.generic
 // RUN: diff %t.reference.data %t.generic
-// RUN: %if avx512vnni %{ agn-opt %s --agn-lower-to-llvm-pipeline=x86-vnni=true \
+// RUN: %if avx512vnni %{ agn-opt %s --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.vnni %}
 // RUN: %if avx512vnni %{ diff %t.reference.data %t.vnni %}
-// RUN: agn-opt %s --agn-vectorize-convolutions | FileCheck %s --check-prefix=IR
+// RUN: agn-opt %s --agn-cpu-configure-kernels --agn-vectorize-convolutions | FileCheck %s --check-prefix=IR
 
 // IR-LABEL: func.func @grouped
 // IR: scf.for

@@ -5,18 +5,18 @@
 // RUN: tail -n +2 %t.reference > %t.reference.data
 // The im2col matmul with the generic integer vector code (any CPU):
 // RUN: agn-opt %s --agn-adaptive-pipeline --agn-specialize=level=i4 \
-// RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.generic
 // RUN: tail -n +2 %t.generic > %t.generic.data
 // RUN: diff %t.reference.data %t.generic.data
 // ... and with vpdpbusd, where the CPU has it:
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline --agn-specialize=level=i4 \
-// RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=true \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.vnni %}
 // RUN: %if avx512vnni %{ tail -n +2 %t.vnni > %t.vnni.data %}
 // RUN: %if avx512vnni %{ diff %t.reference.data %t.vnni.data %}
 // RUN: agn-opt %s --agn-adaptive-pipeline --agn-specialize=level=i4 --canonicalize --agn-lower \
-// RUN:   --canonicalize --agn-vectorize-convolutions | FileCheck %s --check-prefix=IM2COL
+// RUN:   --canonicalize --agn-cpu-configure-kernels --agn-vectorize-convolutions | FileCheck %s --check-prefix=IM2COL
 
 // The i4 version of a strided convolution (NCHW/FCHW, one image) lowered
 // three ways: the reference loops (vectorize=false), and the im2col matmul

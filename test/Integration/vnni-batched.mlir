@@ -2,33 +2,33 @@
 // whose weights are an argument: agn-vnni-matmuls splits the batch into
 // matmuls, each packing its slice of the quantized weights on every call
 // (i4: sign-extended to bytes) for the vpdpbusd kernel. The reference is the
-// same IR without agn-vnni-matmuls (x86-vnni=false): integer sums are exact
+// same IR without agn-vnni-matmuls (target-cpu=x86-64-v3): integer sums are exact
 // and the rescaling the same, so the f32 results must agree bit for bit
 // (printed as i32). Shapes: 3 batches of 5x64 times 64x70 (a whole panel and
 // a masked one; tiles of 4 rows and a row left over); batch 1 of X and
 // column 3 of the last W scaled up; values standard normal.
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-vnni-matmuls --canonicalize | FileCheck %s --check-prefix=SPLIT
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=SPLIT
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i8.reference
 // RUN: FileCheck %s < %t.i8.reference
 // RUN: grep -v '^Unranked' %t.i8.reference > %t.i8.reference.data
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-vnni-matmuls \
-// RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.portable
 // RUN: diff %t.i8.reference.data %t.i8.portable
-// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=x86-vnni=true \
+// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.vnni %}
 // RUN: %if avx512vnni %{ diff %t.i8.reference.data %t.i8.vnni %}
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i4.reference
 // RUN: FileCheck %s < %t.i4.reference
 // RUN: grep -v '^Unranked' %t.i4.reference > %t.i4.reference.data
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-vnni-matmuls \
-// RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.portable
 // RUN: diff %t.i4.reference.data %t.i4.portable
-// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=x86-vnni=true \
+// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.vnni %}
 // RUN: %if avx512vnni %{ diff %t.i4.reference.data %t.i4.vnni %}
 

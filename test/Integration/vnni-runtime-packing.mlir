@@ -1,45 +1,45 @@
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-vnni-matmuls --canonicalize | FileCheck %s --check-prefix=PACK
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=PACK
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-vnni-matmuls --canonicalize | FileCheck %s --check-prefix=PACK
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=PACK
 
 // i8: the reference lowering (no agn-vnni-matmuls: the generic code) ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i8.reference
 // RUN: FileCheck %s < %t.i8.reference
 // RUN: grep -v '^Unranked' %t.i8.reference > %t.i8.reference.data
 // ... against the kernel with agn_x86.usdot's portable lowering, one thread ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-vnni-matmuls \
-// RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.portable
 // RUN: diff %t.i8.reference.data %t.i8.portable
 // ... two threads (MLIR's async runtime; its coroutines need -O3) ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-vnni-matmuls=threads=2 \
-// RUN:   --agn-lower-to-llvm-pipeline="x86-vnni=false threads=2" \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async | grep -v '^Unranked' > %t.i8.threads
 // RUN: diff %t.i8.reference.data %t.i8.threads
 // ... and vpdpbusd, where the CPU has AVX-512 VNNI.
-// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=x86-vnni=true \
+// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.vnni %}
 // RUN: %if avx512vnni %{ diff %t.i8.reference.data %t.i8.vnni %}
 
 // i4: the reference lowering (no agn-vnni-matmuls: the generic code) ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i4.reference
 // RUN: FileCheck %s < %t.i4.reference
 // RUN: grep -v '^Unranked' %t.i4.reference > %t.i4.reference.data
 // ... against the kernel with agn_x86.usdot's portable lowering, one thread ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-vnni-matmuls \
-// RUN:   --agn-lower-to-llvm-pipeline=x86-vnni=false \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.portable
 // RUN: diff %t.i4.reference.data %t.i4.portable
 // ... two threads (MLIR's async runtime; its coroutines need -O3) ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-vnni-matmuls=threads=2 \
-// RUN:   --agn-lower-to-llvm-pipeline="x86-vnni=false threads=2" \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async | grep -v '^Unranked' > %t.i4.threads
 // RUN: diff %t.i4.reference.data %t.i4.threads
 // ... and vpdpbusd, where the CPU has AVX-512 VNNI.
-// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=x86-vnni=true \
+// RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.vnni %}
 // RUN: %if avx512vnni %{ diff %t.i4.reference.data %t.i4.vnni %}
 

@@ -61,25 +61,25 @@ void buildAdaptivePipeline(OpPassManager &pm,
 /// Registers agn-adaptive-pipeline.
 void registerAdaptivePipeline();
 
-/// Returns whether the CPU this process runs on has AVX512-VNNI.
-bool hostHasAVX512VNNI();
-
 /// Options of agn-lower-to-llvm-pipeline.
 struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
   Option<bool> vectorize{
       *this, "vectorize",
-      llvm::cl::desc("Tile the float and signed integer matmuls into "
-                     "register tiles and vectorize them, with the VNNI "
-                     "kernels of x86-vnni (default: on); off, every "
+      llvm::cl::desc("Give the contractions the target's kernels (register "
+                     "tiles, VNNI, im2col; default: on); off, every "
                      "contraction becomes scalar loops"),
       llvm::cl::init(true)};
-  Option<bool> x86Vnni{
-      *this, "x86-vnni",
-      llvm::cl::desc("Compute the i8 matmuls and agn's i4 versions of "
-                     "matmuls with constant weights with AVX-512 VNNI "
-                     "(agn-vnni-matmuls); default: whether the host CPU has "
-                     "AVX512-VNNI. Only with vectorize"),
-      llvm::cl::init(hostHasAVX512VNNI())};
+  Option<std::string> targetCpu{
+      *this, "target-cpu",
+      llvm::cl::desc("CPU to generate code for (agn-set-target): native or an "
+                     "LLVM CPU name such as x86-64-v3 or znver4; default: the "
+                     "module's llvm.target if it has one, else native"),
+      llvm::cl::init("")};
+  Option<std::string> targetFeatures{
+      *this, "target-features",
+      llvm::cl::desc("LLVM features to add (+name) or remove (-name) on top "
+                     "of the CPU's, comma-separated (agn-set-target)"),
+      llvm::cl::init("")};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("Threads the matmul kernels run on (default 1): with "

@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "agn/Codegen/CPU/KernelConfig.h"
 #include "agn/Codegen/CPU/Passes.h"
 
 #include "agn/Codegen/Common/TilingUtils.h"
@@ -43,21 +44,6 @@ namespace mlir::agn {
 using namespace mlir;
 using namespace mlir::agn;
 
-/// The default register tile (M, N, K) of float matmuls: 8 x 32 f32
-/// accumulators are 16 AVX-512 registers, K by 1 makes each step an outer
-/// product.
-static constexpr int64_t kDefaultFloatTileSizes[] = {8, 32, 1};
-
-/// The default register tile of integer matmuls: 4 x 64 i32 accumulators,
-/// also 16 registers; fewer rows than the float tile, so that fewer
-/// broadcasts feed each row of sign-extended B (about 1.3x as fast as 8x32
-/// on the i8 kernels of bench/KernelBench.cpp).
-static constexpr int64_t kDefaultIntegerTileSizes[] = {4, 64, 1};
-
-/// Rows of A from which f16 and bf16 matmuls convert their operands to f32
-/// before the register tiles (see widenHalfPrecisionMatmuls).
-static constexpr int64_t kMinWidenedRows = 16;
-
 /// The name the diagnostics give.
 static constexpr llvm::StringLiteral kPassName = "agn-vectorize-contractions";
 
@@ -75,6 +61,21 @@ static bool isSignedIntegerMatmul(linalg::MatmulOp op) {
     return type && type.getWidth() >= 8 &&
            type.getWidth() <= accType.getWidth();
   });
+}
+
+bool mlir::agn::canUseRegisterTiles(linalg::MatmulOp op) {
+  // An empty matmul computes nothing (and splitting one crashes upstream's
+  // tiling): left to the loops.
+  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
+      llvm::is_contained(op.getStaticLoopRanges(), 0))
+    return false;
+  return hasFloatOperands(op) || isSignedIntegerMatmul(op);
+}
+
+bool mlir::agn::canReassociateSum(linalg::LinalgOp op) {
+  return isa<linalg::MatvecOp, linalg::DotOp>(op.getOperation()) &&
+         op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
+         hasFloatOperands(op);
 }
 
 /// Tiles the K dimension of `op` by `block` (when K is static and larger),
@@ -192,168 +193,11 @@ static LogicalResult tileAndVectorize(RewriterBase &rewriter,
   return success();
 }
 
-/// Returns whether every operand of `op` has a signless integer element
-/// type.
-static bool hasSignlessIntegerOperands(Operation *op) {
-  return llvm::all_of(op->getOperandTypes(), [](Type type) {
-    return getElementTypeOrSelf(type).isSignlessInteger();
-  });
-}
-
-/// Returns whether `expr` is the loop dimension `dim`.
-static bool isDim(AffineExpr expr, unsigned dim) {
-  auto dimExpr = dyn_cast<AffineDimExpr>(expr);
-  return dimExpr && dimExpr.getPosition() == dim;
-}
-
-/// Returns whether `op` is a float matrix product batched over its leading
-/// loops: loops (b_1 .. b_r, m, n, k), all parallel but k; A indexed
-/// (..., m, k) and B (..., k, n), their leading results batch loops or 0
-/// (a broadcast unit dimension), C (b_1 .. b_r, m, n); the body out + a * b
-/// on one float type; tensors of static shapes.
-static bool isBatchedMatmul(linalg::GenericOp op) {
-  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() < 3 ||
-      !hasFloatOperands(op) || op.hasDynamicShape())
-    return false;
-  unsigned loops = op.getNumLoops();
-  unsigned m = loops - 3, n = loops - 2, k = loops - 1;
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  for (unsigned loop = 0; loop < loops; ++loop)
-    if ((iterators[loop] == utils::IteratorType::reduction) != (loop == k))
-      return false;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  // A leading result: a batch loop, or 0 on a unit dimension.
-  auto isBatchResult = [&](AffineExpr expr, Value operand, unsigned dim) {
-    if (auto constant = dyn_cast<AffineConstantExpr>(expr))
-      return constant.getValue() == 0 &&
-             cast<RankedTensorType>(operand.getType()).getDimSize(dim) == 1;
-    auto dimExpr = dyn_cast<AffineDimExpr>(expr);
-    return dimExpr && dimExpr.getPosition() < m;
-  };
-  auto hasRows = [&](AffineMap map, Value operand, unsigned row,
-                     unsigned column) {
-    unsigned results = map.getNumResults();
-    if (map.getNumSymbols() != 0 || results < 2 ||
-        !isDim(map.getResult(results - 2), row) ||
-        !isDim(map.getResult(results - 1), column))
-      return false;
-    for (unsigned dim = 0; dim + 2 < results; ++dim)
-      if (!isBatchResult(map.getResult(dim), operand, dim))
-        return false;
-    return true;
-  };
-  if (!hasRows(maps[0], op.getDpsInputs()[0], m, k) ||
-      !hasRows(maps[1], op.getDpsInputs()[1], k, n) ||
-      maps[2].getNumResults() != loops - 1)
-    return false;
-  for (unsigned dim = 0; dim + 1 < loops; ++dim)
-    if (!isDim(maps[2].getResult(dim), dim))
-      return false;
-  // The body: out + a * b (either operand order), one float type.
-  Block &body = *op.getBlock();
-  if (body.getOperations().size() != 3)
-    return false;
-  auto mul = dyn_cast<arith::MulFOp>(&body.front());
-  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
-  if (!mul || !add ||
-      add.getFastmathAttr().getValue() != arith::FastMathFlags::none ||
-      mul.getFastmathAttr().getValue() != arith::FastMathFlags::none)
-    return false;
-  Value a = body.getArgument(0), b = body.getArgument(1),
-        out = body.getArgument(2);
-  bool productOfInputs = (mul.getLhs() == a && mul.getRhs() == b) ||
-                         (mul.getLhs() == b && mul.getRhs() == a);
-  bool sumWithOut = (add.getLhs() == out && add.getRhs() == mul) ||
-                    (add.getLhs() == mul && add.getRhs() == out);
-  Type type = out.getType();
-  return productOfInputs && sumWithOut && a.getType() == type &&
-         b.getType() == type &&
-         body.getTerminator()->getOperand(0) == add.getResult();
-}
-
 namespace {
 struct VectorizeContractionsPass
     : public agn::impl::AGNVectorizeContractionsBase<
           VectorizeContractionsPass> {
   using Base::Base;
-
-  /// Makes every float or integer linalg.batch_matmul on tensors (with the
-  /// default maps) a loop of linalg.matmul ops, one per batch element: tiled
-  /// by 1 along the batch, each unit-batch tile's operands collapsed to
-  /// matrices. (Upstream's rank-reducing patterns would also turn a matmul
-  /// with M or N = 1 into a vecmat or matvec, which stays scalar here.) The
-  /// integer ones (agn's i8 and i4 versions of batched units) then go to
-  /// agn-vnni-matmuls or the integer register tiles.
-  LogicalResult splitBatches() {
-    SmallVector<linalg::BatchMatmulOp> batched;
-    getOperation().walk([&](linalg::BatchMatmulOp op) {
-      if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
-          (hasFloatOperands(op) || hasSignlessIntegerOperands(op)))
-        batched.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::BatchMatmulOp op : batched)
-      if (failed(splitBatch(rewriter, op, kPassName)))
-        return failure();
-    return success();
-  }
-
-  /// Makes every float batched contraction linalg.generic on tensors (as
-  /// agn's importer writes a MatMul whose batch dimensions broadcast, or
-  /// that has more than one) a loop nest over its batch dimensions of
-  /// linalg.matmul ops, as splitBatches does for linalg.batch_matmul.
-  LogicalResult splitBatchedContractions() {
-    SmallVector<linalg::GenericOp> contractions;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (isBatchedMatmul(op))
-        contractions.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : contractions) {
-      int64_t batchDims = op.getNumLoops() - 3;
-      SmallVector<int64_t> sizes(batchDims, 1);
-      sizes.append({0, 0, 0});
-      linalg::GenericOp tile = op;
-      if (batchDims > 0) {
-        FailureOr<Operation *> tiled =
-            tileInPlace(rewriter, op, sizes, kPassName, "splitting the batch");
-        if (failed(tiled))
-          return failure();
-        tile = cast<linalg::GenericOp>(*tiled);
-      }
-      // Every operand of the tile is a matrix behind unit dimensions.
-      Location loc = tile.getLoc();
-      rewriter.setInsertionPoint(tile);
-      auto matrix = [&](Value value) -> Value {
-        int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
-        if (rank == 2)
-          return value;
-        ReassociationIndices leading;
-        for (int64_t dim = 0; dim < rank - 1; ++dim)
-          leading.push_back(dim);
-        return tensor::CollapseShapeOp::create(
-            rewriter, loc, value,
-            SmallVector<ReassociationIndices>{leading, {rank - 1}});
-      };
-      Value init = tile.getDpsInits()[0];
-      Value initMatrix = matrix(init);
-      Value product = linalg::MatmulOp::create(
-                          rewriter, loc, TypeRange{initMatrix.getType()},
-                          ValueRange{matrix(tile.getDpsInputs()[0]),
-                                     matrix(tile.getDpsInputs()[1])},
-                          ValueRange{initMatrix})
-                          .getResult(0);
-      // (`matrix` collapses only the operands that are not matrices.)
-      if (initMatrix != init)
-        product = tensor::ExpandShapeOp::create(
-            rewriter, loc, init.getType(), product,
-            initMatrix.getDefiningOp<tensor::CollapseShapeOp>()
-                .getReassociationIndices());
-      rewriter.replaceOp(tile, product);
-    }
-    return success();
-  }
 
   /// Rewrites every float linalg.matvec and linalg.dot on tensors (default
   /// maps) into the same contraction as a linalg.generic whose additions
@@ -364,9 +208,7 @@ struct VectorizeContractionsPass
   void reassociateSums() {
     SmallVector<linalg::LinalgOp> sums;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::MatvecOp, linalg::DotOp>(op.getOperation()) &&
-          op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
-          hasFloatOperands(op))
+      if (LoweringConfigAttr::hasKernel(op, KernelKind::reassociated_sum))
         sums.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -390,8 +232,8 @@ struct VectorizeContractionsPass
     }
   }
 
-  /// Rewrites every matmul of f16 or bf16 operands into f32 with at least
-  /// kMinWidenedRows static rows of A into the f32 matmul of its operands
+  /// Rewrites every matmul of f16 or bf16 operands into f32 whose config
+  /// has `widen_to_f32` into the f32 matmul of its operands
   /// converted to f32 first (an elementwise linalg.generic each, which LLVM
   /// vectorizes). The results are the same (the conversions are exact, and
   /// the matmul converts its operands to f32 anyway); the register tiles then
@@ -401,15 +243,9 @@ struct VectorizeContractionsPass
   void widenHalfPrecisionMatmuls() {
     SmallVector<linalg::MatmulOp> narrow;
     getOperation().walk([&](linalg::MatmulOp op) {
-      if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
-        return;
-      Type accType = getElementTypeOrSelf(op.getOutputs()[0]);
-      int64_t rows = op.getStaticLoopRanges()[0];
-      bool halfInputs = llvm::all_of(op.getInputs(), [](Value input) {
-        return isa<Float16Type, BFloat16Type>(getElementTypeOrSelf(input));
-      });
-      if (halfInputs && accType.isF32() && !ShapedType::isDynamic(rows) &&
-          rows >= kMinWidenedRows)
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      if (config && config.getKernel() == KernelKind::register_tiles &&
+          config.getWidenToF32())
         narrow.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -435,60 +271,52 @@ struct VectorizeContractionsPass
                    })
             .getResult(0);
       };
-      rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      auto wide = rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
           op, op->getResultTypes(),
           ValueRange{widen(op.getInputs()[0]), widen(op.getInputs()[1])},
           op.getOutputs());
+      LoweringConfigAttr::get(wide.getContext(), KernelKind::register_tiles,
+                              config.getTileSizes(), config.getKBlock(),
+                              config.getThreads())
+          .attachTo(wide);
     }
   }
 
   void runOnOperation() override {
-    SmallVector<int64_t> sizes(tileSizes.begin(), tileSizes.end());
-    if (!sizes.empty() &&
-        (sizes.size() != 3 ||
-         llvm::any_of(sizes, [](int64_t s) { return s <= 0; }))) {
-      getOperation().emitError("agn-vectorize-contractions: tile-sizes must "
-                               "be three positive sizes (M, N, K)");
-      return signalPassFailure();
-    }
-    if (threads < 1) {
-      getOperation().emitError("agn-vectorize-contractions: 'threads' must "
-                               "be at least 1, got ")
-          << static_cast<int64_t>(threads);
-      return signalPassFailure();
-    }
-
-    if (failed(splitBatches()) || failed(splitBatchedContractions()))
-      return signalPassFailure();
     reassociateSums();
     widenHalfPrecisionMatmuls();
 
-    SmallVector<std::pair<linalg::MatmulOp, ArrayRef<int64_t>>> matmuls;
-    getOperation().walk([&](linalg::MatmulOp op) {
-      // An empty matmul computes nothing (and splitting one crashes
-      // upstream's tiling): left to the loops.
-      if (!op.hasPureTensorSemantics() ||
-          llvm::is_contained(op.getStaticLoopRanges(), 0))
-        return;
-      if (hasFloatOperands(op))
-        matmuls.emplace_back(op, sizes.empty()
-                                     ? ArrayRef<int64_t>(kDefaultFloatTileSizes)
-                                     : ArrayRef<int64_t>(sizes));
-      else if (isSignedIntegerMatmul(op))
-        matmuls.emplace_back(
-            op, sizes.empty() ? ArrayRef<int64_t>(kDefaultIntegerTileSizes)
-                              : ArrayRef<int64_t>(sizes));
+    // The matmuls configured for register tiles; a config this pass cannot
+    // carry out (set by hand on a matmul it does not take) is an error.
+    SmallVector<std::pair<linalg::MatmulOp, LoweringConfigAttr>> matmuls;
+    WalkResult walk = getOperation().walk([&](linalg::MatmulOp op) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      if (!config || config.getKernel() != KernelKind::register_tiles)
+        return WalkResult::advance();
+      if (!canUseRegisterTiles(op)) {
+        op.emitError("agn-vectorize-contractions: cannot tile and vectorize "
+                     "this matmul (its agn.lowering_config): it needs "
+                     "tensors, default maps, no empty dimension, and float "
+                     "or signed integer operands of 8 bits or more");
+        return WalkResult::interrupt();
+      }
+      matmuls.emplace_back(op, config);
+      return WalkResult::advance();
     });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
     IRRewriter rewriter(&getContext());
-    for (auto [op, opSizes] : matmuls) {
-      for (linalg::MatmulOp part : splitRemainders(rewriter, op, opSizes)) {
-        SmallVector<int64_t> partSizes = clampTileSizes(part, opSizes);
+    for (auto [op, config] : matmuls) {
+      ArrayRef<int64_t> sizes = config.getTileSizes();
+      for (linalg::MatmulOp part : splitRemainders(rewriter, op, sizes)) {
+        SmallVector<int64_t> partSizes = clampTileSizes(part, sizes);
         FailureOr<linalg::MatmulOp> chunk =
-            splitForThreads(rewriter, part, threads, partSizes[1]);
+            splitForThreads(rewriter, part, config.getThreads(), partSizes[1]);
         if (failed(chunk))
           return signalPassFailure();
         FailureOr<linalg::MatmulOp> blocked =
-            blockReduction(rewriter, *chunk, kBlock);
+            blockReduction(rewriter, *chunk, config.getKBlock());
         if (failed(blocked) ||
             failed(tileAndVectorize(rewriter, *blocked, partSizes)))
           return signalPassFailure();

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "agn/Codegen/CPU/KernelConfig.h"
 #include "agn/Codegen/CPU/Passes.h"
 
 #include "DirectConvolution.h"
@@ -436,6 +437,49 @@ static bool hasSubByteOperands(linalg::LinalgOp op) {
   });
 }
 
+std::optional<LoweringConfigAttr>
+mlir::agn::chooseConvolutionConfig(linalg::LinalgOp op) {
+  MLIRContext *context = op.getContext();
+  auto im2col = [&](bool filterOnRight) {
+    return LoweringConfigAttr::get(context, KernelKind::im2col, {},
+                                   /*kBlock=*/0, /*threads=*/1,
+                                   /*widenToF32=*/false, filterOnRight);
+  };
+  // Integer convolutions keep the weights on the right, where
+  // agn-vnni-matmuls packs them; float ones when there are enough filters
+  // (per group) to fill the register tiles' columns.
+  auto filtersOnTheRight = [&](int64_t filters) {
+    return isStaticIntegerConvolution(op) || filters >= kMinFiltersOnTheRight;
+  };
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (isa<linalg::Conv3DNcdhwFcdhwOp, linalg::Conv1DNcwFcwOp>(
+          op.getOperation())) {
+    bool threeD = isa<linalg::Conv3DNcdhwFcdhwOp>(op.getOperation());
+    if (isStaticFloatConvolution(op) ||
+        (isStaticIntegerConvolution(op) && !(threeD && hasSubByteOperands(op))))
+      return im2col(filtersOnTheRight(ranges[1]));
+    return std::nullopt;
+  }
+  if (!isSupportedConvolution(op))
+    return std::nullopt;
+  if (hasNarrowGroups(op)) {
+    if (canComputeDirectly(cast<linalg::Conv2DNgchwGfchwOp>(op.getOperation())))
+      return LoweringConfigAttr::get(context, KernelKind::direct, {});
+    return std::nullopt;
+  }
+  bool grouped = isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation());
+  if (!isStaticFloatConvolution(op) &&
+      !(isStaticIntegerConvolution(op) && !(grouped && hasSubByteOperands(op))))
+    return std::nullopt;
+  // Filters (per group): NCHW loops (n, f, ...), NGCHW (n, g, f, ...), NHWC
+  // (n, oh, ow, f, ...).
+  int64_t filters = grouped ? ranges[2]
+                    : isa<linalg::Conv2DNchwFchwOp>(op.getOperation())
+                        ? ranges[1]
+                        : ranges[3];
+  return im2col(filtersOnTheRight(filters));
+}
+
 namespace {
 struct VectorizeConvolutionsPass
     : public agn::impl::AGNVectorizeConvolutionsBase<
@@ -443,51 +487,57 @@ struct VectorizeConvolutionsPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> convolutions;
+    // The convolutions whose config asks for an im2col matmul (with the
+    // filter on the right or not) or direct loops; a config this pass
+    // cannot carry out (set by hand on an op it does not handle) is an error.
+    SmallVector<std::pair<linalg::LinalgOp, bool>> convolutions;
     SmallVector<linalg::Conv2DNgchwGfchwOp> narrow;
-    SmallVector<linalg::Conv1DNcwFcwOp> oneDimensional;
-    SmallVector<linalg::Conv3DNcdhwFcdhwOp> threeDimensional;
-    getOperation().walk([&](linalg::LinalgOp op) {
-      if (auto conv3d =
-              dyn_cast<linalg::Conv3DNcdhwFcdhwOp>(op.getOperation())) {
-        if (isStaticFloatConvolution(op) ||
-            (isStaticIntegerConvolution(op) && !hasSubByteOperands(op)))
-          threeDimensional.push_back(conv3d);
-        return;
+    SmallVector<std::pair<linalg::Conv1DNcwFcwOp, bool>> oneDimensional;
+    SmallVector<std::pair<linalg::Conv3DNcdhwFcdhwOp, bool>> threeDimensional;
+    WalkResult walk = getOperation().walk([&](linalg::LinalgOp op) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      if (!config || (config.getKernel() != KernelKind::im2col &&
+                      config.getKernel() != KernelKind::direct))
+        return WalkResult::advance();
+      std::optional<LoweringConfigAttr> possible = chooseConvolutionConfig(op);
+      bool direct = config.getKernel() == KernelKind::direct;
+      if (!possible ||
+          (possible->getKernel() == KernelKind::direct) != direct) {
+        op.emitError("agn-vectorize-convolutions: cannot lower this op as ")
+            << (direct ? "direct loops" : "an im2col matmul")
+            << " (its agn.lowering_config); agn-cpu-configure-kernels "
+               "chooses a kernel that applies";
+        return WalkResult::interrupt();
       }
-      if (auto conv1d = dyn_cast<linalg::Conv1DNcwFcwOp>(op.getOperation())) {
-        if (isStaticFloatConvolution(op) || isStaticIntegerConvolution(op))
-          oneDimensional.push_back(conv1d);
-        return;
-      }
-      if (!isSupportedConvolution(op))
-        return;
-      if (hasNarrowGroups(op)) {
-        auto grouped = cast<linalg::Conv2DNgchwGfchwOp>(op.getOperation());
-        if (canComputeDirectly(grouped))
-          narrow.push_back(grouped);
-      } else if (isStaticFloatConvolution(op) ||
-                 (isStaticIntegerConvolution(op) &&
-                  !(isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation()) &&
-                    hasSubByteOperands(op)))) {
-        convolutions.push_back(op);
-      }
+      bool onTheRight = config.getFilterOnRight();
+      if (auto conv3d = dyn_cast<linalg::Conv3DNcdhwFcdhwOp>(op.getOperation()))
+        threeDimensional.emplace_back(conv3d, onTheRight);
+      else if (auto conv1d =
+                   dyn_cast<linalg::Conv1DNcwFcwOp>(op.getOperation()))
+        oneDimensional.emplace_back(conv1d, onTheRight);
+      else if (direct)
+        narrow.push_back(cast<linalg::Conv2DNgchwGfchwOp>(op.getOperation()));
+      else
+        convolutions.emplace_back(op, onTheRight);
+      return WalkResult::advance();
     });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
     IRRewriter rewriter(&getContext());
     for (linalg::Conv2DNgchwGfchwOp op : narrow)
       rewriteDirectConvolution(rewriter, op);
     // 1-D convolutions (NCW/FCW, as the importer writes them) go as 2-D ones
     // of height 1.
-    for (linalg::Conv1DNcwFcwOp op : oneDimensional)
-      convolutions.push_back(liftToTwoDimensions(rewriter, op));
+    for (auto [op, onTheRight] : oneDimensional)
+      convolutions.emplace_back(liftToTwoDimensions(rewriter, op), onTheRight);
     // 3-D ones (NCDHW/FCDHW) as loops of 2-D ones over the depths.
-    for (linalg::Conv3DNcdhwFcdhwOp op : threeDimensional) {
+    for (auto [op, onTheRight] : threeDimensional) {
       FailureOr<linalg::LinalgOp> plane = sliceDepths(rewriter, op);
       if (failed(plane))
         return signalPassFailure();
-      convolutions.push_back(*plane);
+      convolutions.emplace_back(*plane, onTheRight);
     }
-    for (linalg::LinalgOp op : convolutions) {
+    for (auto [op, onTheRight] : convolutions) {
       // Several images (or groups): a loop of single-image (single-group)
       // convolutions.
       bool grouped = isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation());
@@ -502,13 +552,7 @@ struct VectorizeConvolutionsPass
       if (grouped)
         single = dropGroup(
             rewriter, cast<linalg::Conv2DNgchwGfchwOp>(single.getOperation()));
-      // A matmul on an im2col copy. Integer ones keep the weights on the
-      // right, where agn-vnni-matmuls packs them; float ones when there are
-      // enough filters to fill the register tiles' columns.
       bool channelsFirst = isa<linalg::Conv2DNchwFchwOp>(single.getOperation());
-      bool onTheRight = isStaticIntegerConvolution(single) ||
-                        single.getStaticLoopRanges()[channelsFirst ? 1 : 3] >=
-                            kMinFiltersOnTheRight;
       rewriteAsMatmul(rewriter, single, channelsFirst,
                       /*weightsOnTheRight=*/onTheRight);
     }

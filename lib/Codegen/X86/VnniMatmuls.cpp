@@ -66,6 +66,8 @@
 #include "agn/Codegen/Common/TilingUtils.h"
 
 #include "agn/Codegen/X86/Passes.h"
+#include "agn/Codegen/X86/VnniKernels.h"
+#include "agn/Dialect/AGN/IR/AGNAttrs.h"
 #include "agn/Dialect/X86/IR/X86Dialect.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -434,20 +436,6 @@ static std::optional<Int8Matmul> matchInt8Matmul(linalg::MatmulOp op) {
   return Int8Matmul{op, type.getDimSize(0), type.getDimSize(1)};
 }
 
-/// Returns whether `op` is a signed i8 x i8 (or i4) -> i32 batch matmul on
-/// tensors of static shapes with the default maps: its matmuls, one per
-/// batch element, are what matchInt8Matmul takes.
-static bool isInt8BatchMatmul(linalg::BatchMatmulOp op) {
-  auto isInteger = [](Value value, unsigned width) {
-    return getElementTypeOrSelf(value.getType()).isSignlessInteger(width);
-  };
-  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
-  return op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
-         !op.hasDynamicShape() && op.getCast() == linalg::TypeFn::cast_signed &&
-         isInteger(a, 8) && (isInteger(b, 8) || isInteger(b, 4)) &&
-         isInteger(op.getDpsInits()[0], 32);
-}
-
 /// Replaces `matmul` by the i8 kernel.
 static void rewriteInt8Matmul(const Int8Matmul &matmul, int64_t rows,
                               int64_t threads) {
@@ -631,6 +619,12 @@ static bool isZeroTensor(Value value) {
 static std::optional<Int4BlockedMatmul>
 matchInt4BlockedMatmul(linalg::GenericOp partial) {
   using utils::IteratorType;
+  // agn-multiversion marks the pair; the checks below make sure it is still
+  // in the form the marker promises (a rewrite in between may have changed
+  // the ops and kept the attribute), since the kernel relies on every map.
+  BlockedMatmulAttr marker = BlockedMatmulAttr::of(partial);
+  if (!marker || marker.getPart() != BlockedMatmulPart::partial_sums)
+    return std::nullopt;
   // Loops (m, n, j, t).
   if (!partial.hasPureTensorSemantics() || partial.getNumDpsInputs() != 2 ||
       partial.getNumDpsInits() != 1 ||
@@ -673,8 +667,12 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
   if (!partial->hasOneUse())
     return std::nullopt;
   auto rescale = dyn_cast<linalg::GenericOp>(*partial->user_begin());
-  if (!rescale || !rescale.hasPureTensorSemantics() ||
-      rescale.getNumDpsInputs() != 3 || rescale.getNumDpsInits() != 1 ||
+  BlockedMatmulAttr rescaleMarker =
+      rescale ? BlockedMatmulAttr::of(rescale) : nullptr;
+  if (!rescaleMarker || rescaleMarker.getPart() != BlockedMatmulPart::rescale ||
+      rescaleMarker.getBlockSize() != marker.getBlockSize() ||
+      !rescale.hasPureTensorSemantics() || rescale.getNumDpsInputs() != 3 ||
+      rescale.getNumDpsInits() != 1 ||
       rescale.getDpsInputs()[0] != partial.getResult(0) ||
       rescale.getIteratorTypesArray() !=
           SmallVector<IteratorType>{IteratorType::parallel,
@@ -871,48 +869,52 @@ static void rewriteInt4BlockedMatmul(const Int4BlockedMatmul &matmul,
 // Pass
 //===----------------------------------------------------------------------===//
 
+bool mlir::agn::x86::canUseVnniKernel(linalg::MatmulOp op) {
+  return matchInt8Matmul(op).has_value();
+}
+
+bool mlir::agn::x86::canUseVnniKernel(linalg::GenericOp partialSums) {
+  return matchInt4BlockedMatmul(partialSums).has_value();
+}
+
 namespace {
 struct VnniMatmulsPass : public agn::impl::AGNVnniMatmulsBase<VnniMatmulsPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    for (auto [name, value] : {std::pair<StringRef, int64_t>{"rows", rows},
-                               {"i4-rows", i4Rows},
-                               {"threads", threads}}) {
-      if (value >= 1)
-        continue;
-      getOperation().emitError("agn-vnni-matmuls: '")
-          << name << "' must be at least 1, got " << value;
-      return signalPassFailure();
-    }
-    // agn's i8 and i4 versions of batched units: a loop of matmuls, each
-    // then matched below.
-    SmallVector<linalg::BatchMatmulOp> batched;
-    getOperation().walk([&](linalg::BatchMatmulOp op) {
-      if (isInt8BatchMatmul(op))
-        batched.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::BatchMatmulOp op : batched)
-      if (failed(splitBatch(rewriter, op, "agn-vnni-matmuls")))
-        return signalPassFailure();
-
-    SmallVector<Int8Matmul> int8Matmuls;
-    SmallVector<Int4BlockedMatmul> int4Matmuls;
-    getOperation().walk([&](Operation *op) {
+    // The ops configured for the VNNI kernels; a config this pass cannot
+    // carry out (set by hand on an op it does not take) is an error.
+    SmallVector<std::pair<Int8Matmul, LoweringConfigAttr>> int8Matmuls;
+    SmallVector<std::pair<Int4BlockedMatmul, LoweringConfigAttr>> int4Matmuls;
+    WalkResult walk = getOperation().walk([&](Operation *op) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      if (!config || config.getKernel() != KernelKind::vnni)
+        return WalkResult::advance();
       if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
-        if (std::optional<Int8Matmul> matched = matchInt8Matmul(matmul))
-          int8Matmuls.push_back(*matched);
+        if (std::optional<Int8Matmul> matched = matchInt8Matmul(matmul)) {
+          int8Matmuls.emplace_back(*matched, config);
+          return WalkResult::advance();
+        }
       } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
         if (std::optional<Int4BlockedMatmul> matched =
-                matchInt4BlockedMatmul(generic))
-          int4Matmuls.push_back(*matched);
+                matchInt4BlockedMatmul(generic)) {
+          int4Matmuls.emplace_back(*matched, config);
+          return WalkResult::advance();
+        }
       }
+      op->emitError("agn-vnni-matmuls: cannot compute this op with the VNNI "
+                    "kernels (its agn.lowering_config): only i8 x i8 (or i4) "
+                    "-> i32 matmuls and agn's block-scaled i4 matmuls with "
+                    "static weights");
+      return WalkResult::interrupt();
     });
-    for (const Int8Matmul &matmul : int8Matmuls)
-      rewriteInt8Matmul(matmul, rows, threads);
-    for (const Int4BlockedMatmul &matmul : int4Matmuls)
-      rewriteInt4BlockedMatmul(matmul, i4Rows, threads);
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    for (auto [matmul, config] : int8Matmuls)
+      rewriteInt8Matmul(matmul, config.getTileSizes()[0], config.getThreads());
+    for (auto [matmul, config] : int4Matmuls)
+      rewriteInt4BlockedMatmul(matmul, config.getTileSizes()[0],
+                               config.getThreads());
   }
 };
 } // namespace

@@ -1,9 +1,9 @@
-// RUN: agn-opt %s -split-input-file --agn-vectorize-contractions | FileCheck %s
-// RUN: agn-opt %s -split-input-file --agn-vectorize-contractions=tile-sizes=4,16,1 | FileCheck %s --check-prefix=SIZES
-// RUN: agn-opt %s -split-input-file --agn-vectorize-contractions=k-block=0 | FileCheck %s --check-prefix=NOBLOCK
-// RUN: agn-opt %s -split-input-file --agn-vectorize-contractions=threads=2 | FileCheck %s --check-prefix=THREADS
-// RUN: not agn-opt %s -split-input-file --agn-vectorize-contractions=threads=0 2>&1 | FileCheck %s --check-prefix=BADTHREADS
-// RUN: agn-opt %s -split-input-file --agn-vectorize-contractions --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --cse --canonicalize --agn-hoist-vector-transfers | FileCheck %s --check-prefix=HOIST
+// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vectorize-contractions | FileCheck %s
+// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels="float-tile-sizes=4,16,1 integer-tile-sizes=4,16,1" --agn-vectorize-contractions | FileCheck %s --check-prefix=SIZES
+// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels=k-block=0 --agn-vectorize-contractions | FileCheck %s --check-prefix=NOBLOCK
+// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vectorize-contractions | FileCheck %s --check-prefix=THREADS
+// RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=threads=0 2>&1 | FileCheck %s --check-prefix=BADTHREADS
+// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vectorize-contractions --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --cse --canonicalize --agn-hoist-vector-transfers | FileCheck %s --check-prefix=HOIST
 
 // Float matmuls are tiled into 8x32x1 register tiles and each tile becomes a
 // vector.contract (an outer product, K being 1). An outer loop first blocks K
@@ -41,7 +41,7 @@
 // THREADS: vector.contract
 // THREADS: scf.forall.in_parallel
 // THREADS-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [16, 32] [1, 1]
-// BADTHREADS: agn-vectorize-contractions: 'threads' must be at least 1, got 0
+// BADTHREADS: agn-cpu-configure-kernels: 'threads' must be at least 1, got 0
 
 // After bufferization the accumulator tile is read before the K loop,
 // carried through it in registers and written after it.

@@ -1,4 +1,4 @@
-// RUN: agn-opt %s -split-input-file --agn-vectorize-convolutions --canonicalize --cse | FileCheck %s
+// RUN: agn-opt %s -split-input-file --agn-cpu-configure-kernels --agn-vectorize-convolutions --canonicalize --cse | FileCheck %s
 
 // One image, NCHW/FCHW, fewer than 32 filters: an im2col copy
 // col[c, i, j, oh, ow] = x[0, c, oh + i, ow + j] (an affine map, no

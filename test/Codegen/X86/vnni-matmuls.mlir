@@ -1,10 +1,10 @@
-// RUN: agn-opt %s -split-input-file --agn-vnni-matmuls=rows=2 --canonicalize --cse | FileCheck %s
-// RUN: agn-opt %s -split-input-file --agn-vnni-matmuls="rows=2 threads=2" --canonicalize --cse | FileCheck %s --check-prefix=PAR
-// RUN: not agn-opt %s -split-input-file --agn-vnni-matmuls=rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
-// RUN: not agn-opt %s -split-input-file --agn-vnni-matmuls=threads=0 2>&1 | FileCheck %s --check-prefix=THREADS
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=vnni-rows=2 --agn-vnni-matmuls --canonicalize --cse | FileCheck %s
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels="vnni-rows=2 threads=2" --agn-vnni-matmuls --canonicalize --cse | FileCheck %s --check-prefix=PAR
+// RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=vnni-rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
+// RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=threads=0 2>&1 | FileCheck %s --check-prefix=THREADS
 
-// ROWS: agn-vnni-matmuls: 'rows' must be at least 1, got 0
-// THREADS: agn-vnni-matmuls: 'threads' must be at least 1, got 0
+// ROWS: agn-cpu-configure-kernels: 'vnni-rows' must be at least 1, got 0
+// THREADS: agn-cpu-configure-kernels: 'threads' must be at least 1, got 0
 
 // B (5x2) is packed at compile time into one panel of 64 columns, two groups
 // of four K values (K = 5 padded to 8): group 0 holds column 0's K values 0-3
@@ -189,7 +189,8 @@ func.func @blocked_i4(%a: tensor<?x2x8xi8>, %sa: tensor<f32>, %sw: tensor<2x4xf3
   %zero = arith.constant 0 : i32
   %e = tensor.empty(%m) : tensor<?x4x2xi32>
   %f = linalg.fill ins(%zero : i32) outs(%e : tensor<?x4x2xi32>) -> tensor<?x4x2xi32>
-  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 8>}
       ins(%a, %w : tensor<?x2x8xi8>, tensor<2x8x4xi4>) outs(%f : tensor<?x4x2xi32>) {
   ^bb0(%x: i8, %y: i4, %out: i32):
     %xe = arith.extsi %x : i8 to i32
@@ -198,7 +199,8 @@ func.func @blocked_i4(%a: tensor<?x2x8xi8>, %sa: tensor<f32>, %sw: tensor<2x4xf3
     %sum = arith.addi %out, %xy : i32
     linalg.yield %sum : i32
   } -> tensor<?x4x2xi32>
-  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 8>}
       ins(%p, %sa, %sw : tensor<?x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<?x4xf32>) {
   ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
     %xf = arith.sitofp %x : i32 to f32
@@ -229,7 +231,8 @@ func.func @blocked_left_alone(%a: tensor<4x2x4xi8>, %a8: tensor<4x2x8xi8>, %sa: 
   %zero = arith.constant 0 : i32
   %e = tensor.empty() : tensor<4x4x2xi32>
   %f = linalg.fill ins(%zero : i32) outs(%e : tensor<4x4x2xi32>) -> tensor<4x4x2xi32>
-  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 4>}
       ins(%a, %w : tensor<4x2x4xi8>, tensor<2x4x4xi4>) outs(%f : tensor<4x4x2xi32>) {
   ^bb0(%x: i8, %y: i4, %out: i32):
     %xe = arith.extsi %x : i8 to i32
@@ -238,7 +241,8 @@ func.func @blocked_left_alone(%a: tensor<4x2x4xi8>, %a8: tensor<4x2x8xi8>, %sa: 
     %sum = arith.addi %out, %xy : i32
     linalg.yield %sum : i32
   } -> tensor<4x4x2xi32>
-  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 4>}
       ins(%p, %sa, %sw : tensor<4x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<4x4xf32>) {
   ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
     %xf = arith.sitofp %x : i32 to f32
@@ -248,7 +252,8 @@ func.func @blocked_left_alone(%a: tensor<4x2x4xi8>, %a8: tensor<4x2x8xi8>, %sa: 
     linalg.yield %sum : f32
   } -> tensor<4x4xf32>
   %w8 = arith.constant dense<1> : tensor<2x8x4xi4>
-  %p8 = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+  %p8 = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 8>}
       ins(%a8, %w8 : tensor<4x2x8xi8>, tensor<2x8x4xi4>) outs(%f : tensor<4x4x2xi32>) {
   ^bb0(%x: i8, %y: i4, %out: i32):
     %xe = arith.extsi %x : i8 to i32
@@ -257,7 +262,8 @@ func.func @blocked_left_alone(%a: tensor<4x2x4xi8>, %a8: tensor<4x2x8xi8>, %sa: 
     %sum = arith.addi %out, %xy : i32
     linalg.yield %sum : i32
   } -> tensor<4x4x2xi32>
-  %r8 = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+  %r8 = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 8>}
       ins(%p8, %sa, %sw : tensor<4x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<4x4xf32>) {
   ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
     %xf = arith.sitofp %x : i32 to f32
@@ -376,7 +382,8 @@ func.func @runtime_i4(%a: tensor<?x2x16xi8>, %w: tensor<2x16x4xi4>, %sa: tensor<
   %zero = arith.constant 0 : i32
   %e = tensor.empty(%m) : tensor<?x4x2xi32>
   %f = linalg.fill ins(%zero : i32) outs(%e : tensor<?x4x2xi32>) -> tensor<?x4x2xi32>
-  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 16>}
       ins(%a, %w : tensor<?x2x16xi8>, tensor<2x16x4xi4>) outs(%f : tensor<?x4x2xi32>) {
   ^bb0(%x: i8, %y: i4, %out: i32):
     %xe = arith.extsi %x : i8 to i32
@@ -385,7 +392,8 @@ func.func @runtime_i4(%a: tensor<?x2x16xi8>, %w: tensor<2x16x4xi4>, %sa: tensor<
     %sum = arith.addi %out, %xy : i32
     linalg.yield %sum : i32
   } -> tensor<?x4x2xi32>
-  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 16>}
       ins(%p, %sa, %sw : tensor<?x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<?x4xf32>) {
   ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
     %xf = arith.sitofp %x : i32 to f32
@@ -458,7 +466,8 @@ func.func @runtime_i4_odd_n_left_alone(%a: tensor<4x2x8xi8>, %w: tensor<2x8x3xi4
   %zero = arith.constant 0 : i32
   %e = tensor.empty() : tensor<4x3x2xi32>
   %f = linalg.fill ins(%zero : i32) outs(%e : tensor<4x3x2xi32>) -> tensor<4x3x2xi32>
-  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 8>}
       ins(%a, %w : tensor<4x2x8xi8>, tensor<2x8x3xi4>) outs(%f : tensor<4x3x2xi32>) {
   ^bb0(%x: i8, %y: i4, %out: i32):
     %xe = arith.extsi %x : i8 to i32
@@ -467,7 +476,8 @@ func.func @runtime_i4_odd_n_left_alone(%a: tensor<4x2x8xi8>, %w: tensor<2x8x3xi4
     %sum = arith.addi %out, %xy : i32
     linalg.yield %sum : i32
   } -> tensor<4x3x2xi32>
-  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"],
+      agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 8>}
       ins(%p, %sa, %sw : tensor<4x3x2xi32>, tensor<f32>, tensor<2x3xf32>) outs(%c : tensor<4x3xf32>) {
   ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
     %xf = arith.sitofp %x : i32 to f32
@@ -512,4 +522,49 @@ func.func @odd_destination_left_alone(%a: tensor<8x4xi8>, %src: tensor<4x2xi4>, 
   %w = linalg.copy ins(%src : tensor<4x2xi4>) outs(%dst : tensor<4x2xi4>) -> tensor<4x2xi4>
   %r = linalg.matmul ins(%a, %w : tensor<8x4xi8>, tensor<4x2xi4>) outs(%c : tensor<8x2xi32>) -> tensor<8x2xi32>
   return %r : tensor<8x2xi32>
+}
+
+// -----
+
+// The same pair without agn-multiversion's #agn.blocked_matmul markers: the
+// contract between the passes is the attribute, not the shape of the ops,
+// so the pair is left to the generic code.
+#a3 = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+#w3 = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>
+#o3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#p3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#t3 = affine_map<(d0, d1, d2) -> ()>
+#s3 = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// CHECK-LABEL: func.func @unmarked_i4
+// CHECK-NOT: agn_x86.usdot
+// CHECK-COUNT-2: linalg.generic
+func.func @unmarked_i4(%a: tensor<?x2x8xi8>, %sa: tensor<f32>, %sw: tensor<2x4xf32>, %c: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %w = arith.constant dense<[[[-4, 0, 0, 0], [-3, 0, 0, 0], [-2, 0, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0], [2, 0, 0, 0], [3, 0, 0, 0]],
+                             [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [7, 7, 7, -8]]]> : tensor<2x8x4xi4>
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x2x8xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty(%m) : tensor<?x4x2xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<?x4x2xi32>) -> tensor<?x4x2xi32>
+  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x2x8xi8>, tensor<2x8x4xi4>) outs(%f : tensor<?x4x2xi32>) {
+  ^bb0(%x: i8, %y: i4, %out: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %xy = arith.muli %xe, %ye : i32
+    %sum = arith.addi %out, %xy : i32
+    linalg.yield %sum : i32
+  } -> tensor<?x4x2xi32>
+  %r = linalg.generic {indexing_maps = [#p3, #t3, #s3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %sa, %sw : tensor<?x4x2xi32>, tensor<f32>, tensor<2x4xf32>) outs(%c : tensor<?x4xf32>) {
+  ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):
+    %xf = arith.sitofp %x : i32 to f32
+    %sc = arith.mulf %xa, %xw : f32
+    %y = arith.mulf %xf, %sc : f32
+    %sum = arith.addf %out, %y : f32
+    linalg.yield %sum : f32
+  } -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
 }

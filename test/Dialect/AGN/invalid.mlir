@@ -487,3 +487,56 @@ func.func @yield_outside_parent(%x: f32) {
   // expected-error @+1 {{'agn.yield' op expects parent op to be one of 'agn.unit, agn.dispatch'}}
   agn.yield %x : f32
 }
+
+// -----
+
+func.func @config_threads(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{'threads' must be at least 1, got 0}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], threads = 0>}
+      ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @config_tiles(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{a 'register_tiles' kernel needs three 'tile_sizes' (M, N, K), got 2}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32]>}
+      ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @config_vnni_panel(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  // expected-error @+1 {{a 'vnni' kernel's tiles are (rows, 64, 4) for i8 or (rows, 64, 8) for i4}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 32, 4]>}
+      ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
+
+// -----
+
+func.func @config_widen(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{'widen_to_f32' applies to 'register_tiles' only}}
+  %r = linalg.dot {agn.lowering_config = #agn.lowering_config<kernel = reassociated_sum, widen_to_f32 = true>}
+      ins(%a, %b : tensor<4xf32>, tensor<4xf32>) outs(%c : tensor<f32>) -> tensor<f32>
+  return %r : tensor<f32>
+}
+
+// -----
+
+func.func @config_no_tiles(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{a 'reassociated_sum' kernel takes no 'tile_sizes'}}
+  %r = linalg.dot {agn.lowering_config = #agn.lowering_config<kernel = reassociated_sum, tile_sizes = [1, 1, 1]>}
+      ins(%a, %b : tensor<4xf32>, tensor<4xf32>) outs(%c : tensor<f32>) -> tensor<f32>
+  return %r : tensor<f32>
+}
+
+// -----
+
+func.func @blocked_size(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'block_size' must be positive, got 0}}
+  %r = arith.addf %a, %a {agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 0>} : tensor<4xf32>
+  return %r : tensor<4xf32>
+}

@@ -136,3 +136,16 @@ func.func @dynamic_quantization(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %d = agn.dequantize %q, %s axis 0 : tensor<?x?xi8>, tensor<?xf32> -> tensor<?x?xf32>
   return %d : tensor<?x?xf32>
 }
+
+// The code generation attributes (#agn.lowering_config, #agn.blocked_matmul).
+// CHECK-LABEL: func.func @codegen_attributes
+func.func @codegen_attributes(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // CHECK: agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], k_block = 32, threads = 2, widen_to_f32 = true>
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], k_block = 32, threads = 2, widen_to_f32 = true>}
+      ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  // CHECK: agn.lowering_config = #agn.lowering_config<kernel = im2col, filter_on_right = true>
+  %s = arith.addf %r, %r {agn.lowering_config = #agn.lowering_config<kernel = im2col, filter_on_right = true>} : tensor<4x16xf32>
+  // CHECK: agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 32>
+  %t = arith.addf %s, %s {agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 32>} : tensor<4x16xf32>
+  return %t : tensor<4x16xf32>
+}

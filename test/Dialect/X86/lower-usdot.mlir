@@ -1,8 +1,9 @@
-// RUN: agn-opt %s --agn-lower-usdot=x86-vnni=true | FileCheck %s --check-prefix=VNNI
+// RUN: agn-opt %s --agn-set-target=cpu=znver4 --agn-lower-usdot | FileCheck %s --check-prefix=VNNI
+// RUN: agn-opt %s --agn-set-target=cpu=x86-64-v3 --agn-lower-usdot | FileCheck %s --check-prefix=PORTABLE
 // RUN: agn-opt %s --agn-lower-usdot | FileCheck %s --check-prefix=PORTABLE
 
-// With x86-vnni, 16 lanes become vpdpbusd; other widths (which the zmm
-// intrinsic does not take) and everything without x86-vnni become vector
+// On a target with AVX512-VNNI, 16 lanes become vpdpbusd; other widths (which the zmm
+// intrinsic does not take) and everything on other targets (or none) become vector
 // arithmetic: lane i adds the products 4i .. 4i+3, gathered by shuffles.
 
 // VNNI-LABEL: func.func @usdot

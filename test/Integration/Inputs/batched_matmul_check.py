@@ -4,7 +4,7 @@
   batched_matmul_check.py DIR    (agn-run must be on PATH)
 
 The contraction is the linalg.generic agn's importer writes for a MatMul with
-two batch dimensions, one of them broadcast: agn-vectorize-contractions makes
+two batch dimensions, one of them broadcast: agn-split-batch-matmuls makes
 it loops of vectorized matmuls. Each element is a sum of K products in f32,
 whose error against the float64 sum is at most gamma_K * sum |a| |b| with
 gamma_K = K u / (1 - K u), u = 2^-24, in any order of the additions.
@@ -46,7 +46,8 @@ def main() -> int:
   return %r : {tc}
 }}
 """)
-    if not rewrites(path, "--agn-vectorize-contractions", "linalg.generic", "vector.contract"):
+    if not rewrites(path, ["--agn-split-batch-matmuls", "--agn-cpu-configure-kernels",
+                          "--agn-vectorize-contractions"], "linalg.generic", "vector.contract"):
         print("the batched generic was not vectorized")
         return 1
     got = run_agn(path, directory, [a, b])

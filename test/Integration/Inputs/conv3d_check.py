@@ -46,7 +46,7 @@ def main() -> int:
   return %r : {ty}
 }}
 """)
-    if not rewrites(path, "--agn-vectorize-convolutions", "linalg.conv_3d", "linalg.matmul"):
+    if not rewrites(path, ["--agn-cpu-configure-kernels", "--agn-vectorize-convolutions"], "linalg.conv_3d", "linalg.matmul"):
         print("the 3-D convolution was not rewritten")
         return 1
     got = run_agn(path, directory, [x, w])

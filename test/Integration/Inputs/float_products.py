@@ -8,11 +8,11 @@ import subprocess
 import numpy as np
 
 
-def rewrites(path, pass_option, gone, present):
-    """Returns whether agn-opt's `pass_option` leaves no `gone` and some
-    `present` in the module at `path` (so that the run checks the new code,
-    not the op it replaces)."""
-    ir = subprocess.run(["agn-opt", path, pass_option], check=True,
+def rewrites(path, pass_options, gone, present):
+    """Returns whether agn-opt's `pass_options` (a list) leave no `gone` and
+    some `present` in the module at `path` (so that the run checks the new
+    code, not the op it replaces)."""
+    ir = subprocess.run(["agn-opt", path, *pass_options], check=True,
                         capture_output=True, text=True).stdout
     return gone not in ir and present in ir
 

@@ -1,5 +1,5 @@
 //===- Passes.h - agn CPU kernel passes -------------------------------------*-
-//C++ -*-===//
+// C++ -*-===//
 //
 // Part of the agn project.
 //
@@ -8,6 +8,7 @@
 #ifndef AGN_CODEGEN_CPU_PASSES_H
 #define AGN_CODEGEN_CPU_PASSES_H
 
+#include "agn/Dialect/AGN/IR/AGNDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -14,35 +14,91 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AGNCpuConfigureKernels
+    : Pass<"agn-cpu-configure-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Choose each contraction's CPU kernel, as an attribute";
+  let description = [{
+    Writes on every contraction it has a kernel for an
+    `#agn.lowering_config` (see the agn dialect) chosen from the module's
+    target (`llvm.target`, set by `agn-set-target`), which the kernel passes
+    then carry out; an op that already has a config (written by hand to pin
+    a strategy, or by an earlier run) keeps it, and the others are left to
+    linalg's loops:
+
+    - `linalg.matmul` of i8 x i8 (or i4) -> i32, and the partial sums of
+      agn's block-scaled i4 matmul (`#agn.blocked_matmul`), when the target
+      has `avx512vnni` and `agn-vnni-matmuls` takes them: `vnni`, tiles of
+      `vnni-rows` (i8) or `vnni-i4-rows` (i4) rows by 64 columns;
+    - other float matmuls, and signed integer ones of 8 bits or more:
+      `register_tiles`, 8x32x1 (float) or 4x64x1 (integer) on targets with
+      `avx512f` (or no recorded target), 4x16x1 on others (16 vector
+      registers of 256 bits), or the `*-tile-sizes` options; K blocked by
+      `k-block`; f16/bf16 operands into f32 with 16 rows or more converted
+      to f32 first (`widen_to_f32`);
+    - float `linalg.matvec` and `linalg.dot`: `reassociated_sum`;
+    - 1-D, 2-D (NCHW/FCHW, NGCHW/GFCHW, NHWC/HWCF, NHWC/FHWC) and 3-D
+      convolutions of static shapes: `direct` for groups of fewer than 16
+      filters, else `im2col` with the filter on the right for integer ones
+      and float ones of 32 filters or more (per group).
+
+    `threads` goes into every config it writes (the kernels' scf.forall
+    chunks). Run it again after passes that make new contractions
+    (`agn-vectorize-convolutions`, `agn-split-batch-matmuls`): it configures
+    only what has no config yet.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", "1",
+           "Chunks (threads) the kernels split their columns into">,
+    Option<"kBlock", "k-block", "int64_t", "32",
+           "Rows of B (K values) each sweep of the register tiles covers; "
+           "0 turns the K blocking off">,
+    ListOption<"floatTileSizes", "float-tile-sizes", "int64_t",
+               "Register tile (M, N, K) of float matmuls (default: by target)">,
+    ListOption<"integerTileSizes", "integer-tile-sizes", "int64_t",
+               "Register tile (M, N, K) of integer matmuls without VNNI "
+               "(default: by target)">,
+    Option<"vnniRows", "vnni-rows", "int64_t", "4",
+           "Rows of A per tile of the i8 VNNI kernel (4 zmm accumulators "
+           "each)">,
+    Option<"vnniI4Rows", "vnni-i4-rows", "int64_t", "2",
+           "Rows of A per tile of the i4 VNNI kernel (8 zmm registers each: "
+           "i32 partial sums and f32 sums)">
+  ];
+  let dependentDialects = ["::mlir::agn::AGNDialect"];
+}
+
 def AGNVectorizeConvolutions
     : Pass<"agn-vectorize-convolutions", "::mlir::func::FuncOp"> {
-  let summary = "Rewrite 1-D, 2-D and 3-D convolutions into im2col matmuls";
+  let summary = "Carry out 'im2col' and 'direct' convolution configs";
   let description = [{
+    Rewrites every convolution whose `agn.lowering_config` has `kernel =
+    im2col` or `direct` (`agn-cpu-configure-kernels` chooses them):
     `linalg.conv_2d_nchw_fchw` and `linalg.conv_2d_ngchw_gfchw` (as agn's
     ONNX importer writes convolutions, the second for group > 1: grouped and
     depthwise ones), `linalg.conv_2d_nhwc_hwcf` and `linalg.conv_2d_nhwc_fhwc`
     (as TOSA's lowering writes them) ops on tensors with static shapes, float
-    or signless integer (agn's i8 and i4 versions), become an im2col copy of
-    the input (a `linalg.generic` with an affine input map, e.g.
-    col[c, i, j, oh, ow] = x[0, c, oh s + i d, ow s + j d]) and a
-    `linalg.matmul` of the reshaped filter and the copy (F x C KH KW times
-    C KH KW x OH OW, or the transposed form for NHWC), which
-    `agn-vectorize-contractions` then tiles and vectorizes (the pipeline runs
-    this pass first). Integer convolutions keep the weights on the right,
-    transposed at compile time when they are constants, so that
-    `agn-vnni-matmuls` computes them with VNNI; so do float ones with at
-    least 32 filters (the small filter matrix stays in the caches while the
-    copy streams through the register tiles: 1.2x-1.8x faster with 64 to
-    256 filters, slower with 8 or 16). Several images make an
-    `scf.for` over single-image convolutions; several groups another one,
-    inside, over single-group convolutions (each the NCHW/FCHW convolution
-    of its group's channels and filters). Grouped convolutions with fewer
-    than 16 filters per group (depthwise ones have one), for which the
-    im2col copy did not pay, become direct vector loops over output rows
-    instead: 64 outputs at a time, each input channel and kernel position a
-    vector of the input row (every stride-th element, by a shuffle) times
-    the broadcast filter value, added in linalg's order (the results are
-    those of linalg's loops, bit for bit).
+    or signless integer (agn's i8 and i4 versions).
+
+    `im2col`: an im2col copy of the input (a `linalg.generic` with an affine
+    input map, e.g. col[c, i, j, oh, ow] = x[0, c, oh s + i d, ow s + j d])
+    and a `linalg.matmul` of the reshaped filter and the copy (F x C KH KW
+    times C KH KW x OH OW), or, with `filter_on_right`, the transposed form
+    (the copy times the filter; the output transposed back for NCHW), where
+    the small filter matrix stays in the caches while the copy streams
+    through the register tiles (1.2x-1.8x faster with 64 to 256 filters,
+    slower with 8 or 16), and where `agn-vnni-matmuls` packs integer
+    filters (transposed at compile time when they are constants). Several
+    images make an `scf.for` over single-image convolutions; several groups
+    another one, inside, over single-group convolutions (each the NCHW/FCHW
+    convolution of its group's channels and filters). The matmuls get no
+    config: run `agn-cpu-configure-kernels` again.
+
+    `direct` (grouped convolutions with narrow groups, for which the im2col
+    copy did not pay): vector loops over output rows, 64 outputs at a time,
+    each input channel and kernel position a vector of the input row (every
+    stride-th element, by a shuffle) times the broadcast filter value, added
+    in linalg's order (the results are those of linalg's loops, bit for
+    bit).
 
     A `linalg.conv_1d_ncw_fcw` goes as the 2-D convolution of height 1 it
     is; a `linalg.conv_3d_ncdhw_fcdhw` as loops over its images, output
@@ -50,85 +106,67 @@ def AGNVectorizeConvolutions
     an input plane with a kernel plane.
 
     The results are those of the convolution up to the order of the float
-    additions (exactly, for integers).
+    additions (exactly, for integers). A config the pass cannot carry out is
+    an error.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
-    "::mlir::affine::AffineDialect"
+    "::mlir::affine::AffineDialect", "::mlir::agn::AGNDialect"
   ];
 }
 
 def AGNVectorizeContractions
     : Pass<"agn-vectorize-contractions", "::mlir::func::FuncOp"> {
-  let summary = "Tile matmuls into register tiles and vectorize them";
+  let summary = "Carry out 'register_tiles' and 'reassociated_sum' configs";
   let description = [{
-    Tiles every `linalg.matmul` on floating-point operands (the f32, f16 and
-    bf16 versions of agn's units, and plain f32 models) and every signed
-    integer one (the i8 versions: i8 x i8 -> i32) with `scf.for` into
-    register tiles of `tile-sizes` (M, N, K) and vectorizes each tile with
-    upstream's linalg vectorizer into a `vector.contract`. Static M and N
-    that the tile does not divide are first split (`linalg::splitOp`) into a
-    part of whole tiles and a static remainder, whose tile is clamped to its
-    size: no tile is partial, since a masked accumulator tile would not stay
-    in registers across the K loop. Dynamic sizes give partial tiles, which
-    are masked. Runs on tensors, before bufferization; the masks are lowered
-    into the transfers so that bufferization sees plain transfer ops.
+    Tiles every `linalg.matmul` whose `agn.lowering_config` has
+    `kernel = register_tiles` (float operands, or signed integer ones of 8
+    bits or more: the f32, f16, bf16 and i8 versions of agn's units, and
+    plain models) with `scf.for` into register tiles of the config's
+    `tile_sizes` (M, N, K) and vectorizes each tile with upstream's linalg
+    vectorizer into a `vector.contract`. Static M and N that the tile does
+    not divide are first split (`linalg::splitOp`) into a part of whole
+    tiles and a static remainder, whose tile is clamped to its size: no tile
+    is partial, since a masked accumulator tile would not stay in registers
+    across the K loop. Dynamic sizes give partial tiles, which are masked.
+    Runs on tensors, before bufferization; the masks are lowered into the
+    transfers so that bufferization sees plain transfer ops.
 
-    A matmul of f16 or bf16 operands into f32 with at least 16 (static) rows
-    first gets its operands converted to f32 (elementwise `linalg.generic`
-    ops) and runs the f32 register tiles: the same results, 3x faster than
-    converting inside every tile (docs/Benchmarks.md); with fewer rows the
-    kernel is memory-bound and keeps the half-width operands.
+    With `widen_to_f32`, a matmul of f16 or bf16 operands into f32 first
+    gets its operands converted to f32 (elementwise `linalg.generic` ops)
+    and runs the f32 register tiles: the same results, 3x faster than
+    converting inside every tile (docs/Benchmarks.md).
 
-    A float or integer `linalg.batch_matmul` (default maps) first becomes a
-    loop over its batch of `linalg.matmul` ops (tiled by 1, rank-reduced),
-    which then go the same way; so does a float batched contraction `linalg.generic`
-    (loops (b..., m, n, k), A indexed (..., m, k), B (..., k, n), their
-    leading results batch loops or 0 for broadcast unit dimensions, body
-    out + a * b, static shapes), as agn's importer writes a MatMul with
-    several or broadcast batch dimensions: a loop nest over the batch. A
-    float `linalg.matvec` (or `linalg.dot`) becomes the same contraction as
-    a `linalg.generic` whose addition carries `fastmath<reassoc>`, so that
-    LLVM vectorizes its loop over K into vector partial sums (3.4x on
-    4096x4096; as a one-column matmul its register tiles would read A by
-    columns).
-
-    With `threads` > 1, an outermost `scf.forall` first splits N (when
-    static) into `threads` chunks of whole register tiles, which
-    `agn-lower-to-llvm-pipeline{threads=...}` runs in parallel.
-
-    When K is static and larger than `k-block`, an outer loop first splits
-    it into blocks of `k-block`: the register tiles then sweep all of M and
-    N (which stays untiled) over those rows of B before moving to the next
-    ones, instead of each tile striding through every row of B (a page per
-    row for large N: the TLB and caches thrash). On this project's CPU this
-    made the f32 kernels 1.6x to 3x faster (docs/Benchmarks.md).
+    With the config's `threads` > 1, an outermost `scf.forall` first splits
+    N (when static) into `threads` chunks of whole register tiles, which
+    `agn-lower-to-llvm-pipeline{threads=...}` runs in parallel. When K is
+    static and larger than the config's `k_block`, an outer loop first
+    splits it into blocks of `k_block`: the register tiles then sweep all of
+    M and N (which stays untiled) over those rows of B before moving to the
+    next ones, instead of each tile striding through every row of B (a page
+    per row for large N: the TLB and caches thrash). On this project's CPU
+    this made the f32 kernels 1.6x to 3x faster (docs/Benchmarks.md).
 
     Integer contractions become outer products on the accumulator type
     (each K step sign-extends a row of B and multiplies it in i32:
     `vpmulld` and `vpaddd` with AVX-512), 50x to 150x faster than the
-    scalar loops but slower than the f32 code (docs/Benchmarks.md). agn's
-    i8 and i4 matmuls go to `agn-vnni-matmuls` first (`vpdpbusd`) where the
-    CPU has AVX512-VNNI. Unsigned (`cast_unsigned`)
-    matmuls and operands narrower than 8 bits are left to the scalar
-    lowering, as are the other contractions.
+    scalar loops but slower than the f32 code (docs/Benchmarks.md).
+
+    A float `linalg.matvec` (or `linalg.dot`) configured `reassociated_sum`
+    becomes the same contraction as a `linalg.generic` whose addition
+    carries `fastmath<reassoc>`, so that LLVM vectorizes its loop over K
+    into vector partial sums (3.4x on 4096x4096; as a one-column matmul its
+    register tiles would read A by columns).
+
+    Ops without such a config are left alone; a config the pass cannot
+    carry out (e.g. register tiles pinned on an unsigned matmul) is an
+    error.
   }];
-  let options = [
-    ListOption<"tileSizes", "tile-sizes", "int64_t",
-               "Register tile sizes (M, N, K) of every matmul; default 8, 32, "
-               "1 for float and 4, 64, 1 for integer matmuls">,
-    Option<"kBlock", "k-block", "int64_t", "32",
-           "Rows of B (K values) each sweep of the register tiles covers; "
-           "0 turns the K blocking off">,
-    Option<"threads", "threads", "int64_t", "1",
-           "Split N (when static) into this many chunks of whole register "
-           "tiles, the iterations of an scf.forall (one per thread)">
-  ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
-    "::mlir::affine::AffineDialect"
+    "::mlir::affine::AffineDialect", "::mlir::agn::AGNDialect"
   ];
 }
 

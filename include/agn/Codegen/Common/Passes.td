@@ -14,6 +14,76 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AGNSetTarget : Pass<"agn-set-target", "::mlir::ModuleOp"> {
+  let summary = "Record the CPU to generate code for on the module";
+  let description = [{
+    Sets the module's `llvm.target` attribute (upstream's
+    `#llvm.target<triple = ..., chip = ..., features = ...>`), which agn's
+    kernel choices (`agn-cpu-configure-kernels`, `agn-lower-usdot`,
+    `agn-expand-bf16-conversions`) and its JIT and AOT target machines read,
+    so that the IR says what it was generated for and the same command gives
+    the same IR on every machine:
+
+    - `cpu=native` (the default): the CPU this process runs on, by name,
+      with every feature LLVM detects on it (`+avx2`, `-avx512f`, ...);
+    - another name (`x86-64-v3`, `znver4`, `sapphirerapids`, ... as
+      `llc -mcpu=help` lists them): that CPU, with the features it implies
+      on x86; an unknown x86 name is an error.
+
+    `features` (`+avx512vnni,-avx512bf16`) are applied last, with the
+    features they imply; `triple` defaults to the host's. With
+    `keep-existing`, a module that already has a target keeps it (the
+    pipelines' default: a target set by hand or by an earlier run wins).
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", "\"native\"",
+           "CPU to generate code for: native (the host) or an LLVM CPU name">,
+    Option<"triple", "triple", "std::string", "\"\"",
+           "Target triple (default: the host's)">,
+    Option<"features", "features", "std::string", "\"\"",
+           "LLVM features to add (+name) or remove (-name), comma-separated">,
+    Option<"keepExisting", "keep-existing", "bool", "false",
+           "Leave a target the module already has">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def AGNExpandBF16Conversions
+    : Pass<"agn-expand-bf16-conversions", "::mlir::ModuleOp"> {
+  let summary = "Expand f32/bf16 conversions where the target has none";
+  let description = [{
+    Unless the module's target (`llvm.target`) converts between f32 and
+    bf16 in hardware (x86 `avx512bf16`, AArch64 `bf16`), rewrites every
+    `arith.truncf` to bf16 and `arith.extf` from bf16 into integer
+    arithmetic on the bit patterns (round to nearest even, NaN kept), with
+    upstream's bf16 expansion patterns. Without it, LLVM calls
+    `__truncsfbf2`, which the C runtime of the host (libgcc before GCC 13)
+    may not provide: JIT and AOT builds then fail to resolve it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def AGNSplitBatchMatmuls
+    : Pass<"agn-split-batch-matmuls", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite batched matrix products as loops of matmuls";
+  let description = [{
+    Every float or signless integer `linalg.batch_matmul` on tensors
+    (default maps) becomes a loop over its batch of `linalg.matmul` ops
+    (tiled by 1, rank-reduced, the `cast` kept), as does every float batched
+    contraction `linalg.generic` (loops (b..., m, n, k), A indexed
+    (..., m, k), B (..., k, n), their leading results batch loops or 0 for
+    broadcast unit dimensions, body out + a * b, static shapes), as agn's
+    importer writes a MatMul with several or broadcast batch dimensions: a
+    loop nest over the batch. The matmuls then take the kernels of any
+    target (register tiles, VNNI); an `agn.lowering_config` of the batched
+    op goes to its matmuls.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::linalg::LinalgDialect"
+  ];
+}
+
 def AGNHoistVectorTransfers
     : Pass<"agn-hoist-vector-transfers", "::mlir::func::FuncOp"> {
   let summary = "Keep vectorized accumulators in registers across the K loop";

@@ -523,11 +523,15 @@ Value VersionBuilder::buildBlocked(OpBuilder &b, Value input, Value inputScales,
         nested, loc,
         ValueRange{arith::AddIOp::create(nested, loc, args[2], product)});
   };
-  Value partial =
-      linalg::GenericOp::create(b, loc, TypeRange{partialInit.getType()},
-                                partialInputs, partialInit, partialMaps,
-                                partialIterators, buildPartialBody)
-          .getResult(0);
+  auto partialOp = linalg::GenericOp::create(
+      b, loc, TypeRange{partialInit.getType()}, partialInputs, partialInit,
+      partialMaps, partialIterators, buildPartialBody);
+  // The pair is a contract with the kernel passes (the VNNI kernel fuses
+  // it), written in the IR.
+  partialOp->setAttr(BlockedMatmulAttr::getAttributeName(),
+                     BlockedMatmulAttr::get(
+                         context, BlockedMatmulPart::partial_sums, blockSize));
+  Value partial = partialOp.getResult(0);
 
   // Rescaled sum over the blocks: loops are the result's dimensions, then j.
   unsigned rank = outputMap.getNumResults();
@@ -566,11 +570,14 @@ Value VersionBuilder::buildBlocked(OpBuilder &b, Value input, Value inputScales,
         nested, loc,
         ValueRange{arith::AddFOp::create(nested, loc, args[3], scaled)});
   };
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{init.getType()},
-             ValueRange{partial, inputScales, weightScales}, init, reduceMaps,
-             reduceIterators, buildReduceBody)
-      .getResult(0);
+  auto rescale = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()},
+      ValueRange{partial, inputScales, weightScales}, init, reduceMaps,
+      reduceIterators, buildReduceBody);
+  rescale->setAttr(
+      BlockedMatmulAttr::getAttributeName(),
+      BlockedMatmulAttr::get(context, BlockedMatmulPart::rescale, blockSize));
+  return rescale.getResult(0);
 }
 
 //===----------------------------------------------------------------------===//

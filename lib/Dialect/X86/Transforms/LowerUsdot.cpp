@@ -93,8 +93,17 @@ struct LowerUsdotPass : public agn::impl::AGNLowerUsdotBase<LowerUsdotPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    // vpdpbusd where the module's target (llvm.target) has AVX512-VNNI.
+    auto module = dyn_cast<ModuleOp>(getOperation());
+    if (!module)
+      module = getOperation()->getParentOfType<ModuleOp>();
+    auto target = module ? module->getAttrOfType<LLVM::TargetAttr>(
+                               LLVM::LLVMDialect::getTargetAttrName())
+                         : nullptr;
+    bool vnni = target && target.getFeatures() &&
+                target.getFeatures().contains("+avx512vnni");
     RewritePatternSet patterns(&getContext());
-    populateUsdotLoweringPatterns(patterns, x86Vnni);
+    populateUsdotLoweringPatterns(patterns, vnni);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

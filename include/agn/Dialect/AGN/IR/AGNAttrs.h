@@ -13,6 +13,14 @@
 
 #include "agn/Dialect/AGN/IR/AGNEnums.h.inc"
 
+namespace mlir::agn {
+/// Parses `[` sizes `]` (possibly empty), as #agn.lowering_config's
+/// tile_sizes are written.
+FailureOr<SmallVector<int64_t>> parseBracketedSizes(AsmParser &parser);
+/// Prints `sizes` as `[a, b, c]`.
+void printBracketedSizes(AsmPrinter &printer, ArrayRef<int64_t> sizes);
+} // namespace mlir::agn
+
 #define GET_ATTRDEF_CLASSES
 #include "agn/Dialect/AGN/IR/AGNAttrs.h.inc"
 

@@ -153,4 +153,6 @@ def AGN_CostAttr : AGN_Attr<"Cost", "cost"> {
 def AGN_CostArrayAttr
     : TypedArrayAttrBase<AGN_CostAttr, "array of per-level costs">;
 
+include "agn/Dialect/AGN/IR/AGNCodegenAttrs.td"
+
 #endif // AGN_DIALECT_AGN_IR_AGNATTRS_TD

@@ -1,0 +1,42 @@
+//===- KernelConfig.h - Kernel choices of the CPU code generation -*- C++
+//-*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// What agn-cpu-configure-kernels decides for each contraction, as functions
+// that tests and other drivers can call. Each returns the config the op
+// gets (an #agn.lowering_config), or nothing when the op is left to linalg's
+// loops; the kernel passes carry the configs out.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_CODEGEN_CPU_KERNELCONFIG_H
+#define AGN_CODEGEN_CPU_KERNELCONFIG_H
+
+#include "agn/Dialect/AGN/IR/AGNAttrs.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace mlir::agn {
+
+/// Returns the kernel of the convolution `op` (2-D NCHW/FCHW, NGCHW/GFCHW,
+/// NHWC/HWCF, NHWC/FHWC, 1-D NCW/FCW, 3-D NCDHW/FCDHW, static shapes):
+/// direct vector loops for groups of fewer than 16 filters, else an im2col
+/// matmul with the filter on the right for integer convolutions and float
+/// ones of at least 32 filters (per group).
+std::optional<LoweringConfigAttr> chooseConvolutionConfig(linalg::LinalgOp op);
+
+/// Returns whether agn-vectorize-contractions can tile and vectorize the
+/// matmul `op` (tensors, default maps, no empty dimension; float operands,
+/// or signed integer ones of 8 bits or more, none wider than the result).
+bool canUseRegisterTiles(linalg::MatmulOp op);
+
+/// Returns whether the float matvec or dot product `op` (tensors, default
+/// maps) can become a reassociated sum.
+bool canReassociateSum(linalg::LinalgOp op);
+
+} // namespace mlir::agn
+
+#endif // AGN_CODEGEN_CPU_KERNELCONFIG_H

@@ -1,0 +1,28 @@
+//===- VnniKernels.h - Where agn's VNNI kernels apply ------------*- C++
+//-*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_CODEGEN_X86_VNNIKERNELS_H
+#define AGN_CODEGEN_X86_VNNIKERNELS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace mlir::agn::x86 {
+
+/// Returns whether agn-vnni-matmuls can compute the matmul `op`: signed
+/// i8 x i8 (or i4) -> i32, tensors, default maps, static non-empty weights
+/// that are constants or that it can pack on every call (and more than one
+/// row of A for i8 weights packed on every call, where packing does not pay).
+bool canUseVnniKernel(linalg::MatmulOp op);
+
+/// Returns whether agn-vnni-matmuls can fuse the block-scaled i4 matmul
+/// whose partial sums are `partialSums` (marked #agn.blocked_matmul by
+/// agn-multiversion) with its rescale into one kernel.
+bool canUseVnniKernel(linalg::GenericOp partialSums);
+
+} // namespace mlir::agn::x86
+
+#endif // AGN_CODEGEN_X86_VNNIKERNELS_H

@@ -1,0 +1,164 @@
+//===- ConfigureKernels.cpp - agn-cpu-configure-kernels -------------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The one place where agn's CPU code generation decides, per contraction,
+// which kernel runs and with which tiles, from the module's target
+// (llvm.target). The decisions are written on the ops as
+// #agn.lowering_config attributes, which the kernel passes carry out; ops
+// that already have one (pinned by hand, or configured by an earlier run)
+// keep it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Codegen/CPU/KernelConfig.h"
+#include "agn/Codegen/CPU/Passes.h"
+#include "agn/Codegen/Common/Target.h"
+#include "agn/Codegen/X86/VnniKernels.h"
+
+namespace mlir::agn {
+#define GEN_PASS_DEF_AGNCPUCONFIGUREKERNELS
+#include "agn/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::agn
+
+using namespace mlir;
+using namespace mlir::agn;
+
+/// The register tile (M, N, K) of float matmuls on AVX-512: 8 x 32 f32
+/// accumulators are 16 zmm registers; K by 1 makes each step an outer
+/// product.
+static constexpr int64_t kAvx512FloatTiles[] = {8, 32, 1};
+
+/// The register tile of integer matmuls on AVX-512: 4 x 64 i32 accumulators,
+/// also 16 registers; fewer rows than the float tile, so that fewer
+/// broadcasts feed each row of sign-extended B (about 1.3x as fast as 8x32
+/// on the i8 kernels of bench/KernelBench.cpp).
+static constexpr int64_t kAvx512IntegerTiles[] = {4, 64, 1};
+
+/// The same on CPUs with 256-bit vectors (AVX2) and their 16 ymm registers:
+/// 4 x 16 f32 (8 accumulators) and 4 x 16 i32 leave room for the operands,
+/// where the AVX-512 tiles would take twice the registers there are.
+static constexpr int64_t kAvx2FloatTiles[] = {4, 16, 1};
+static constexpr int64_t kAvx2IntegerTiles[] = {4, 16, 1};
+
+/// Rows of A from which f16 and bf16 matmuls convert their operands to f32
+/// before the register tiles: the same results, 3x faster than converting
+/// in every tile (docs/Benchmarks.md); with fewer rows the kernel is
+/// memory-bound and half-width weights read half the bytes.
+static constexpr int64_t kMinWidenedRows = 16;
+
+/// Columns of a VNNI kernel's panel, and K values per step (i8, i4).
+static constexpr int64_t kVnniPanel = 64;
+static constexpr int64_t kVnniI8Step = 4;
+static constexpr int64_t kVnniI4Step = 8;
+
+/// Returns whether the matmul `op` has f16 or bf16 operands, an f32 result
+/// and at least kMinWidenedRows static rows.
+static bool shouldWiden(linalg::MatmulOp op) {
+  Type accType = getElementTypeOrSelf(op.getOutputs()[0]);
+  int64_t rows = op.getStaticLoopRanges()[0];
+  bool halfInputs = llvm::all_of(op.getInputs(), [](Value input) {
+    return isa<Float16Type, BFloat16Type>(getElementTypeOrSelf(input));
+  });
+  return halfInputs && accType.isF32() && !ShapedType::isDynamic(rows) &&
+         rows >= kMinWidenedRows;
+}
+
+namespace {
+struct ConfigureKernelsPass
+    : public agn::impl::AGNCpuConfigureKernelsBase<ConfigureKernelsPass> {
+  using Base::Base;
+
+  /// Checks the options; emits a diagnostic and fails when one is invalid.
+  LogicalResult checkOptions() {
+    auto fail = [&](const Twine &message) {
+      getOperation().emitError("agn-cpu-configure-kernels: ") << message;
+      return failure();
+    };
+    for (auto [name, sizes] : {std::pair<StringRef, ArrayRef<int64_t>>{
+                                   "float-tile-sizes", floatTileSizes},
+                               {"integer-tile-sizes", integerTileSizes}})
+      if (!sizes.empty() &&
+          (sizes.size() != 3 ||
+           llvm::any_of(sizes, [](int64_t size) { return size <= 0; })))
+        return fail("'" + name + "' must be three positive sizes (M, N, K)");
+    for (auto [name, value] :
+         {std::pair<StringRef, int64_t>{"threads", threads},
+          {"vnni-rows", vnniRows},
+          {"vnni-i4-rows", vnniI4Rows}})
+      if (value < 1)
+        return fail("'" + name + "' must be at least 1, got " + Twine(value));
+    if (kBlock < 0)
+      return fail("'k-block' must be 0 or positive, got " + Twine(kBlock));
+    return success();
+  }
+
+  /// Returns the config of a register-tiled matmul with `sizes` (or the
+  /// option's sizes, if set).
+  LoweringConfigAttr registerTiles(ArrayRef<int64_t> sizes,
+                                   ArrayRef<int64_t> option, bool widen) {
+    return LoweringConfigAttr::get(&getContext(), KernelKind::register_tiles,
+                                   option.empty() ? sizes : option, kBlock,
+                                   threads, widen,
+                                   /*filterOnRight=*/false);
+  }
+
+  /// Returns the kernel of `op`, or null to leave it to linalg's loops.
+  LoweringConfigAttr choose(Operation *op, bool vnni, bool wideVectors) {
+    MLIRContext *context = &getContext();
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
+      if (vnni && x86::canUseVnniKernel(matmul))
+        return LoweringConfigAttr::get(context, KernelKind::vnni,
+                                       {vnniRows, kVnniPanel, kVnniI8Step},
+                                       /*kBlock=*/0, threads);
+      if (!canUseRegisterTiles(matmul))
+        return nullptr;
+      bool isFloat =
+          isa<FloatType>(getElementTypeOrSelf(matmul.getInputs()[0]));
+      if (isFloat)
+        return registerTiles(wideVectors ? ArrayRef<int64_t>(kAvx512FloatTiles)
+                                         : ArrayRef<int64_t>(kAvx2FloatTiles),
+                             floatTileSizes, shouldWiden(matmul));
+      return registerTiles(wideVectors ? ArrayRef<int64_t>(kAvx512IntegerTiles)
+                                       : ArrayRef<int64_t>(kAvx2IntegerTiles),
+                           integerTileSizes, /*widen=*/false);
+    }
+    if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+      BlockedMatmulAttr marker = BlockedMatmulAttr::of(generic);
+      if (vnni && marker &&
+          marker.getPart() == BlockedMatmulPart::partial_sums &&
+          x86::canUseVnniKernel(generic))
+        return LoweringConfigAttr::get(context, KernelKind::vnni,
+                                       {vnniI4Rows, kVnniPanel, kVnniI4Step},
+                                       /*kBlock=*/0, threads);
+      return nullptr;
+    }
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp)
+      return nullptr;
+    if (canReassociateSum(linalgOp))
+      return LoweringConfigAttr::get(context, KernelKind::reassociated_sum, {});
+    if (std::optional<LoweringConfigAttr> convolution =
+            chooseConvolutionConfig(linalgOp))
+      return *convolution;
+    return nullptr;
+  }
+
+  void runOnOperation() override {
+    if (failed(checkOptions()))
+      return signalPassFailure();
+    func::FuncOp func = getOperation();
+    // Without a recorded target: AVX-512 tiles and no VNNI.
+    bool vnni = targetHasFeature(func, "avx512vnni");
+    bool wideVectors = !getTarget(func) || targetHasFeature(func, "avx512f");
+    func.walk([&](Operation *op) {
+      if (LoweringConfigAttr::of(op))
+        return;
+      if (LoweringConfigAttr config = choose(op, vnni, wideVectors))
+        config.attachTo(op);
+    });
+  }
+};
+} // namespace

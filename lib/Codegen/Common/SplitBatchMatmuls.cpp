@@ -1,0 +1,206 @@
+//===- SplitBatchMatmuls.cpp - agn-split-batch-matmuls --------------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Batched matrix products become loops of linalg.matmul ops, one per batch
+// element, so that every target's matmul kernels (register tiles, VNNI)
+// take them: one place for what each kernel pass used to do for itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Codegen/Common/Passes.h"
+#include "agn/Codegen/Common/TilingUtils.h"
+#include "agn/Dialect/AGN/IR/AGNAttrs.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace mlir::agn {
+#define GEN_PASS_DEF_AGNSPLITBATCHMATMULS
+#include "agn/Codegen/Common/Passes.h.inc"
+} // namespace mlir::agn
+
+using namespace mlir;
+using namespace mlir::agn;
+
+/// The name the diagnostics give.
+static constexpr llvm::StringLiteral kPassName = "agn-split-batch-matmuls";
+
+/// Returns whether every operand of `op` has a signless integer element
+/// type.
+static bool hasSignlessIntegerOperands(Operation *op) {
+  return llvm::all_of(op->getOperandTypes(), [](Type type) {
+    return getElementTypeOrSelf(type).isSignlessInteger();
+  });
+}
+
+/// Returns whether `expr` is the loop dimension `dim`.
+static bool isDim(AffineExpr expr, unsigned dim) {
+  auto dimExpr = dyn_cast<AffineDimExpr>(expr);
+  return dimExpr && dimExpr.getPosition() == dim;
+}
+
+/// Returns whether `op` is a float matrix product batched over its leading
+/// loops: loops (b_1 .. b_r, m, n, k), all parallel but k; A indexed
+/// (..., m, k) and B (..., k, n), their leading results batch loops or 0
+/// (a broadcast unit dimension), C (b_1 .. b_r, m, n); the body out + a * b
+/// on one float type; tensors of static shapes.
+static bool isBatchedMatmul(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() < 3 ||
+      !hasFloatOperands(op) || op.hasDynamicShape())
+    return false;
+  unsigned loops = op.getNumLoops();
+  unsigned m = loops - 3, n = loops - 2, k = loops - 1;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned loop = 0; loop < loops; ++loop)
+    if ((iterators[loop] == utils::IteratorType::reduction) != (loop == k))
+      return false;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  // A leading result: a batch loop, or 0 on a unit dimension.
+  auto isBatchResult = [&](AffineExpr expr, Value operand, unsigned dim) {
+    if (auto constant = dyn_cast<AffineConstantExpr>(expr))
+      return constant.getValue() == 0 &&
+             cast<RankedTensorType>(operand.getType()).getDimSize(dim) == 1;
+    auto dimExpr = dyn_cast<AffineDimExpr>(expr);
+    return dimExpr && dimExpr.getPosition() < m;
+  };
+  auto hasRows = [&](AffineMap map, Value operand, unsigned row,
+                     unsigned column) {
+    unsigned results = map.getNumResults();
+    if (map.getNumSymbols() != 0 || results < 2 ||
+        !isDim(map.getResult(results - 2), row) ||
+        !isDim(map.getResult(results - 1), column))
+      return false;
+    for (unsigned dim = 0; dim + 2 < results; ++dim)
+      if (!isBatchResult(map.getResult(dim), operand, dim))
+        return false;
+    return true;
+  };
+  if (!hasRows(maps[0], op.getDpsInputs()[0], m, k) ||
+      !hasRows(maps[1], op.getDpsInputs()[1], k, n) ||
+      maps[2].getNumResults() != loops - 1)
+    return false;
+  for (unsigned dim = 0; dim + 1 < loops; ++dim)
+    if (!isDim(maps[2].getResult(dim), dim))
+      return false;
+  // The body: out + a * b (either operand order), one float type.
+  Block &body = *op.getBlock();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  if (!mul || !add ||
+      add.getFastmathAttr().getValue() != arith::FastMathFlags::none ||
+      mul.getFastmathAttr().getValue() != arith::FastMathFlags::none)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1),
+        out = body.getArgument(2);
+  bool productOfInputs = (mul.getLhs() == a && mul.getRhs() == b) ||
+                         (mul.getLhs() == b && mul.getRhs() == a);
+  bool sumWithOut = (add.getLhs() == out && add.getRhs() == mul) ||
+                    (add.getLhs() == mul && add.getRhs() == out);
+  Type type = out.getType();
+  return productOfInputs && sumWithOut && a.getType() == type &&
+         b.getType() == type &&
+         body.getTerminator()->getOperand(0) == add.getResult();
+}
+
+namespace {
+struct SplitBatchMatmulsPass
+    : public agn::impl::AGNSplitBatchMatmulsBase<SplitBatchMatmulsPass> {
+  using Base::Base;
+
+  /// Makes every float or integer linalg.batch_matmul on tensors (with the
+  /// default maps) a loop of linalg.matmul ops, one per batch element: tiled
+  /// by 1 along the batch, each unit-batch tile's operands collapsed to
+  /// matrices. (Upstream's rank-reducing patterns would also turn a matmul
+  /// with M or N = 1 into a vecmat or matvec, which stays scalar here.) The
+  /// integer ones (agn's i8 and i4 versions of batched units) then go to
+  /// agn-vnni-matmuls or the integer register tiles.
+  /// A config of the batch matmul goes to its matmuls.
+  LogicalResult splitBatches() {
+    SmallVector<linalg::BatchMatmulOp> batched;
+    getOperation().walk([&](linalg::BatchMatmulOp op) {
+      if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
+          (hasFloatOperands(op) || hasSignlessIntegerOperands(op)))
+        batched.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::BatchMatmulOp op : batched) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      FailureOr<linalg::MatmulOp> matmul = splitBatch(rewriter, op, kPassName);
+      if (failed(matmul))
+        return failure();
+      if (config)
+        config.attachTo(*matmul);
+    }
+    return success();
+  }
+
+  /// Makes every float batched contraction linalg.generic on tensors (as
+  /// agn's importer writes a MatMul whose batch dimensions broadcast, or
+  /// that has more than one) a loop nest over its batch dimensions of
+  /// linalg.matmul ops, as splitBatches does for linalg.batch_matmul.
+  LogicalResult splitBatchedContractions() {
+    SmallVector<linalg::GenericOp> contractions;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isBatchedMatmul(op))
+        contractions.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : contractions) {
+      int64_t batchDims = op.getNumLoops() - 3;
+      SmallVector<int64_t> sizes(batchDims, 1);
+      sizes.append({0, 0, 0});
+      linalg::GenericOp tile = op;
+      if (batchDims > 0) {
+        FailureOr<Operation *> tiled =
+            tileInPlace(rewriter, op, sizes, kPassName, "splitting the batch");
+        if (failed(tiled))
+          return failure();
+        tile = cast<linalg::GenericOp>(*tiled);
+      }
+      // Every operand of the tile is a matrix behind unit dimensions.
+      Location loc = tile.getLoc();
+      rewriter.setInsertionPoint(tile);
+      auto matrix = [&](Value value) -> Value {
+        int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+        if (rank == 2)
+          return value;
+        ReassociationIndices leading;
+        for (int64_t dim = 0; dim < rank - 1; ++dim)
+          leading.push_back(dim);
+        return tensor::CollapseShapeOp::create(
+            rewriter, loc, value,
+            SmallVector<ReassociationIndices>{leading, {rank - 1}});
+      };
+      Value init = tile.getDpsInits()[0];
+      Value initMatrix = matrix(init);
+      auto matmul = linalg::MatmulOp::create(
+          rewriter, loc, TypeRange{initMatrix.getType()},
+          ValueRange{matrix(tile.getDpsInputs()[0]),
+                     matrix(tile.getDpsInputs()[1])},
+          ValueRange{initMatrix});
+      if (LoweringConfigAttr config = LoweringConfigAttr::of(tile))
+        config.attachTo(matmul);
+      Value product = matmul.getResult(0);
+      // (`matrix` collapses only the operands that are not matrices.)
+      if (initMatrix != init)
+        product = tensor::ExpandShapeOp::create(
+            rewriter, loc, init.getType(), product,
+            initMatrix.getDefiningOp<tensor::CollapseShapeOp>()
+                .getReassociationIndices());
+      rewriter.replaceOp(tile, product);
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    if (failed(splitBatches()) || failed(splitBatchedContractions()))
+      return signalPassFailure();
+  }
+};
+} // namespace

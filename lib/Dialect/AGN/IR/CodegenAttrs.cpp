@@ -1,0 +1,94 @@
+//===- CodegenAttrs.cpp - agn's code generation attributes ----------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Dialect/AGN/IR/AGNAttrs.h"
+
+#include "mlir/IR/Operation.h"
+
+using namespace mlir;
+using namespace mlir::agn;
+
+//===----------------------------------------------------------------------===//
+// LoweringConfigAttr
+//===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<int64_t>>
+mlir::agn::parseBracketedSizes(AsmParser &parser) {
+  SmallVector<int64_t> sizes;
+  if (parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+        return parser.parseInteger(sizes.emplace_back());
+      }))
+    return failure();
+  return sizes;
+}
+
+void mlir::agn::printBracketedSizes(AsmPrinter &printer,
+                                    ArrayRef<int64_t> sizes) {
+  printer << '[';
+  llvm::interleaveComma(sizes, printer);
+  printer << ']';
+}
+
+LogicalResult
+LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                           KernelKind kernel, ArrayRef<int64_t> tileSizes,
+                           int64_t kBlock, int64_t threads, bool widenToF32,
+                           bool filterOnRight) {
+  if (threads < 1)
+    return emitError() << "'threads' must be at least 1, got " << threads;
+  if (kBlock < 0)
+    return emitError() << "'k_block' must be 0 (no blocking) or positive, got "
+                       << kBlock;
+  if (llvm::any_of(tileSizes, [](int64_t size) { return size <= 0; }))
+    return emitError() << "'tile_sizes' must be positive";
+  bool tiled =
+      kernel == KernelKind::register_tiles || kernel == KernelKind::vnni;
+  if (tiled && tileSizes.size() != 3)
+    return emitError() << "a '" << stringifyKernelKind(kernel)
+                       << "' kernel needs three 'tile_sizes' (M, N, K), got "
+                       << tileSizes.size();
+  if (!tiled && !tileSizes.empty())
+    return emitError() << "a '" << stringifyKernelKind(kernel)
+                       << "' kernel takes no 'tile_sizes'";
+  if (kernel == KernelKind::vnni &&
+      (tileSizes[1] != 64 || (tileSizes[2] != 4 && tileSizes[2] != 8)))
+    return emitError() << "a 'vnni' kernel's tiles are (rows, 64, 4) for i8 "
+                          "or (rows, 64, 8) for i4";
+  if (widenToF32 && kernel != KernelKind::register_tiles)
+    return emitError() << "'widen_to_f32' applies to 'register_tiles' only";
+  if (filterOnRight && kernel != KernelKind::im2col)
+    return emitError() << "'filter_on_right' applies to 'im2col' only";
+  return success();
+}
+
+LoweringConfigAttr LoweringConfigAttr::of(Operation *op) {
+  return op->getAttrOfType<LoweringConfigAttr>(getAttributeName());
+}
+
+bool LoweringConfigAttr::hasKernel(Operation *op, KernelKind kind) {
+  LoweringConfigAttr config = of(op);
+  return config && config.getKernel() == kind;
+}
+
+void LoweringConfigAttr::attachTo(Operation *op) const {
+  op->setAttr(getAttributeName(), *this);
+}
+
+//===----------------------------------------------------------------------===//
+// BlockedMatmulAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+BlockedMatmulAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                          BlockedMatmulPart part, int64_t blockSize) {
+  if (blockSize <= 0)
+    return emitError() << "'block_size' must be positive, got " << blockSize;
+  return success();
+}
+
+BlockedMatmulAttr BlockedMatmulAttr::of(Operation *op) {
+  return op->getAttrOfType<BlockedMatmulAttr>(getAttributeName());
+}

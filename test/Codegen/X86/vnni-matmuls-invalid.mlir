@@ -1,0 +1,20 @@
+// RUN: agn-opt %s -split-input-file --agn-vnni-matmuls -verify-diagnostics
+
+// A vnni config pinned by hand on an op the kernels do not take (float
+// operands) is an error, not silently ignored.
+func.func @pinned_float(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{agn-vnni-matmuls: cannot compute this op with the VNNI kernels (its agn.lowering_config)}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 4]>}
+      ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+// Weights of dynamic shape cannot be packed into panels.
+func.func @pinned_dynamic(%a: tensor<4x8xi8>, %b: tensor<8x?xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  // expected-error @+1 {{agn-vnni-matmuls: cannot compute this op with the VNNI kernels}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 4]>}
+      ins(%a, %b : tensor<4x8xi8>, tensor<8x?xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
