@@ -13,9 +13,9 @@
 // against OpenBLAS and agn's own f32 code (docs/Benchmarks.md).
 //
 // Each module is compiled as CompiledModel::compile does it (a pass
-// pipeline, agn-lower-to-llvm-pipeline, MLIR's ExecutionEngine at -O3 for
-// the host CPU; the C runner utilities it also loads are not needed here)
-// but called through its C interface directly, so that the timings hold the
+// pipeline, agn-lower-to-llvm-pipeline, agn::createExecutionEngine: MLIR's
+// ExecutionEngine at -O3 for the host CPU) but called through its C
+// interface directly, so that the timings hold the
 // generated code and its allocations, not the result copy of
 // CompiledModel::run. The generated code runs on one thread, except in
 // the rows ending in /2T (agn-lower-to-llvm-pipeline{threads=2}).
@@ -69,20 +69,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn-c/Runtime.h"
+#include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "agn/InitAGN.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
 
 #include "benchmark/benchmark.h"
 #include <cblas.h>
@@ -195,12 +192,6 @@ public:
               const std::string &entry, bool vectorize = true,
               const std::function<void(ModuleOp)> &edit = nullptr,
               unsigned threads = 1) {
-    static bool initialized = [] {
-      llvm::InitializeNativeTarget();
-      llvm::InitializeNativeTargetAsmPrinter();
-      return true;
-    }();
-    (void)initialized;
     DialectRegistry registry;
     registerAllDialects(registry);
     registerAllExtensions(registry);
@@ -224,24 +215,12 @@ public:
     agn::buildLowerToLLVMPipeline(pm, lowering);
     if (failed(pm.run(*module)))
       fail("compile", text);
-    // ExecutionEngineOptions::transformer is a function_ref: the
-    // std::function must outlive create().
-    // Optimize for this CPU, as CompiledModel does.
-    std::unique_ptr<llvm::TargetMachine> machine = llvm::cantFail(
-        llvm::cantFail(llvm::orc::JITTargetMachineBuilder::detectHost())
-            .createTargetMachine());
-    std::function<llvm::Error(llvm::Module *)> optimize =
-        makeOptimizingTransformer(
-            /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/machine.get());
-    ExecutionEngineOptions options;
-    options.transformer = optimize;
-    StringRef asyncRuntime[] = {AGN_MLIR_ASYNC_RUNTIME};
-    if (threads > 1)
-      options.sharedLibPaths = asyncRuntime;
-    auto created =
-        ExecutionEngine::create(*module, options, std::move(machine));
-    if (!created)
-      fail(llvm::toString(created.takeError()), text);
+    agn::JitOptions jitOptions;
+    jitOptions.asyncRuntime = threads > 1;
+    std::string error;
+    auto created = agn::createExecutionEngine(*module, jitOptions, error);
+    if (failed(created))
+      fail(error, text);
     engine = std::move(*created);
     auto symbol = engine->lookup("_mlir_ciface_" + entry);
     if (!symbol)

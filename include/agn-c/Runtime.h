@@ -36,18 +36,30 @@ extern "C" {
 |* Precision levels and cost tables (fixed contract with the compiler)        *|
 \*===----------------------------------------------------------------------===*/
 
+/// The precision levels, the one list that the runtime, its configuration
+/// and telemetry names and the compiler's `#agn.precision` enum all follow
+/// (the dialect checks its enum against this list when it is compiled).
+/// Ordered: a higher ordinal is more precise. X(NAME, name, ordinal, bits)
+/// is expanded once per level: NAME makes AGN_LEVEL_<NAME>, name is the
+/// level's spelling in configuration, telemetry and the IR, bits its storage
+/// bit width.
+#define AGN_LEVELS(X)                                                          \
+  X(I4, i4, 0, 4)                                                              \
+  X(I8, i8, 1, 8)                                                              \
+  X(BF16, bf16, 2, 16)                                                         \
+  X(F16, f16, 3, 16)                                                           \
+  X(F32, f32, 4, 32)
+
+#define AGN_LEVEL_ENUMERATOR_(NAME, name, ordinal, bits)                       \
+  AGN_LEVEL_##NAME = ordinal,
 /// Precision levels, ordered: a higher value is more precise. Bit widths are
 /// 4, 8, 16, 16 and 32.
-typedef enum agn_level {
-  AGN_LEVEL_I4 = 0,
-  AGN_LEVEL_I8 = 1,
-  AGN_LEVEL_BF16 = 2,
-  AGN_LEVEL_F16 = 3,
-  AGN_LEVEL_F32 = 4
-} agn_level;
+typedef enum agn_level { AGN_LEVELS(AGN_LEVEL_ENUMERATOR_) } agn_level;
+#undef AGN_LEVEL_ENUMERATOR_
 
-/// Number of precision levels.
-#define AGN_NUM_LEVELS 5
+#define AGN_LEVEL_COUNT_ONE_(NAME, name, ordinal, bits) +1
+/// Number of precision levels (5), a constant expression usable in #if.
+#define AGN_NUM_LEVELS (0 AGN_LEVELS(AGN_LEVEL_COUNT_ONE_))
 
 /// The cost of running one unit at one level: the bytes of its weights in the
 /// stored form of that level and the multiply-accumulates of one call.

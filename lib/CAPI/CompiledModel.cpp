@@ -6,10 +6,10 @@
 
 #include "agn/CAPI/CompiledModel.h"
 
+#include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "agn/InitAGN.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -18,12 +18,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -67,12 +64,11 @@ std::string mlir::agn::formatShape(ArrayRef<int64_t> shape) {
   return text;
 }
 
-/// Registers targets, passes and pipelines once per process.
+/// Registers passes and pipelines once per process (createExecutionEngine
+/// registers the targets).
 static void initializeOnce() {
   static std::once_flag flag;
   std::call_once(flag, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
     registerAllPasses();
     registerAllAGNPasses();
   });
@@ -206,34 +202,15 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
     return failure();
   }
 
-  // Optimize for this CPU: without a target machine LLVM's cost models know
-  // no vector registers, and loops such as the controller's reductions stay
-  // scalar.
-  std::unique_ptr<llvm::TargetMachine> machine;
-  if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
-    if (auto created = builder->createTargetMachine())
-      machine = std::move(*created);
-    else
-      llvm::consumeError(created.takeError());
-  } else {
-    llvm::consumeError(builder.takeError());
-  }
-  // The options hold references: keep what they point to alive here.
-  auto transformer = makeOptimizingTransformer(
-      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/machine.get());
-  // Copies between non-contiguous buffers (from tensor.pad, concat, slices)
-  // call memrefCopy from MLIR's C runner utilities; parallel kernels run on
-  // MLIR's async runtime.
-  SmallVector<StringRef, 2> sharedLibs = {AGN_MLIR_C_RUNNER_UTILS};
-  if (threads > 1)
-    sharedLibs.push_back(AGN_MLIR_ASYNC_RUNTIME);
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = transformer;
-  engineOptions.sharedLibPaths = sharedLibs;
-  auto created =
-      ExecutionEngine::create(*module, engineOptions, std::move(machine));
-  if (!created) {
-    errors << "JIT compilation failed: " << llvm::toString(created.takeError());
+  // Optimize for the module's target (this CPU unless it names another):
+  // without a target machine LLVM's cost models know no vector registers,
+  // and loops such as the controller's reductions stay scalar.
+  JitOptions jitOptions;
+  jitOptions.asyncRuntime = threads > 1;
+  std::string jitError;
+  auto created = createExecutionEngine(*module, jitOptions, jitError);
+  if (failed(created)) {
+    errors << jitError;
     return failure();
   }
   engine = std::move(*created);

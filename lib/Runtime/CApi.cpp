@@ -279,8 +279,9 @@ extern "C" int64_t agn_rt_set_max_level(int64_t level) {
   if (!isLevel(level))
     return fail(Status::error(AGN_RT_ERR_INVALID_ARGUMENT,
                               "invalid max level " + std::to_string(level) +
-                                  "; accepted: 0-4 (AGN_LEVEL_I4 to "
-                                  "AGN_LEVEL_F32)"));
+                                  "; accepted: " + levelOrdinalRange() + " (" +
+                                  kLevelConstantNames[0] + " to " +
+                                  kLevelConstantNames[kTopLevel] + ")"));
   return agn_rt_set_option("max_level", kLevelNames[level]);
 }
 

@@ -139,7 +139,7 @@ namespace {
 struct KeySpec {
   const char *Name;
   const char *Default;
-  const char *Accepted;
+  std::string Accepted;
   bool (*Parse)(std::string_view value, Options &out);
 };
 } // namespace
@@ -157,6 +157,11 @@ static bool parseThreshold(std::string_view value, double &out, bool isLow) {
     return false;
   out = *f;
   return true;
+}
+
+/// The accepted values of a level key: "i4, i8, bf16, f16, f32 (or 0-4)".
+static std::string acceptedLevels() {
+  return joinLevelNames() + " (or " + levelOrdinalRange() + ")";
 }
 
 static const KeySpec kKeys[] = {
@@ -177,7 +182,7 @@ static const KeySpec kKeys[] = {
        o.Monitor = *b;
        return true;
      }},
-    {"max_level", "f32", "i4, i8, bf16, f16, f32 (or 0-4)",
+    {"max_level", kLevelNames[kTopLevel], acceptedLevels(),
      [](std::string_view v, Options &o) {
        std::optional<int> l = parseLevel(v);
        if (!l)
@@ -185,7 +190,7 @@ static const KeySpec kKeys[] = {
        o.MaxLevel = *l;
        return true;
      }},
-    {"min_level", "i4", "i4, i8, bf16, f16, f32 (or 0-4)",
+    {"min_level", kLevelNames[0], acceptedLevels(),
      [](std::string_view v, Options &o) {
        std::optional<int> l = parseLevel(v);
        if (!l)
@@ -282,8 +287,9 @@ static const KeySpec kKeys[] = {
        return true;
      }},
     {"pin", "",
-     "a comma-separated list of <unit name>:<level> with levels i4, i8, bf16, "
-     "f16, f32 or 0-4 (e.g. net/fc1:f32,net/fc2:i8), or empty",
+     "a comma-separated list of <unit name>:<level> with levels " +
+         joinLevelNames() + " or " + levelOrdinalRange() +
+         " (e.g. net/fc1:f32,net/fc2:i8), or empty",
      [](std::string_view v, Options &o) {
        std::vector<std::pair<std::string, int>> pins;
        std::string_view rest = trim(v);

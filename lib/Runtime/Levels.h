@@ -16,6 +16,8 @@
 #include "agn-c/Runtime.h"
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace agn::rt {
 
@@ -24,11 +26,61 @@ constexpr int kTopLevel = kNumLevels - 1;
 constexpr int kNumReasons = AGN_RT_NUM_REASONS;
 
 /// Storage bit width of each level.
-constexpr unsigned kLevelBits[kNumLevels] = {4, 8, 16, 16, 32};
+constexpr unsigned kLevelBits[kNumLevels] = {
+#define AGN_LEVEL_BITS_(NAME, name, ordinal, bits) bits,
+    AGN_LEVELS(AGN_LEVEL_BITS_)
+#undef AGN_LEVEL_BITS_
+};
 
 /// Canonical names, as accepted by the configuration and used in telemetry.
-constexpr const char *kLevelNames[kNumLevels] = {"i4", "i8", "bf16", "f16",
-                                                 "f32"};
+constexpr const char *kLevelNames[kNumLevels] = {
+#define AGN_LEVEL_NAME_(NAME, name, ordinal, bits) #name,
+    AGN_LEVELS(AGN_LEVEL_NAME_)
+#undef AGN_LEVEL_NAME_
+};
+
+/// Names of the C enumerators (AGN_LEVEL_I4, ...), for messages to C callers.
+constexpr const char *kLevelConstantNames[kNumLevels] = {
+#define AGN_LEVEL_CONSTANT_NAME_(NAME, name, ordinal, bits) "AGN_LEVEL_" #NAME,
+    AGN_LEVELS(AGN_LEVEL_CONSTANT_NAME_)
+#undef AGN_LEVEL_CONSTANT_NAME_
+};
+
+/// Compile-time string equality, for the checks below.
+constexpr bool equalNames(const char *a, const char *b) {
+  while (*a && *a == *b)
+    ++a, ++b;
+  return *a == *b;
+}
+
+// The tables above are indexed by ordinal: AGN_LEVELS must list the levels
+// in the order of their ordinals, from 0 without gaps.
+#define AGN_LEVEL_CHECK_ORDINAL_(NAME, name, ordinal, bits)                    \
+  static_assert(AGN_LEVEL_##NAME == ordinal && ordinal < kNumLevels &&         \
+                    equalNames(kLevelNames[ordinal], #name) &&                 \
+                    kLevelBits[ordinal] == bits,                               \
+                "AGN_LEVELS must list levels by ordinal, from 0");
+AGN_LEVELS(AGN_LEVEL_CHECK_ORDINAL_)
+#undef AGN_LEVEL_CHECK_ORDINAL_
+
+/// The level names joined for messages: joinLevelNames() is
+/// "i4, i8, bf16, f16, f32", joinLevelNames(", ", " or ") is
+/// "i4, i8, bf16, f16 or f32".
+inline std::string joinLevelNames(std::string_view separator = ", ",
+                                  std::string_view lastSeparator = ", ") {
+  std::string text;
+  for (int level = 0; level < kNumLevels; ++level) {
+    if (level > 0)
+      text += level == kTopLevel ? lastSeparator : separator;
+    text += kLevelNames[level];
+  }
+  return text;
+}
+
+/// The range of level ordinals for messages: "0-4".
+inline std::string levelOrdinalRange() {
+  return "0-" + std::to_string(kTopLevel);
+}
 
 /// Names of agn_rt_reason values.
 constexpr const char *kReasonNames[kNumReasons] = {

@@ -188,7 +188,8 @@ Status ResourceManager::pinUnit(int64_t unit, int64_t level) {
   if (level != AGN_RT_UNPINNED && !isLevel(level))
     return Status::error(AGN_RT_ERR_INVALID_ARGUMENT,
                          "invalid pin level " + std::to_string(level) +
-                             "; accepted: 0-4 or AGN_RT_UNPINNED (-1)");
+                             "; accepted: " + levelOrdinalRange() +
+                             " or AGN_RT_UNPINNED (-1)");
   std::lock_guard<std::mutex> lock(Mu);
   if (unit < 0 || static_cast<uint64_t>(unit) >= Units.size())
     return Status::error(AGN_RT_ERR_UNKNOWN_UNIT,
@@ -234,7 +235,8 @@ Expected<int64_t> ResourceManager::registerUnit(const char *name,
       return Status::error(AGN_RT_ERR_INVALID_ARGUMENT,
                            "unit '" + unitName + "': cost entry " +
                                std::to_string(i) + " has level " +
-                               std::to_string(level) + ", expected 0-4");
+                               std::to_string(level) + ", expected " +
+                               levelOrdinalRange());
     if (contains(info->Allowed, static_cast<int>(level)))
       return Status::error(AGN_RT_ERR_INVALID_ARGUMENT,
                            "unit '" + unitName + "': level " +

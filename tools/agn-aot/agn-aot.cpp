@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Compiles a module's entry function ahead of time for this CPU: an object
+// Compiles a module's entry function ahead of time for the CPU its
+// `llvm.target` attribute names, or this CPU when it has none: an object
 // file and a C header declaring the entry point with its memref descriptors.
 // Link the object with libagn_runtime into a program or a shared library:
 //
@@ -15,10 +16,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/CAPI/CompiledModel.h"
+#include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "agn/InitAGN.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -30,7 +31,6 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
@@ -38,7 +38,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
@@ -163,8 +162,6 @@ static LogicalResult writeHeader(StringRef path, StringRef name,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
   registerAllPasses();
   agn::registerAllAGNPasses();
   cl::HideUnrelatedOptions(category);
@@ -217,14 +214,14 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return failWith("compiling " + inputFile + " failed");
 
-  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!builder)
-    return failWith(llvm::toString(builder.takeError()));
-  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  builder->setRelocationModel(llvm::Reloc::PIC_);
-  auto machine = builder->createTargetMachine();
-  if (!machine)
-    return failWith(llvm::toString(machine.takeError()));
+  // The module's llvm.target attribute, or this CPU when it has none.
+  agn::TargetMachineOptions machineOptions;
+  machineOptions.codeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  machineOptions.relocationModel = llvm::Reloc::PIC_;
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+      agn::createTargetMachine(*module, error, machineOptions);
+  if (failed(machine))
+    return failWith(error);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -233,8 +230,8 @@ int main(int argc, char **argv) {
     return failWith("translation to LLVM IR failed");
   llvmModule->setDataLayout((*machine)->createDataLayout());
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  if (llvm::Error optError = makeOptimizingTransformer(
-          /*optLevel=*/3, /*sizeLevel=*/0, machine->get())(llvmModule.get()))
+  if (llvm::Error optError =
+          agn::makeOptimizer(machine->get())(llvmModule.get()))
     return failWith(llvm::toString(std::move(optError)));
 
   std::error_code ec;
@@ -248,6 +245,7 @@ int main(int argc, char **argv) {
   codegen.run(*llvmModule);
   object.keep();
   llvm::outs() << "agn-aot: wrote " << objectPath << " and " << headerPath
-               << "\n";
+               << " for " << (*machine)->getTargetTriple().str() << ", cpu "
+               << (*machine)->getTargetCPU() << "\n";
   return 0;
 }

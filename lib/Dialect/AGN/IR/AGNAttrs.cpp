@@ -35,6 +35,26 @@ void AGNDialect::registerAttributes() {
 // Precision helpers
 //===----------------------------------------------------------------------===//
 
+SmallVector<Precision> mlir::agn::getAllPrecisions() {
+  SmallVector<Precision> levels;
+  for (uint32_t value = 0; value <= getMaxEnumValForPrecision(); ++value)
+    if (std::optional<Precision> level = symbolizePrecision(value))
+      levels.push_back(*level);
+  return levels;
+}
+
+std::string mlir::agn::getPrecisionNameList(StringRef separator,
+                                            StringRef lastSeparator) {
+  SmallVector<Precision> levels = getAllPrecisions();
+  std::string text;
+  for (auto [i, level] : llvm::enumerate(levels)) {
+    if (i > 0)
+      text += i + 1 == levels.size() ? lastSeparator : separator;
+    text += stringifyPrecision(level);
+  }
+  return text;
+}
+
 unsigned mlir::agn::getBitWidth(Precision level) {
   switch (level) {
   case Precision::i4:
@@ -117,7 +137,7 @@ ParseResult mlir::agn::parseLevelKeywords(AsmParser &parser,
         if (!level)
           return parser.emitError(loc)
                  << "unknown precision level '" << keyword
-                 << "'; expected one of i4, i8, bf16, f16, f32";
+                 << "'; expected one of " << getPrecisionNameList();
         levels.push_back(*level);
         return success();
       });

@@ -73,8 +73,8 @@ parseDispatchCases(OpAsmParser &parser, ArrayAttr &levels,
     std::optional<Precision> level = symbolizePrecision(keyword);
     if (!level)
       return parser.emitError(loc)
-             << "unknown precision level '" << keyword
-             << "'; expected one of i4, i8, bf16, f16, f32";
+             << "unknown precision level '" << keyword << "'; expected one of "
+             << getPrecisionNameList();
     levelAttrs.push_back(PrecisionAttr::get(parser.getContext(), *level));
     auto region = std::make_unique<Region>();
     if (parser.parseRegion(*region, /*arguments=*/{}))

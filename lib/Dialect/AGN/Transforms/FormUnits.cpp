@@ -447,13 +447,13 @@ LogicalResult FormUnitsPass::parseOptions() {
 
   SmallVector<Precision> levelValues;
   if (levels.empty())
-    levelValues = {Precision::i4, Precision::i8, Precision::bf16,
-                   Precision::f16, Precision::f32};
+    levelValues = getAllPrecisions();
   for (const std::string &name : levels) {
     std::optional<Precision> level = symbolizePrecision(name);
     if (!level)
       return mlir::emitError(root->getLoc(), "agn-form-units: unknown level '")
-             << name << "' in 'levels'; expected i4, i8, bf16, f16 or f32";
+             << name << "' in 'levels'; expected "
+             << getPrecisionNameList(", ", " or ");
     levelValues.push_back(*level);
   }
   auto emitError = [&]() {

@@ -151,10 +151,8 @@ struct SpecializePass : public agn::impl::SpecializeBase<SpecializePass> {
     Operation *root = getOperation();
     std::optional<Precision> fixed = symbolizePrecision(level);
     if (!fixed) {
-      mlir::emitError(root->getLoc(),
-                      "agn-specialize: 'level' must be one of i4, i8, bf16, "
-                      "f16, f32; got '")
-          << level << "'";
+      mlir::emitError(root->getLoc(), "agn-specialize: 'level' must be one of ")
+          << getPrecisionNameList() << "; got '" << level << "'";
       return signalPassFailure();
     }
 

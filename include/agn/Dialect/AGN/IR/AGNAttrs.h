@@ -30,8 +30,19 @@ class MLIRContext;
 
 namespace agn {
 
-/// Number of precision levels (`i4` ... `f32`).
-constexpr unsigned kNumPrecisions = 5;
+/// Number of precision levels (`i4` ... `f32`). The enum's cases are checked
+/// against the runtime's list (AGN_LEVELS in agn-c/Runtime.h) in
+/// AGNDialect.cpp.
+constexpr unsigned kNumPrecisions = getMaxEnumValForPrecision() + 1;
+
+/// Returns every precision level, least precise first.
+SmallVector<Precision> getAllPrecisions();
+
+/// Returns the names of all precision levels for diagnostics, least precise
+/// first: "i4, i8, bf16, f16, f32" by default, "i4, i8, bf16, f16 or f32"
+/// with `lastSeparator` " or ".
+std::string getPrecisionNameList(StringRef separator = ", ",
+                                 StringRef lastSeparator = ", ");
 
 /// Returns the storage bit width of one element at `level` (4, 8, 16, 16, 32).
 unsigned getBitWidth(Precision level);

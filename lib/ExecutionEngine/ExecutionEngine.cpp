@@ -1,0 +1,166 @@
+//===- ExecutionEngine.cpp - Target machines and JIT engines --------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/ExecutionEngine/ExecutionEngine.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+using namespace mlir::agn;
+
+/// Registers every target LLVM was built with, once per process: a module
+/// may name any of them (agn-aot compiles for other CPUs too).
+static void initializeTargetsOnce() {
+  static llvm::once_flag flag;
+  llvm::call_once(flag, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+}
+
+/// Returns the builder for the target that `target` describes.
+static FailureOr<llvm::orc::JITTargetMachineBuilder>
+getTargetBuilder(LLVM::TargetAttr target, std::string &error) {
+  StringRef triple = target.getTriple().getValue();
+  StringRef chip = target.getChip().getValue();
+  auto fail = [&](const Twine &why) {
+    error = ("cannot create a target machine for triple '" + triple +
+             "', chip '" + chip + "': " + why)
+                .str();
+    return failure();
+  };
+
+  std::optional<llvm::orc::JITTargetMachineBuilder> builder;
+  if (chip == "native") {
+    auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!host)
+      return fail(llvm::toString(host.takeError()));
+    builder = std::move(*host);
+    if (!triple.empty())
+      builder->getTargetTriple() = llvm::Triple(triple);
+  } else {
+    builder.emplace(triple.empty() ? llvm::Triple(llvm::sys::getProcessTriple())
+                                   : llvm::Triple(triple));
+    builder->setCPU(chip.str());
+  }
+  if (LLVM::TargetFeaturesAttr features = target.getFeatures()) {
+    std::vector<std::string> list;
+    for (StringAttr feature : features.getFeatures())
+      list.push_back(feature.str());
+    builder->addFeatures(list);
+  }
+
+  // LLVM only warns about an unknown CPU and then compiles for a generic one;
+  // a module that names a chip should get that chip or an error.
+  std::string lookupError;
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(
+      builder->getTargetTriple(), lookupError);
+  if (!llvmTarget)
+    return fail(lookupError);
+  if (!chip.empty() && chip != "native") {
+    std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+        llvmTarget->createMCSubtargetInfo(builder->getTargetTriple(), "", ""));
+    if (!subtarget || !subtarget->isCPUStringValid(chip))
+      return fail(Twine("the target '") + llvmTarget->getName() +
+                  "' has no CPU of that name");
+  }
+  return std::move(*builder);
+}
+
+FailureOr<std::unique_ptr<llvm::TargetMachine>>
+mlir::agn::createTargetMachine(ModuleOp module, std::string &error,
+                               const TargetMachineOptions &options) {
+  initializeTargetsOnce();
+  std::optional<llvm::orc::JITTargetMachineBuilder> builder;
+  StringRef attrName = LLVM::LLVMDialect::getTargetAttrName();
+  if (Attribute attr = module->getAttr(attrName)) {
+    auto target = dyn_cast<LLVM::TargetAttr>(attr);
+    if (!target) {
+      llvm::raw_string_ostream os(error);
+      os << "the module's '" << attrName
+         << "' attribute must be an #llvm.target<...>, not " << attr;
+      return failure();
+    }
+    FailureOr<llvm::orc::JITTargetMachineBuilder> fromModule =
+        getTargetBuilder(target, error);
+    if (failed(fromModule))
+      return failure();
+    builder = std::move(*fromModule);
+  } else {
+    auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!host) {
+      error = "cannot detect the host CPU: " + llvm::toString(host.takeError());
+      return failure();
+    }
+    builder = std::move(*host);
+  }
+
+  builder->setCodeGenOptLevel(options.codeGenOptLevel);
+  if (options.relocationModel)
+    builder->setRelocationModel(options.relocationModel);
+  auto machine = builder->createTargetMachine();
+  if (!machine) {
+    error = "cannot create a target machine for triple '" +
+            builder->getTargetTriple().str() + "', chip '" + builder->getCPU() +
+            "': " + llvm::toString(machine.takeError());
+    return failure();
+  }
+  return std::move(*machine);
+}
+
+std::function<llvm::Error(llvm::Module *)>
+mlir::agn::makeOptimizer(llvm::TargetMachine *machine) {
+  return makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
+                                   /*targetMachine=*/machine);
+}
+
+FailureOr<std::unique_ptr<ExecutionEngine>>
+mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
+                                 std::string &error) {
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+      createTargetMachine(module, error);
+  if (failed(machine))
+    return failure();
+  llvm::Triple host(llvm::sys::getProcessTriple());
+  const llvm::Triple &triple = (*machine)->getTargetTriple();
+  if (triple.getArch() != host.getArch()) {
+    error = "cannot JIT-compile for triple '" + triple.str() +
+            "' on this host ('" + host.str() + "')";
+    return failure();
+  }
+
+  // ExecutionEngineOptions::transformer is a function_ref: the function it
+  // refers to must outlive ExecutionEngine::create, which runs it. So must
+  // the machine it optimizes for, which create() owns until it returns.
+  std::function<llvm::Error(llvm::Module *)> optimize =
+      makeOptimizer(machine->get());
+  SmallVector<StringRef, 2> sharedLibs = {AGN_MLIR_C_RUNNER_UTILS};
+  if (options.asyncRuntime)
+    sharedLibs.push_back(AGN_MLIR_ASYNC_RUNTIME);
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = optimize;
+  engineOptions.sharedLibPaths = sharedLibs;
+  auto engine =
+      ExecutionEngine::create(module, engineOptions, std::move(*machine));
+  if (!engine) {
+    error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+    return failure();
+  }
+  return std::move(*engine);
+}

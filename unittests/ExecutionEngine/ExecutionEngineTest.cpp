@@ -1,0 +1,162 @@
+//===- ExecutionEngineTest.cpp - Target machines from llvm.target ---------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// agn::createTargetMachine compiles for the module's `llvm.target` (triple,
+// chip, features), for the host when there is none, and names the triple and
+// chip when LLVM cannot make a machine for them; createExecutionEngine
+// JIT-compiles for that machine.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/ExecutionEngine/ExecutionEngine.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+using namespace mlir;
+using ::testing::HasSubstr;
+
+namespace {
+
+class ExecutionEngineTest : public ::testing::Test {
+protected:
+  ExecutionEngineTest() {
+    DialectRegistry registry;
+    registry.insert<LLVM::LLVMDialect>();
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    context.appendDialectRegistry(registry);
+    context.loadAllAvailableDialects();
+  }
+
+  /// Parses `text`, failing the test if it does not parse.
+  OwningOpRef<ModuleOp> parse(StringRef text) {
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
+    EXPECT_TRUE(module) << text.str();
+    return module;
+  }
+
+  MLIRContext context;
+};
+
+TEST_F(ExecutionEngineTest, TargetFromModule) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    module attributes {llvm.target = #llvm.target<
+        triple = "x86_64-unknown-linux-gnu", chip = "x86-64-v3",
+        features = #llvm.target_features<["+avx2", "+fma"]>>} {}
+  )mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+      agn::createTargetMachine(*module, error);
+  ASSERT_TRUE(succeeded(machine)) << error;
+  EXPECT_EQ((*machine)->getTargetTriple().str(), "x86_64-unknown-linux-gnu");
+  EXPECT_EQ((*machine)->getTargetCPU(), "x86-64-v3");
+  EXPECT_THAT((*machine)->getTargetFeatureString().str(), HasSubstr("+avx2"));
+  EXPECT_THAT((*machine)->getTargetFeatureString().str(), HasSubstr("+fma"));
+}
+
+TEST_F(ExecutionEngineTest, HostWithoutTarget) {
+  OwningOpRef<ModuleOp> module = parse("module {}");
+  ASSERT_TRUE(module);
+  std::string error;
+  agn::TargetMachineOptions options;
+  options.relocationModel = llvm::Reloc::PIC_;
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+      agn::createTargetMachine(*module, error, options);
+  ASSERT_TRUE(succeeded(machine)) << error;
+  EXPECT_EQ((*machine)->getTargetCPU(), llvm::sys::getHostCPUName());
+  EXPECT_EQ((*machine)->getRelocationModel(), llvm::Reloc::PIC_);
+}
+
+TEST_F(ExecutionEngineTest, NativeChipIsTheHost) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    module attributes {llvm.target = #llvm.target<triple = "", chip = "native">} {}
+  )mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+      agn::createTargetMachine(*module, error);
+  ASSERT_TRUE(succeeded(machine)) << error;
+  EXPECT_EQ((*machine)->getTargetCPU(), llvm::sys::getHostCPUName());
+}
+
+TEST_F(ExecutionEngineTest, BogusTriple) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    module attributes {llvm.target = #llvm.target<
+        triple = "bogus-unknown-nowhere", chip = "x86-64-v3">} {}
+  )mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  EXPECT_TRUE(failed(agn::createTargetMachine(*module, error)));
+  EXPECT_THAT(error, HasSubstr("cannot create a target machine for triple "
+                               "'bogus-unknown-nowhere', chip 'x86-64-v3'"));
+}
+
+TEST_F(ExecutionEngineTest, UnknownChip) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    module attributes {llvm.target = #llvm.target<
+        triple = "x86_64-unknown-linux-gnu", chip = "pentium9">} {}
+  )mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  EXPECT_TRUE(failed(agn::createTargetMachine(*module, error)));
+  EXPECT_THAT(error, HasSubstr("triple 'x86_64-unknown-linux-gnu', chip "
+                               "'pentium9': the target 'x86-64' has no CPU "
+                               "of that name"));
+}
+
+TEST_F(ExecutionEngineTest, NotATargetAttribute) {
+  OwningOpRef<ModuleOp> module =
+      parse(R"mlir(module attributes {llvm.target = "x86_64"} {})mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  EXPECT_TRUE(failed(agn::createTargetMachine(*module, error)));
+  EXPECT_THAT(error, HasSubstr("must be an #llvm.target<...>"));
+}
+
+TEST_F(ExecutionEngineTest, JitRuns) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    llvm.func @add(%a: i32, %b: i32) -> i32 {
+      %sum = llvm.add %a, %b : i32
+      llvm.return %sum : i32
+    }
+  )mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  FailureOr<std::unique_ptr<ExecutionEngine>> engine =
+      agn::createExecutionEngine(*module, agn::JitOptions(), error);
+  ASSERT_TRUE(succeeded(engine)) << error;
+  // The packed wrapper takes pointers to the arguments and the result.
+  int32_t a = 40, b = 2, result = 0;
+  void *args[] = {&a, &b, &result};
+  llvm::Error callError = (*engine)->invokePacked("add", args);
+  ASSERT_FALSE(callError) << llvm::toString(std::move(callError));
+  EXPECT_EQ(result, 42);
+}
+
+TEST_F(ExecutionEngineTest, JitRefusesAnotherArchitecture) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    module attributes {llvm.target = #llvm.target<
+        triple = "riscv64-unknown-linux-gnu", chip = "generic-rv64">} {}
+  )mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  EXPECT_TRUE(
+      failed(agn::createExecutionEngine(*module, agn::JitOptions(), error)));
+  EXPECT_THAT(error, HasSubstr("cannot JIT-compile for triple "
+                               "'riscv64-unknown-linux-gnu' on this host"));
+}
+
+} // namespace
