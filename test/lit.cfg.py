@@ -2,6 +2,7 @@
 """lit configuration for agn's regression tests (FileCheck and friends)."""
 
 import os
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -51,6 +52,30 @@ config.substitutions.append(("%shlibs", ",".join(shlibs)))
 
 tools = ["agn-opt", "agn-run", "agn-aot", "agn-aot-example"]
 llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])
+
+# Python (test/Python): `%PYTHON` is the configured interpreter; feature
+# `python-numpy` when it imports numpy (agn's package needs it), `pytest` when
+# it also has pytest (the python/tests suite).
+config.substitutions.append(("%PYTHON", config.python_executable))
+
+
+def python_has(*modules):
+    """Whether the configured interpreter imports every one of `modules`."""
+    if not config.python_executable:
+        return False
+    try:
+        return subprocess.run(
+            [config.python_executable, "-c", "import " + ", ".join(modules)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=120).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+if python_has("numpy"):
+    config.available_features.add("python-numpy")
+    if python_has("numpy", "pytest"):
+        config.available_features.add("pytest")
 
 # CPU features of tests that run code for them (`REQUIRES: avx512vnni`).
 try:

@@ -92,6 +92,20 @@ AGN_CAPI_EXPORT int64_t agn_model_run(agn_model *model,
 /// Frees a result buffer returned by agn_model_run (NULL is ignored).
 AGN_CAPI_EXPORT void agn_buffer_free(void *buffer);
 
+/// Returns the names of the pass pipelines whose options
+/// agn_pipeline_options describes ("agn-adaptive-pipeline" and
+/// "agn-lower-to-llvm-pipeline"), one per line, each line ending in '\n';
+/// valid for the life of the process.
+AGN_CAPI_EXPORT const char *agn_pipelines(void);
+
+/// Returns the options of the registered pass pipeline `pipeline` (a name
+/// agn_pipelines lists), one per line in the order `mlir-opt --help` prints
+/// them (by name): "<name>\t<description>\n", with the name as the pipeline
+/// text spells it ("i4-block-size"); "" for a pipeline without options.
+/// Valid for the life of the process. Returns NULL for an unknown or NULL
+/// `pipeline`; agn_last_error() then says why and lists the known ones.
+AGN_CAPI_EXPORT const char *agn_pipeline_options(const char *pipeline);
+
 #ifdef __cplusplus
 }
 #endif

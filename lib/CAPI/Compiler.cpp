@@ -7,10 +7,18 @@
 #include "agn-c/Compiler.h"
 
 #include "agn/CAPI/CompiledModel.h"
+#include "agn/Conversion/Passes.h"
+#include "agn/Dialect/AGN/Transforms/Passes.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace mlir;
 using namespace mlir::agn;
@@ -120,3 +128,86 @@ int64_t agn_model_run(agn_model *model, const void *const *inputs,
 }
 
 void agn_buffer_free(void *buffer) { std::free(buffer); }
+
+//===----------------------------------------------------------------------===//
+// Pipeline options
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Reads the options that a pipeline's options struct declares. Each option
+/// registers itself with the struct's llvm::cl::SubCommand, a protected base
+/// of every PassOptions, so a derived struct may walk them; the struct itself
+/// is the one PassPipelineRegistration parses, so the list cannot drift from
+/// what the pipeline accepts.
+template <typename OptionsT> struct OptionLister : OptionsT {
+  /// Returns "<name>\t<description>\n" per option, sorted by name (the
+  /// order of `mlir-opt --help`).
+  std::string list() const {
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (const auto &entry : this->OptionsMap)
+      entries.emplace_back(entry.first.str(), oneLine(entry.second->HelpStr));
+    llvm::sort(entries);
+    std::string text;
+    for (const auto &[name, description] : entries)
+      text += name + "\t" + description + "\n";
+    return text;
+  }
+
+private:
+  /// `help` with tabs and line breaks as blanks, so each option stays one
+  /// line of two fields.
+  static std::string oneLine(StringRef help) {
+    std::string text = help.str();
+    std::replace(text.begin(), text.end(), '\t', ' ');
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return text;
+  }
+};
+
+/// A pipeline agn registers and its options, listed once per process.
+struct PipelineOptions {
+  const char *name;
+  std::string options;
+};
+} // namespace
+
+/// agn's pass pipelines, by the names their PassPipelineRegistration gives
+/// them (lib/Dialect/AGN/Transforms/Pipelines.cpp,
+/// lib/Conversion/Pipelines/LowerToLLVM.cpp).
+static const std::vector<PipelineOptions> &getPipelines() {
+  static const std::vector<PipelineOptions> pipelines = {
+      {"agn-adaptive-pipeline", OptionLister<AdaptivePipelineOptions>().list()},
+      {"agn-lower-to-llvm-pipeline", OptionLister<LowerToLLVMOptions>().list()},
+  };
+  return pipelines;
+}
+
+const char *agn_pipelines(void) {
+  static const std::string names = [] {
+    std::string text;
+    for (const PipelineOptions &pipeline : getPipelines())
+      text += std::string(pipeline.name) + "\n";
+    return text;
+  }();
+  return names.c_str();
+}
+
+const char *agn_pipeline_options(const char *pipeline) {
+  lastError.clear();
+  if (!pipeline) {
+    lastError = "agn_pipeline_options: pipeline is NULL";
+    return nullptr;
+  }
+  StringRef name = pipeline;
+  for (const PipelineOptions &entry : getPipelines())
+    if (name == entry.name)
+      return entry.options.c_str();
+  lastError = "agn_pipeline_options: unknown pass pipeline '" + name.str() +
+              "'; known: " +
+              llvm::join(llvm::map_range(getPipelines(),
+                                         [](const PipelineOptions &entry) {
+                                           return StringRef(entry.name);
+                                         }),
+                         ", ");
+  return nullptr;
+}

@@ -11,7 +11,14 @@ and train with the granularity penalty.
 
 Training lives in `agn.training` (needs torch); the ONNX importer in
 `agn.onnx` (needs onnx); the compiler and runtime need agn's shared
-libraries (`scripts/build.sh`; found in `build/lib` or `$AGN_LIBRARY_DIR`).
+libraries, `libagn_runtime.so` and `libAGNCAPI.so` (`scripts/build.sh`, or
+`cmake --install`). They are looked up in `$AGN_LIBRARY_DIR`, the package's
+own `agn/lib/`, the `lib/` of the prefix it is installed in, `sys.prefix/lib`
+and last a source checkout's `build/lib` (`agn._library` says more).
+
+Facts about agn come from the libraries: `agn.levels()` (the precision
+levels, from the runtime) and `agn.pipeline_options()` (the options of
+agn-adaptive-pipeline, from the compiler).
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from typing import Any
 
 from agn import runtime
 from agn.compiler import CompileError, CompiledModel, TensorSpec, compile, compile_mlir
-from agn.pipeline import adaptive_pipeline
+from agn.pipeline import adaptive_pipeline, pipeline_options
+from agn.runtime import levels
 
 __all__ = [
     "CompileError",
@@ -30,6 +38,8 @@ __all__ = [
     "compile",
     "compile_mlir",
     "import_onnx",
+    "levels",
+    "pipeline_options",
     "runtime",
 ]
 

@@ -64,6 +64,8 @@ def _capi() -> ctypes.CDLL:
             "agn_model_run": (i64, [vp, ctypes.POINTER(vp), p_i64, ctypes.POINTER(vp),
                                     p_i64]),
             "agn_buffer_free": (None, [vp]),
+            "agn_pipelines": (cp, []),
+            "agn_pipeline_options": (cp, [cp]),
         }
         _lib = _library.declare(lib, signatures)
     return _lib

@@ -3,15 +3,55 @@
 `agn.compile(model, levels=["i8", "f32"], thresholds=[0.5], split=2)` runs
 `agn-adaptive-pipeline{levels=i8,f32 thresholds=0.5 split=2}`: underscores
 become dashes, lists become comma-separated, booleans true/false.
+
+The options a pipeline accepts are not copied here: `pipeline_options` reads
+them from the compiler library (agn_pipeline_options in agn-c/Compiler.h),
+which lists the options struct the pipeline itself parses.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import functools
+from typing import Any, Dict, Mapping, Tuple
 
-#: The options of agn-adaptive-pipeline (docs/AGNPasses.md), Python spelling.
-ADAPTIVE_OPTIONS = ("ops", "levels", "thresholds", "hysteresis", "statistic", "split",
-                    "split_along", "stride", "i4_block_size")
+#: The pipeline that `agn.compile`'s keyword options configure.
+ADAPTIVE_PIPELINE = "agn-adaptive-pipeline"
+#: The pipeline that lowers every compiled module for this CPU.
+LOWER_TO_LLVM_PIPELINE = "agn-lower-to-llvm-pipeline"
+
+
+@functools.lru_cache(maxsize=None)
+def pipelines() -> Tuple[str, ...]:
+    """The pass pipelines whose options the compiler library describes."""
+    from agn.compiler import _capi
+
+    return tuple((_capi().agn_pipelines() or b"").decode("utf-8").splitlines())
+
+
+@functools.lru_cache(maxsize=None)
+def _options(pipeline: str) -> Tuple[Tuple[str, str], ...]:
+    from agn.compiler import _capi, _last_error
+
+    text = _capi().agn_pipeline_options(pipeline.encode("utf-8"))
+    if text is None:
+        raise ValueError(_last_error())
+    lines = (line.partition("\t") for line in text.decode("utf-8").splitlines())
+    return tuple((name, description) for name, _, description in lines)
+
+
+def pipeline_options(pipeline: str = ADAPTIVE_PIPELINE) -> Dict[str, str]:
+    """The options of the registered pass pipeline `pipeline`, as the
+    pipeline text spells them ("i4-block-size"), by name, with their
+    descriptions; read from libAGNCAPI.so once per process.
+
+    Raises ValueError for a pipeline the library does not know, and
+    LibraryNotFoundError when the library is not built or installed.
+    """
+    return dict(_options(pipeline))
+
+
+def _python_name(option: str) -> str:
+    return option.replace("-", "_")
 
 
 def _format(value: Any) -> str:
@@ -28,14 +68,17 @@ def _format(value: Any) -> str:
 
 
 def adaptive_pipeline(options: Mapping[str, Any]) -> str:
-    """The `agn-adaptive-pipeline{...}` pipeline text for `options`.
+    """The `agn-adaptive-pipeline{...}` pipeline text for `options` (Python
+    spelling: `split_along=` for `split-along`).
 
-    Raises TypeError for an option the pipeline does not have.
+    Raises TypeError for an option the pipeline does not have (checked
+    against the library's list, `pipeline_options()`).
     """
-    unknown = sorted(set(options) - set(ADAPTIVE_OPTIONS))
+    accepted = [_python_name(option) for option in pipeline_options(ADAPTIVE_PIPELINE)]
+    unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise TypeError(f"unknown agn-adaptive-pipeline option(s) {', '.join(unknown)}; "
-                        f"accepted: {', '.join(ADAPTIVE_OPTIONS)}")
+        raise TypeError(f"unknown {ADAPTIVE_PIPELINE} option(s) {', '.join(unknown)}; "
+                        f"accepted: {', '.join(accepted)}")
     parts = [f"{key.replace('_', '-')}={_format(value)}"
              for key, value in options.items() if value is not None]
-    return "agn-adaptive-pipeline" + ("{" + " ".join(parts) + "}" if parts else "")
+    return ADAPTIVE_PIPELINE + ("{" + " ".join(parts) + "}" if parts else "")

@@ -11,24 +11,32 @@ register their units with it, and these functions see and steer them.
     print(agn.runtime.stats()["overrides"])
     report = agn.runtime.telemetry()         # the JSON, parsed
 
-Levels are given by name ("i4", "i8", "bf16", "f16", "f32") or ordinal
-(0-4). Failures raise RuntimeError with the runtime's message.
+Levels are given by name ("i4", "i8", "bf16", "f16", "f32": `levels()`,
+read from the library) or ordinal (0-4). Failures raise RuntimeError with the
+runtime's message.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from agn import _library
 
-#: Precision levels by ordinal (the runtime's and the dialect's encoding).
-LEVELS = ("i4", "i8", "bf16", "f16", "f32")
-#: Bit width of each level.
+#: agn's precision levels by ordinal, for code that must work without the
+#: libraries (training, the ONNX importer's policy checks). Everything else
+#: asks the runtime (`levels()`); the tests check that the two agree.
+FALLBACK_LEVELS = ("i4", "i8", "bf16", "f16", "f32")
+#: Bit width of each level (the cost model of training's penalty).
 LEVEL_BITS = {"i4": 4, "i8": 8, "bf16": 16, "f16": 16, "f32": 32}
-#: Why a unit's ceiling is where it is, by agn_rt_reason value.
-REASONS = ("none", "pin", "max_level", "memory", "latency", "cpu", "gpu")
+
+#: AGN_NUM_LEVELS and AGN_RT_NUM_REASONS (macros, so not readable through
+#: ctypes): the array sizes of the agn_rt_unit_stats layout below. The tests
+#: check them against `levels()` and `reasons()`.
+_NUM_LEVELS = 5
+_NUM_REASONS = 7
 
 UNLIMITED = 2**64 - 1
 Level = Union[str, int]
@@ -61,9 +69,11 @@ class _UnitStats(ctypes.Structure):
         ("ceiling", ctypes.c_int32), ("ceiling_reason", ctypes.c_int32),
         ("pinned_level", ctypes.c_int32), ("reserved0", ctypes.c_int32),
         ("name", ctypes.c_char_p), ("sensitivity", ctypes.c_double),
-        ("granted", ctypes.c_uint64 * 5), ("overrides", ctypes.c_uint64 * 7),
-        ("time_ns", ctypes.c_uint64 * 5), ("time_count", ctypes.c_uint64 * 5),
-        ("weight_bytes", ctypes.c_uint64 * 5), ("macs", ctypes.c_uint64 * 5),
+        ("granted", ctypes.c_uint64 * _NUM_LEVELS),
+        ("overrides", ctypes.c_uint64 * _NUM_REASONS),
+        ("time_ns", ctypes.c_uint64 * _NUM_LEVELS),
+        ("time_count", ctypes.c_uint64 * _NUM_LEVELS),
+        ("weight_bytes", ctypes.c_uint64 * _NUM_LEVELS), ("macs", ctypes.c_uint64 * _NUM_LEVELS),
         ("statistic_mean", ctypes.c_double),
     ]
 
@@ -93,6 +103,8 @@ def _rt() -> ctypes.CDLL:
             "agn_rt_get_unit_stats": (i64, [i64, ctypes.POINTER(_UnitStats)]),
             "agn_rt_dump_telemetry": (i64, [cp]),
             "agn_rt_telemetry_json": (i64, [ctypes.c_char_p, u64]),
+            "agn_rt_level_name": (cp, [i64]),
+            "agn_rt_reason_name": (cp, [i64]),
         }
         _lib = _library.declare(lib, signatures)
     return _lib
@@ -105,15 +117,67 @@ def _check(status: int, what: str) -> int:
     return status
 
 
+def _names(name_of) -> Tuple[str, ...]:
+    """name_of(0), name_of(1), ... up to the first "invalid"."""
+    names: List[str] = []
+    for index in range(64):
+        name = (name_of(index) or b"invalid").decode("utf-8")
+        if name == "invalid":
+            break
+        names.append(name)
+    return tuple(names)
+
+
+@functools.lru_cache(maxsize=None)
+def levels() -> Tuple[str, ...]:
+    """agn's precision levels, least to most precise, by ordinal: the names
+    the runtime library gives them (agn_rt_level_name). Needs
+    libagn_runtime.so (LibraryNotFoundError otherwise)."""
+    return _names(_rt().agn_rt_level_name)
+
+
+def known_levels() -> Tuple[str, ...]:
+    """`levels()` when the runtime library can be found, else
+    FALLBACK_LEVELS (for code that also runs without agn's libraries)."""
+    if _library.available(_library.RUNTIME_LIBRARY):
+        return levels()
+    return FALLBACK_LEVELS
+
+
+@functools.lru_cache(maxsize=None)
+def reasons() -> Tuple[str, ...]:
+    """Why a unit's ceiling is where it is, by agn_rt_reason value, as the
+    runtime library names them (agn_rt_reason_name)."""
+    return _names(_rt().agn_rt_reason_name)
+
+
+def __getattr__(name: str) -> Any:
+    """`LEVELS` and `REASONS`, the tuples these names held before they were
+    read from the library: `levels()` and `reasons()`."""
+    if name == "LEVELS":
+        return levels()
+    if name == "REASONS":
+        return reasons()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def level_index(level: Level) -> int:
     """The ordinal of a level given by name or ordinal."""
+    names = levels()
     if isinstance(level, str):
-        if level not in LEVELS:
-            raise ValueError(f"unknown level '{level}'; expected one of {', '.join(LEVELS)}")
-        return LEVELS.index(level)
-    if not 0 <= int(level) < len(LEVELS):
-        raise ValueError(f"level {level} is out of range 0-4")
+        if level not in names:
+            raise ValueError(f"unknown level '{level}'; expected one of {', '.join(names)}")
+        return names.index(level)
+    if not 0 <= int(level) < len(names):
+        raise ValueError(f"level {level} is out of range 0-{len(names) - 1}")
     return int(level)
+
+
+def level_name(index: int) -> Optional[str]:
+    """The name of level ordinal `index`, None when it is not a level (the
+    runtime's -1 for "none")."""
+    names = levels()
+    return names[index] if 0 <= index < len(names) else None
 
 
 # -- Lifetime ---------------------------------------------------------------
@@ -218,7 +282,8 @@ def stats() -> Dict[str, Any]:
             value = None
         result[name] = value
     for key in ("max_level", "cpu_ceiling", "gpu_ceiling"):
-        result[key] = LEVELS[result[key]] if 0 <= result[key] < 5 else result[key]
+        name = level_name(result[key])
+        result[key] = result[key] if name is None else name
     return result
 
 
@@ -229,28 +294,31 @@ def unit_stats(unit: Union[str, int]) -> Dict[str, Any]:
     out = _UnitStats()
     out.struct_size = ctypes.sizeof(_UnitStats)
     _check(_rt().agn_rt_get_unit_stats(unit_id, ctypes.byref(out)), "get_unit_stats")
-    allowed = [LEVELS[i] for i in range(5) if out.allowed_mask >> i & 1]
+    names, why = levels(), reasons()
+    allowed = [names[i] for i in allowed_indices(out)]
+    ceiling = level_name(out.ceiling)
     return {
         "id": unit_id,
         "name": out.name.decode("utf-8") if out.name else "",
         "levels": allowed,
-        "ceiling": LEVELS[out.ceiling] if 0 <= out.ceiling < 5 else out.ceiling,
-        "ceiling_reason": REASONS[out.ceiling_reason] if 0 <= out.ceiling_reason < 7 else "invalid",
-        "pinned_level": LEVELS[out.pinned_level] if 0 <= out.pinned_level < 5 else None,
+        "ceiling": out.ceiling if ceiling is None else ceiling,
+        "ceiling_reason": (why[out.ceiling_reason] if 0 <= out.ceiling_reason < len(why)
+                           else "invalid"),
+        "pinned_level": level_name(out.pinned_level),
         "sensitivity": out.sensitivity,
-        "granted": {LEVELS[i]: int(out.granted[i]) for i in range(5)},
-        "overrides": {REASONS[i]: int(out.overrides[i]) for i in range(7)},
-        "time_ns": {LEVELS[i]: int(out.time_ns[i]) for i in range(5)},
-        "time_count": {LEVELS[i]: int(out.time_count[i]) for i in range(5)},
-        "weight_bytes": {LEVELS[i]: int(out.weight_bytes[i]) for i in allowed_indices(out)},
-        "macs": {LEVELS[i]: int(out.macs[i]) for i in allowed_indices(out)},
+        "granted": {names[i]: int(out.granted[i]) for i in range(len(names))},
+        "overrides": {why[i]: int(out.overrides[i]) for i in range(len(why))},
+        "time_ns": {names[i]: int(out.time_ns[i]) for i in range(len(names))},
+        "time_count": {names[i]: int(out.time_count[i]) for i in range(len(names))},
+        "weight_bytes": {names[i]: int(out.weight_bytes[i]) for i in allowed_indices(out)},
+        "macs": {names[i]: int(out.macs[i]) for i in allowed_indices(out)},
         "statistic_mean": None if out.statistic_mean < 0 else out.statistic_mean,
     }
 
 
 def allowed_indices(out: _UnitStats) -> List[int]:
     """The ordinals of a unit's allowed levels."""
-    return [i for i in range(5) if out.allowed_mask >> i & 1]
+    return [i for i in range(len(levels())) if out.allowed_mask >> i & 1]
 
 
 def units() -> List[Dict[str, Any]]:

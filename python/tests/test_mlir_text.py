@@ -11,6 +11,8 @@ from agn.onnx.mlir_text import (affine_map, dense_literal, scalar_literal, strin
 from agn.pipeline import adaptive_pipeline
 import pytest
 
+from conftest import requires_compiler
+
 
 def test_tensor_types():
     assert tensor_type((2, 3), np.float32) == "tensor<2x3xf32>"
@@ -43,6 +45,7 @@ def test_maps_and_strings():
     assert string_literal('a"b\\c') == '"a\\"b\\\\c"'
 
 
+@requires_compiler  # the accepted options come from libAGNCAPI.so
 def test_adaptive_pipeline_options():
     assert adaptive_pipeline({}) == "agn-adaptive-pipeline"
     text = adaptive_pipeline(dict(levels=["i8", "f32"], thresholds=[0.5], split=2,

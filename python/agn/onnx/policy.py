@@ -26,12 +26,10 @@ from typing import Dict, Mapping
 import onnx
 
 from agn.onnx.context import OnnxImportError, UnitPolicy
+from agn.runtime import known_levels
 
 #: The metadata_props key holding the policies.
 METADATA_KEY = "agn.policies"
-
-#: Precision levels, least to most precise (the dialect's order).
-LEVELS = ("i4", "i8", "bf16", "f16", "f32")
 
 
 def validate_policy(node: str, policy: UnitPolicy) -> None:
@@ -39,16 +37,19 @@ def validate_policy(node: str, policy: UnitPolicy) -> None:
     increasing order, one fewer strictly increasing, finite, non-negative
     thresholds, hysteresis in [0, 1)."""
     where = f"agn policy of node '{node}'"
+    # The runtime's levels (least to most precise) when agn is built; the
+    # importer also runs without it.
+    levels = known_levels()
     if not policy.levels:
         raise OnnxImportError(f"{where}: 'levels' is empty")
     for level in policy.levels:
-        if level not in LEVELS:
+        if level not in levels:
             raise OnnxImportError(f"{where}: unknown level '{level}' "
-                                  f"(expected one of {', '.join(LEVELS)})")
-    order = [LEVELS.index(level) for level in policy.levels]
+                                  f"(expected one of {', '.join(levels)})")
+    order = [levels.index(level) for level in policy.levels]
     if order != sorted(set(order)):
         raise OnnxImportError(f"{where}: levels must be strictly increasing "
-                              f"({' < '.join(LEVELS)}), got {policy.levels}")
+                              f"({' < '.join(levels)}), got {policy.levels}")
     if len(policy.thresholds) != len(policy.levels) - 1:
         raise OnnxImportError(f"{where}: {len(policy.levels)} levels need "
                               f"{len(policy.levels) - 1} thresholds, got "

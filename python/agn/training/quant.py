@@ -24,10 +24,14 @@ from typing import Optional
 
 import torch
 
+from agn.runtime import FALLBACK_LEVELS, LEVEL_BITS
+
 #: Precision levels, least to most precise (agn's order and ordinals).
-LEVELS = ("i4", "i8", "bf16", "f16", "f32")
+#: Training runs without agn's libraries, so this is the package's fallback
+#: copy; the tests check it against the runtime's `agn.levels()`.
+LEVELS = FALLBACK_LEVELS
 #: Bit width of each level (the runtime's cost model).
-BITS = {"i4": 4, "i8": 8, "bf16": 16, "f16": 16, "f32": 32}
+BITS = LEVEL_BITS
 #: Largest stored magnitude of the integer levels.
 QMAX = {"i4": 7, "i8": 127}
 #: agn's default i4 block size along the reduction dimension.
