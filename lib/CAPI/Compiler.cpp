@@ -7,8 +7,7 @@
 #include "agn-c/Compiler.h"
 
 #include "agn/CAPI/CompiledModel.h"
-#include "agn/Conversion/Passes.h"
-#include "agn/Dialect/AGN/Transforms/Passes.h"
+#include "agn/Pipelines/Pipelines.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"

@@ -84,7 +84,7 @@ def test_pipelines_and_their_options_come_from_the_compiler():
     assert {"levels", "thresholds", "split-along", "i4-block-size"} <= set(adaptive)
     assert "precision levels" in adaptive["levels"]
     lower = agn.pipeline_options("agn-lower-to-llvm-pipeline")
-    assert {"vectorize", "x86-vnni", "threads"} <= set(lower)
+    assert {"vectorize", "target-cpu", "target-features", "threads"} <= set(lower)
     assert all(description and "\t" not in description for description in lower.values())
 
 

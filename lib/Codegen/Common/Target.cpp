@@ -52,10 +52,14 @@ mlir::agn::resolveTarget(MLIRContext *context, StringRef cpu, StringRef triple,
               "lists (e.g. x86-64-v3, znver4, sapphirerapids)";
       return failure();
     }
-    SmallVector<StringRef> implied;
-    llvm::X86::getFeaturesForCPU(chip, implied);
-    for (StringRef feature : implied)
+    // The CPU's features, with what they imply (avx2 implies avx, ...), so
+    // that a query for any of them sees it.
+    SmallVector<StringRef> cpuFeatures;
+    llvm::X86::getFeaturesForCPU(chip, cpuFeatures);
+    for (StringRef feature : cpuFeatures) {
       features[feature] = true;
+      llvm::X86::updateImpliedFeatures(feature, /*Enabled=*/true, features);
+    }
   }
   SmallVector<StringRef> requested;
   overrides.split(requested, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
@@ -68,10 +72,9 @@ mlir::agn::resolveTarget(MLIRContext *context, StringRef cpu, StringRef triple,
       return failure();
     }
     bool enable = feature[0] == '+';
+    features[feature.drop_front()] = enable;
     if (parsed.isX86())
       llvm::X86::updateImpliedFeatures(feature.drop_front(), enable, features);
-    else
-      features[feature.drop_front()] = enable;
   }
 
   // Sorted, so that the attribute is the same for the same set.

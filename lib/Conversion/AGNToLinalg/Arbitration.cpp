@@ -23,6 +23,7 @@
 
 #include "agn/Conversion/AGNToLinalg/AGNToLinalg.h"
 
+#include "agn-c/Runtime.h"
 #include "agn/Dialect/AGN/IR/AGNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -31,6 +32,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+
+#include <cstddef>
 
 using namespace mlir;
 using namespace mlir::agn;
@@ -42,6 +45,14 @@ static constexpr StringLiteral kRegisterUnitFn = "agn_rt_register_unit";
 /// The sensitivity units are registered with: all units weigh the same until
 /// the compiler has a measure of each unit's accuracy loss per level.
 static constexpr double kDefaultSensitivity = 1.0;
+
+/// The cost table below is agn_level_cost[]: three i64 per entry, in the
+/// order level, weight_bytes, macs.
+static_assert(sizeof(agn_level_cost) == 3 * sizeof(int64_t) &&
+                  offsetof(agn_level_cost, level) == 0 &&
+                  offsetof(agn_level_cost, weight_bytes) == sizeof(int64_t) &&
+                  offsetof(agn_level_cost, macs) == 2 * sizeof(int64_t),
+              "the emitted cost table must match agn_level_cost");
 
 namespace {
 /// The module-level symbols through which one unit talks to the runtime.

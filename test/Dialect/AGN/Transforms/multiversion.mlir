@@ -40,6 +40,8 @@
 // block of 32 rows of K and per column (2x16). K = 64 splits into 2 x 32: the
 // i32 partial sums P[m, n, j] = sum_t qa[m, j, t] qw[j, t, n], then
 // y[m, n] = init[m, n] + sum_j float(P[m, n, j]) * s_a[m] * s_w[j, n].
+// Both generics carry #agn.blocked_matmul: the contract with the kernel
+// passes (agn-vnni-matmuls fuses the pair) is written in the IR.
 // CHECK-NEXT:  case i4 {
 // CHECK:         %[[ZERO_INIT:.*]] = linalg.fill
 // CHECK:         %[[QA:.*]], %[[SA:.*]] = agn.quantize %[[A]] axis 0 : tensor<4x64xf32> -> tensor<4x64xi8>, tensor<4xf32>
@@ -49,6 +51,7 @@
 // CHECK:         %[[PZ:.*]] = linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<4x16x2xi32>)
 // CHECK-NEXT:    %[[P:.*]] = linalg.generic {indexing_maps = [#[[P_LHS]], #[[P_RHS]], #[[P_OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
 // CHECK-SAME:        ins(%[[EA]], %[[EW]] : tensor<4x2x32xi8>, tensor<2x32x16xi4>) outs(%[[PZ]] : tensor<4x16x2xi32>)
+// CHECK-SAME:        attrs = {agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 32>}
 // CHECK-NEXT:    ^bb0(%[[PA:.*]]: i8, %[[PW:.*]]: i4, %[[PO:.*]]: i32):
 // CHECK-NEXT:      %[[XA:.*]] = arith.extsi %[[PA]] : i8 to i32
 // CHECK-NEXT:      %[[XW:.*]] = arith.extsi %[[PW]] : i4 to i32
@@ -57,6 +60,7 @@
 // CHECK-NEXT:      linalg.yield %[[PS]] : i32
 // CHECK:         %[[Y4:.*]] = linalg.generic {indexing_maps = [#[[B_ID]], #[[B_ROW]], #[[B_SCALE]], #[[B_OUT]]], iterator_types = ["parallel", "parallel", "reduction"]}
 // CHECK-SAME:        ins(%[[P]], %[[SA]], %[[SW]] : tensor<4x16x2xi32>, tensor<4xf32>, tensor<2x16xf32>) outs(%[[ZERO_INIT]] : tensor<4x16xf32>)
+// CHECK-SAME:        attrs = {agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 32>}
 // CHECK-NEXT:    ^bb0(%[[RP:.*]]: i32, %[[RSA:.*]]: f32, %[[RSW:.*]]: f32, %[[RO:.*]]: f32):
 // CHECK-NEXT:      %[[RF:.*]] = arith.sitofp %[[RP]] : i32 to f32
 // CHECK-NEXT:      %[[RS:.*]] = arith.mulf %[[RSA]], %[[RSW]] : f32
