@@ -10,6 +10,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -142,6 +144,24 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
   if (triple.getArch() != host.getArch()) {
     error = "cannot JIT-compile for triple '" + triple.str() +
             "' on this host ('" + host.str() + "')";
+    return failure();
+  }
+  // Code for a CPU with features this one lacks would die of an illegal
+  // instruction at the first call: refuse it here, saying which.
+  llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+  SmallVector<StringRef> missing;
+  SmallVector<StringRef> targetFeatures;
+  StringRef((*machine)->getTargetFeatureString())
+      .split(targetFeatures, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef feature : targetFeatures)
+    if (feature.consume_front("+") && hostFeatures.count(feature) &&
+        !hostFeatures.lookup(feature))
+      missing.push_back(feature);
+  if (!missing.empty()) {
+    error = "cannot run code for chip '" + (*machine)->getTargetCPU().str() +
+            "' on this CPU, which lacks " + llvm::join(missing, ", ") +
+            "; compile for target-cpu=native (or a CPU this one has the "
+            "features of), or use agn-aot to build for the other machine";
     return failure();
   }
 

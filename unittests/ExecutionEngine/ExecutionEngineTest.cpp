@@ -159,4 +159,30 @@ TEST_F(ExecutionEngineTest, JitRefusesAnotherArchitecture) {
                                "'riscv64-unknown-linux-gnu' on this host"));
 }
 
+TEST_F(ExecutionEngineTest, JitRefusesFeaturesTheHostLacks) {
+  // A feature of x86 CPUs this host does not have, if there is one.
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  std::string lacking;
+  for (StringRef feature :
+       {"avx512fp16", "amx-tile", "avx512vnni", "avx512f", "avx2"})
+    if (host.count(feature) && !host.lookup(feature)) {
+      lacking = feature.str();
+      break;
+    }
+  if (lacking.empty())
+    GTEST_SKIP() << "this CPU has every feature the test tries";
+  std::string text = R"mlir(
+    module attributes {llvm.target = #llvm.target<
+        triple = "x86_64-unknown-linux-gnu", chip = "x86-64",
+        features = #llvm.target_features<["+)mlir" +
+                     lacking + R"mlir("]>>} {}
+  )mlir";
+  OwningOpRef<ModuleOp> module = parse(text);
+  ASSERT_TRUE(module);
+  std::string error;
+  EXPECT_TRUE(
+      failed(agn::createExecutionEngine(*module, agn::JitOptions(), error)));
+  EXPECT_THAT(error, HasSubstr("on this CPU, which lacks " + lacking));
+}
+
 } // namespace

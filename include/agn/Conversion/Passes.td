@@ -1,4 +1,4 @@
-//===- Passes.td - agn conversion passes ---*- tablegen -*-===//
+//===- Passes.td - agn conversion passes -------------------*- tablegen -*-===//
 //
 // Part of the agn project.
 //

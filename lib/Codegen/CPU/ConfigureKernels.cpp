@@ -37,10 +37,14 @@ static constexpr int64_t kAvx512FloatTiles[] = {8, 32, 1};
 /// on the i8 kernels of bench/KernelBench.cpp).
 static constexpr int64_t kAvx512IntegerTiles[] = {4, 64, 1};
 
-/// The same on CPUs with 256-bit vectors (AVX2) and their 16 ymm registers:
-/// 4 x 16 f32 (8 accumulators) and 4 x 16 i32 leave room for the operands,
-/// where the AVX-512 tiles would take twice the registers there are.
-static constexpr int64_t kAvx2FloatTiles[] = {4, 16, 1};
+/// The same on CPUs with 256-bit vectors (AVX2) and their 16 ymm registers,
+/// where the AVX-512 tiles would take twice the registers there are: 6 x 16
+/// f32 (12 accumulators, BLIS's Haswell kernel) measured 2.1x (64x1024x1024)
+/// and 2.3x (256x2048x2048) as fast as 8 x 32 on a Zen 3 (one thread, agn-run
+/// medians; 4 x 16 1.9x and 1.9x; docs/Benchmarks.md).
+static constexpr int64_t kAvx2FloatTiles[] = {6, 16, 1};
+/// 4 x 16 i32 measured 2.0x as fast as 4 x 64 on the i8 kernels (and ahead of
+/// 4 x 32, 6 x 16 and 8 x 8).
 static constexpr int64_t kAvx2IntegerTiles[] = {4, 16, 1};
 
 /// Rows of A from which f16 and bf16 matmuls convert their operands to f32
@@ -57,6 +61,8 @@ static constexpr int64_t kVnniI4Step = 8;
 /// Returns whether the matmul `op` has f16 or bf16 operands, an f32 result
 /// and at least kMinWidenedRows static rows.
 static bool shouldWiden(linalg::MatmulOp op) {
+  if (op.hasUserDefinedMaps())
+    return false;
   Type accType = getElementTypeOrSelf(op.getOutputs()[0]);
   int64_t rows = op.getStaticLoopRanges()[0];
   bool halfInputs = llvm::all_of(op.getInputs(), [](Value input) {

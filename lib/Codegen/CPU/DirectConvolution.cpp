@@ -1,4 +1,4 @@
-//===- DirectConvolution.cpp - Vector loops of narrow grouped convs ------===//
+//===- DirectConvolution.cpp - Vector loops of narrow grouped convs -------===//
 //
 // Part of the agn project.
 //
@@ -23,7 +23,7 @@
 
 #include "DirectConvolution.h"
 
-#include "agn/Codegen/Common/TilingUtils.h"
+#include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"

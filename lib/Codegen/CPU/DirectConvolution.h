@@ -1,5 +1,4 @@
-//===- DirectConvolution.h - Vector loops of narrow grouped convs -*- C++
-//-*-===//
+//===- DirectConvolution.h - Direct grouped convolutions --------*- C++ -*-===//
 //
 // Part of the agn project.
 //

@@ -27,7 +27,7 @@
 #include "agn/Codegen/CPU/KernelConfig.h"
 #include "agn/Codegen/CPU/Passes.h"
 
-#include "agn/Codegen/Common/TilingUtils.h"
+#include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -66,7 +66,9 @@ static bool isSignedIntegerMatmul(linalg::MatmulOp op) {
 bool mlir::agn::canUseRegisterTiles(linalg::MatmulOp op) {
   // An empty matmul computes nothing (and splitting one crashes upstream's
   // tiling): left to the loops.
-  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
+  // (Any operand maps: loops 0 and 1 are M and N whatever they are, as the
+  // importer's transposed operands (Gemm transB) write them.)
+  if (!op.hasPureTensorSemantics() ||
       llvm::is_contained(op.getStaticLoopRanges(), 0))
     return false;
   return hasFloatOperands(op) || isSignedIntegerMatmul(op);

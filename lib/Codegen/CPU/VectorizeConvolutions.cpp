@@ -24,7 +24,7 @@
 #include "agn/Codegen/CPU/Passes.h"
 
 #include "DirectConvolution.h"
-#include "agn/Codegen/Common/TilingUtils.h"
+#include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"

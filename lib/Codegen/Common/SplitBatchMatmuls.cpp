@@ -11,7 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/Codegen/Common/Passes.h"
-#include "agn/Codegen/Common/TilingUtils.h"
+#include "agn/Codegen/Common/Tiling.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

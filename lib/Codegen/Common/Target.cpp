@@ -26,10 +26,22 @@ LLVM::TargetAttr mlir::agn::getTarget(Operation *op) {
 }
 
 bool mlir::agn::targetHasFeature(Operation *op, StringRef feature) {
+  assert(!feature.starts_with("+") && !feature.starts_with("-") &&
+         "feature names go without their sign");
   LLVM::TargetAttr target = getTarget(op);
-  if (!target || !target.getFeatures())
+  if (!target)
     return false;
-  return target.getFeatures().contains(("+" + feature).str());
+  if (target.getFeatures())
+    return target.getFeatures().contains(("+" + feature).str());
+  // A target written with a chip only (features are optional in
+  // #llvm.target): the features that chip has, as agn-set-target would
+  // record them.
+  std::string error;
+  FailureOr<LLVM::TargetAttr> resolved =
+      resolveTarget(op->getContext(), target.getChip().getValue(),
+                    target.getTriple().getValue(), /*overrides=*/"", error);
+  return succeeded(resolved) && resolved->getFeatures() &&
+         resolved->getFeatures().contains(("+" + feature).str());
 }
 
 FailureOr<LLVM::TargetAttr>

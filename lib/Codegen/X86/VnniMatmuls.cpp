@@ -63,12 +63,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "VnniPacking.h"
-#include "agn/Codegen/Common/TilingUtils.h"
+#include "agn/Codegen/Common/Tiling.h"
 
 #include "agn/Codegen/X86/Passes.h"
 #include "agn/Codegen/X86/VnniKernels.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 #include "agn/Dialect/X86/IR/X86Dialect.h"
+#include "agn/Utils/ZeroTensors.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -605,13 +606,6 @@ static bool hasMaps(linalg::GenericOp op,
   return true;
 }
 
-/// Returns whether `value` is a tensor of zeros (a zero fill or constant).
-static bool isZeroTensor(Value value) {
-  if (auto fill = value.getDefiningOp<linalg::FillOp>())
-    return matchPattern(fill.getInputs().front(), m_Zero());
-  return matchPattern(value, m_Zero());
-}
-
 /// Returns the pieces of the partial sums `partial` and their rescaling if
 /// they have the form of agn-multiversion's i4 version of a matmul (see
 /// Int4BlockedMatmul) with statically shaped weights and blocks of a multiple
@@ -654,6 +648,7 @@ matchInt4BlockedMatmul(linalg::GenericOp partial) {
   // (at most 128 * 8 per K value) must fit in i32 for the kernel's unscaling
   // shift to be exact.
   if (!weightType.hasStaticShape() || weightType.getNumElements() == 0 ||
+      weightType.getDimSize(1) != marker.getBlockSize() ||
       weightType.getDimSize(1) % 8 != 0 ||
       weightType.getDimSize(1) >= kMaxBlockSize)
     return std::nullopt;
@@ -910,6 +905,23 @@ struct VnniMatmulsPass : public agn::impl::AGNVnniMatmulsBase<VnniMatmulsPass> {
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
+    // The config's K step must be the kernel's: 4 K values per step for the
+    // i8 kernel (i4 weights are widened to bytes), 8 (two nibbles per byte)
+    // for the block-scaled i4 one.
+    auto checkStep = [&](Operation *op, LoweringConfigAttr config,
+                         int64_t step) -> LogicalResult {
+      if (config.getTileSizes()[2] == step)
+        return success();
+      return op->emitError("agn-vnni-matmuls: this kernel takes ")
+             << step << " K values per step, but its agn.lowering_config "
+             << "says " << config.getTileSizes()[2];
+    };
+    for (auto [matmul, config] : int8Matmuls)
+      if (failed(checkStep(matmul.op, config, kGroup)))
+        return signalPassFailure();
+    for (auto [matmul, config] : int4Matmuls)
+      if (failed(checkStep(matmul.partial, config, 2 * kGroup)))
+        return signalPassFailure();
     for (auto [matmul, config] : int8Matmuls)
       rewriteInt8Matmul(matmul, config.getTileSizes()[0], config.getThreads());
     for (auto [matmul, config] : int4Matmuls)

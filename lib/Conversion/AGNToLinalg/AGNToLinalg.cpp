@@ -1,4 +1,4 @@
-//===- AGNToLinalg.cpp - agn-lower pass ---------------------------------===//
+//===- AGNToLinalg.cpp - agn-lower pass -----------------------------------===//
 //
 // Part of the agn project.
 //

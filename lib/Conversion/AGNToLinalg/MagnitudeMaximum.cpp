@@ -16,6 +16,8 @@
 
 #include "MagnitudeMaximum.h"
 
+#include "agn/Utils/ZeroTensors.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -29,14 +31,6 @@ using namespace mlir::agn;
 /// bit patterns with the sign bit cleared, NaNs above +infinity.
 static bool hasIEEEMagnitudeOrder(Type type) {
   return isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(type);
-}
-
-/// Returns a tensor of `sizes` and `elementType` filled with zeros.
-static Value createZeros(OpBuilder &b, Location loc,
-                         ArrayRef<OpFoldResult> sizes, Type elementType) {
-  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
-  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
 Value mlir::agn::buildMagnitudeMaximum(OpBuilder &b, Location loc, Value input,

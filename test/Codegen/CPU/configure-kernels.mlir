@@ -7,7 +7,7 @@
 // register tiles sized for the target's vector registers.
 // CHECK-LABEL: func.func @float_matmul
 // AVX512: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], k_block = 32>}
-// AVX2: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1], k_block = 32>}
+// AVX2: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [6, 16, 1], k_block = 32>}
 // OPTIONS-LABEL: func.func @float_matmul
 // OPTIONS: #agn.lowering_config<kernel = register_tiles, tile_sizes = [6, 16, 1], threads = 2>
 func.func @float_matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
@@ -82,5 +82,18 @@ func.func @convolutions(%x: tensor<1x8x10x10xf32>, %w32: tensor<32x8x3x3xf32>, %
 func.func @pinned(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
   %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [2, 8, 1]>}
       ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+// Transposed operands (the importer's Gemm transB) keep the register tiles:
+// loops 0 and 1 are M and N whatever the maps.
+// CHECK-LABEL: func.func @transposed_b
+// AVX512: #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], k_block = 32>
+// AVX2: #agn.lowering_config<kernel = register_tiles, tile_sizes = [6, 16, 1], k_block = 32>
+func.func @transposed_b(%a: tensor<4x8xf32>, %bt: tensor<16x8xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %bt : tensor<4x8xf32>, tensor<16x8xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }

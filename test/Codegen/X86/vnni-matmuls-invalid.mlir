@@ -18,3 +18,14 @@ func.func @pinned_dynamic(%a: tensor<4x8xi8>, %b: tensor<8x?xi8>, %c: tensor<4x1
       ins(%a, %b : tensor<4x8xi8>, tensor<8x?xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r : tensor<4x16xi32>
 }
+
+// -----
+
+// The config's K step must be the kernel's (4 for the i8 kernel).
+func.func @wrong_step(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %b = arith.constant dense<1> : tensor<8x16xi8>
+  // expected-error @+1 {{agn-vnni-matmuls: this kernel takes 4 K values per step, but its agn.lowering_config says 8}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 8]>}
+      ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}

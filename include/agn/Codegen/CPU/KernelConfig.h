@@ -1,5 +1,4 @@
-//===- KernelConfig.h - Kernel choices of the CPU code generation -*- C++
-//-*-===//
+//===- KernelConfig.h - Kernel choices of the CPU code ----------*- C++ -*-===//
 //
 // Part of the agn project.
 //
@@ -29,8 +28,9 @@ namespace mlir::agn {
 std::optional<LoweringConfigAttr> chooseConvolutionConfig(linalg::LinalgOp op);
 
 /// Returns whether agn-vectorize-contractions can tile and vectorize the
-/// matmul `op` (tensors, default maps, no empty dimension; float operands,
-/// or signed integer ones of 8 bits or more, none wider than the result).
+/// matmul `op` (tensors, any operand maps, no empty dimension; float
+/// operands, or signed integer ones of 8 bits or more, none wider than the
+/// result).
 bool canUseRegisterTiles(linalg::MatmulOp op);
 
 /// Returns whether the float matvec or dot product `op` (tensors, default

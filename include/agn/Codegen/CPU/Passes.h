@@ -1,5 +1,4 @@
-//===- Passes.h - agn CPU kernel passes -------------------------------------*-
-// C++ -*-===//
+//===- Passes.h - agn CPU kernel passes -------------------------*- C++ -*-===//
 //
 // Part of the agn project.
 //

@@ -1,4 +1,4 @@
-//===- Passes.td - CPU kernel passes ---*- tablegen -*-===//
+//===- Passes.td - CPU kernel passes -----------------------*- tablegen -*-===//
 //
 // Part of the agn project.
 //

@@ -1,5 +1,4 @@
-//===- Passes.h - agn target-independent code generation passes
-//-------------------------------------*- C++ -*-===//
+//===- Passes.h - agn target-independent code generation passes -*- C++ -*-===//
 //
 // Part of the agn project.
 //

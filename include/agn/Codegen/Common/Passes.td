@@ -1,4 +1,4 @@
-//===- Passes.td - target-independent codegen passes ---*- tablegen -*-===//
+//===- Passes.td - target-independent codegen passes -------*- tablegen -*-===//
 //
 // Part of the agn project.
 //

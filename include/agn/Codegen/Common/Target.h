@@ -24,8 +24,9 @@ namespace mlir::agn {
 LLVM::TargetAttr getTarget(Operation *op);
 
 /// Returns whether the target recorded for `op` has the LLVM feature
-/// `feature` (a name such as "avx512vnni", without the sign). False when no
-/// target is recorded.
+/// `feature` (a name such as "avx512vnni", without the sign): from its
+/// features, or, for a target written with a chip only, from the features
+/// of that chip ("native": the host's). False when no target is recorded.
 bool targetHasFeature(Operation *op, StringRef feature);
 
 /// Returns the target of CPU `cpu` ("native": the host, with its detected

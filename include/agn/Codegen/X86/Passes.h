@@ -1,5 +1,4 @@
-//===- Passes.h - agn x86 kernel passes -------------------------------------*-
-//C++ -*-===//
+//===- Passes.h - agn x86 kernel passes -------------------------*- C++ -*-===//
 //
 // Part of the agn project.
 //

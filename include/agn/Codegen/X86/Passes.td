@@ -1,4 +1,4 @@
-//===- Passes.td - x86 kernel passes ---*- tablegen -*-===//
+//===- Passes.td - x86 kernel passes -----------------------*- tablegen -*-===//
 //
 // Part of the agn project.
 //

@@ -1,5 +1,4 @@
-//===- VnniKernels.h - Where agn's VNNI kernels apply ------------*- C++
-//-*-===//
+//===- VnniKernels.h - Where agn's VNNI kernels apply -----------*- C++ -*-===//
 //
 // Part of the agn project.
 //

@@ -1,5 +1,4 @@
-//===- AGNToLinalg.h - agn to linalg, arith and scf ---------------*- C++
-//-*-===//
+//===- AGNToLinalg.h - agn to linalg, arith and scf -------------*- C++ -*-===//
 //
 // Part of the agn project.
 //

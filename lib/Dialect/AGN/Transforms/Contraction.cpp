@@ -6,6 +6,8 @@
 
 #include "agn/Dialect/AGN/Transforms/Contraction.h"
 
+#include "agn/Dialect/AGN/IR/AGNOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/AffineExpr.h"
@@ -193,4 +195,25 @@ FailureOr<ContractionInfo> mlir::agn::analyzeContraction(Operation *op) {
       info.rowLoops.push_back(loop);
   }
   return info;
+}
+
+/// Returns the first analyzable contraction among the ops of `block`.
+static std::optional<ContractionInfo> findContractionIn(Block &block) {
+  for (Operation &op : block)
+    if (FailureOr<ContractionInfo> info = analyzeContraction(&op);
+        succeeded(info))
+      return *info;
+  return std::nullopt;
+}
+
+std::optional<ContractionInfo> mlir::agn::findUnitContraction(Operation *op) {
+  auto unit = cast<UnitOp>(op);
+  Block &body = unit.getBody().front();
+  if (std::optional<ContractionInfo> info = findContractionIn(body))
+    return info;
+  for (DispatchOp dispatch : body.getOps<DispatchOp>())
+    if (std::optional<ContractionInfo> info =
+            findContractionIn(dispatch.getCases().back().front()))
+      return info;
+  return std::nullopt;
 }

@@ -29,6 +29,7 @@
 #include "agn/Dialect/AGN/IR/Quantization.h"
 #include "agn/Dialect/AGN/Transforms/Contraction.h"
 #include "agn/Dialect/AGN/Transforms/QuantizationScheme.h"
+#include "agn/Utils/ZeroTensors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -63,22 +64,6 @@ static Value createEmptyLike(OpBuilder &b, Location loc, Value like,
                              Type elementType) {
   return tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, like),
                                  elementType);
-}
-
-/// Creates a tensor of `sizes` filled with zeros of `elementType`.
-static Value createZeros(OpBuilder &b, Location loc,
-                         ArrayRef<OpFoldResult> sizes, Type elementType) {
-  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
-  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-}
-
-/// Returns whether `init` is known to be all zeros: a zero linalg.fill or a
-/// zero constant.
-static bool isZeroTensor(Value init) {
-  if (auto fill = init.getDefiningOp<linalg::FillOp>())
-    return matchPattern(fill.getInputs().front(), m_AnyZeroFloat());
-  return matchPattern(init, m_AnyZeroFloat());
 }
 
 /// Returns the map from `numDims` loops to the single loop `dim`, or to no

@@ -38,29 +38,11 @@ namespace mlir::agn {
 using namespace mlir;
 using namespace mlir::agn;
 
-/// Returns the first analyzable contraction among the ops of `block`.
-static FailureOr<ContractionInfo> findContractionIn(Block &block) {
-  for (Operation &op : block)
-    if (FailureOr<ContractionInfo> info = analyzeContraction(&op);
-        succeeded(info))
-      return info;
-  return failure();
-}
-
-/// Returns the contraction whose shapes give `unit`'s costs: the one in its
-/// body, or, once the unit is multi-versioned, the one of its most precise
-/// version (the reference, when the unit allows f32), whose loops and weight
-/// shape are those of every version.
-static FailureOr<ContractionInfo> findUnitContraction(UnitOp unit) {
-  Block &body = unit.getBody().front();
-  if (FailureOr<ContractionInfo> info = findContractionIn(body);
-      succeeded(info))
-    return info;
-  for (DispatchOp dispatch : body.getOps<DispatchOp>())
-    if (FailureOr<ContractionInfo> info =
-            findContractionIn(dispatch.getCases().back().front());
-        succeeded(info))
-      return info;
+/// Returns the contraction whose shapes give `unit`'s costs
+/// (findUnitContraction), or diagnoses its absence.
+static FailureOr<ContractionInfo> getUnitContraction(UnitOp unit) {
+  if (std::optional<ContractionInfo> info = findUnitContraction(unit))
+    return *info;
   return unit.emitError("unit '")
          << unit.getUnitName()
          << "' has no contraction to take its costs from (one of "
@@ -148,7 +130,7 @@ struct QuantizeWeightsPass
     getOperation()->walk([&](UnitOp unit) { units.push_back(unit); });
     bool failed = false;
     for (UnitOp unit : units) {
-      FailureOr<ContractionInfo> info = findUnitContraction(unit);
+      FailureOr<ContractionInfo> info = getUnitContraction(unit);
       if (mlir::failed(info) || mlir::failed(sinkConstantWeights(unit))) {
         failed = true;
         continue;

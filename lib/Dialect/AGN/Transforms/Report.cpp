@@ -48,19 +48,6 @@ struct UnitRow {
 };
 } // namespace
 
-/// Returns the contraction of `unit`'s reference (f32) computation.
-static std::optional<ContractionInfo> findContraction(UnitOp unit) {
-  std::optional<ContractionInfo> found;
-  unit.getBody().walk([&](Operation *op) {
-    FailureOr<ContractionInfo> info = analyzeContraction(op);
-    if (failed(info))
-      return WalkResult::advance();
-    found = *info;
-    return WalkResult::interrupt();
-  });
-  return found;
-}
-
 /// Collects the report rows of `unit`.
 static UnitRow describeUnit(UnitOp unit) {
   UnitRow row{unit.getUnitName().str(), {}, unit.getPolicy(), false};
@@ -73,7 +60,7 @@ static UnitRow describeUnit(UnitOp unit) {
 
   // No cost table yet (before agn-quantize-weights): estimate from types.
   row.estimated = true;
-  std::optional<ContractionInfo> info = findContraction(unit);
+  std::optional<ContractionInfo> info = findUnitContraction(unit);
   auto weightType = cast<RankedTensorType>(unit.getWeight().getType());
   int64_t elements =
       weightType.hasStaticShape() ? weightType.getNumElements() : 0;

@@ -59,8 +59,9 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
       additions may be reassociated, which LLVM vectorizes.
     - `vnni` (`linalg.matmul` of i8 or i4 weights, or the partial sums of
       agn's block-scaled i4 matmul; `agn-vnni-matmuls`): AVX-512 VNNI
-      kernels with `tile_sizes` = (rows, 64, K values per step: 4 for i8, 8
-      for i4).
+      kernels with `tile_sizes` = (rows, 64, K values per step: 4 for a
+      matmul, whose i4 weights are widened to bytes, 8 for the block-scaled
+      i4 matmul, two nibbles per byte).
     - `im2col` (convolutions, `agn-vectorize-convolutions`): an im2col copy
       and a matmul, the filter on the right of the matmul with
       `filter_on_right`.

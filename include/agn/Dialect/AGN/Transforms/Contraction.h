@@ -102,6 +102,13 @@ std::optional<ContractionKind> getContractionKind(Operation *op);
 /// two inputs, ranked tensor semantics).
 llvm::FailureOr<ContractionInfo> analyzeContraction(Operation *op);
 
+/// Returns the contraction whose shapes give `unit`'s costs (the op is an
+/// `agn.unit`): the first one in its body, or, once the unit is
+/// multi-versioned, the one of its most precise version (the reference,
+/// when the unit allows f32), whose loops and weight shape are those of
+/// every version. Nothing when there is none.
+std::optional<ContractionInfo> findUnitContraction(Operation *unit);
+
 } // namespace mlir::agn
 
 #endif // AGN_DIALECT_AGN_TRANSFORMS_CONTRACTION_H

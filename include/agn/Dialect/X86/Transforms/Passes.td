@@ -1,4 +1,4 @@
-//===- Passes.td - agn_x86 lowering -----------------------*- tablegen -*-===//
+//===- Passes.td - agn_x86 lowering ------------------------*- tablegen -*-===//
 //
 // Part of the agn project.
 //

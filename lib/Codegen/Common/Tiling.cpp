@@ -1,11 +1,10 @@
-//===- TilingUtils.cpp - Tiling helpers of agn's kernel passes
-//-----------------===//
+//===- Tiling.cpp - Tiling helpers of agn's kernel passes -----------------===//
 //
 // Part of the agn project.
 //
 //===----------------------------------------------------------------------===//
 
-#include "agn/Codegen/Common/TilingUtils.h"
+#include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"

@@ -1,4 +1,4 @@
-//===- TilingUtils.h - Helpers of agn's kernel passes -----------*- C++ -*-===//
+//===- Tiling.h - Helpers of agn's kernel passes ----------------*- C++ -*-===//
 //
 // Part of the agn project.
 //
@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef AGN_CODEGEN_COMMON_TILINGUTILS_H
-#define AGN_CODEGEN_COMMON_TILINGUTILS_H
+#ifndef AGN_CODEGEN_COMMON_TILING_H
+#define AGN_CODEGEN_COMMON_TILING_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -48,4 +48,4 @@ splitBatch(RewriterBase &rewriter, linalg::BatchMatmulOp op, StringRef pass);
 
 } // namespace mlir::agn
 
-#endif // AGN_CODEGEN_COMMON_TILINGUTILS_H
+#endif // AGN_CODEGEN_COMMON_TILING_H
