@@ -409,7 +409,9 @@ StoredKernel storedKernelModules(const Shape &s, const std::string &level) {
       "\n  %f = linalg.fill ins(%zero : i32) outs(%e : " + acc + ") -> " + acc +
       "\n  %p = linalg.generic {indexing_maps = [#a3, #w3, #o3], "
       "iterator_types = [\"parallel\", \"parallel\", \"parallel\", "
-      "\"reduction\"]} ins(%qa3, %qw3 : " +
+      "\"reduction\"], agn.blocked_matmul = "
+      "#agn.blocked_matmul<partial_sums, block_size = " +
+      KB + ">} ins(%qa3, %qw3 : " +
       qa3 + ", " + qw3 + ") outs(%f : " + acc +
       ") {\n"
       "  ^bb0(%x: i8, %y: i4, %out: i32):\n"
@@ -422,8 +424,9 @@ StoredKernel storedKernelModules(const Shape &s, const std::string &level) {
       acc + "\n  %o = tensor.empty() : " + c +
       "\n  %o0 = linalg.fill ins(%fzero : f32) outs(%o : " + c + ") -> " + c +
       "\n  %r = linalg.generic {indexing_maps = [#p3, #r3, #s3, #c3], "
-      "iterator_types = [\"parallel\", \"parallel\", \"reduction\"]} "
-      "ins(%p, %sa, %sw : " +
+      "iterator_types = [\"parallel\", \"parallel\", \"reduction\"], "
+      "agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = " +
+      KB + ">} ins(%p, %sa, %sw : " +
       acc + ", " + sa + ", " + sw + ") outs(%o0 : " + c +
       ") {\n"
       "  ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):\n"

@@ -14,6 +14,9 @@ packages=(
   # demo) and its tests, with Debian's numpy, onnx, torch and scikit-learn.
   python3 python3-numpy python3-onnx python3-torch python3-sklearn
   python3-pytest python3-matplotlib python3-torchvision libonnx-testdata
+  # The packaging tests (test/Install/pip-install.test) make a venv and
+  # pip-install agn into it offline, with Debian's pip and setuptools.
+  python3-venv python3-pip python3-setuptools
 )
 
 missing=()
