@@ -171,8 +171,8 @@ struct PipelineOptions {
 } // namespace
 
 /// agn's pass pipelines, by the names their PassPipelineRegistration gives
-/// them (lib/Dialect/AGN/Transforms/Pipelines.cpp,
-/// lib/Conversion/Pipelines/LowerToLLVM.cpp).
+/// them (lib/Pipelines/AdaptivePipeline.cpp,
+/// lib/Pipelines/LowerToLLVMPipeline.cpp).
 static const std::vector<PipelineOptions> &getPipelines() {
   static const std::vector<PipelineOptions> pipelines = {
       {"agn-adaptive-pipeline", OptionLister<AdaptivePipelineOptions>().list()},
