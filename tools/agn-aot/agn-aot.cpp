@@ -61,6 +61,17 @@ static cl::opt<std::string> outputDir("d", cl::desc("Output directory"),
 static cl::opt<std::string>
     passes("passes", cl::desc("Pass pipeline to run before lowering"),
            cl::init(""), cl::cat(category));
+static cl::opt<std::string> targetCpu(
+    "target-cpu",
+    cl::desc("CPU to compile for: native, or an LLVM CPU name such as "
+             "x86-64-v3 or znver4 (default: the module's llvm.target, else "
+             "native)"),
+    cl::init(""), cl::cat(category));
+static cl::opt<std::string> targetFeatures(
+    "target-features",
+    cl::desc("LLVM features to add (+name) or remove (-name) on top of the "
+             "CPU's, comma-separated"),
+    cl::init(""), cl::cat(category));
 
 static int failWith(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "agn-aot") << message << "\n";
@@ -210,7 +221,10 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   if (failed(agn::addTextualPipeline(pm, passes, llvm::errs())))
     return failWith("bad --passes pipeline '" + passes + "'");
-  agn::buildLowerToLLVMPipeline(pm, agn::LowerToLLVMOptions());
+  agn::LowerToLLVMOptions lowering;
+  lowering.targetCpu = targetCpu;
+  lowering.targetFeatures = targetFeatures;
+  agn::buildLowerToLLVMPipeline(pm, lowering);
   if (failed(pm.run(*module)))
     return failWith("compiling " + inputFile + " failed");
 
