@@ -4,8 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A simple register-tiling vectorizer for the matmuls of agn's units, built
-// from upstream pieces: scf tiling, the linalg vectorizer (with masks for
+// A simple register-tiling vectorizer for the matmuls of agn's units (those
+// whose #agn.lowering_config asks for register tiles: the tile sizes, K
+// block and threads come from the config, which agn-cpu-configure-kernels
+// chooses for the target), built from upstream pieces: scf tiling, the linalg vectorizer (with masks for
 // partial tiles) and the redundant-transfer hoisting. It follows the recipe
 // of the project's ENV.md (vector.contract via create_named_contraction, K
 // tiled by 1, outer-product lowering, alias folding before hoisting, a K
@@ -19,8 +21,8 @@
 // Integer matmuls (the i8 versions) take the same route: the outer-product
 // lowering sign-extends the i8 operands to the i32 accumulator type, so each
 // K step becomes vpmovsxbd, vpmulld and vpaddd on zmm registers: 50x to 150x
-// the scalar loops, about 0.6x the f32 kernel. With constant weights and
-// AVX512-VNNI, agn-vnni-matmuls (VnniMatmuls.cpp) takes them first.
+// the scalar loops, about 0.6x the f32 kernel. Where the target has
+// AVX512-VNNI, the configuration gives them to agn-vnni-matmuls instead.
 //
 //===----------------------------------------------------------------------===//
 
