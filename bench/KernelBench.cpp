@@ -411,8 +411,7 @@ StoredKernel storedKernelModules(const Shape &s, const std::string &level) {
       "iterator_types = [\"parallel\", \"parallel\", \"parallel\", "
       "\"reduction\"], agn.blocked_matmul = "
       "#agn.blocked_matmul<partial_sums, block_size = " +
-      KB + ">} ins(%qa3, %qw3 : " +
-      qa3 + ", " + qw3 + ") outs(%f : " + acc +
+      KB + ">} ins(%qa3, %qw3 : " + qa3 + ", " + qw3 + ") outs(%f : " + acc +
       ") {\n"
       "  ^bb0(%x: i8, %y: i4, %out: i32):\n"
       "    %xe = arith.extsi %x : i8 to i32\n"
@@ -426,8 +425,8 @@ StoredKernel storedKernelModules(const Shape &s, const std::string &level) {
       "\n  %r = linalg.generic {indexing_maps = [#p3, #r3, #s3, #c3], "
       "iterator_types = [\"parallel\", \"parallel\", \"reduction\"], "
       "agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = " +
-      KB + ">} ins(%p, %sa, %sw : " +
-      acc + ", " + sa + ", " + sw + ") outs(%o0 : " + c +
+      KB + ">} ins(%p, %sa, %sw : " + acc + ", " + sa + ", " + sw +
+      ") outs(%o0 : " + c +
       ") {\n"
       "  ^bb0(%x: i32, %xa: f32, %xw: f32, %out: f32):\n"
       "    %xf = arith.sitofp %x : i32 to f32\n"

@@ -7,16 +7,16 @@
 // A simple register-tiling vectorizer for the matmuls of agn's units (those
 // whose #agn.lowering_config asks for register tiles: the tile sizes, K
 // block and threads come from the config, which agn-cpu-configure-kernels
-// chooses for the target), built from upstream pieces: scf tiling, the linalg vectorizer (with masks for
-// partial tiles) and the redundant-transfer hoisting. It follows the recipe
-// of the project's ENV.md (vector.contract via create_named_contraction, K
-// tiled by 1, outer-product lowering, alias folding before hoisting, a K
-// loop blocked for the caches with N untiled); static remainders are split
-// off (peeled) rather than masked. The K
-// block is 32 rather than ENV.md's 256: with these register tiles blocks of
-// 16 to 64 measured alike, 128 kept part of the gain and 256 little of it;
-// blocking N as well (blocks of 256 or 512 columns, with K blocks of 32 to
-// 256) measured no faster on 64x1024x1024 and 256x2048x2048.
+// chooses for the target), built from upstream pieces: scf tiling, the linalg
+// vectorizer (with masks for partial tiles) and the redundant-transfer
+// hoisting. It follows the recipe of the project's ENV.md (vector.contract via
+// create_named_contraction, K tiled by 1, outer-product lowering, alias folding
+// before hoisting, a K loop blocked for the caches with N untiled); static
+// remainders are split off (peeled) rather than masked. The K block is 32
+// rather than ENV.md's 256: with these register tiles blocks of 16 to 64
+// measured alike, 128 kept part of the gain and 256 little of it; blocking N as
+// well (blocks of 256 or 512 columns, with K blocks of 32 to 256) measured no
+// faster on 64x1024x1024 and 256x2048x2048.
 //
 // Integer matmuls (the i8 versions) take the same route: the outer-product
 // lowering sign-extends the i8 operands to the i32 accumulator type, so each
