@@ -15,7 +15,7 @@
 
 #include "agn/Codegen/CPU/KernelConfig.h"
 #include "agn/Codegen/CPU/Passes.h"
-#include "agn/Codegen/Common/Target.h"
+#include "agn/Utils/Target.h"
 #include "agn/Codegen/X86/VnniKernels.h"
 
 namespace mlir::agn {

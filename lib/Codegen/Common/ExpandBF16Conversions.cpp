@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/Codegen/Common/Passes.h"
-#include "agn/Codegen/Common/Target.h"
+#include "agn/Utils/Target.h"
 
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/Codegen/Common/Passes.h"
-#include "agn/Codegen/Common/Target.h"
+#include "agn/Utils/Target.h"
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNSETTARGET

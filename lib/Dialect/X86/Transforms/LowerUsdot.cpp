@@ -14,6 +14,7 @@
 #include "agn/Dialect/X86/Transforms/Transforms.h"
 
 #include "agn/Dialect/X86/IR/X86Dialect.h"
+#include "agn/Utils/Target.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -94,14 +95,7 @@ struct LowerUsdotPass : public agn::impl::AGNLowerUsdotBase<LowerUsdotPass> {
 
   void runOnOperation() override {
     // vpdpbusd where the module's target (llvm.target) has AVX512-VNNI.
-    auto module = dyn_cast<ModuleOp>(getOperation());
-    if (!module)
-      module = getOperation()->getParentOfType<ModuleOp>();
-    auto target = module ? module->getAttrOfType<LLVM::TargetAttr>(
-                               LLVM::LLVMDialect::getTargetAttrName())
-                         : nullptr;
-    bool vnni = target && target.getFeatures() &&
-                target.getFeatures().contains("+avx512vnni");
+    bool vnni = targetHasFeature(getOperation(), "avx512vnni");
     RewritePatternSet patterns(&getContext());
     populateUsdotLoweringPatterns(patterns, vnni);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef AGN_CODEGEN_COMMON_TARGET_H
-#define AGN_CODEGEN_COMMON_TARGET_H
+#ifndef AGN_UTILS_TARGET_H
+#define AGN_UTILS_TARGET_H
 
 #include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -40,4 +40,4 @@ FailureOr<LLVM::TargetAttr> resolveTarget(MLIRContext *context, StringRef cpu,
 
 } // namespace mlir::agn
 
-#endif // AGN_CODEGEN_COMMON_TARGET_H
+#endif // AGN_UTILS_TARGET_H

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "agn/Codegen/Common/Target.h"
+#include "agn/Utils/Target.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/ADT/StringMap.h"
