@@ -12,6 +12,8 @@
 //    the target), agn-vectorize-convolutions (im2col matmuls, direct
 //    loops), agn-split-batch-matmuls, agn-cpu-configure-kernels (the new
 //    matmuls), agn-vnni-matmuls, agn-vectorize-contractions]
+//   agn-index-switch-to-if (tensor-valued switches; MLIR 22's bufferization
+//    misses their aliasing)
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-deallocation-pipeline, convert-bufferization-to-memref
 //   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
@@ -58,6 +60,9 @@ using namespace mlir::agn;
 /// included, with identity layouts so that the public functions take and
 /// return plain row-major memrefs, and the deallocation of the buffers.
 static void addBufferization(OpPassManager &pm) {
+  // Tensor-valued switches (the units' dispatches) as scf.if chains, which
+  // One-Shot Bufferize analyses correctly (see agn-index-switch-to-if).
+  pm.addPass(createAGNIndexSwitchToIf());
   bufferization::OneShotBufferizePassOptions options;
   options.bufferizeFunctionBoundaries = true;
   options.functionBoundaryTypeConversion =

@@ -26,6 +26,12 @@ namespace mlir::agn {
 #define GEN_PASS_REGISTRATION
 #include "agn/Codegen/Common/Passes.h.inc"
 
+/// Adds the pattern of agn-index-switch-to-if: an `scf.index_switch` with a
+/// tensor result becomes `scf.if (arg == first case)` with the remaining
+/// cases in a smaller switch in its `else`, and a switch left with only its
+/// default region becomes that region's body.
+void populateIndexSwitchToIfPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::agn
 
 #endif // AGN_CODEGEN_COMMON_PASSES_H

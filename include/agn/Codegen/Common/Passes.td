@@ -141,4 +141,27 @@ def AGNEmitCInterface : Pass<"agn-emit-c-interface", "::mlir::ModuleOp"> {
   }];
 }
 
+def AGNIndexSwitchToIf : Pass<"agn-index-switch-to-if"> {
+  let summary = "Rewrite scf.index_switch ops with tensor results as scf.if";
+  let description = [{
+    Every `scf.index_switch` with a tensor result becomes a chain of
+    `scf.if` ops, one per case (`arg == case`), the default region in the
+    last `else`; switches on scalars and buffers are left alone.
+
+    It runs just before One-Shot Bufferize, as a workaround: MLIR 22's
+    bufferization model of `scf.yield` (`getAliasingValues`) reports the
+    aliasing of a yielded value with the parent's result for `scf.if` and
+    `scf.execute_region` but not for `scf.index_switch`. The analysis then
+    misses that a switch result shares the buffer a case wrote into, and
+    lets a later op write into that buffer in place while the result is
+    still live: a silent wrong answer once CSE has merged the
+    `tensor.empty` destinations of two dispatches. With `scf.if` the same
+    IR bufferizes correctly. Remove the pass when upstream's model covers
+    `scf.index_switch`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // AGN_CODEGEN_COMMON_PASSES_TD
