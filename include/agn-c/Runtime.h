@@ -214,10 +214,10 @@ AGN_RT_API int64_t agn_rt_set_latency_target_ns(int64_t nanoseconds);
 /// Same as the `cpu_high` and `cpu_low` keys.
 AGN_RT_API int64_t agn_rt_set_cpu_thresholds(double high, double low);
 
-/// Pins \p unit at \p level: its ceiling is \p level whatever the other
-/// policies say (requests above it are lowered to it; with AGN_LEVEL_F32 the
-/// unit is never overridden). AGN_RT_UNPINNED removes the API pin, so that a
-/// `pin` configuration entry, if any, applies again.
+/// Pins \p unit at \p level: every call of the unit runs at \p level (the
+/// most precise of the unit's levels not above it), whatever its controller
+/// asks for and whatever the other policies say. AGN_RT_UNPINNED removes the
+/// API pin, so that a `pin` configuration entry, if any, applies again.
 /// \returns AGN_RT_OK, AGN_RT_ERR_UNKNOWN_UNIT or
 /// AGN_RT_ERR_INVALID_ARGUMENT.
 AGN_RT_API int64_t agn_rt_pin_unit(int64_t unit, int64_t level);

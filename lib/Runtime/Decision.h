@@ -11,10 +11,15 @@
 // path is then one atomic load and a shift. One word also means a reader can
 // never see a grant from one ceiling with the reason of another.
 //
+// A ceiling with reason `pin` fixes the level: every request gets the pinned
+// level (the unit's most precise level not above it), so that a unit pinned
+// at f32 runs at f32 even when its controller asks for less.
+//
 // Layout, for request r in 0-4, nibble r (bits 4r .. 4r+3):
 //   bits 0-2: the granted level,
-//   bit  3:   set if the grant lies below what the unit would get with no
-//             ceiling (an override);
+//   bit  3:   set if the grant differs from what the unit would get with no
+//             ceiling (an override: lowered by a ceiling, or moved by a
+//             pin);
 // bits 24-27: the agn_rt_reason of the ceiling;
 // bits 28-30: the ceiling itself.
 //
@@ -31,15 +36,17 @@ namespace agn::rt {
 
 using DecisionWord = uint32_t;
 
-/// Evaluates the arbitration rule for every request under \p ceiling.
+/// Evaluates the arbitration rule for every request under \p ceiling (the
+/// level itself when \p reason is AGN_RT_REASON_PIN).
 constexpr DecisionWord encodeDecision(LevelMask allowed, int ceiling,
                                       int reason) {
+  bool pinned = reason == AGN_RT_REASON_PIN;
   DecisionWord word = 0;
   for (int request = 0; request < kNumLevels; ++request) {
     int unconstrained = grantedLevel(allowed, request, kTopLevel);
-    int granted = grantedLevel(allowed, request, ceiling);
+    int granted = grantedLevel(allowed, pinned ? kTopLevel : request, ceiling);
     DecisionWord nibble = static_cast<DecisionWord>(granted) |
-                          (granted < unconstrained ? 8u : 0u);
+                          (granted != unconstrained ? 8u : 0u);
     word |= nibble << (4 * request);
   }
   word |= static_cast<DecisionWord>(reason & 0xF) << 24;

@@ -248,7 +248,10 @@ def find_unit(name: str) -> int:
 
 
 def pin_unit(unit: Union[str, int], level: Optional[Level]) -> None:
-    """Pins a unit (by name or id) at `level`; None removes the pin."""
+    """Pins a unit (by name or id) at `level`: every call of it runs at that
+    level (the most precise of its levels not above it), whatever its
+    controller asks for; None removes the pin. Units register on their
+    model's first call."""
     unit_id = find_unit(unit) if isinstance(unit, str) else int(unit)
     _check(_rt().agn_rt_pin_unit(unit_id, -1 if level is None else level_index(level)),
            "pin_unit")

@@ -76,6 +76,11 @@ def test_unit_stats_pin_and_telemetry(rt, tmp_path):
     assert lib.agn_rt_arbitrate(unit, 4, 0.5) == 1
     rt.pin_unit("pytest.runtime.u0", None)
     assert lib.agn_rt_arbitrate(unit, 4, 0.5) == 4
+    # A pin fixes the level: a request below it is raised to it.
+    rt.pin_unit("pytest.runtime.u0", "f32")
+    assert lib.agn_rt_arbitrate(unit, 1, 0.5) == 4
+    rt.pin_unit("pytest.runtime.u0", None)
+    assert lib.agn_rt_arbitrate(unit, 1, 0.5) == 1
     assert any(u["name"] == "pytest.runtime.u0" for u in rt.units())
     report = rt.telemetry()
     assert report["schema"].startswith("agn-runtime-telemetry")

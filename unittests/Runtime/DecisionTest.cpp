@@ -57,12 +57,16 @@ TEST(DecisionTest, MatchesTheContractEverywhere) {
                        << "mask " << mask << " ceiling " << ceiling
                        << " request " << request);
           int granted = decisionGrant(word, request);
-          int expected = contractGrant(allowed, request, ceiling);
+          // A pin answers every request with the pinned level.
+          bool pinned = reason == AGN_RT_REASON_PIN;
+          int expected =
+              contractGrant(allowed, pinned ? kTopLevel : request, ceiling);
           int free = contractGrant(allowed, request, kTopLevel);
           EXPECT_EQ(granted, expected);
           EXPECT_TRUE(contains(static_cast<LevelMask>(mask), granted));
-          EXPECT_LE(granted, free) << "never above the unconstrained grant";
-          EXPECT_EQ(decisionOverrides(word, request), granted < free);
+          if (!pinned)
+            EXPECT_LE(granted, free) << "a ceiling never raises a grant";
+          EXPECT_EQ(decisionOverrides(word, request), granted != free);
         }
       }
     }
@@ -84,6 +88,12 @@ TEST(DecisionTest, ContractExamples) {
   EXPECT_EQ(decisionGrant(capped, AGN_LEVEL_F32), AGN_LEVEL_I8);
   EXPECT_TRUE(decisionOverrides(capped, AGN_LEVEL_F32));
   EXPECT_EQ(decisionReason(capped), AGN_RT_REASON_MEMORY);
+
+  DecisionWord pinned = encodeDecision(i8f32, AGN_LEVEL_F32, AGN_RT_REASON_PIN);
+  EXPECT_EQ(decisionGrant(pinned, AGN_LEVEL_I8), AGN_LEVEL_F32)
+      << "a pin at f32 runs f32 even when the controller asks for i8";
+  EXPECT_TRUE(decisionOverrides(pinned, AGN_LEVEL_I8));
+  EXPECT_FALSE(decisionOverrides(pinned, AGN_LEVEL_F32));
 
   DecisionWord floor = encodeDecision(i8f32, AGN_LEVEL_I4, AGN_RT_REASON_CPU);
   EXPECT_EQ(decisionGrant(floor, AGN_LEVEL_F32), AGN_LEVEL_I8)

@@ -156,13 +156,17 @@ TEST(ResourceManagerTest, PinsOverrideEveryOtherPolicy) {
   ASSERT_TRUE(m->pinUnit(a, AGN_LEVEL_F32).ok());
   EXPECT_EQ(m->arbitrate(a, 4, 0), 4);
   EXPECT_EQ(m->arbitrate(b, 4, 0), 1);
+  // A pin fixes the level: it raises a request below it as well.
+  EXPECT_EQ(m->arbitrate(a, 1, 0), 4);
   // A pin below the request lowers it, and says so.
   ASSERT_TRUE(m->pinUnit(b, AGN_LEVEL_BF16).ok());
   EXPECT_EQ(m->arbitrate(b, 4, 0), 2);
+  EXPECT_EQ(m->arbitrate(b, 0, 0), 2);
   ManagerSnapshot s = m->snapshot();
   EXPECT_EQ(s.Units[b].Reason, AGN_RT_REASON_PIN);
   EXPECT_EQ(s.Units[b].Pin, AGN_LEVEL_BF16);
-  EXPECT_EQ(s.Units[b].Overrides[AGN_RT_REASON_PIN], 1u);
+  EXPECT_EQ(s.Units[b].Overrides[AGN_RT_REASON_PIN], 2u);
+  EXPECT_EQ(s.Units[a].Overrides[AGN_RT_REASON_PIN], 1u);
   // The API pin beats a configured one; unpinning falls back to it, and
   // without it to the policies.
   m.set("pin", "a:f16");

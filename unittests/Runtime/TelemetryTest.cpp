@@ -91,8 +91,9 @@ TEST(TelemetryTest, DocumentIsValidJsonWhateverTheUnitNames) {
   EXPECT_THAT(json, HasSubstr("\"ceiling_reason\": \"pin\""));
   EXPECT_THAT(json, HasSubstr("\"statistic_mean\": 2"));
   EXPECT_THAT(json, HasSubstr("\"mean_ns\": 1234"));
-  EXPECT_THAT(json, HasSubstr("\"overrides\": 5"))
-      << "five units overridden by max_level, the pinned one not";
+  EXPECT_THAT(json, HasSubstr("\"overrides\": 6"))
+      << "five units overridden by max_level, and the pinned one raised "
+         "from i8 to f32 once";
   EXPECT_THAT(json, HasSubstr("\"available\": false"));
   EXPECT_THAT(json, HasSubstr("\"sampled\": false"));
 }
