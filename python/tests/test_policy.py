@@ -59,3 +59,22 @@ def test_malformed_metadata():
     entry.key, entry.value = METADATA_KEY, "{not json"
     with pytest.raises(OnnxImportError, match="not valid agn policy JSON"):
         import_onnx(model)
+
+
+@pytest.mark.parametrize("a_shape,b_shape,op", [
+    ((8, 4), (4, 3), "linalg.matmul"),
+    ((2, 8, 4), (2, 4, 3), "linalg.batch_matmul"),
+    # Attention's 4-D products (heads x tokens): a contraction linalg.generic.
+    ((1, 4, 8, 8), (1, 4, 8, 8), "linalg.generic"),
+    ((1, 4, 8, 8), (4, 8, 8), "linalg.generic"),
+])
+def test_every_contraction_is_named(a_shape, b_shape, op):
+    """Every contraction carries its unit's name with the model's prefix:
+    agn-form-units otherwise names it after the function (`main.u0`), which
+    collides between models in one process and escapes pinning by prefix."""
+    model = single_node("MatMul", {"a": np.zeros(a_shape, np.float32),
+                                   "b": np.zeros(b_shape, np.float32)},
+                        node_name="/attn/MatMul")
+    text = import_onnx(model, name="net")
+    assert any(op in line and 'agn.name = "net.attn_MatMul"' in line
+               for line in text.splitlines()), text

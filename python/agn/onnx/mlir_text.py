@@ -216,8 +216,9 @@ class FunctionBuilder:
                 outputs: Sequence[Tuple[str, str]], maps: Sequence[str],
                 iterators: Sequence[str],
                 body: Callable[["BodyBuilder", List[str]], List[str]],
-                hint: str = "g") -> List[str]:
-        """Emits a `linalg.generic`.
+                hint: str = "g", attributes: Sequence[str] = ()) -> List[str]:
+        """Emits a `linalg.generic`, with `attributes` (`name = value`
+        entries, such as a unit's `agn.name`) added to its attributes.
 
         `inputs` and `outputs` are (SSA name, tensor type) pairs; `maps` their
         indexing maps in that order; `iterators` "parallel" or "reduction"
@@ -235,8 +236,9 @@ class FunctionBuilder:
                         ", ".join(t for _, t in inputs) + ")")
         outs_text = (" outs(" + ", ".join(n for n, _ in outputs) + " : " +
                      ", ".join(t for _, t in outputs) + ")")
+        extra = "".join(f", {entry}" for entry in attributes)
         self.emit(f"{lhs} = linalg.generic {{indexing_maps = [{maps_text}], "
-                  f"iterator_types = [{iters}]}}{ins_text}{outs_text} {{")
+                  f"iterator_types = [{iters}]{extra}}}{ins_text}{outs_text} {{")
         args = [self.fresh("a") for _ in list(inputs) + list(outputs)]
         arg_types = [_element_of(t) for _, t in list(inputs) + list(outputs)]
         self.emit("^bb0(" + ", ".join(f"{a}: {t}" for a, t in zip(args, arg_types)) + "):")

@@ -179,7 +179,8 @@ def _batched_contraction(ctx: ImportContext, a: str, a_shape: Shape, b: str,
     return ctx.fb.generic(
         [(a, tensor_type(a_shape, dtype)), (b, tensor_type(b_shape, dtype))],
         [(init, tensor_type(out_shape, dtype))], [a_map, b_map, out_map],
-        ["parallel"] * (nb + 2) + ["reduction"], body, hint="bmm")[0]
+        ["parallel"] * (nb + 2) + ["reduction"], body, hint="bmm",
+        attributes=ctx.unit_attribute_entries())[0]
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,153 @@
+"""The differential harness (agn.testing.differential) on models agn did not
+write: every level against a higher-precision reference, pinned-f32
+adaptive code against plain f32 code, and the free adaptive path against
+its policies. CI's slice of the corpus; scripts/differential_corpus.sh
+runs the whole of it."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+from agn.testing import corpus, differential
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+
+class ConvNet(nn.Module):
+    """A residual conv block with batch norm, pooling and a dense head: two
+    units whose destinations CSE merges (the resnet18 miscompile)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.bn = nn.BatchNorm2d(16)
+        self.c2 = nn.Conv2d(16, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 8 * 8, 10)
+
+    def forward(self, x):
+        y = torch.relu(self.bn(self.c1(x)))
+        y = y + torch.relu(self.c2(y))
+        y = nn.functional.max_pool2d(y, 2)
+        return self.fc(y.flatten(1))
+
+
+class AttentionBlock(nn.Module):
+    """Multi-head self-attention (4-D MatMuls, Softmax), a residual, layer
+    norm written out as ReduceMean/Sub/Pow/Sqrt/Div, and HardSwish: the
+    shape of the text recognizer's attention that was wrong adaptively."""
+
+    def __init__(self, dim: int = 32, heads: int = 4) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.out = nn.Linear(dim, dim)
+        self.ff = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, t, c = x.shape
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+
+        def heads(z):
+            return z.reshape(b, t, self.heads, c // self.heads).transpose(1, 2)
+
+        q, k, v = heads(q), heads(k), heads(v)
+        attention = torch.softmax(q @ k.transpose(-1, -2) / (c // self.heads) ** 0.5, dim=-1)
+        y = x + self.out((attention @ v).transpose(1, 2).reshape(b, t, c))
+        mean = y.mean(-1, keepdim=True)
+        y = (y - mean) / torch.sqrt(((y - mean) ** 2).mean(-1, keepdim=True) + 1e-5)
+        return y + nn.functional.hardswish(self.ff(y))
+
+
+def _assert_passes(report: differential.Report) -> None:
+    assert report.passed, "\n".join(report.lines())
+    names = [c.name for c in report.checks]
+    assert names == ["f32", "pinned f32", "pinned i4", "pinned i8", "pinned bf16",
+                     "pinned f16", "adaptive"]
+
+
+@pytest.mark.parametrize("module,shape,units", [
+    (ConvNet, (1, 3, 16, 16), 3),
+    # qkv, q @ k^T, attention @ v, out, ff.
+    (AttentionBlock, (1, 8, 32), 5),
+])
+def test_models_pass_every_level(module, shape, units):
+    torch.manual_seed(0)
+    x = torch.randn(*shape).numpy()
+    report = differential.check_torch_module(module(), [x], f"diff_{module.__name__}")
+    _assert_passes(report)
+    assert report.units == units
+    checks = {c.name: c for c in report.checks}
+    # Each pinned run ran every unit at its level.
+    for level in ("f32",) + differential.PINNED_LEVELS:
+        assert checks[f"pinned {level}"].granted[level] == units
+    # Pinned f32 adaptive code is the plain f32 code.
+    assert checks["pinned f32"].error <= 1e-6
+
+
+@pytest.mark.skipif(not os.path.isdir("/usr/share/libonnx-testdata/data/pytorch-converted"),
+                    reason="libonnx-testdata is not installed")
+@pytest.mark.parametrize("name", ["test_Linear", "test_operator_addmm", "test_operator_conv"])
+def test_onnx_testdata_models(name):
+    """ONNX's PyTorch-converted models against the outputs they ship."""
+    case = next(c for c in corpus.onnx_testdata_cases() if c.name == name)
+    report = corpus.check_onnx_case(case)
+    assert isinstance(report, differential.Report), report
+    _assert_passes(report)
+    assert report.units >= 1
+
+
+def test_bounds_grow_with_step_and_units():
+    assert differential.level_bound("i4", 1) > differential.level_bound("i8", 1)
+    assert differential.level_bound("i8", 1) > differential.level_bound("f16", 1)
+    assert differential.level_bound("f16", 1) > differential.level_bound("f32", 1)
+    assert differential.level_bound("i8", 16) == pytest.approx(
+        4 * differential.level_bound("i8", 1))
+    assert differential.level_bound("f32", 1, f32_reference=True) > \
+        differential.level_bound("f32", 1)
+
+
+def test_relative_error():
+    ref = [np.array([1.0, -2.0])]
+    assert differential.relative_error([np.array([1.0, -2.0])], ref) == 0
+    assert differential.relative_error([np.array([1.5, -2.0])], ref) == pytest.approx(0.25)
+    assert differential.relative_error([np.array([np.nan, -2.0])], ref) == math.inf
+    assert differential.relative_error([np.zeros(3)], ref) == math.inf
+
+
+def test_policies_from_ir_and_bands():
+    ir = ('%0 = agn.unit "m.fc" levels [i8, f32] policy #agn.policy<levels = [i8, f32], '
+          'thresholds = [2.000000e-02]> costs []\n'
+          '%1 = agn.unit "m.c" levels [i4, i8, f32] policy #agn.policy<statistic = abs_max, '
+          'levels = [i4, i8, f32], thresholds = [1.0, 2.0], hysteresis = 0.1> costs []')
+    policies = differential.unit_policies(ir)
+    assert policies == {"m.fc": (["i8", "f32"], [0.02]),
+                        "m.c": (["i4", "i8", "f32"], [1.0, 2.0])}
+    levels, thresholds = policies["m.c"]
+    assert differential.policy_level(levels, thresholds, 0.5) == "i4"
+    assert differential.policy_level(levels, thresholds, 1.0) == "i8"
+    assert differential.policy_level(levels, thresholds, 3.0) == "f32"
+    assert differential.policy_level(levels, thresholds, math.nan) == "f32"
+
+
+def test_unit_outputs_are_added_in_graph_order():
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["h"], name="first"),
+         helper.make_node("Relu", ["h"], ["r"]),
+         helper.make_node("MatMul", ["r", "w"], ["y"], name="second")],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])],
+        [helper.make_tensor("w", TensorProto.FLOAT, [2, 2], [1, 0, 0, 1])])
+    model = helper.make_model(graph)
+    augmented, nodes = differential.with_unit_outputs(model)
+    # The model's own output is already one of the units' outputs.
+    assert nodes == ["first"]
+    assert [o.name for o in augmented.graph.output] == ["y", "h"]
+    assert len(model.graph.output) == 1
