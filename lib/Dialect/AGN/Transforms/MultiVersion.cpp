@@ -118,7 +118,8 @@ static Value sliceFirstOfLastDim(OpBuilder &b, Location loc, Value value) {
 /// constant weights are quantized here, with the arithmetic of the op's
 /// folder; other weights are quantized as a copy with every element doubled
 /// along a new innermost dimension of 2, which changes no group's maximum and
-/// hence no stored value or scale, and the first copy is sliced back out.
+/// hence no stored value or scale, and the first copy is sliced back out, as
+/// i8.
 static Value createI4WeightQuantize(OpBuilder &b, Location loc, Value weight,
                                     ScaleGranularity granularity,
                                     Value *scales) {
@@ -154,7 +155,13 @@ static Value createI4WeightQuantize(OpBuilder &b, Location loc, Value weight,
   // Per-block scales have the rank of the values, doubled dimension included.
   if (granularity.isPerBlock())
     *scales = sliceFirstOfLastDim(b, loc, *scales);
-  return sliceFirstOfLastDim(b, loc, stored);
+  // A slice of packed i4 values is a view with half-byte strides, which the
+  // narrow-type emulation cannot lower; the values are sliced widened to i8
+  // instead (the same numbers: the version still computes at i4).
+  auto widenedType = RankedTensorType::get(
+      cast<RankedTensorType>(stored.getType()).getShape(), b.getI8Type());
+  Value widened = arith::ExtSIOp::create(b, loc, widenedType, stored);
+  return sliceFirstOfLastDim(b, loc, widened);
 }
 
 //===----------------------------------------------------------------------===//
