@@ -11,7 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 _ELEM = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE,
          np.dtype(np.int64): TensorProto.INT64, np.dtype(np.int32): TensorProto.INT32,
          np.dtype(np.uint8): TensorProto.UINT8, np.dtype(np.int8): TensorProto.INT8,
-         np.dtype(np.float16): TensorProto.FLOAT16}
+         np.dtype(np.float16): TensorProto.FLOAT16, np.dtype(np.bool_): TensorProto.BOOL}
 
 
 def single_node(op_type: str, inputs: Dict[str, np.ndarray], attrs: Optional[dict] = None,

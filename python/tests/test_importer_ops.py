@@ -332,3 +332,41 @@ def test_small_cnn_end_to_end(backend):
     logits = h @ fw.T + fb
     e = np.exp(logits - logits.max(1, keepdims=True))
     close(y, (e / e.sum(1, keepdims=True)).astype(np.float32), rtol=1e-4, atol=1e-6)
+
+
+# -- Comparisons, logic and Where ----------------------------------------------
+
+
+@pytest.mark.parametrize("op,fn", [("Equal", np.equal), ("Less", np.less),
+                                   ("LessOrEqual", np.less_equal), ("Greater", np.greater),
+                                   ("GreaterOrEqual", np.greater_equal)])
+def test_comparisons_broadcast_and_nan(backend, op, fn):
+    a = rand(2, 3)
+    a[0, 0] = np.nan  # Every comparison with NaN is false.
+    b = rand(3)
+    b[1] = a[1, 1]
+    (y,) = run(backend, single_node(op, {"a": a, "b": b}), a, b)
+    assert y.dtype == np.bool_
+    np.testing.assert_array_equal(y, fn(a, b))
+
+
+def test_logic_and_where(backend):
+    c = RNG.standard_normal((2, 3)) > 0
+    d = RNG.standard_normal((3,)) > 0
+    for op, fn in [("And", np.logical_and), ("Or", np.logical_or),
+                   ("Xor", np.logical_xor)]:
+        (y,) = run(backend, single_node(op, {"c": c, "d": d}), c, d)
+        np.testing.assert_array_equal(y, fn(c, d))
+    (y,) = run(backend, single_node("Not", {"c": c}), c)
+    np.testing.assert_array_equal(y, ~c)
+    # A mask broadcast over rows picks between a tensor and a row.
+    x, z = rand(2, 3), rand(3)
+    (y,) = run(backend, single_node("Where", {"d": d, "x": x, "z": z}), d, x, z)
+    close(y, np.where(d, x, z))
+
+
+def test_logic_rejects_numbers():
+    from agn.onnx import OnnxImportError
+
+    with pytest.raises(OnnxImportError, match="takes booleans"):
+        import_model(single_node("And", {"a": rand(2), "b": rand(2)}))
