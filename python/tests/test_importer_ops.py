@@ -370,3 +370,27 @@ def test_logic_rejects_numbers():
 
     with pytest.raises(OnnxImportError, match="takes booleans"):
         import_model(single_node("And", {"a": rand(2), "b": rand(2)}))
+
+
+# -- Normalizations ------------------------------------------------------------
+
+
+def test_layer_normalization_with_statistics(backend):
+    x, scale, bias = rand(2, 3, 4), rand(3, 4), rand(4)
+    model = single_node("LayerNormalization", {"x": x, "s": scale, "b": bias},
+                        {"axis": 1, "epsilon": 1e-3}, num_outputs=3, opset=17)
+    y, mean, inv = run(backend, model, x, scale, bias)
+    want_mean = x.mean(axis=(1, 2), keepdims=True)
+    want_inv = 1 / np.sqrt(x.var(axis=(1, 2), keepdims=True) + 1e-3)
+    close(mean, want_mean)
+    close(inv, want_inv)
+    close(y, (x - want_mean) * want_inv * scale + bias)
+
+
+def test_instance_normalization(backend):
+    x, scale, bias = rand(2, 3, 5, 4), rand(3), rand(3)
+    (y,) = run(backend, single_node("InstanceNormalization", {"x": x, "s": scale, "b": bias}),
+               x, scale, bias)
+    mean = x.mean(axis=(2, 3), keepdims=True)
+    want = (x - mean) / np.sqrt(x.var(axis=(2, 3), keepdims=True) + 1e-5)
+    close(y, want * scale[:, None, None] + bias[:, None, None])
