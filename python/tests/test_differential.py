@@ -166,3 +166,15 @@ def test_batched_matmul_with_odd_columns_at_every_level():
     report = differential.DifferentialTest(
         model, [a, b], lambda xs: [xs[0].astype(np.float64) @ xs[1]], "diff_odd").run()
     _assert_passes(report)
+
+
+def test_f16_keeps_small_activations():
+    """Activations around 1e-7 (deep random-weight networks reach them;
+    mobilenet_v2's last layers do) are below f16's normal range: the f16
+    version scales them by a power of two first instead of rounding them to
+    zero (mobilenet_v2 pinned at f16 returned all zeros)."""
+    torch.manual_seed(0)
+    x = (torch.randn(1, 3, 16, 16) * 1e-7).numpy()
+    report = differential.check_torch_module(ConvNet(), [x], "diff_tiny")
+    _assert_passes(report)
+    assert {c.name: c for c in report.checks}["pinned f16"].granted["f16"] == 3

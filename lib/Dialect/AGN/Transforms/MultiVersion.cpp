@@ -12,7 +12,8 @@
 //   f32        the reference as written;
 //   f16, bf16  the contraction's operands rounded to that type, accumulated
 //              in f32 (named linalg ops cast their inputs to the accumulator
-//              type);
+//              type); for f16, the activations scaled by a power of two into
+//              f16's range first and the sum scaled back;
 //   i8         activations quantized per row, weights per output channel,
 //              i8 x i8 -> i32 accumulation, then
 //              init + float(acc) * s_act[row] * s_w[channel];
@@ -305,15 +306,104 @@ Value VersionBuilder::build(OpBuilder &b, Precision level, Value input,
   return buildInteger(b, level, input, weight, init);
 }
 
+/// Returns 2^-floor(log2(m)) and 2^floor(log2(m)) for the f32 scalar `m`
+/// (1 and 1 when m is zero or subnormal), built from m's exponent bits and
+/// clamped to normal f32 powers of two: multiplying by either rounds nothing.
+static std::pair<Value, Value> createPowerOfTwoScales(OpBuilder &b,
+                                                      Location loc, Value m) {
+  Type i32 = b.getI32Type();
+  auto constant = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, i32, v).getResult();
+  };
+  Value bits = arith::BitcastOp::create(b, loc, i32, m);
+  Value exponent = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, constant(23)),
+      constant(255));
+  // A zero or subnormal maximum: no scaling (biased exponent of 1.0).
+  Value isTiny = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                       exponent, constant(0));
+  exponent = arith::SelectOp::create(b, loc, isTiny, constant(127), exponent);
+  // 2^-(E - 127) has the biased exponent 254 - E; kept in [1, 253].
+  Value scaleExponent = arith::SubIOp::create(b, loc, constant(254), exponent);
+  scaleExponent = arith::MaxSIOp::create(b, loc, scaleExponent, constant(1));
+  scaleExponent = arith::MinSIOp::create(b, loc, scaleExponent, constant(253));
+  Value inverseExponent =
+      arith::SubIOp::create(b, loc, constant(254), scaleExponent);
+  auto power = [&](Value biased) {
+    Value shifted = arith::ShLIOp::create(b, loc, biased, constant(23));
+    return arith::BitcastOp::create(b, loc, b.getF32Type(), shifted)
+        .getResult();
+  };
+  return {power(scaleExponent), power(inverseExponent)};
+}
+
+/// Returns `tensor * scalar` elementwise (same type).
+static Value createScaled(OpBuilder &b, Location loc, Value tensor,
+                          Value scalar) {
+  unsigned rank = getTensorType(tensor).getRank();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value output =
+      createEmptyLike(b, loc, tensor, getTensorType(tensor).getElementType());
+  auto buildBody = [&](OpBuilder &nested, Location loc, ValueRange args) {
+    Value product = arith::MulFOp::create(nested, loc, args[0], scalar);
+    linalg::YieldOp::create(nested, loc, product);
+  };
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{output.getType()}, tensor, output,
+             ArrayRef<AffineMap>{identity, identity}, iterators, buildBody)
+      .getResult(0);
+}
+
 Value VersionBuilder::buildFloat(OpBuilder &b, Type storage, Value input,
                                  Value weight, Value init) {
   // Rounding is all there is to a float version: the products and sums stay
   // in f32. Constant weights fold to the rounded constant.
   Location loc = info.op.getLoc();
-  Value narrowInput = createQuantize(b, loc, input, storage, {});
+  if (!storage.isF16()) {
+    // bf16 has f32's exponent range: any activation survives rounding.
+    Value narrowInput = createQuantize(b, loc, input, storage, {});
+    Value narrowWeight = createQuantize(b, loc, weight, storage, {});
+    return createContraction(b, info, narrowInput, narrowWeight, init,
+                             Accumulation::Float);
+  }
   Value narrowWeight = createQuantize(b, loc, weight, storage, {});
-  return createContraction(b, info, narrowInput, narrowWeight, init,
-                           Accumulation::Float);
+
+  // f16's range is narrow (normal numbers from 6.1e-5 to 65504): small
+  // activations, as deep networks have, would round to zero, and large ones
+  // overflow. The activations are scaled by a power of two that brings
+  // their largest magnitude into [1, 2) (exact: only the exponent changes),
+  // and the sum, accumulated from zero, is scaled back before init is added.
+  Value maximum = AbsMaxOp::create(b, loc, input, /*stride=*/IntegerAttr());
+  Value scale, inverse;
+  std::tie(scale, inverse) = createPowerOfTwoScales(b, loc, maximum);
+  Value narrowInput =
+      createQuantize(b, loc, createScaled(b, loc, input, scale), storage, {});
+  Value zeros = createZeros(b, loc, tensor::getMixedSizes(b, loc, init),
+                            getTensorType(init).getElementType());
+  Value acc = createContraction(b, info, narrowInput, narrowWeight, zeros,
+                                Accumulation::Float);
+
+  unsigned rank = getTensorType(init).getRank();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  bool addInit = !isZeroTensor(init);
+  Value output =
+      addInit
+          ? init
+          : createEmptyLike(b, loc, init, getTensorType(init).getElementType());
+  auto buildBody = [&](OpBuilder &nested, Location loc, ValueRange args) {
+    Value result = arith::MulFOp::create(nested, loc, args[0], inverse);
+    if (addInit)
+      result = arith::AddFOp::create(nested, loc, args[1], result);
+    linalg::YieldOp::create(nested, loc, result);
+  };
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{output.getType()}, acc, output,
+             ArrayRef<AffineMap>{identity, identity}, iterators, buildBody)
+      .getResult(0);
 }
 
 Value VersionBuilder::buildInteger(OpBuilder &b, Precision level, Value input,

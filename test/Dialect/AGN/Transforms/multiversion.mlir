@@ -95,8 +95,7 @@
 // CHECK:         %[[RELU8:.*]] = linalg.max ins(%[[SUM8]]
 // CHECK-NEXT:    agn.yield %[[RELU8]] : tensor<4x16xf32>
 
-// bf16 and f16: rounded operands, the f32 init, the named op's f32
-// accumulation.
+// bf16: rounded operands, the f32 init, the named op's f32 accumulation.
 // CHECK:       case bf16 {
 // CHECK:         %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32)
 // CHECK-NEXT:    %[[HA:.*]], %{{.*}} = agn.quantize %[[A]] : tensor<4x64xf32> -> tensor<4x64xbf16>, tensor<f32>
@@ -104,12 +103,21 @@
 // CHECK-NEXT:    %[[MM:.*]] = linalg.matmul ins(%[[HA]], %[[HW]] : tensor<4x64xbf16>, tensor<64x16xbf16>) outs(%[[INIT]] : tensor<4x16xf32>) -> tensor<4x16xf32>
 // CHECK:         linalg.add ins(%[[MM]]
 // CHECK:         linalg.max
+// f16 also scales the activations by a power of two (2^-floor(log2 max|a|),
+// from the exponent bits) into its narrow range, and the sum, from zero, back.
 // CHECK:       case f16 {
-// CHECK:         %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32)
-// CHECK-NEXT:    %[[HA:.*]], %{{.*}} = agn.quantize %[[A]] : tensor<4x64xf32> -> tensor<4x64xf16>, tensor<f32>
-// CHECK-NEXT:    %[[HW:.*]], %{{.*}} = agn.quantize %[[W]] : tensor<64x16xf32> -> tensor<64x16xf16>, tensor<f32>
-// CHECK-NEXT:    %[[MM:.*]] = linalg.matmul ins(%[[HA]], %[[HW]] : tensor<4x64xf16>, tensor<64x16xf16>) outs(%[[INIT]] : tensor<4x16xf32>) -> tensor<4x16xf32>
-// CHECK:         linalg.add ins(%[[MM]]
+// CHECK:         %[[HW:.*]], %{{.*}} = agn.quantize %[[W]] : tensor<64x16xf32> -> tensor<64x16xf16>, tensor<f32>
+// CHECK-NEXT:    %[[M:.*]] = agn.abs_max %[[A]] : tensor<4x64xf32>
+// CHECK-NEXT:    arith.bitcast %[[M]] : f32 to i32
+// CHECK:         %[[S:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK:         %[[INV:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK:         %[[SA:.*]] = linalg.generic {{.*}} ins(%[[A]] : tensor<4x64xf32>)
+// CHECK:           arith.mulf %{{.*}}, %[[S]] : f32
+// CHECK:         %[[HA:.*]], %{{.*}} = agn.quantize %[[SA]] : tensor<4x64xf32> -> tensor<4x64xf16>, tensor<f32>
+// CHECK:         %[[MM:.*]] = linalg.matmul ins(%[[HA]], %[[HW]] : tensor<4x64xf16>, tensor<64x16xf16>) outs(%{{.*}} : tensor<4x16xf32>) -> tensor<4x16xf32>
+// CHECK:         %[[UN:.*]] = linalg.generic {{.*}} ins(%[[MM]] : tensor<4x16xf32>)
+// CHECK:           arith.mulf %{{.*}}, %[[INV]] : f32
+// CHECK:         linalg.add ins(%[[UN]]
 // CHECK:         linalg.max
 
 // f32: the reference.
