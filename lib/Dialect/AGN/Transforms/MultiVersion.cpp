@@ -306,6 +306,18 @@ Value VersionBuilder::build(OpBuilder &b, Precision level, Value input,
   return buildInteger(b, level, input, weight, init);
 }
 
+/// Returns the output of an epilogue that adds `init` to a rescaled sum:
+/// `init` itself, or an empty tensor like it when `init` is zero (the usual
+/// linalg.fill, which adds nothing and need not be read). Sets `addInit` to
+/// whether the epilogue must add it.
+static Value getRescaleOutput(OpBuilder &b, Location loc, Value init,
+                              bool &addInit) {
+  addInit = !isZeroTensor(init);
+  if (addInit)
+    return init;
+  return createEmptyLike(b, loc, init, getTensorType(init).getElementType());
+}
+
 /// Returns 2^-floor(log2(m)) and 2^floor(log2(m)) for the f32 scalar `m`
 /// (1 and 1 when m is zero or subnormal), built from m's exponent bits and
 /// clamped to normal f32 powers of two: multiplying by either rounds nothing.
@@ -389,11 +401,8 @@ Value VersionBuilder::buildFloat(OpBuilder &b, Type storage, Value input,
   AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
-  bool addInit = !isZeroTensor(init);
-  Value output =
-      addInit
-          ? init
-          : createEmptyLike(b, loc, init, getTensorType(init).getElementType());
+  bool addInit;
+  Value output = getRescaleOutput(b, loc, init, addInit);
   auto buildBody = [&](OpBuilder &nested, Location loc, ValueRange args) {
     Value result = arith::MulFOp::create(nested, loc, args[0], inverse);
     if (addInit)
@@ -462,12 +471,8 @@ Value VersionBuilder::buildPerChannelRescale(OpBuilder &b, Value acc,
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
 
-  // A zero init (the usual linalg.fill) adds nothing and is not read.
-  bool addInit = !isZeroTensor(init);
-  Value output =
-      addInit
-          ? init
-          : createEmptyLike(b, loc, init, getTensorType(init).getElementType());
+  bool addInit;
+  Value output = getRescaleOutput(b, loc, init, addInit);
   auto buildBody = [&](OpBuilder &nested, Location loc, ValueRange args) {
     Type floatType = args.back().getType();
     Value sum = arith::SIToFPOp::create(nested, loc, floatType, args[0]);
