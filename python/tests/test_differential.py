@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 
 import numpy as np
 import pytest
 
+import agn
 from agn.testing import corpus, differential
 
 torch = pytest.importorskip("torch")
@@ -178,3 +180,43 @@ def test_f16_keeps_small_activations():
     report = differential.check_torch_module(ConvNet(), [x], "diff_tiny")
     _assert_passes(report)
     assert {c.name: c for c in report.checks}["pinned f16"].granted["f16"] == 3
+
+
+def test_models_and_callers_in_parallel():
+    """Two models, each compiled plain and adaptively on one and on two
+    threads, called from two Python threads at once: every result right."""
+    import threading
+
+    torch.manual_seed(0)
+    cases = []
+    for index, (module, shape) in enumerate([(ConvNet, (1, 3, 16, 16)),
+                                             (AttentionBlock, (1, 8, 32))]):
+        net = module().eval()
+        x = torch.randn(*shape)
+        with torch.no_grad():
+            reference = net(x).numpy()
+        with tempfile.TemporaryDirectory() as directory:
+            path = f"{directory}/m.onnx"
+            torch.onnx.export(net, (x,), path, opset_version=13)
+            compiled = [agn.compile(path, name=f"par{index}_{threads}_{adaptive}",
+                                    threads=threads, adaptive=adaptive,
+                                    **({"levels": ["i8", "f32"]} if adaptive else {}))
+                        for threads in (1, 2) for adaptive in (False, True)]
+        cases.append((x.numpy(), reference, compiled))
+    errors = []
+
+    def call() -> None:
+        for _ in range(10):
+            for x, reference, compiled in cases:
+                for model in compiled:
+                    error = differential.relative_error([model(x)], [reference])
+                    # i8 at most (the adaptive versions), f32 otherwise.
+                    if error > differential.level_bound("i8", 5):
+                        errors.append(error)
+
+    callers = [threading.Thread(target=call) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert not errors, errors
