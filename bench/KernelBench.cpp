@@ -258,7 +258,7 @@ private:
   }
 
   std::unique_ptr<MLIRContext> context;
-  std::unique_ptr<ExecutionEngine> engine;
+  agn::OwningExecutionEngine engine;
   void *function = nullptr;
 };
 

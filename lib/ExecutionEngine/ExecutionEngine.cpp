@@ -6,6 +6,8 @@
 
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 
+#include "AsyncTasks.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -132,7 +134,14 @@ mlir::agn::makeOptimizer(llvm::TargetMachine *machine) {
                                    /*targetMachine=*/machine);
 }
 
-FailureOr<std::unique_ptr<ExecutionEngine>>
+void mlir::agn::EngineDeleter::operator()(ExecutionEngine *engine) const {
+  // Workers may still be finishing tasks of this engine's last call in its
+  // code (see AsyncTasks.h).
+  detail::waitForStartedAsyncTasks();
+  delete engine;
+}
+
+FailureOr<OwningExecutionEngine>
 mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
                                  std::string &error) {
   FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
@@ -170,9 +179,9 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
   // the machine it optimizes for, which create() owns until it returns.
   std::function<llvm::Error(llvm::Module *)> optimize =
       makeOptimizer(machine->get());
-  SmallVector<StringRef, 2> sharedLibs = {AGN_MLIR_C_RUNNER_UTILS};
-  if (options.asyncRuntime)
-    sharedLibs.push_back(AGN_MLIR_ASYNC_RUNTIME);
+  if (options.asyncRuntime && failed(detail::loadAsyncRuntime(error)))
+    return failure();
+  SmallVector<StringRef, 1> sharedLibs = {AGN_MLIR_C_RUNNER_UTILS};
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = optimize;
   engineOptions.sharedLibPaths = sharedLibs;
@@ -182,5 +191,9 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
     error = "JIT compilation failed: " + llvm::toString(engine.takeError());
     return failure();
   }
-  return std::move(*engine);
+  // The async lowering's calls that schedule tasks go to wrappers that track
+  // them; the rest of the runtime is found among the process's symbols.
+  if (options.asyncRuntime)
+    (*engine)->registerSymbols(detail::getTrackedAsyncEntryPoints);
+  return OwningExecutionEngine(engine->release());
 }

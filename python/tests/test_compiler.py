@@ -89,6 +89,22 @@ def test_threads_give_the_same_bits():
     assert np.all(np.abs(two - reference) <= bound)
 
 
+def test_freeing_a_threaded_model_leaves_the_others_running():
+    """Parallel loops run on MLIR's one process-wide async runtime; freeing
+    one model compiled with threads > 1 used to reset it under every other
+    such model (the next call died of SIGSEGV)."""
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((8, 64)).astype(np.float32)
+    b = rng.standard_normal((64, 128)).astype(np.float32)
+    kept = agn.compile(MATMUL, threads=2)
+    expected = kept(a, b)
+    freed = agn.compile(MATMUL, threads=2)
+    np.testing.assert_array_equal(freed(a, b), expected)
+    freed.close()
+    np.testing.assert_array_equal(kept(a, b), expected)
+    np.testing.assert_array_equal(agn.compile(MATMUL, threads=2)(a, b), expected)
+
+
 def test_threads_must_be_positive():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="threads must be an integer"):

@@ -135,7 +135,7 @@ TEST_F(ExecutionEngineTest, JitRuns) {
   )mlir");
   ASSERT_TRUE(module);
   std::string error;
-  FailureOr<std::unique_ptr<ExecutionEngine>> engine =
+  FailureOr<agn::OwningExecutionEngine> engine =
       agn::createExecutionEngine(*module, agn::JitOptions(), error);
   ASSERT_TRUE(succeeded(engine)) << error;
   // The packed wrapper takes pointers to the arguments and the result.
@@ -144,6 +144,60 @@ TEST_F(ExecutionEngineTest, JitRuns) {
   llvm::Error callError = (*engine)->invokePacked("add", args);
   ASSERT_FALSE(callError) << llvm::toString(std::move(callError));
   EXPECT_EQ(result, 42);
+}
+
+/// Creates a token on MLIR's async runtime, completes it, waits for it and
+/// drops it: every step goes through the process-wide default runtime.
+static constexpr const char *kAwaitToken = R"mlir(
+  llvm.func @mlirAsyncRuntimeCreateToken() -> !llvm.ptr
+  llvm.func @mlirAsyncRuntimeEmplaceToken(!llvm.ptr)
+  llvm.func @mlirAsyncRuntimeAwaitToken(!llvm.ptr)
+  llvm.func @mlirAsyncRuntimeIsTokenError(!llvm.ptr) -> i1
+  llvm.func @mlirAsyncRuntimeDropRef(!llvm.ptr, i64)
+  llvm.func @await_token() -> i32 {
+    %token = llvm.call @mlirAsyncRuntimeCreateToken() : () -> !llvm.ptr
+    llvm.call @mlirAsyncRuntimeEmplaceToken(%token) : (!llvm.ptr) -> ()
+    llvm.call @mlirAsyncRuntimeAwaitToken(%token) : (!llvm.ptr) -> ()
+    %failed = llvm.call @mlirAsyncRuntimeIsTokenError(%token)
+        : (!llvm.ptr) -> i1
+    %one = llvm.mlir.constant(1 : i64) : i64
+    llvm.call @mlirAsyncRuntimeDropRef(%token, %one) : (!llvm.ptr, i64) -> ()
+    %result = llvm.zext %failed : i1 to i32
+    llvm.return %result : i32
+  }
+)mlir";
+
+// Freeing one engine that uses the async runtime must leave the runtime to
+// the others: MLIR's ExecutionEngine would reset the process-wide runtime
+// when an engine that loaded it as a shared library is destroyed.
+TEST_F(ExecutionEngineTest, AsyncRuntimeOutlivesAnEngine) {
+  agn::JitOptions options;
+  options.asyncRuntime = true;
+  auto awaitToken = [&](ExecutionEngine &engine) {
+    int32_t failedToken = -1;
+    void *args[] = {&failedToken};
+    llvm::Error callError = engine.invokePacked("await_token", args);
+    EXPECT_FALSE(callError) << llvm::toString(std::move(callError));
+    return failedToken;
+  };
+  std::string error;
+  OwningOpRef<ModuleOp> first = parse(kAwaitToken);
+  OwningOpRef<ModuleOp> second = parse(kAwaitToken);
+  ASSERT_TRUE(first && second);
+  auto kept = agn::createExecutionEngine(*first, options, error);
+  ASSERT_TRUE(succeeded(kept)) << error;
+  {
+    auto freed = agn::createExecutionEngine(*second, options, error);
+    ASSERT_TRUE(succeeded(freed)) << error;
+    EXPECT_EQ(awaitToken(**freed), 0);
+  }
+  EXPECT_EQ(awaitToken(**kept), 0);
+  // An engine made after one was freed finds the runtime too.
+  OwningOpRef<ModuleOp> third = parse(kAwaitToken);
+  ASSERT_TRUE(third);
+  auto later = agn::createExecutionEngine(*third, options, error);
+  ASSERT_TRUE(succeeded(later)) << error;
+  EXPECT_EQ(awaitToken(**later), 0);
 }
 
 TEST_F(ExecutionEngineTest, JitRefusesAnotherArchitecture) {

@@ -14,6 +14,7 @@
 #ifndef AGN_CAPI_COMPILEDMODEL_H
 #define AGN_CAPI_COMPILEDMODEL_H
 
+#include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -89,7 +90,7 @@ private:
   std::unique_ptr<mlir::MLIRContext> context;
   std::unique_ptr<llvm::SourceMgr> sourceMgr;
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::unique_ptr<mlir::ExecutionEngine> engine;
+  mlir::agn::OwningExecutionEngine engine;
   std::string entryName;
   std::string ir;
   llvm::SmallVector<TensorInfo> inputs, results;

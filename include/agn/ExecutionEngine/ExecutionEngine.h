@@ -73,16 +73,26 @@ makeOptimizer(llvm::TargetMachine *machine);
 struct JitOptions {
   /// Loads MLIR's async runtime: modules lowered with
   /// agn-lower-to-llvm-pipeline{threads=N}, N > 1, run their parallel loops
-  /// on it. MLIR's C runner utilities (memrefCopy, used by copies between
-  /// non-contiguous buffers) are always loaded.
+  /// on it. It is loaded once per process and shared by every engine. MLIR's C
+  /// runner utilities (memrefCopy, used by copies between non-contiguous
+  /// buffers) are always loaded.
   bool asyncRuntime = false;
 };
+
+/// Frees an engine of createExecutionEngine once MLIR's async runtime has no
+/// worker left in its code.
+struct EngineDeleter {
+  void operator()(ExecutionEngine *engine) const;
+};
+
+/// An engine of createExecutionEngine.
+using OwningExecutionEngine = std::unique_ptr<ExecutionEngine, EngineDeleter>;
 
 /// JIT-compiles `module` (in the LLVM dialect) for the target of
 /// createTargetMachine, optimized by makeOptimizer, with the shared
 /// libraries of `options`. The module's target must be able to run on this
 /// host (same architecture). On failure `error` says why.
-FailureOr<std::unique_ptr<ExecutionEngine>>
+FailureOr<OwningExecutionEngine>
 createExecutionEngine(ModuleOp module, const JitOptions &options,
                       std::string &error);
 
