@@ -276,10 +276,8 @@ def _grouped_conv_generic(ctx: ImportContext, x: str, x_shape: Shape, w: str,
 @emitter("Conv")
 def conv(ctx: ImportContext) -> None:
     """N-d convolution in NC... layout: explicit or automatic padding as a
-    `tensor.pad`, then `linalg.conv_{1d,2d,3d}_nc..._fc...` (groups = 1),
-    `linalg.conv_2d_ngchw_gfchw` (2-D, groups > 1) or a contraction generic
-    (1-D and 3-D, groups > 1) with strides and dilations, then the bias as an
-    epilogue generic."""
+    `tensor.pad`, then the convolution (see `emit_convolution`), then the
+    bias as an epilogue generic."""
     ctx.check_attrs(["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
     x, w = ctx.input(0), ctx.input(1)
     bias = ctx.optional_input(2)
@@ -291,63 +289,84 @@ def conv(ctx: ImportContext) -> None:
     if n_sp not in _NAMED_CONV:
         raise ctx.error(f"{n_sp}-D convolution is not supported (1-D to 3-D are)")
     group = int(ctx.attr("group", 1))
-    batch, channels = x.shape[:2]
-    filters = w.shape[0]
     kernel = list(w.shape[2:])
     declared = ctx.attr("kernel_shape", None)
     if declared is not None and list(declared) != kernel:
         raise ctx.error(f"kernel_shape {list(declared)} differs from W's {kernel}")
-    if group < 1 or channels % group or filters % group or w.shape[1] * group != channels:
-        raise ctx.error(f"group={group} does not fit X channels {channels}, W "
-                        f"{list(w.shape)}")
     strides = spatial_attrs(ctx, n_sp, "strides")
     dilations = spatial_attrs(ctx, n_sp, "dilations")
-    in_sizes = x.shape[2:]
-    begin, end = resolve_pads(ctx, in_sizes, kernel, strides, dilations)
-    dtype = x.dtype
-    fb = ctx.fb
-    xp, xp_shape = pad(fb, ctx.ssa(x), x.shape, dtype, [0, 0] + begin, [0, 0] + end, 0)
+    begin, end = resolve_pads(ctx, x.shape[2:], kernel, strides, dilations)
+    xp, xp_shape = pad(ctx.fb, ctx.ssa(x), x.shape, x.dtype, [0, 0] + begin, [0, 0] + end, 0)
+    result, out_shape = emit_convolution(ctx, xp, xp_shape, ctx.ssa(w), w.shape, group,
+                                         strides, dilations, x.dtype)
+    if bias is not None:
+        result = add_channel_bias(ctx, result, out_shape, bias)
+    ctx.define(0, out_shape, x.dtype, ssa=result)
+
+
+def emit_convolution(ctx: ImportContext, x: str, x_shape: Shape, w: str, w_shape: Shape,
+                     group: int, strides: Sequence[int], dilations: Sequence[int],
+                     dtype: np.dtype) -> Tuple[str, Shape]:
+    """Convolves the (already padded) `x` [N, C, *sizes] with `w` [F, C/group,
+    *kernel]: `linalg.conv_{1d,2d,3d}_nc..._fc...` (groups = 1),
+    `linalg.conv_2d_ngchw_gfchw` (2-D, groups > 1) or a contraction generic
+    (1-D and 3-D, groups > 1), with strides and dilations and the unit's
+    attributes. Conv and ConvTranspose (rewritten as a convolution) share
+    it. Returns the result and its shape [N, F, *out]."""
+    n_sp = len(x_shape) - 2
+    batch, channels = x_shape[:2]
+    filters = w_shape[0]
+    kernel = list(w_shape[2:])
+    if group < 1 or channels % group or filters % group or w_shape[1] * group != channels:
+        raise ctx.error(f"group={group} does not fit X channels {channels}, W "
+                        f"{list(w_shape)}")
     out_sp = [(size - d * (k - 1) - 1) // s + 1
-              for size, k, s, d in zip(xp_shape[2:], kernel, strides, dilations)]
+              for size, k, s, d in zip(x_shape[2:], kernel, strides, dilations)]
     if any(o < 1 for o in out_sp):
         raise ctx.error(f"the kernel {kernel} does not fit the padded input "
-                        f"{list(xp_shape[2:])}")
+                        f"{list(x_shape[2:])}")
     out_shape = (batch, filters, *out_sp)
     attrs = ", ".join([f"dilations = {dense_i64_array(dilations)}",
                        f"strides = {dense_i64_array(strides)}"] +
                       ctx.unit_attribute_entries())
-    w_ssa = ctx.ssa(w)
+    fb = ctx.fb
     result = fb.fresh("conv")
     if group == 1:
         init = _zero_init(ctx, out_shape, dtype)
         out_type = tensor_type(out_shape, dtype)
-        fb.emit(f"{result} = {_NAMED_CONV[n_sp]} {{{attrs}}} ins({xp}, {w_ssa} : "
-                f"{tensor_type(xp_shape, dtype)}, {w.type}) outs({init} : {out_type}) "
-                f"-> {out_type}")
+        fb.emit(f"{result} = {_NAMED_CONV[n_sp]} {{{attrs}}} ins({x}, {w} : "
+                f"{tensor_type(x_shape, dtype)}, {tensor_type(w_shape, dtype)}) "
+                f"outs({init} : {out_type}) -> {out_type}")
+        return result, out_shape
+    xg, xg_shape = expand_dim(fb, x, x_shape, 1, [group, channels // group], dtype)
+    wg, wg_shape = expand_dim(fb, w, w_shape, 0, [group, filters // group], dtype)
+    og_shape = (batch, group, filters // group, *out_sp)
+    init = _zero_init(ctx, og_shape, dtype)
+    og_type = tensor_type(og_shape, dtype)
+    if n_sp == 2:
+        fb.emit(f"{result} = linalg.conv_2d_ngchw_gfchw {{{attrs}}} ins({xg}, {wg} : "
+                f"{tensor_type(xg_shape, dtype)}, {tensor_type(wg_shape, dtype)}) "
+                f"outs({init} : {og_type}) -> {og_type}")
     else:
-        xg, xg_shape = expand_dim(fb, xp, xp_shape, 1, [group, channels // group], dtype)
-        wg, wg_shape = expand_dim(fb, w_ssa, w.shape, 0, [group, filters // group], dtype)
-        og_shape = (batch, group, filters // group, *out_sp)
-        init = _zero_init(ctx, og_shape, dtype)
-        og_type = tensor_type(og_shape, dtype)
-        if n_sp == 2:
-            fb.emit(f"{result} = linalg.conv_2d_ngchw_gfchw {{{attrs}}} ins({xg}, {wg} : "
-                    f"{tensor_type(xg_shape, dtype)}, {tensor_type(wg_shape, dtype)}) "
-                    f"outs({init} : {og_type}) -> {og_type}")
-        else:
-            result = _grouped_conv_generic(ctx, xg, xg_shape, wg, wg_shape, init, og_shape,
-                                           strides, dilations, dtype)
-        result, _ = collapse_dims(fb, result, og_shape, 1, 2, dtype)
-    if bias is not None:
-        if bias.shape != (filters,):
-            raise ctx.error(f"B has shape {list(bias.shape)}; expected [{filters}]")
-        kind = x.kind
-        init = fb.empty(out_shape, dtype)
-        out_type = tensor_type(out_shape, dtype)
-        rank = len(out_shape)
-        result = fb.generic(
-            [(result, out_type), (ctx.ssa(bias), bias.type)], [(init, out_type)],
-            [identity_map(rank), affine_map(rank, ["d1"]), identity_map(rank)],
-            ["parallel"] * rank,
-            lambda bb, s: [bb.binary(kind, "add", s[0], s[1])], hint="bias")[0]
-    ctx.define(0, out_shape, dtype, ssa=result)
+        result = _grouped_conv_generic(ctx, xg, xg_shape, wg, wg_shape, init, og_shape,
+                                       strides, dilations, dtype)
+    result, _ = collapse_dims(fb, result, og_shape, 1, 2, dtype)
+    return result, out_shape
+
+
+def add_channel_bias(ctx: ImportContext, result: str, out_shape: Shape, bias: Value) -> str:
+    """`result` [N, F, ...] plus the per-channel `bias` [F], as an epilogue
+    generic (which agn-form-units takes into the convolution's unit)."""
+    filters = out_shape[1]
+    if bias.shape != (filters,):
+        raise ctx.error(f"B has shape {list(bias.shape)}; expected [{filters}]")
+    dtype = bias.dtype
+    kind = bias.kind
+    init = ctx.fb.empty(out_shape, dtype)
+    out_type = tensor_type(out_shape, dtype)
+    rank = len(out_shape)
+    return ctx.fb.generic(
+        [(result, out_type), (ctx.ssa(bias), bias.type)], [(init, out_type)],
+        [identity_map(rank), affine_map(rank, ["d1"]), identity_map(rank)],
+        ["parallel"] * rank,
+        lambda bb, s: [bb.binary(kind, "add", s[0], s[1])], hint="bias")[0]
