@@ -394,3 +394,264 @@ def test_instance_normalization(backend):
     mean = x.mean(axis=(2, 3), keepdims=True)
     want = (x - mean) / np.sqrt(x.var(axis=(2, 3), keepdims=True) + 1e-5)
     close(y, want * scale[:, None, None] + bias[:, None, None])
+
+
+# -- Shared by the tests of the ops below --------------------------------------
+
+#: The unit roundoff of f32.
+U32 = 2.0 ** -24
+
+
+def export_torch(module, *inputs, opset=13):
+    """`module` (in eval mode) exported by torch.onnx.export at `opset`."""
+    import io
+
+    import onnx
+    import torch
+
+    buffer = io.BytesIO()
+    torch.onnx.export(module.eval(), tuple(torch.from_numpy(x) for x in inputs), buffer,
+                      opset_version=opset)
+    return onnx.load_from_string(buffer.getvalue())
+
+
+def within(got, want, bound):
+    """|got - want| <= bound elementwise (shapes must agree)."""
+    assert got.shape == want.shape, (got.shape, want.shape)
+    excess = np.abs(got.astype(np.float64) - want) - bound
+    if not np.all(excess <= 0):  # NaN fails too
+        worst = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)),
+                                 excess.shape)
+        raise AssertionError(f"exceeds the bound by {excess[worst]} at {worst}")
+
+
+# -- Resize ----------------------------------------------------------------------
+
+
+def cubic_kernel(d, a):
+    """Keys' cubic convolution kernel at distance d with coefficient a."""
+    d = abs(d)
+    if d <= 1:
+        return (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1
+    if d < 2:
+        return a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a
+    return 0.0
+
+
+def resize_ref(x, scales=None, sizes=None, axes=None, mode="nearest", ctm="half_pixel",
+               nearest_mode="round_prefer_floor", a=-0.75, exclude_outside=False,
+               policy="stretch"):
+    """ONNX Resize in float64, written from the operator's definition, one
+    axis after the other. nearest_mode "simple" is opset 10's (down when
+    upsampling, up when downsampling)."""
+    axes = list(range(x.ndim)) if axes is None else [ax % x.ndim for ax in axes]
+    if sizes is not None and policy != "stretch":
+        ratios = [size / x.shape[ax] for ax, size in zip(axes, sizes)]
+        common = min(ratios) if policy == "not_larger" else max(ratios)
+    y = x.astype(np.float64)
+    for i, ax in enumerate(axes):
+        n = x.shape[ax]
+        if scales is not None:
+            s = float(np.float32(scales[i]))
+            out = int(np.floor(np.float32(n) * np.float32(scales[i])))
+            length = n * s  # the target length, fractional for some scales
+        elif policy == "stretch":
+            out, s, length = sizes[i], sizes[i] / n, sizes[i]
+        else:
+            s, length = common, n * common
+            out = int(np.floor(n * common + 0.5))
+        rows = []
+        for o in range(out):
+            if ctm == "half_pixel":
+                c = (o + 0.5) / s - 0.5
+            elif ctm == "pytorch_half_pixel":
+                c = (o + 0.5) / s - 0.5 if length > 1 else 0.0
+            elif ctm == "align_corners":
+                c = 0.0 if length == 1 else o * (n - 1) / (length - 1)
+            elif ctm == "asymmetric":
+                c = o / s
+            elif ctm == "tf_half_pixel_for_nn":
+                c = (o + 0.5) / s
+            else:  # half_pixel_symmetric
+                c = n / 2 * (1 - out / length) + (o + 0.5) / s - 0.5
+            if mode == "nearest":
+                rounding = {"round_prefer_floor": lambda v: np.ceil(v - 0.5),
+                            "round_prefer_ceil": lambda v: np.floor(v + 0.5),
+                            "floor": np.floor, "ceil": np.ceil,
+                            "simple": np.ceil if s < 1 else np.floor}[nearest_mode]
+                taps = {int(rounding(c)): 1.0}
+            elif mode == "linear":
+                j = int(np.floor(c))
+                taps = {j: 1 - (c - j), j + 1: c - j}
+            else:
+                j = int(np.floor(c))
+                taps = {k: cubic_kernel(c - k, a) for k in range(j - 1, j + 3)}
+            if exclude_outside:
+                taps = {k: w for k, w in taps.items() if 0 <= k < n}
+                total = sum(taps.values())
+                taps = {k: w / total for k, w in taps.items()}
+            rows.append([(min(max(k, 0), n - 1), w) for k, w in taps.items()])
+        y = np.stack([sum(w * np.take(y, k, axis=ax) for k, w in row) for row in rows],
+                     axis=ax)
+    return y
+
+
+def resize_bound(mode, x, n_axes, a=-0.75):
+    """The f32 error of resizing `x` along `n_axes` axes: per axis, a sum of
+    `taps` weighted terms (taps + 1 roundings, the weights' own included) of
+    at most gain * max|x|, where gain is the largest sum of |weights| (1 for
+    linear, about 1.375 for cubic, whose kernel has negative lobes); each
+    axis also carries the earlier axes' error, scaled by the gain."""
+    taps = {"nearest": 0, "linear": 2, "cubic": 4}[mode]
+    gain = 1.0
+    if mode == "cubic":
+        gain = max(sum(abs(cubic_kernel(t - k, a)) for k in (-1, 0, 1, 2))
+                   for t in np.linspace(0, 1, 101))
+    return n_axes * (taps + 1) * U32 * gain ** n_axes * float(np.abs(x).max())
+
+
+def torch_interpolate(**kwargs):
+    """A module calling F.interpolate with `kwargs` (for torch.onnx.export)."""
+    torch = pytest.importorskip("torch")
+
+    class Interpolate(torch.nn.Module):
+        def forward(self, x):
+            return torch.nn.functional.interpolate(x, **kwargs)
+
+    return Interpolate()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch.onnx.export's
+@pytest.mark.parametrize("opset,shape,kwargs", [
+    (13, (1, 2, 3, 4), dict(scale_factor=2, mode="nearest")),
+    (11, (1, 2, 3, 4), dict(size=(5, 7), mode="nearest")),        # sizes via Shape/Concat
+    (10, (1, 2, 3, 4), dict(scale_factor=3, mode="nearest")),     # opset 10 form
+    (13, (1, 1, 2, 3, 2), dict(scale_factor=2, mode="nearest")),  # 3-D
+    (13, (1, 2, 3, 4), dict(scale_factor=2, mode="bilinear", align_corners=False)),
+    (11, (1, 2, 6, 8), dict(scale_factor=0.5, mode="bilinear", align_corners=False)),
+    (13, (1, 1, 5, 4), dict(scale_factor=1.5, mode="bilinear", align_corners=False)),
+    (13, (1, 2, 3, 4), dict(size=(5, 7), mode="bilinear", align_corners=True)),
+    (13, (2, 3, 5), dict(scale_factor=2, mode="linear", align_corners=False)),  # 1-D
+    (13, (1, 1, 2, 3, 2), dict(scale_factor=2, mode="trilinear", align_corners=True)),
+    (13, (1, 2, 4, 3), dict(scale_factor=2, mode="bicubic", align_corners=False)),
+    (11, (1, 2, 4, 5), dict(size=(7, 6), mode="bicubic", align_corners=True)),
+    (13, (1, 1, 8, 6), dict(scale_factor=0.5, mode="bicubic", align_corners=False)),
+])
+def test_resize_matches_torch(backend, opset, shape, kwargs):
+    """F.interpolate as torch.onnx.export writes it (Resize with scales or
+    sizes), against PyTorch in float64: nearest exactly, the weighted modes
+    within the f32 rounding of their sums."""
+    torch = pytest.importorskip("torch")
+    module = torch_interpolate(**kwargs)
+    x = rand(*shape)
+    (y,) = run(backend, export_torch(module, x, opset=opset), x)
+    with torch.no_grad():
+        want = module(torch.from_numpy(x).double()).numpy()
+    if kwargs["mode"] == "nearest":
+        np.testing.assert_array_equal(y, want.astype(np.float32))
+        return
+    mode = "cubic" if kwargs["mode"] == "bicubic" else "linear"
+    within(y, want, resize_bound(mode, x, len(shape) - 2))
+
+
+@pytest.mark.parametrize("attrs,shape,scales,sizes,opset,ref", [
+    # nearest: each rounding mode, ties included (x / 2 lands on .5)
+    (dict(coordinate_transformation_mode="asymmetric", nearest_mode="round_prefer_ceil"),
+     (1, 2, 3, 4), [1, 1, 2, 1.5], None, 13,
+     dict(ctm="asymmetric", nearest_mode="round_prefer_ceil")),
+    (dict(nearest_mode="ceil"), (1, 2, 3, 4), None, [1, 2, 5, 7], 13,
+     dict(nearest_mode="ceil")),
+    (dict(coordinate_transformation_mode="align_corners"), (1, 1, 6, 8),
+     [1, 1, 0.5, 0.75], None, 11, dict(ctm="align_corners")),
+    (dict(coordinate_transformation_mode="tf_half_pixel_for_nn", nearest_mode="floor"),
+     (1, 1, 4, 4), None, [1, 1, 3, 2], 11, dict(ctm="tf_half_pixel_for_nn",
+                                                nearest_mode="floor")),
+    # linear
+    (dict(mode="linear", coordinate_transformation_mode="asymmetric"), (1, 2, 4, 6),
+     [1, 1, 1.5, 0.5], None, 13, dict(mode="linear", ctm="asymmetric")),
+    # align_corners on a fractional target length (2 * 0.6 = 1.2), as ONNX's
+    # own node tests define it
+    (dict(mode="linear", coordinate_transformation_mode="align_corners"), (1, 1, 2, 4),
+     [1, 1, 0.6, 0.6], None, 13, dict(mode="linear", ctm="align_corners")),
+    # an output of length 1: pytorch_half_pixel samples 0
+    (dict(mode="linear", coordinate_transformation_mode="pytorch_half_pixel"), (1, 2, 5),
+     None, [1, 2, 1], 13, dict(mode="linear", ctm="pytorch_half_pixel")),
+    # cubic
+    (dict(mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1), (1, 1, 5, 4),
+     [1, 1, 0.8, 1.25], None, 13, dict(mode="cubic", a=-0.5, exclude_outside=True)),
+    (dict(mode="cubic", coordinate_transformation_mode="asymmetric"), (1, 1, 4, 5),
+     None, [1, 1, 6, 3], 13, dict(mode="cubic", ctm="asymmetric")),
+    # opset 18: axes (negative too) and keep_aspect_ratio_policy
+    (dict(mode="linear", axes=[-1, 2]), (1, 2, 3, 4), [2, 0.5], None, 18,
+     dict(mode="linear", axes=[-1, 2])),
+    (dict(mode="linear", axes=[2, 3], keep_aspect_ratio_policy="not_larger"), (1, 1, 4, 6),
+     None, [7, 7], 18, dict(mode="linear", axes=[2, 3], policy="not_larger")),
+    (dict(axes=[3], keep_aspect_ratio_policy="not_smaller"), (1, 1, 4, 6), None, [4], 18,
+     dict(axes=[3], policy="not_smaller")),
+    (dict(mode="linear", coordinate_transformation_mode="half_pixel_symmetric"),
+     (1, 1, 5, 3), [1, 1, 1.7, 0.7], None, 19, dict(mode="linear",
+                                                    ctm="half_pixel_symmetric")),
+    # opset 10: asymmetric; nearest rounds up when downsampling
+    (dict(mode="linear"), (1, 2, 3, 4), [1, 1, 2, 1.5], None, 10,
+     dict(mode="linear", ctm="asymmetric")),
+    (dict(), (1, 1, 6, 8), [1, 1, 0.5, 0.75], None, 10,
+     dict(ctm="asymmetric", nearest_mode="simple")),
+])
+def test_resize_matches_onnx_definition(backend, attrs, shape, scales, sizes, opset, ref):
+    """Resize against a float64 NumPy implementation of the ONNX definition,
+    for the modes PyTorch does not export."""
+    x = rand(*shape)
+    inits = {}
+    if opset >= 11:
+        inits["roi"] = np.zeros(0, np.float32)
+    inits["scales"] = np.array(scales if scales is not None else [], np.float32)
+    if sizes is not None:
+        inits["sizes"] = np.array(sizes, np.int64)
+    (y,) = run(backend, single_node("Resize", {"x": x}, attrs, initializers=inits,
+                                    opset=opset), x)
+    want = resize_ref(x, scales, sizes, **ref)
+    mode = ref.get("mode", "nearest")
+    if mode == "nearest":
+        np.testing.assert_array_equal(y, want.astype(np.float32))
+    else:
+        # Every case changes the size of each axis it resizes.
+        n_axes = sum(1 for a, b in zip(x.shape, want.shape) if a != b)
+        within(y, want, resize_bound(mode, x, n_axes, ref.get("a", -0.75)))
+
+
+def test_resize_nearest_gathers_integers_exactly(backend):
+    x = RNG.integers(-100, 100, (1, 2, 3, 4)).astype(np.int32)
+    model = single_node("Resize", {"x": x}, {"nearest_mode": "round_prefer_ceil"},
+                        initializers={"roi": np.zeros(0, np.float32),
+                                      "scales": np.array([1, 1, 1.5, 2], np.float32)})
+    (y,) = run(backend, model, x)
+    want = resize_ref(x, [1, 1, 1.5, 2], nearest_mode="round_prefer_ceil")
+    np.testing.assert_array_equal(y, want.astype(np.int32))
+
+
+@pytest.mark.parametrize("attrs,opset,match", [
+    ({"coordinate_transformation_mode": "tf_crop_and_resize"}, 13,
+     r"Resize node 'rs': coordinate_transformation_mode 'tf_crop_and_resize' is not "
+     "supported"),
+    ({"antialias": 1, "mode": "linear"}, 18, r"Resize node 'rs': antialias=1 is not supported"),
+    ({"mode": "area"}, 13, r"Resize node 'rs': mode 'area' is not supported"),
+])
+def test_resize_rejects_unsupported_attributes(attrs, opset, match):
+    from agn.onnx import OnnxImportError
+
+    x = rand(1, 1, 2, 2)
+    model = single_node("Resize", {"x": x}, attrs, opset=opset, node_name="rs",
+                        initializers={"roi": np.zeros(0, np.float32),
+                                      "scales": np.array([1, 1, 2, 2], np.float32)})
+    with pytest.raises(OnnxImportError, match=match):
+        import_model(model)
+
+
+def test_resize_needs_constant_scales():
+    from agn.onnx import OnnxImportError
+
+    x, scales = rand(1, 1, 2, 2), np.array([1, 1, 2, 2], np.float32)
+    model = single_node("Resize", {"x": x, "roi": np.zeros(0, np.float32), "s": scales},
+                        node_name="rs")
+    with pytest.raises(OnnxImportError, match=r"Resize node 'rs': scales .* must be a constant"):
+        import_model(model)
