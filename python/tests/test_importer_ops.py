@@ -655,3 +655,152 @@ def test_resize_needs_constant_scales():
                         node_name="rs")
     with pytest.raises(OnnxImportError, match=r"Resize node 'rs': scales .* must be a constant"):
         import_model(model)
+
+
+# -- ConvTranspose -----------------------------------------------------------------
+
+
+def conv_transpose_ref(x, w, b, strides, dilations, begin, out_sizes, group=1):
+    """ConvTranspose in float64 from its definition: x[i] * w[k] lands on
+    y[i * stride + k * dilation - begin]; positions outside the full
+    scatter (output_padding, or negative pads) stay 0 before the bias."""
+    n_sp = x.ndim - 2
+    c, fg = w.shape[0], w.shape[1]
+    k = w.shape[2:]
+    full_sizes = [(x.shape[2 + i] - 1) * strides[i] + dilations[i] * (k[i] - 1) + 1
+                  for i in range(n_sp)]
+    full = np.zeros((x.shape[0], fg * group, *full_sizes))
+    cg = c // group
+    for g in range(group):
+        xs = x[:, g * cg:(g + 1) * cg].astype(np.float64)
+        for kk in np.ndindex(*k):
+            # [N, C/g] x [C/g, F/g] for this kernel tap, scattered with stride.
+            contrib = np.einsum("nc...,cf->nf...", xs, w[g * cg:(g + 1) * cg, :, *kk])
+            window = tuple(slice(kk[i] * dilations[i],
+                                 kk[i] * dilations[i] + (x.shape[2 + i] - 1) * strides[i] + 1,
+                                 strides[i]) for i in range(n_sp))
+            full[(slice(None), slice(g * fg, (g + 1) * fg)) + window] += contrib
+    y = np.zeros((x.shape[0], fg * group, *out_sizes))
+    src, dst = [], []
+    for i in range(n_sp):
+        lo = max(0, -begin[i])
+        hi = min(out_sizes[i], full_sizes[i] - begin[i])
+        dst.append(slice(lo, hi))
+        src.append(slice(lo + begin[i], hi + begin[i]))
+    y[(slice(None), slice(None)) + tuple(dst)] = full[(slice(None), slice(None)) + tuple(src)]
+    if b is not None:
+        y += b.reshape((1, -1) + (1,) * n_sp)
+    return y
+
+
+def torch_bound(module, x):
+    """The f32 error bound of a torch convolution module on `x`: each output
+    sums n = C/group * prod(kernel) products, so its error is at most
+    (n + 1) * 2^-24 * (|W| * |x|) (the bias adds one more rounding of |y|)."""
+    import copy
+
+    import torch
+
+    magnitude = copy.deepcopy(module).double()
+    with torch.no_grad():
+        magnitude.weight.abs_()
+        if magnitude.bias is not None:
+            magnitude.bias.abs_()
+        n = module.weight.shape[0] // module.groups * int(np.prod(module.weight.shape[2:]))
+        return (n + 2) * U32 * magnitude(torch.from_numpy(np.abs(x)).double()).numpy()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("shape,layer,kwargs", [
+    ((1, 3, 4, 5), "ConvTranspose2d", dict(in_channels=3, out_channels=4, kernel_size=3,
+                                           stride=2, padding=1, output_padding=1)),
+    ((2, 4, 3, 4), "ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=(3, 2),
+                                           stride=(2, 3), padding=(2, 0), dilation=(2, 1),
+                                           output_padding=(1, 2), groups=2, bias=False)),
+    ((1, 2, 4, 4), "ConvTranspose2d", dict(in_channels=2, out_channels=3, kernel_size=2)),
+    ((1, 2, 7, 6), "ConvTranspose2d", dict(in_channels=2, out_channels=2, kernel_size=3,
+                                           padding=(3, 1))),   # crops: pads > kernel reach
+    ((1, 3, 5), "ConvTranspose1d", dict(in_channels=3, out_channels=2, kernel_size=4,
+                                        stride=3, padding=1, output_padding=2)),
+    ((1, 3, 6), "ConvTranspose1d", dict(in_channels=3, out_channels=3, kernel_size=3,
+                                        stride=2, groups=3)),  # depthwise
+    ((1, 2, 3, 2, 3), "ConvTranspose3d", dict(in_channels=2, out_channels=2,
+                                              kernel_size=(2, 3, 2), stride=(1, 2, 2),
+                                              padding=(0, 1, 1), output_padding=(0, 1, 0))),
+    ((1, 4, 2, 3, 2), "ConvTranspose3d", dict(in_channels=4, out_channels=2, kernel_size=2,
+                                              stride=2, groups=2)),
+])
+def test_conv_transpose_matches_torch(backend, shape, layer, kwargs):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    module = getattr(torch.nn, layer)(**kwargs)
+    x = rand(*shape)
+    (y,) = run(backend, export_torch(module, x), x)
+    with torch.no_grad():
+        want = module.double()(torch.from_numpy(x).double()).numpy()
+        within(y, want, torch_bound(module, x))
+
+
+@pytest.mark.parametrize("x_shape,w_shape,attrs,begin,out_sizes", [
+    # output_shape: total padding 9 - 10 = -1, split as begin 0 / end -1
+    ((1, 1, 3, 3), (1, 2, 3, 3), dict(strides=[3, 2], output_shape=[10, 8]), [0, 0], [10, 8]),
+    # an odd total (1) goes first unless auto_pad is SAME_UPPER
+    ((1, 2, 4), (2, 3, 3), dict(strides=[2], output_shape=[8]), [1], [8]),
+    ((1, 2, 4), (2, 3, 3), dict(strides=[2], output_shape=[1, 3, 8], auto_pad="SAME_UPPER"),
+     [0], [8]),
+    ((1, 2, 3, 3), (2, 2, 3, 2), dict(strides=[2, 2], auto_pad="SAME_UPPER"), [0, 0], [6, 6]),
+    ((1, 2, 3, 3), (2, 2, 3, 2), dict(strides=[2, 2], auto_pad="SAME_LOWER"), [1, 0], [6, 6]),
+    ((1, 4, 3, 2), (4, 1, 2, 2), dict(strides=[2, 1], auto_pad="VALID", group=2,
+                                      dilations=[1, 2]), [0, 0], [6, 4]),
+])
+def test_conv_transpose_output_shape_and_auto_pad(backend, x_shape, w_shape, attrs, begin,
+                                                 out_sizes):
+    """Pads derived from output_shape or auto_pad as the ONNX definition
+    states (the expected `begin` is worked out by hand in each case)."""
+    x, w, b = rand(*x_shape), rand(*w_shape), rand(w_shape[1] * attrs.get("group", 1))
+    model = single_node("ConvTranspose", {"x": x}, attrs, initializers={"w": w, "b": b})
+    (y,) = run(backend, model, x)
+    n_sp = len(x_shape) - 2
+    want = conv_transpose_ref(x, w, b, attrs["strides"], attrs.get("dilations", [1] * n_sp),
+                              begin, out_sizes, attrs.get("group", 1))
+    magnitude = conv_transpose_ref(np.abs(x), np.abs(w), np.abs(b), attrs["strides"],
+                                   attrs.get("dilations", [1] * n_sp), begin, out_sizes,
+                                   attrs.get("group", 1))
+    n = w_shape[0] // attrs.get("group", 1) * int(np.prod(w_shape[2:]))
+    within(y, want, (n + 2) * U32 * magnitude)
+
+
+def test_conv_transpose_is_a_quantizable_unit():
+    """The 2-D ConvTranspose becomes linalg.conv_2d_nchw_fchw with the unit's
+    name, which the adaptive pipeline turns into an agn.unit (here pinned
+    to i8)."""
+    import agn
+    from agn.onnx import ImportOptions
+    from conftest import compiler_available
+
+    x, w = rand(1, 3, 5, 5), rand(3, 4, 3, 3)
+    model = single_node("ConvTranspose", {"x": x}, dict(strides=[2, 2], pads=[1, 1, 1, 1]),
+                        initializers={"w": w}, node_name="up")
+    text = import_model(model, ImportOptions(name="ct_unit")).mlir
+    assert "linalg.conv_2d_nchw_fchw" in text and 'agn.name = "ct_unit.up"' in text
+    if not compiler_available():
+        pytest.skip("libAGNCAPI.so is not built")
+    compiled = agn.compile(model, name="ct_unit", levels=["i8", "f32"], thresholds=[1e9])
+    assert "agn.unit" in compiled.ir
+    want = conv_transpose_ref(x, w, None, [2, 2], [1, 1], [1, 1], [9, 9])
+    # i8 weights and activations with per-channel scales: about 1% here.
+    assert np.linalg.norm(compiled(x) - want) / np.linalg.norm(want) < 0.03
+
+
+def test_conv_transpose_rejects_unsupported():
+    from agn.onnx import OnnxImportError
+
+    x, w = rand(1, 2, 3, 3), rand(2, 2, 3, 3)
+    model = single_node("ConvTranspose", {"x": x, "w": w}, node_name="ct")
+    with pytest.raises(OnnxImportError, match=r"ConvTranspose node 'ct': the weight W .* must "
+                                              "be a constant"):
+        import_model(model)
+    model = single_node("ConvTranspose", {"x": x}, {"auto_pad": "BOGUS"},
+                        initializers={"w": w}, node_name="ct")
+    with pytest.raises(OnnxImportError, match=r"ConvTranspose node 'ct': auto_pad 'BOGUS'"):
+        import_model(model)
