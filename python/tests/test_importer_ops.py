@@ -804,3 +804,58 @@ def test_conv_transpose_rejects_unsupported():
                         initializers={"w": w}, node_name="ct")
     with pytest.raises(OnnxImportError, match=r"ConvTranspose node 'ct': auto_pad 'BOGUS'"):
         import_model(model)
+
+
+# -- Einsum -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("equation,shapes", [
+    ("ij,jk->ik", [(3, 4), (4, 5)]),
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+    ("bhid,bhjd->bhij", [(2, 3, 4, 5), (2, 3, 6, 5)]),   # attention scores
+    ("bhij,bhjd->bhid", [(2, 3, 4, 6), (2, 3, 6, 5)]),   # attention output
+    ("ij,kj->ik", [(3, 4), (5, 4)]),                     # x @ W^T
+    ("ji,jk->ik", [(4, 3), (4, 5)]),
+    ("i,i->", [(7,), (7,)]),
+    ("ij,jk", [(3, 4), (4, 2)]),                         # implicit output: "ik"
+    ("i j , j k -> k i", [(3, 4), (4, 2)]),              # spaces; transposed output
+    ("ij->ji", [(3, 4)]),
+    ("ij->i", [(3, 4)]),
+    ("ii->i", [(3, 3)]),                                 # diagonal
+])
+def test_einsum(backend, equation, shapes):
+    """Against NumPy in float64; bound: each output sums n products, so
+    (n + 1) * 2^-24 * (the einsum of the magnitudes)."""
+    operands = [rand(*s) for s in shapes]
+    names = [f"x{i}" for i in range(len(operands))]
+    model = single_node("Einsum", dict(zip(names, operands)), {"equation": equation},
+                        opset=12)
+    (y,) = run(backend, model, *operands)
+    want = np.einsum(equation.replace(" ", ""), *[o.astype(np.float64) for o in operands])
+    magnitude = np.einsum(equation.replace(" ", ""), *[np.abs(o.astype(np.float64))
+                                                       for o in operands])
+    # Each output element sums as many products as the einsum of ones counts.
+    n = np.einsum(equation.replace(" ", ""), *[np.ones(s) for s in shapes])
+    within(y, np.asarray(want), (n + 1) * U32 * np.asarray(magnitude))
+
+
+def test_einsum_integers_and_unit_attributes(backend):
+    """An int32 product is exact; a two-operand Einsum carries the unit's
+    name like MatMul."""
+    a = RNG.integers(-9, 9, (2, 3, 4)).astype(np.int32)
+    b = RNG.integers(-9, 9, (2, 5, 4)).astype(np.int32)
+    model = single_node("Einsum", {"a": a, "b": b}, {"equation": "bik,bjk->bij"}, opset=12,
+                        node_name="scores")
+    assert 'agn.name = "g.scores"' in import_model(model).mlir
+    (y,) = run(backend, model, a, b)
+    np.testing.assert_array_equal(y, np.einsum("bik,bjk->bij", a, b))
+
+
+def test_einsum_rejects_ellipsis():
+    from agn.onnx import OnnxImportError
+
+    model = single_node("Einsum", {"a": rand(2, 3, 4), "b": rand(2, 4, 5)},
+                        {"equation": "...ij,...jk->...ik"}, opset=12, node_name="e")
+    with pytest.raises(OnnxImportError, match=r"Einsum node 'e': equation '...ij,...jk->...ik':"
+                                              r" ellipsis"):
+        import_model(model)

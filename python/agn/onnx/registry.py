@@ -41,6 +41,6 @@ def supported_ops() -> List[str]:
 
 def _load_all() -> None:
     # Importing the modules runs their @emitter decorators.
-    from agn.onnx import (ops_conv_transpose, ops_elementwise, ops_index,  # noqa: F401
-                          ops_linear, ops_logic, ops_math, ops_norm, ops_pool, ops_reduce,
-                          ops_resize, ops_shape)
+    from agn.onnx import (ops_conv_transpose, ops_einsum, ops_elementwise,  # noqa: F401
+                          ops_index, ops_linear, ops_logic, ops_math, ops_norm, ops_pool,
+                          ops_reduce, ops_resize, ops_shape)
