@@ -806,7 +806,56 @@ def test_conv_transpose_rejects_unsupported():
         import_model(model)
 
 
-# -- Einsum -----------------------------------------------------------------------
+# -- Gelu, Range, Einsum ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("approximate", [None, "none", "tanh"])
+def test_gelu(backend, approximate):
+    """Gelu (opset 20) against PyTorch in float64. Bound: about five f32
+    roundings, each at most |x| * 2^-24 (the factor 0.5 * (1 + t) is at
+    most 1), plus erf or tanh to a few ulps: 8 |x| 2^-24."""
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-6, 6, 241).astype(np.float32)
+    attrs = {} if approximate is None else {"approximate": approximate}
+    (y,) = run(backend, single_node("Gelu", {"x": x}, attrs, opset=20), x)
+    want = torch.nn.functional.gelu(torch.from_numpy(x).double(),
+                                    approximate=approximate or "none").numpy()
+    within(y, want, 8 * U32 * np.abs(x))
+
+
+def test_gelu_rejects_unknown_approximation():
+    from agn.onnx import OnnxImportError
+
+    model = single_node("Gelu", {"x": rand(3)}, {"approximate": "fast"}, opset=20,
+                        node_name="g")
+    with pytest.raises(OnnxImportError, match=r"Gelu node 'g': approximate 'fast'"):
+        import_model(model)
+
+
+@pytest.mark.parametrize("start,limit,delta,dtype", [
+    (1.5, 4.0, 0.3, np.float32), (10, -8, -3, np.int32), (2, 2, 1, np.int64),
+    (5, 1, 2, np.int64), (-1.0, 1.0, 0.25, np.float64)])
+def test_range(backend, start, limit, delta, dtype):
+    """max(ceil((limit - start) / delta), 0) elements start + i * delta; the
+    constant result is the graph's output."""
+    inits = {n: np.array(v, dtype) for n, v in (("s", start), ("l", limit), ("d", delta))}
+    (y,) = run(backend, single_node("Range", {}, initializers=inits))
+    count = max(int(np.ceil((limit - start) / delta)), 0)
+    want = start + np.arange(count) * np.float64(delta)
+    assert y.dtype == dtype and y.shape == (count,)
+    # Floats: i * delta and the sum are each rounded once, by at most eps / 2.
+    eps = 0.0 if np.dtype(dtype).kind == "i" else float(np.finfo(dtype).eps)
+    within(y, want, eps * (abs(start) + np.abs(np.arange(count) * delta)))
+
+
+def test_range_needs_constant_operands():
+    from agn.onnx import OnnxImportError
+
+    model = single_node("Range", {"s": np.array(0, np.int64)},
+                        initializers={"l": np.array(5, np.int64), "d": np.array(1, np.int64)},
+                        node_name="r")
+    with pytest.raises(OnnxImportError, match=r"Range node 'r': start .* must be a constant"):
+        import_model(model)
 
 
 @pytest.mark.parametrize("equation,shapes", [

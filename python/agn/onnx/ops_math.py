@@ -1,7 +1,7 @@
 """Emitters for elementwise math beyond the issue's list, found in models
 exported by PyTorch and others: unary math and activations (Exp, Log,
 Sqrt, Neg, Abs, Erf, Floor, Ceil, Reciprocal, Softplus, Elu, Selu,
-HardSigmoid, HardSwish), Clip, PRelu, and the variadic / binary Max, Min,
+HardSigmoid, HardSwish, Gelu), Clip, PRelu, and the variadic / binary Max, Min,
 Sum, Mean and Pow. Each is one broadcasting `linalg.generic`.
 """
 
@@ -137,6 +137,38 @@ def hard_swish(ctx: ImportContext) -> None:
     ctx.check_attrs([])
     _emit_unary(ctx, lambda bb, x, k: bb.binary(
         k, "mul", x, _hard_sigmoid_of(bb, x, k, 1.0 / 6.0, 0.5)))
+
+
+def _gelu_erf(bb: BodyBuilder, x: str, k: ElementKind) -> str:
+    # x * Phi(x), Phi the standard normal CDF: (1 + erf(x / sqrt(2))) / 2.
+    scaled = bb.binary(k, "mul", x, bb.const(1.0 / math.sqrt(2.0), k.dtype))
+    return _half_x_times_one_plus(bb, x, k, bb.unary("math.erf", scaled, k.mlir))
+
+
+def _gelu_tanh(bb: BodyBuilder, x: str, k: ElementKind) -> str:
+    # Phi(x) ~ (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2.
+    cube = bb.binary(k, "mul", bb.binary(k, "mul", x, x), x)
+    inner = bb.binary(k, "add", x, bb.binary(k, "mul", cube, bb.const(0.044715, k.dtype)))
+    inner = bb.binary(k, "mul", inner, bb.const(math.sqrt(2.0 / math.pi), k.dtype))
+    return _half_x_times_one_plus(bb, x, k, bb.unary("math.tanh", inner, k.mlir))
+
+
+def _half_x_times_one_plus(bb: BodyBuilder, x: str, k: ElementKind, t: str) -> str:
+    """0.5 * x * (1 + t)."""
+    half_x = bb.binary(k, "mul", x, bb.const(0.5, k.dtype))
+    return bb.binary(k, "mul", half_x, bb.binary(k, "add", bb.const(1.0, k.dtype), t))
+
+
+@emitter("Gelu")
+def gelu(ctx: ImportContext) -> None:
+    """x * Phi(x) (opset 20): with erf (approximate="none", the default) or
+    the tanh approximation (approximate="tanh")."""
+    ctx.check_attrs(["approximate"])
+    approximate = ctx.attr("approximate", "none")
+    bodies = {"none": _gelu_erf, "tanh": _gelu_tanh}
+    if approximate not in bodies:
+        raise ctx.error(f"approximate '{approximate}' is not supported (none, tanh are)")
+    _emit_unary(ctx, bodies[approximate])
 
 
 # ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Emitters for ops that move data without arithmetic: Flatten, Reshape,
 Transpose, Concat, Identity and Constant, and the shape glue exporters
 write: Shape, Unsqueeze, Squeeze, Expand, Dropout (inference),
-ConstantOfShape.
+ConstantOfShape, Range.
 
 On constants they are evaluated at import time with NumPy (a transposed or
 reshaped initializer stays a constant, which agn-quantize-weights can then
@@ -268,3 +268,29 @@ def constant_of_shape(ctx: ImportContext) -> None:
     fill = numpy_helper.to_array(value).reshape(-1) if value is not None \
         else np.zeros(1, np.float32)
     ctx.define_const(0, np.full(shape, fill[0], dtype=fill.dtype))
+
+
+@emitter("Range")
+def range_(ctx: ImportContext) -> None:
+    """start, start + delta, ... up to (excluding) limit, from constant
+    scalars: ONNX's max(ceil((limit - start) / delta), 0) elements, element
+    i being start + i * delta computed in the inputs' dtype."""
+    ctx.check_attrs([])
+    values = [ctx.constant_input(i, what).reshape(-1)
+              for i, what in enumerate(("start", "limit", "delta"))]
+    dtypes = {v.dtype for v in values}
+    if len(dtypes) != 1 or any(v.size != 1 for v in values):
+        raise ctx.error("start, limit and delta must be scalars of one dtype")
+    dtype = dtypes.pop()
+    if dtype.kind not in "fi":
+        raise ctx.error(f"dtype {dtype} is not supported (floating point and signed "
+                        "integers are)")
+    start, limit, delta = (v[0] for v in values)
+    if delta == 0:
+        raise ctx.error("delta must not be 0")
+    if dtype.kind == "i":
+        count = -((int(start) - int(limit)) // int(delta))  # exact ceil division
+    else:
+        count = int(np.ceil((limit - start) / delta))
+    count = max(count, 0)
+    ctx.define_const(0, (start + np.arange(count).astype(dtype) * delta).astype(dtype))
