@@ -396,6 +396,80 @@ def test_instance_normalization(backend):
     close(y, want * scale[:, None, None] + bias[:, None, None])
 
 
+# -- Reductions ------------------------------------------------------------------
+
+#: Each reduction against NumPy over `axes` (a tuple, None for all).
+REDUCTIONS = {
+    "ReduceL1": lambda x, axes: np.abs(x).sum(axis=axes),
+    "ReduceL2": lambda x, axes: np.sqrt((x * x).sum(axis=axes)),
+    "ReduceSumSquare": lambda x, axes: (x * x).sum(axis=axes),
+    "ReduceLogSum": lambda x, axes: np.log(x.sum(axis=axes)),
+    "ReduceLogSumExp": lambda x, axes: np.log(np.exp(x).sum(axis=axes)),
+    "ReduceMean": lambda x, axes: x.mean(axis=axes),
+}
+
+
+@pytest.mark.parametrize("op", sorted(REDUCTIONS))
+@pytest.mark.parametrize("opset,axes,keepdims", [
+    (13, [2, -3], 1),     # axes attribute
+    (13, None, 0),        # all axes
+    (18, [1], 0),         # axes input
+    (18, None, 1),
+])
+def test_reductions(backend, op, opset, axes, keepdims):
+    x = np.abs(rand(2, 3, 4)) + 0.5 if op == "ReduceLogSum" else rand(2, 3, 4)
+    attrs, inits = {"keepdims": keepdims}, {}
+    if axes is not None and opset < 18:
+        attrs["axes"] = axes
+    elif axes is not None:
+        inits["axes"] = np.array(axes, np.int64)
+    (y,) = run(backend, single_node(op, {"x": x}, attrs, initializers=inits, opset=opset), x)
+    norm = None if axes is None else tuple(a % x.ndim for a in axes)
+    want = REDUCTIONS[op](x.astype(np.float64), norm)
+    if keepdims:
+        want = np.expand_dims(want, norm if norm is not None else tuple(range(x.ndim)))
+    close(y, want)
+
+
+@pytest.mark.parametrize("op,want", [
+    ("ReduceL1", np.abs), ("ReduceL2", np.abs), ("ReduceSumSquare", np.square),
+    ("ReduceLogSum", np.log), ("ReduceLogSumExp", lambda x: x),
+    ("ReduceMean", lambda x: x), ("ReduceSum", lambda x: x),
+])
+def test_reduction_noop_applies_the_rest(backend, op, want):
+    """noop_with_empty_axes and no axes: no reduction, "but other operations
+    will be performed" (ReduceSumSquare squares)."""
+    x = np.abs(rand(2, 3)) + 0.5
+    (y,) = run(backend, single_node(op, {"x": x}, {"noop_with_empty_axes": 1}, opset=18), x)
+    close(y, want(x.astype(np.float64)))
+
+
+def test_reduce_log_sum_exp_is_stable(backend):
+    """exp(100) overflows f32; the maximum is shifted out first. An axis of
+    -inf only (empty in effect) gives -inf, not NaN."""
+    x = np.array([[100.0, 99.0, 98.0], [-np.inf, -np.inf, -np.inf]], np.float32)
+    (y,) = run(backend, single_node("ReduceLogSumExp", {"x": x}, {"axes": [1],
+                                                                   "keepdims": 0}), x)
+    want = 100 + np.log(1 + np.exp(-1.0) + np.exp(-2.0))
+    close(y, np.array([want, -np.inf]))
+
+
+def test_reductions_integers(backend):
+    x = RNG.integers(-9, 9, (3, 4)).astype(np.int32)
+    for op, want in [("ReduceL1", np.abs(x).sum(1)), ("ReduceSumSquare", (x * x).sum(1))]:
+        (y,) = run(backend, single_node(op, {"x": x}, {"axes": [1], "keepdims": 0}), x)
+        np.testing.assert_array_equal(y, want)
+
+
+def test_reductions_reject_integers_where_they_need_floats():
+    from agn.onnx import OnnxImportError
+
+    x = np.zeros((2, 3), np.int32)
+    for op in ("ReduceL2", "ReduceLogSum", "ReduceLogSumExp"):
+        with pytest.raises(OnnxImportError, match=f"{op} node 'r': {op} of integers"):
+            import_model(single_node(op, {"x": x}, node_name="r"))
+
+
 # -- Shared by the tests of the ops below --------------------------------------
 
 #: The unit roundoff of f32.
@@ -654,6 +728,62 @@ def test_resize_needs_constant_scales():
     model = single_node("Resize", {"x": x, "roi": np.zeros(0, np.float32), "s": scales},
                         node_name="rs")
     with pytest.raises(OnnxImportError, match=r"Resize node 'rs': scales .* must be a constant"):
+        import_model(model)
+
+
+@pytest.mark.parametrize("opset,mode,shape,scales", [
+    (7, "nearest", (1, 2, 3, 4), [1, 1, 2, 3]),     # scales attribute
+    (9, "nearest", (1, 2, 3, 4), [1, 1, 2.5, 2]),   # scales input; fractional
+    (7, "linear", (1, 2, 3, 4), [1, 1, 2, 2]),
+    (9, "linear", (2, 3, 5), [1, 2, 1.5]),          # every axis may scale
+])
+def test_upsample(backend, opset, mode, shape, scales):
+    """Upsample is Resize of opset 10: asymmetric coordinates, nearest
+    rounding down."""
+    x = rand(*shape)
+    scales32 = np.array(scales, np.float32)
+    if opset < 9:
+        model = single_node("Upsample", {"x": x}, {"mode": mode, "scales": scales},
+                            opset=opset)
+    else:
+        model = single_node("Upsample", {"x": x}, {"mode": mode},
+                            initializers={"scales": scales32}, opset=opset)
+    (y,) = run(backend, model, x)
+    want = resize_ref(x, scales32, mode=mode, ctm="asymmetric", nearest_mode="simple")
+    if mode == "nearest":
+        np.testing.assert_array_equal(y, want.astype(np.float32))
+    else:
+        n_axes = sum(1 for a, b in zip(x.shape, want.shape) if a != b)
+        within(y, want, resize_bound(mode, x, n_axes, -0.75))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch.onnx.export's
+def test_upsample_matches_torch(backend):
+    """F.interpolate(nearest) as torch.onnx.export writes it at opset 9:
+    Upsample with a Constant for the scales."""
+    torch = pytest.importorskip("torch")
+    module = torch_interpolate(scale_factor=2, mode="nearest")
+    x = rand(1, 2, 3, 4)
+    model = export_torch(module, x, opset=9)
+    assert [n.op_type for n in model.graph.node if n.op_type == "Upsample"] == ["Upsample"]
+    (y,) = run(backend, model, x)
+    with torch.no_grad():
+        want = module(torch.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(y, want)
+
+
+@pytest.mark.parametrize("attrs,opset,match", [
+    ({"mode": "cubic", "scales": [1.0, 2.0]}, 7, r"Upsample node 'up': mode 'cubic' is not "
+     "supported"),
+    ({"mode": "nearest", "scales": [2.0]}, 7, r"Upsample node 'up': scales has 1 values; "
+     "expected 2"),
+    ({"mode": "nearest"}, 7, r"Upsample node 'up': the scales attribute is missing"),
+])
+def test_upsample_rejects(attrs, opset, match):
+    from agn.onnx import OnnxImportError
+
+    model = single_node("Upsample", {"x": rand(2, 3)}, attrs, opset=opset, node_name="up")
+    with pytest.raises(OnnxImportError, match=match):
         import_model(model)
 
 

@@ -1,5 +1,5 @@
 """Resize (opsets 10 to 19) with constant scales or sizes: nearest, linear
-and cubic interpolation.
+and cubic interpolation; and Upsample (opsets 7 to 10), its older form.
 
 Resize is separable: the N-d result is a 1-d interpolation along each
 resized axis in turn (the ONNX reference implementation recurses the same
@@ -92,10 +92,42 @@ def resize(ctx: ImportContext) -> None:
     axis whose size or sampling changes."""
     x = ctx.input(0)
     options = _options(ctx)
+    _resize(ctx, x, options, _axis_resizes(ctx, x))
+
+
+@emitter("Upsample")
+def upsample(ctx: ImportContext) -> None:
+    """Upsample (opsets 7 to 10), the form of Resize before opset 10: the
+    same as Resize of opset 10 (asymmetric coordinates, nearest rounding
+    down, linear clamped at the edges), with the scales as an attribute
+    (opset 7) or input 1 (opset 9)."""
+    x = ctx.input(0)
+    ctx.check_attrs(["mode", "scales"] if ctx.opset < 9 else ["mode"])
+    options = ResizeOptions(mode=ctx.attr("mode", "nearest"), coordinate_mode="asymmetric",
+                            nearest_mode="simple")
+    if options.mode not in _MODES[:2]:
+        raise ctx.error(f"mode '{options.mode}' is not supported (supported: "
+                        f"{', '.join(_MODES[:2])})")
+    if ctx.opset < 9:
+        if ctx.attr("scales", None) is None:
+            raise ctx.error("the scales attribute is missing")
+        scales = np.asarray(ctx.attr("scales"), np.float32)
+    else:
+        scales = ctx.constant_input(1, "scales").reshape(-1)
+    if len(scales) != x.rank:
+        raise ctx.error(f"scales has {len(scales)} values; expected {x.rank} (one per axis)")
+    axes = [_from_scale(ctx, axis, x.shape[axis], value)
+            for axis, value in enumerate(scales.astype(np.float32))]
+    _resize(ctx, x, options, axes)
+
+
+def _resize(ctx: ImportContext, x: Value, options: ResizeOptions,
+            axes: List[AxisResize]) -> None:
+    """Defines the node's output: `x` resized along `axes`."""
     if options.mode != "nearest" and not x.kind.is_float:
         raise ctx.error(f"mode '{options.mode}' needs floating-point data; input "
                         f"'{x.name}' has dtype {x.dtype}")
-    out_shape, tables = _plan(_axis_resizes(ctx, x), x.shape, options)
+    out_shape, tables = _plan(axes, x.shape, options)
     if 0 in out_shape:
         ctx.define(0, out_shape, x.dtype, ssa=ctx.fb.empty(out_shape, x.dtype))
         return

@@ -5,7 +5,7 @@ reshapes. Each takes and returns SSA names plus static shapes.
 
 from __future__ import annotations
 
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -55,9 +55,12 @@ def elementwise(fb: FunctionBuilder, operands: Sequence[Operand], out_shape: Sha
 
 
 def reduce(fb: FunctionBuilder, name: str, shape: Shape, dtype: np.dtype,
-           axes: Sequence[int], op: str, hint: str = "red") -> Tuple[str, Shape]:
+           axes: Sequence[int], op: str, hint: str = "red",
+           element: Optional[Callable[[BodyBuilder, str], str]] = None) -> Tuple[str, Shape]:
     """Reduces `name` over `axes` with `op` ("max", "min" or "add"), dropping
-    those dimensions. Returns the result and its shape."""
+    those dimensions; `element`, when given, maps each element first (in the
+    same generic: |x| for an L1 norm, x * x for a sum of squares). Returns
+    the result and its shape."""
     kind = ElementKind(np.dtype(dtype))
     axes = sorted(set(axes))
     rank = len(shape)
@@ -78,7 +81,8 @@ def reduce(fb: FunctionBuilder, name: str, shape: Shape, dtype: np.dtype,
     out_type = tensor_type(out_shape, dtype)
     result = fb.generic(
         [(name, tensor_type(shape, dtype))], [(init, out_type)], maps, iterators,
-        lambda bb, a: [bb.binary(kind, op, a[1], a[0])], hint=hint)[0]
+        lambda bb, a: [bb.binary(kind, op, a[1], element(bb, a[0]) if element else a[0])],
+        hint=hint)[0]
     return result, out_shape
 
 

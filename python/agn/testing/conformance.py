@@ -126,14 +126,16 @@ def _fed_inputs(case: Case) -> List[str]:
 
 
 #: Operands that shape the result (target shapes, axes, slice bounds, pad
-#: amounts, Resize's scales and sizes, Range's bounds), by op type and input
-#: position, and ConvTranspose's weights (rearranged into a convolution
-#: kernel at import): the importer needs them as constants, and the node
-#: tests feed them as graph inputs.
+#: amounts, Resize's scales and sizes, Upsample's scales, Range's bounds),
+#: by op type and input position, and ConvTranspose's weights (rearranged
+#: into a convolution kernel at import): the importer needs them as
+#: constants, and the node tests feed them as graph inputs.
 PARAMETER_INPUTS = {"Reshape": (1,), "Unsqueeze": (1,), "Squeeze": (1,), "Expand": (1,),
                     "Slice": (1, 2, 3, 4), "Pad": (1, 2, 3), "Split": (1,), "Tile": (1,),
-                    "ReduceSum": (1,),
-                    "ReduceMean": (1,), "ReduceMax": (1,), "ReduceMin": (1,),
+                    "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,),
+                    "ReduceMin": (1,), "ReduceL1": (1,), "ReduceL2": (1,),
+                    "ReduceSumSquare": (1,), "ReduceLogSum": (1,), "ReduceLogSumExp": (1,),
+                    "Upsample": (1,),
                     "ConstantOfShape": (0,), "Resize": (1, 2, 3), "Range": (0, 1, 2),
                     "ConvTranspose": (1,)}
 
