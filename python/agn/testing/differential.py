@@ -153,21 +153,22 @@ def _as_tuple(outputs: Any) -> Tuple[np.ndarray, ...]:
     return tuple(outputs) if isinstance(outputs, (list, tuple)) else (outputs,)
 
 
-def _model_units(prefix: str) -> List[Dict[str, Any]]:
+def model_units(prefix: str) -> List[Dict[str, Any]]:
     """The runtime's units of the model whose unit names start `prefix.`."""
     return [u for u in runtime.units() if u["name"].startswith(prefix + ".")]
 
 
-def _pin_all(prefix: str, level: Optional[str]) -> None:
-    for unit in _model_units(prefix):
+def pin_all(prefix: str, level: Optional[str]) -> None:
+    """Pins every unit of `prefix` to `level` (None unpins)."""
+    for unit in model_units(prefix):
         runtime.pin_unit(unit["name"], level)
 
 
-def _granted_last_call(before: Dict[str, Dict[str, int]], prefix: str) -> Dict[str, str]:
+def granted_since(before: Dict[str, Dict[str, int]], prefix: str) -> Dict[str, str]:
     """The level each unit of `prefix` was granted since `before` (a
     snapshot of the grant counters), by unit name."""
     levels = {}
-    for unit in _model_units(prefix):
+    for unit in model_units(prefix):
         old = before.get(unit["name"], {})
         for level, count in unit["granted"].items():
             if count > old.get(level, 0):
@@ -175,8 +176,9 @@ def _granted_last_call(before: Dict[str, Dict[str, int]], prefix: str) -> Dict[s
     return levels
 
 
-def _grant_counters(prefix: str) -> Dict[str, Dict[str, int]]:
-    return {u["name"]: dict(u["granted"]) for u in _model_units(prefix)}
+def grant_counters(prefix: str) -> Dict[str, Dict[str, int]]:
+    """How often each unit of `prefix` was granted each level, by name."""
+    return {u["name"]: dict(u["granted"]) for u in model_units(prefix)}
 
 
 _UNIT_POLICY = re.compile(
@@ -239,6 +241,12 @@ class DifferentialTest:
         self.threads = threads
         self.import_options = import_options or {}
         self._plain_units: Optional[Tuple[np.ndarray, ...]] = None
+        #: After `run`: the plain f32 compile, the adaptive one and the
+        #: prefix of its units' names, for task-level checks on more inputs
+        #: (`agn.testing.embeddings`).
+        self.plain: Optional[agn.CompiledModel] = None
+        self.adaptive: Optional[agn.CompiledModel] = None
+        self.adaptive_prefix = f"{name}_adaptive"
 
     def _compile(self, model: onnx.ModelProto, name: str, **options: Any):
         start = time.perf_counter()
@@ -251,18 +259,19 @@ class DifferentialTest:
         plain, seconds = self._compile(self.proto, f"{self.name}_f32")
         report.compile_seconds["f32"] = seconds
         y_plain = _as_tuple(plain(*self.inputs))
-        prefix = f"{self.name}_adaptive"
+        prefix = self.adaptive_prefix
         adaptive, seconds = self._compile(self.proto, prefix,
                                           levels=["i4", "i8", "bf16", "f16", "f32"])
         report.compile_seconds["adaptive"] = seconds
+        self.plain, self.adaptive = plain, adaptive
 
         # (d) first: the first call registers the units and runs the
         # controllers freely.
-        before = _grant_counters(prefix)
+        before = grant_counters(prefix)
         y_free = _as_tuple(adaptive(*self.inputs))
-        units = _model_units(prefix)
+        units = model_units(prefix)
         report.units = n = len(units)
-        free_levels = _granted_last_call(before, prefix)
+        free_levels = granted_since(before, prefix)
         # The statistics of this call (later calls see other inputs where
         # units before them run at other levels).
         free_statistics = {u["name"]: u["statistic_mean"] for u in units}
@@ -273,10 +282,10 @@ class DifferentialTest:
 
         # (b) and (c): every unit pinned.
         for level in ("f32",) + PINNED_LEVELS:
-            _pin_all(prefix, level)
-            before = _grant_counters(prefix)
+            pin_all(prefix, level)
+            before = grant_counters(prefix)
             y = _as_tuple(adaptive(*self.inputs))
-            granted = _granted_last_call(before, prefix)
+            granted = granted_since(before, prefix)
             counts = {lv: sum(1 for g in granted.values() if g == lv)
                       for lv in runtime.levels()}
             if level == "f32":
@@ -294,7 +303,7 @@ class DifferentialTest:
                 check.divergence = self._locate(level, bound=check.bound,
                                                 against_plain=(level == "f32"))
             report.checks.append(check)
-        _pin_all(prefix, None)
+        pin_all(prefix, None)
 
         report.checks.append(self._free_check(adaptive.ir, free_levels, free_statistics,
                                               y_free, n))
@@ -338,9 +347,9 @@ class DifferentialTest:
             adaptive, _ = self._compile(augmented, prefix,
                                         levels=["i4", "i8", "bf16", "f16", "f32"])
             adaptive(*self.inputs)
-            _pin_all(prefix, level)
+            pin_all(prefix, level)
             outputs = _as_tuple(adaptive(*self.inputs))
-            _pin_all(prefix, None)
+            pin_all(prefix, None)
         except Exception as exc:  # The locator must not hide the failure.
             return Divergence(f"(not located: {exc})", math.nan, math.nan)
         first = len(self.proto.graph.output)
@@ -366,6 +375,24 @@ def torch_reference(module: Any) -> Reference:
         with torch.no_grad():
             out = double(*[torch.from_numpy(np.asarray(x, np.float64)) for x in inputs])
         return tuple(o.numpy() for o in (out if isinstance(out, (list, tuple)) else (out,)))
+
+    return run
+
+
+def onnxruntime_reference(model: Union[str, onnx.ModelProto]) -> Optional[Reference]:
+    """ONNX Runtime's CPU outputs for `model`, the f32 reference of an ONNX
+    file that ships no outputs; None when onnxruntime is not importable
+    (`scripts/setup.sh --peers` makes .venv-peers, where it is)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    data = model.SerializeToString() if isinstance(model, onnx.ModelProto) else model
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+
+    def run(inputs: Sequence[np.ndarray]) -> Tuple[np.ndarray, ...]:
+        return tuple(session.run(None, dict(zip(names, inputs))))
 
     return run
 
@@ -411,18 +438,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         reports.append(check_torchvision(name, threads=args.threads))
         print("\n".join(reports[-1].lines()), flush=True)
     for path in args.models:
-        try:
-            import onnxruntime
-        except ImportError:
-            print("agn.testing.differential: ONNX files need onnxruntime as the reference "
-                  "(pip install onnxruntime)", file=sys.stderr)
+        reference = onnxruntime_reference(path)
+        if reference is None:
+            print("agn.testing.differential: ONNX files need onnxruntime as the reference: "
+                  "scripts/setup.sh --peers, then run .venv-peers/bin/python",
+                  file=sys.stderr)
             return 2
-        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
         rng = np.random.default_rng(0)
-        inputs = [rng.standard_normal([d if isinstance(d, int) else 1 for d in i.shape])
-                  .astype(np.float32) for i in session.get_inputs()]
-        names = [i.name for i in session.get_inputs()]
-        reference = session.run(None, dict(zip(names, inputs)))
+        model = onnx.load(path)
+        initialized = {i.name for i in model.graph.initializer}
+        inputs = [rng.standard_normal([d.dim_value or 1 for d in i.type.tensor_type.shape.dim])
+                  .astype(np.float32) for i in model.graph.input if i.name not in initialized]
         stem = re.sub(r"[^A-Za-z0-9_]", "_", path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
         reports.append(DifferentialTest(path, inputs, reference, stem,
                                         f32_reference=True, threads=args.threads).run())
