@@ -1,7 +1,36 @@
 #!/usr/bin/env bash
 # Installs everything agn needs on Debian 12 (idempotent: packages already
 # present are not fetched again). Run as root, or with sudo available.
+#
+#   scripts/setup.sh --peers   also makes .venv-peers: a virtual environment
+#                              over Debian's Python (its packages visible)
+#                              with the benchmark peers from PyPI, pinned
+#                              (ONNX Runtime), for the differential tests'
+#                              references; see docs/Testing.md.
 set -euo pipefail
+
+# The peers, pinned, and what they pull in that Debian does not ship: what
+# .venv-peers adds to Debian's packages (numpy, protobuf, sympy and
+# packaging come from Debian).
+peers=(onnxruntime==1.20.1 coloredlogs==15.0.1 humanfriendly==10.0
+  flatbuffers==25.12.19)
+
+with_peers=0
+for arg in "$@"; do
+  case "$arg" in
+    --peers) with_peers=1 ;;
+    *) echo "usage: scripts/setup.sh [--peers]" >&2; exit 2 ;;
+  esac
+done
+
+make_peers_venv() {
+  local root venv
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  venv="$root/.venv-peers"
+  [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${peers[@]}"
+  echo "setup: $venv has ${peers[*]} (run Python as $venv/bin/python)"
+}
 
 packages=(
   # Toolchain: Debian's LLVM/MLIR 22 (bookworm-security), CMake, Ninja.
@@ -27,11 +56,15 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages present"
-  exit 0
+else
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
+    "${missing[@]}"
 fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ "$with_peers" -eq 1 ]; then
+  make_peers_venv
+fi
