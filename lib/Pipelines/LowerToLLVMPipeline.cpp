@@ -20,6 +20,7 @@
 //   convert-linalg-to-loops (everything else)
 //   agn-emulate-narrow-types (i4 packed two per byte)
 //   agn-emit-c-interface
+//   agn-outline-loop-nests (one private function per distinct loop nest)
 //   agn-lower-usdot (vpdpbusd where the target has AVX512-VNNI, else vector
 //    arithmetic), agn-expand-bf16-conversions (where it has no bf16
 //    conversion)
@@ -182,6 +183,11 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createAGNEmulateNarrowTypes());
   pm.addPass(createAGNEmitCInterface());
+  // One function per loop nest, each distinct nest once: LLVM's optimizer
+  // is superlinear in a function's size, and a model's entry function
+  // holds every layer at every level.
+  if (options.outlineLoopNests)
+    pm.addPass(createAGNOutlineLoopNests());
   pm.addPass(createAGNLowerUsdot());
   pm.addPass(createAGNExpandBF16Conversions());
   if (parallel)

@@ -89,6 +89,14 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "The async lowering needs LLVM's coroutine passes "
                      "(-O1 and up)"),
       llvm::cl::init(1)};
+  Option<bool> outlineLoopNests{
+      *this, "outline-loop-nests",
+      llvm::cl::desc("Move each loop nest into a function of its own and "
+                     "keep one copy of identical ones (agn-outline-loop-nests; "
+                     "default: on): LLVM compiles many small functions much "
+                     "faster than one large one. Off keeps the entry function "
+                     "whole"),
+      llvm::cl::init(true)};
 };
 
 /// Adds the passes that take a module after agn's passes (or any mix of agn

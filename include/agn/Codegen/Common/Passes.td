@@ -164,4 +164,64 @@ def AGNIndexSwitchToIf : Pass<"agn-index-switch-to-if"> {
   ];
 }
 
+def AGNOutlineLoopNests
+    : Pass<"agn-outline-loop-nests", "::mlir::ModuleOp"> {
+  let summary = "Move every outermost loop nest into a private function of "
+                "its own, and keep one copy of identical nests";
+  let description = [{
+    Every outermost `scf.for`, `scf.parallel` and `scf.forall` of a function
+    body (at any depth of `scf.if`/`scf.index_switch`, but not inside
+    another loop) moves into a new private `func.func` marked not to be
+    inlined (`no_inline`, and for LLVM internal linkage and `noinline`),
+    replaced by a call. The values the nest uses from above become the
+    function's arguments, in the order of their first use, except the
+    results of constant-like ops, which are cloned into the function (loop
+    bounds and steps stay constants there). The nest's results are the
+    function's results.
+
+    Nests that are the same but for the buffers they work on (the same
+    kernel for two layers of equal shape, or for the same layer at two
+    levels of precision) then become identical functions: the pass keeps
+    the first and points the calls of the others at it.
+
+    Why: a model's entry function holds every layer's loops, at every
+    level of precision, and LLVM's optimizations are superlinear in the
+    size of a function (loop rotation, scalar evolution over hundreds of
+    loops). One function per nest keeps each small; `no_inline` stops the
+    inliner from undoing it, and merging identical nests compiles each
+    kernel once. The cost at run time is one call per nest.
+
+    Example:
+
+    ```mlir
+    func.func @main(%a: memref<64xf32>, %b: memref<64xf32>) {
+      %c0 = arith.constant 0 : index
+      %c64 = arith.constant 64 : index
+      %c1 = arith.constant 1 : index
+      scf.for %i = %c0 to %c64 step %c1 {
+        %v = memref.load %a[%i] : memref<64xf32>
+        memref.store %v, %b[%i] : memref<64xf32>
+      }
+      return
+    }
+    ```
+
+    becomes a call `func.call @main_nest0(%a, %b)` and
+
+    ```mlir
+    func.func private @main_nest0(%a: memref<64xf32>, %b: memref<64xf32>)
+        attributes {llvm.linkage = #llvm.linkage<internal>, no_inline,
+                    passthrough = ["noinline"]} {
+      %c0 = arith.constant 0 : index
+      ...
+      scf.for %i = %c0 to %c64 step %c1 { ... }
+      return
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
 #endif // AGN_CODEGEN_COMMON_PASSES_TD
