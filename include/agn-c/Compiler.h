@@ -78,6 +78,17 @@ AGN_CAPI_EXPORT int64_t agn_model_result(const agn_model *model, int64_t index,
 /// lives.
 AGN_CAPI_EXPORT const char *agn_model_ir(const agn_model *model);
 
+/// Returns the number of stages the model's compilation went through (agn
+/// passes when there were any, lowering, translation to LLVM IR, LLVM
+/// optimization, machine code).
+AGN_CAPI_EXPORT int64_t agn_model_num_compile_stages(const agn_model *model);
+
+/// Returns the name of compilation stage `index` (valid while the model
+/// lives) and sets `*seconds` to the time it took; NULL when `index` is out
+/// of range.
+AGN_CAPI_EXPORT const char *
+agn_model_compile_stage(const agn_model *model, int64_t index, double *seconds);
+
 /// Calls the entry function. `inputs[i]` points to the contiguous row-major
 /// data of argument i, whose shape is input_shapes[i * AGN_MAX_RANK + d] for
 /// d below the argument's rank; each must match the argument's static

@@ -8,6 +8,7 @@
 
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "agn/InitAGN.h"
+#include "agn/Utils/CompileProgress.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -187,8 +188,18 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
   SourceMgrDiagnosticHandler handler(*sourceMgr, &context, errors);
 
   PassManager pm(&context);
-  if (failed(addTextualPipeline(pm, passes, errors)) || failed(pm.run(*module)))
+  if (failed(addTextualPipeline(pm, passes, errors)))
     return failure();
+  // Stages: agn's passes (if any), the lowering, translation, LLVM
+  // optimization and machine code (createExecutionEngine's).
+  bool hasPasses = pm.size() != 0;
+  CompileProgress progress(hasPasses ? 5 : 4);
+  if (hasPasses) {
+    progress.beginStage("agn passes", pm.size());
+    progress.instrument(pm);
+    if (failed(pm.run(*module)))
+      return failure();
+  }
   ir.clear();
   llvm::raw_string_ostream irStream(ir);
   module->print(irStream);
@@ -197,6 +208,8 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
   LowerToLLVMOptions loweringOptions;
   loweringOptions.threads = threads;
   buildLowerToLLVMPipeline(lowering, loweringOptions);
+  progress.beginStage("lowering", lowering.size());
+  progress.instrument(lowering);
   if (failed(lowering.run(*module))) {
     errors << "\nlowering to LLVM failed";
     return failure();
@@ -207,6 +220,7 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
   // and loops such as the controller's reductions stay scalar.
   JitOptions jitOptions;
   jitOptions.asyncRuntime = threads > 1;
+  jitOptions.progress = &progress;
   std::string jitError;
   auto created = createExecutionEngine(*module, jitOptions, jitError);
   if (failed(created)) {
@@ -214,6 +228,13 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
     return failure();
   }
   engine = std::move(*created);
+  // Machine code now, not at the first call: compile() takes the time.
+  if (auto entry = engine->lookupPacked(entryName); !entry) {
+    errors << "JIT compilation failed: " << llvm::toString(entry.takeError());
+    return failure();
+  }
+  progress.finish();
+  stages.assign(progress.getStages().begin(), progress.getStages().end());
   return success();
 }
 

@@ -98,6 +98,20 @@ const char *agn_model_ir(const agn_model *model) {
   return model ? model->model->getIR().data() : "";
 }
 
+int64_t agn_model_num_compile_stages(const agn_model *model) {
+  return model ? model->model->getCompileStages().size() : 0;
+}
+
+const char *agn_model_compile_stage(const agn_model *model, int64_t index,
+                                    double *seconds) {
+  if (!model || index < 0 || index >= agn_model_num_compile_stages(model))
+    return nullptr;
+  const CompileProgress::Stage &stage = model->model->getCompileStages()[index];
+  if (seconds)
+    *seconds = stage.seconds;
+  return stage.name.c_str();
+}
+
 int64_t agn_model_run(agn_model *model, const void *const *inputs,
                       const int64_t *inputShapes, void **results,
                       int64_t *resultShapes) {

@@ -8,15 +8,17 @@
 
 #include "AsyncTasks.h"
 
+#include "agn/Utils/CompileProgress.h"
 #include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Target/TargetMachine.h"
@@ -129,9 +131,47 @@ mlir::agn::createTargetMachine(ModuleOp module, std::string &error,
 }
 
 std::function<llvm::Error(llvm::Module *)>
-mlir::agn::makeOptimizer(llvm::TargetMachine *machine) {
-  return makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
-                                   /*targetMachine=*/machine);
+mlir::agn::makeOptimizer(llvm::TargetMachine *machine,
+                         CompileProgress *progress) {
+  return [machine, progress](llvm::Module *module) -> llvm::Error {
+    unsigned functions = llvm::count_if(
+        *module, [](const llvm::Function &f) { return !f.isDeclaration(); });
+    if (progress)
+      progress->beginStage("LLVM optimization", functions, "functions");
+    llvm::PassInstrumentationCallbacks callbacks;
+    // Each function meets the loop vectorizer once, late in the pipeline:
+    // the count of functions done so far.
+    if (progress)
+      callbacks.registerAfterPassCallback(
+          [progress](StringRef pass, llvm::Any,
+                     const llvm::PreservedAnalyses &) {
+            if (pass == "LoopVectorizePass")
+              progress->advance();
+          });
+    // MLIR's makeOptimizingTransformer at -O3, with the callbacks.
+    llvm::PipelineTuningOptions tuning;
+    tuning.LoopUnrolling = true;
+    tuning.LoopInterleaving = true;
+    tuning.LoopVectorization = true;
+    tuning.SLPVectorization = true;
+    llvm::PassBuilder builder(machine, tuning, std::nullopt, &callbacks);
+    llvm::LoopAnalysisManager loops;
+    llvm::FunctionAnalysisManager functionAnalyses;
+    llvm::CGSCCAnalysisManager sccs;
+    llvm::ModuleAnalysisManager modules;
+    builder.registerModuleAnalyses(modules);
+    builder.registerCGSCCAnalyses(sccs);
+    builder.registerFunctionAnalyses(functionAnalyses);
+    builder.registerLoopAnalyses(loops);
+    builder.crossRegisterProxies(loops, functionAnalyses, sccs, modules);
+    llvm::ModulePassManager passes =
+        builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    passes.run(*module, modules);
+    // Machine code follows, when the engine first looks up a symbol.
+    if (progress)
+      progress->beginStage("machine code");
+    return llvm::Error::success();
+  };
 }
 
 void mlir::agn::EngineDeleter::operator()(ExecutionEngine *engine) const {
@@ -178,10 +218,12 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
   // refers to must outlive ExecutionEngine::create, which runs it. So must
   // the machine it optimizes for, which create() owns until it returns.
   std::function<llvm::Error(llvm::Module *)> optimize =
-      makeOptimizer(machine->get());
+      makeOptimizer(machine->get(), options.progress);
   if (options.asyncRuntime && failed(detail::loadAsyncRuntime(error)))
     return failure();
   SmallVector<StringRef, 1> sharedLibs = {AGN_MLIR_C_RUNNER_UTILS};
+  if (options.progress)
+    options.progress->beginStage("translation to LLVM IR");
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = optimize;
   engineOptions.sharedLibPaths = sharedLibs;

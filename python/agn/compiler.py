@@ -16,7 +16,7 @@ import ctypes
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -61,6 +61,8 @@ def _capi() -> ctypes.CDLL:
             "agn_model_input": (i64, [vp, i64, p_i64, p_i64, ctypes.POINTER(cp)]),
             "agn_model_result": (i64, [vp, i64, p_i64, p_i64, ctypes.POINTER(cp)]),
             "agn_model_ir": (cp, [vp]),
+            "agn_model_num_compile_stages": (i64, [vp]),
+            "agn_model_compile_stage": (cp, [vp, i64, ctypes.POINTER(ctypes.c_double)]),
             "agn_model_run": (i64, [vp, ctypes.POINTER(vp), p_i64, ctypes.POINTER(vp),
                                     p_i64]),
             "agn_buffer_free": (None, [vp]),
@@ -116,6 +118,20 @@ class CompiledModel:
         """The module after the pass pipeline, before lowering."""
         self._check_open()
         return (_capi().agn_model_ir(self._handle) or b"").decode("utf-8")
+
+    @property
+    def compile_seconds(self) -> Dict[str, float]:
+        """Where the compilation's time went: seconds per stage, in order
+        (agn passes, lowering, translation to LLVM IR, LLVM optimization,
+        machine code)."""
+        self._check_open()
+        lib = _capi()
+        stages = {}
+        for index in range(lib.agn_model_num_compile_stages(self._handle)):
+            seconds = ctypes.c_double()
+            name = lib.agn_model_compile_stage(self._handle, index, ctypes.byref(seconds))
+            stages[name.decode()] = seconds.value
+        return stages
 
     def _check_open(self) -> None:
         if not self._handle:

@@ -4,6 +4,8 @@ and the runtime it reports to."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 import onnx
@@ -37,6 +39,46 @@ def test_compile_and_run_mlir_text():
     model.close()
     with pytest.raises(ValueError, match="closed"):
         model(a, a)
+
+
+STAGES = ["lowering", "translation to LLVM IR", "LLVM optimization", "machine code"]
+
+
+def test_compile_seconds_name_each_stage():
+    plain = agn.compile(ADD)
+    assert list(plain.compile_seconds) == STAGES
+    adaptive = agn.compile(ADD, levels=["i8", "f32"])
+    assert list(adaptive.compile_seconds) == ["agn passes"] + STAGES
+    assert all(seconds >= 0 for seconds in adaptive.compile_seconds.values())
+
+
+def _compile_progress(setting):
+    """Standard error of a process that compiles ADD adaptively, with
+    AGN_PROGRESS=`setting` (None: unset); its stderr is a pipe, not a
+    terminal."""
+    env = {k: v for k, v in os.environ.items() if k != "AGN_PROGRESS"}
+    if setting is not None:
+        env["AGN_PROGRESS"] = setting
+    code = f"import agn; agn.compile({ADD!r}, levels=['i8', 'f32'])"
+    # Bytes: text mode would turn the status line's carriage returns into
+    # newlines.
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          check=True).stderr.decode()
+
+
+def test_progress_is_quiet_unless_on_a_terminal_or_asked_for():
+    assert _compile_progress(None) == ""
+    assert _compile_progress("0") == ""
+    shown = _compile_progress("1")
+    # The status line names each stage as it starts (redrawn in place), then
+    # gives way to the summary.
+    assert "agn: [1/5] agn passes" in shown
+    assert "agn: [5/5] machine code" in shown
+    summary = shown.split("\r")[-1]
+    assert summary.startswith("\033[Kagn: compiled in ")
+    for stage in ["agn passes"] + STAGES:
+        assert stage in summary
+    assert summary.endswith(")\n")
 
 
 def test_bad_mlir_is_a_compile_error():

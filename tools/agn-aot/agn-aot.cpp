@@ -18,6 +18,7 @@
 #include "agn/CAPI/CompiledModel.h"
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "agn/InitAGN.h"
+#include "agn/Utils/CompileProgress.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -225,6 +226,10 @@ int main(int argc, char **argv) {
   lowering.targetCpu = targetCpu;
   lowering.targetFeatures = targetFeatures;
   agn::buildLowerToLLVMPipeline(pm, lowering);
+  // Shown on a terminal when it takes more than a second.
+  agn::CompileProgress progress(/*stageCount=*/4);
+  progress.beginStage("lowering", pm.size());
+  progress.instrument(pm);
   if (failed(pm.run(*module)))
     return failWith("compiling " + inputFile + " failed");
 
@@ -237,6 +242,7 @@ int main(int argc, char **argv) {
   if (failed(machine))
     return failWith(error);
 
+  progress.beginStage("translation to LLVM IR");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*module, llvmContext, name);
@@ -245,7 +251,7 @@ int main(int argc, char **argv) {
   llvmModule->setDataLayout((*machine)->createDataLayout());
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
   if (llvm::Error optError =
-          agn::makeOptimizer(machine->get())(llvmModule.get()))
+          agn::makeOptimizer(machine->get(), &progress)(llvmModule.get()))
     return failWith(llvm::toString(std::move(optError)));
 
   std::error_code ec;
@@ -258,6 +264,7 @@ int main(int argc, char **argv) {
     return failWith("this target cannot emit object files");
   codegen.run(*llvmModule);
   object.keep();
+  progress.finish();
   llvm::outs() << "agn-aot: wrote " << objectPath << " and " << headerPath
                << " for " << (*machine)->getTargetTriple().str() << ", cpu "
                << (*machine)->getTargetCPU() << "\n";

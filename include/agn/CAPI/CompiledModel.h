@@ -15,8 +15,10 @@
 #define AGN_CAPI_COMPILEDMODEL_H
 
 #include "agn/ExecutionEngine/ExecutionEngine.h"
+#include "agn/Utils/CompileProgress.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
+
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -72,6 +74,12 @@ public:
   llvm::StringRef getEntryName() const { return entryName; }
   /// The module after `passes`, before lowering.
   llvm::StringRef getIR() const { return ir; }
+  /// The stages of the last successful compile() with their times (agn
+  /// passes, lowering, translation to LLVM IR, LLVM optimization, machine
+  /// code).
+  llvm::ArrayRef<CompileProgress::Stage> getCompileStages() const {
+    return stages;
+  }
 
   /// Calls the entry function on `data` (one contiguous row-major buffer per
   /// argument, of shape `shapes[i]`) and returns each result as a new
@@ -94,6 +102,7 @@ private:
   std::string entryName;
   std::string ir;
   llvm::SmallVector<TensorInfo> inputs, results;
+  llvm::SmallVector<CompileProgress::Stage> stages;
 };
 
 /// Registers what agn's compilers parse and translate: every upstream

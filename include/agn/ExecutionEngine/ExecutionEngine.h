@@ -43,6 +43,8 @@ class TargetMachine;
 
 namespace mlir::agn {
 
+class CompileProgress;
+
 /// How a target machine generates code.
 struct TargetMachineOptions {
   /// LLVM's code generation level. The default is LLVM's JIT default; agn-aot
@@ -65,9 +67,12 @@ createTargetMachine(ModuleOp module, std::string &error,
 
 /// Returns LLVM's optimization pipeline at -O3 for `machine` (its cost models
 /// decide vector widths and unrolling; without a machine LLVM knows no vector
-/// registers). `machine` must outlive the returned function.
+/// registers). `machine` must outlive the returned function. With
+/// `progress`, the optimization is its stage "LLVM optimization", counted in
+/// functions, and starts the stage "machine code" when it ends.
 std::function<llvm::Error(llvm::Module *)>
-makeOptimizer(llvm::TargetMachine *machine);
+makeOptimizer(llvm::TargetMachine *machine,
+              CompileProgress *progress = nullptr);
 
 /// What a JIT-compiled module needs at run time.
 struct JitOptions {
@@ -77,6 +82,10 @@ struct JitOptions {
   /// runner utilities (memrefCopy, used by copies between non-contiguous
   /// buffers) are always loaded.
   bool asyncRuntime = false;
+  /// Where the stages of the compilation go (translation, optimization,
+  /// machine code), if anywhere. The last stage, machine code, runs at the
+  /// engine's first lookup.
+  CompileProgress *progress = nullptr;
 };
 
 /// Frees an engine of createExecutionEngine once MLIR's async runtime has no
