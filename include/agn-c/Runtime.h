@@ -20,6 +20,7 @@
 #ifndef AGN_C_RUNTIME_H
 #define AGN_C_RUNTIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -325,6 +326,29 @@ AGN_RT_API const char *agn_rt_level_name(int64_t level);
 /// \returns the name of an agn_rt_reason ("none", "pin", "max_level",
 /// "memory", "latency", "cpu", "gpu"), or "invalid".
 AGN_RT_API const char *agn_rt_reason_name(int64_t reason);
+
+/*===------------------------------------------------------------------===*
+ * Buffers of generated code
+ *===------------------------------------------------------------------===*/
+
+/// Bytes of freed buffers the runtime keeps for reuse, at most.
+#define AGN_RT_BUFFER_CACHE_BYTES ((uint64_t)1 << 30)
+
+/// MLIR's generic allocation functions, which code lowered by
+/// agn-lower-to-llvm-pipeline{cache-buffers=true} (the default) calls for
+/// every buffer it allocates and frees. Freed buffers are kept, by size, for
+/// the next allocation of that size (up to AGN_RT_BUFFER_CACHE_BYTES), so a
+/// model's calls after the first reuse the memory of the one before instead
+/// of page-faulting fresh memory in. Buffers come from malloc: free() may
+/// release a result too.
+AGN_RT_API void *_mlir_memref_to_llvm_alloc(size_t size);
+AGN_RT_API void _mlir_memref_to_llvm_free(void *buffer);
+
+/// Frees every buffer kept for reuse (a model's next call allocates afresh).
+AGN_RT_API void agn_rt_release_cached_buffers(void);
+
+/// \returns the bytes of buffers kept for reuse.
+AGN_RT_API uint64_t agn_rt_cached_buffer_bytes(void);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 
 #include "agn/CAPI/CompiledModel.h"
 
+#include "agn-c/Runtime.h"
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "agn/InitAGN.h"
 #include "agn/Utils/CompileProgress.h"
@@ -247,7 +248,10 @@ CompiledModel::compile(StringRef text, StringRef bufferName, StringRef passes,
   return model;
 }
 
-CompiledModel::~CompiledModel() = default;
+CompiledModel::~CompiledModel() {
+  // Its buffers, kept for its next call, go back to the system.
+  agn_rt_release_cached_buffers();
+}
 
 /// Copies the strided memref described by `descriptor` (allocated, aligned,
 /// offset, sizes[rank], strides[rank], as 8-byte words) into a new
@@ -358,7 +362,8 @@ LogicalResult CompiledModel::run(
   }
   for (const void *argument : data)
     owned.erase(const_cast<void *>(argument));
+  // Back to the runtime's cache, for the next call's results.
   for (void *buffer : owned)
-    std::free(buffer);
+    _mlir_memref_to_llvm_free(buffer);
   return success();
 }

@@ -27,7 +27,8 @@
 //   [threads > 1: scf.forall -> scf.parallel -> async-parallel-for, async
 //    runtime calls (libmlir_async_runtime.so)]
 //   convert-vector-to-scf, lower scf, strided metadata, affine, then vector
-//   (outer products), memref, math, arith, index, ub, cf and func to LLVM;
+//   (outer products), memref (buffers through the runtime's cache with
+//   cache-buffers), math, arith, index, ub, cf and func to LLVM;
 //   reconcile-unrealized-casts
 //
 //===----------------------------------------------------------------------===//
@@ -107,7 +108,7 @@ static void addParallelism(OpPassManager &pm, unsigned threads) {
 
 /// Adds the conversions of everything left (scf, affine, memref, math,
 /// arith, index, cf, func) to the LLVM dialect.
-static void addConversionToLLVM(OpPassManager &pm) {
+static void addConversionToLLVM(OpPassManager &pm, bool cacheBuffers) {
   // n-D vector transfers become 1-D ones, unrolled: the loop form goes
   // through a stack buffer per transfer, which lands inside the kernels'
   // loops (an alloca per iteration: a large convolution overflowed the
@@ -125,7 +126,11 @@ static void addConversionToLLVM(OpPassManager &pm) {
   vectorOptions.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
   pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Buffers through _mlir_memref_to_llvm_alloc/free: agn's runtime keeps
+  // freed ones for the next call (lib/Runtime/BufferCache.h).
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = cacheBuffers;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertMathToLLVMPass());
   // What has no LLVM intrinsic (erf for GELU, ...) becomes a libm call.
   pm.addPass(createConvertMathToLibmPass());
@@ -192,7 +197,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createAGNExpandBF16Conversions());
   if (parallel)
     addParallelism(pm, options.threads);
-  addConversionToLLVM(pm);
+  addConversionToLLVM(pm, options.cacheBuffers);
 }
 
 void mlir::agn::registerLowerToLLVMPipeline() {

@@ -89,6 +89,14 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "The async lowering needs LLVM's coroutine passes "
                      "(-O1 and up)"),
       llvm::cl::init(1)};
+  Option<bool> cacheBuffers{
+      *this, "cache-buffers",
+      llvm::cl::desc("Allocate and free buffers through MLIR's generic "
+                     "functions, which agn's runtime (libagn_runtime.so) "
+                     "implements with a cache that reuses them across calls "
+                     "(default: on); off, generated code calls malloc and "
+                     "free and needs no runtime"),
+      llvm::cl::init(true)};
   Option<bool> outlineLoopNests{
       *this, "outline-loop-nests",
       llvm::cl::desc("Move each loop nest into a function of its own and "
