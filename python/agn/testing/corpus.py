@@ -31,7 +31,9 @@ from agn.testing import conformance, differential, minilm
 #: torchvision models the full run checks (those that import today and fit
 #: the time of a run on two cores).
 TORCHVISION = ("resnet18", "mobilenet_v2", "squeezenet1_0", "shufflenet_v2_x0_5",
-               "mobilenet_v3_small", "efficientnet_b0", "resnet50", "densenet121")
+               "mobilenet_v3_small", "efficientnet_b0", "resnet50", "densenet121",
+               # Segmentation heads: Resize (bilinear), dilated convolutions.
+               "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large")
 
 #: The model suites of libonnx-testdata.
 ONNX_SUITES = ("pytorch-converted", "pytorch-operator")

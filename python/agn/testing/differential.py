@@ -374,6 +374,8 @@ def torch_reference(module: Any) -> Reference:
     def run(inputs: Sequence[np.ndarray]) -> Tuple[np.ndarray, ...]:
         with torch.no_grad():
             out = double(*[torch.from_numpy(np.asarray(x, np.float64)) for x in inputs])
+        if isinstance(out, dict):  # torchvision's segmentation models
+            out = tuple(out.values())
         return tuple(o.numpy() for o in (out if isinstance(out, (list, tuple)) else (out,)))
 
     return run
@@ -414,13 +416,17 @@ def check_torch_module(module: Any, example_inputs: Sequence[np.ndarray], name: 
 
 
 def check_torchvision(model_name: str, seed: int = 0, threads: int = 1) -> Report:
-    """torchvision's `model_name` (random weights from `seed`, batch 1,
-    224 x 224) through every check."""
+    """torchvision's `model_name`, a classification or segmentation model
+    (random weights from `seed`, batch 1, 224 x 224), through every check."""
     import torch
     import torchvision
 
     torch.manual_seed(seed)
-    module = getattr(torchvision.models, model_name)()
+    if hasattr(torchvision.models, model_name):
+        module = getattr(torchvision.models, model_name)()
+    else:  # No pretrained backbone either: nothing to download.
+        module = getattr(torchvision.models.segmentation, model_name)(weights=None,
+                                                                       weights_backbone=None)
     x = torch.randn(1, 3, 224, 224).numpy()
     return check_torch_module(module, [x], model_name, threads=threads)
 
