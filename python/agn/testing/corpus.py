@@ -33,7 +33,9 @@ from agn.testing import conformance, differential, minilm
 TORCHVISION = ("resnet18", "mobilenet_v2", "squeezenet1_0", "shufflenet_v2_x0_5",
                "mobilenet_v3_small", "efficientnet_b0", "resnet50", "densenet121",
                # Segmentation heads: Resize (bilinear), dilated convolutions.
-               "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large")
+               "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",
+               # A transformer on images: 86M parameters, 12 identical layers.
+               "vit_b_16")
 
 #: The model suites of libonnx-testdata.
 ONNX_SUITES = ("pytorch-converted", "pytorch-operator")
