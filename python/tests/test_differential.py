@@ -89,6 +89,11 @@ def test_models_pass_every_level(module, shape, units):
         assert checks[f"pinned {level}"].granted[level] == units
     # Pinned f32 adaptive code is the plain f32 code.
     assert checks["pinned f32"].error <= 1e-6
+    # The report says where the adaptive compile's time went.
+    assert list(report.compile_stages) == ["agn passes", "lowering", "translation to LLVM IR",
+                                           "LLVM optimization", "machine code"]
+    assert sum(report.compile_stages.values()) <= report.compile_seconds["adaptive"]
+    assert any(line.startswith("  adaptive compile: agn passes") for line in report.lines())
 
 
 @pytest.mark.skipif(not os.path.isdir("/usr/share/libonnx-testdata/data/pytorch-converted"),

@@ -125,6 +125,9 @@ class Report:
     model: str
     units: int = 0
     compile_seconds: Dict[str, float] = field(default_factory=dict)
+    #: Where the adaptive compile's time went, per stage
+    #: (`CompiledModel.compile_seconds`).
+    compile_stages: Dict[str, float] = field(default_factory=dict)
     checks: List[Check] = field(default_factory=list)
 
     @property
@@ -135,6 +138,9 @@ class Report:
         """The report as text, one line per check."""
         times = ", ".join(f"{k} {v:.1f} s" for k, v in self.compile_seconds.items())
         out = [f"{self.model}: {self.units} units; compile {times}"]
+        if self.compile_stages:
+            out.append("  adaptive compile: " + ", ".join(
+                f"{k} {v:.1f} s" for k, v in self.compile_stages.items()))
         for c in self.checks:
             status = "ok  " if c.passed else "FAIL"
             granted = " ".join(f"{k}:{v}" for k, v in c.granted.items() if v)
@@ -263,6 +269,7 @@ class DifferentialTest:
         adaptive, seconds = self._compile(self.proto, prefix,
                                           levels=["i4", "i8", "bf16", "f16", "f32"])
         report.compile_seconds["adaptive"] = seconds
+        report.compile_stages = adaptive.compile_seconds
         self.plain, self.adaptive = plain, adaptive
 
         # (d) first: the first call registers the units and runs the
