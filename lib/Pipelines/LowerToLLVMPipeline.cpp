@@ -13,7 +13,8 @@
 //    loops), agn-split-batch-matmuls, agn-cpu-configure-kernels (the new
 //    matmuls), agn-vnni-matmuls, agn-vectorize-contractions]
 //   agn-index-switch-to-if (tensor-valued switches; MLIR 22's bufferization
-//    misses their aliasing)
+//    misses their aliasing), agn-split-empty-tensors (one tensor.empty per
+//    use: One-Shot's analysis is quadratic in an alias set)
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-deallocation-pipeline, convert-bufferization-to-memref
 //   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
@@ -65,6 +66,9 @@ static void addBufferization(OpPassManager &pm) {
   // Tensor-valued switches (the units' dispatches) as scf.if chains, which
   // One-Shot Bufferize analyses correctly (see agn-index-switch-to-if).
   pm.addPass(createAGNIndexSwitchToIf());
+  // One tensor.empty per use: One-Shot's conflict analysis is pairwise over
+  // an alias set, and CSE made one set of every destination of a shape.
+  pm.addPass(createAGNSplitEmptyTensors());
   bufferization::OneShotBufferizePassOptions options;
   options.bufferizeFunctionBoundaries = true;
   options.functionBoundaryTypeConversion =

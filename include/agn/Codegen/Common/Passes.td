@@ -224,4 +224,40 @@ def AGNOutlineLoopNests
   ];
 }
 
+def AGNSplitEmptyTensors : Pass<"agn-split-empty-tensors"> {
+  let summary = "Give every use of a tensor.empty a tensor.empty of its own";
+  let description = [{
+    A `tensor.empty` with several uses is replaced by a clone just before
+    each user, so that no two ops share one. It runs just before One-Shot
+    Bufferize.
+
+    Why: CSE merges the `tensor.empty` ops of one shape in a function into
+    one, which then is the destination of every op of that shape. One-Shot
+    Bufferize's conflict analysis compares the reads and writes of an alias
+    set pairwise, so such a set makes it quadratic in the size of the model:
+    shufflenet_v2 with five levels spent 5.5 s of its 9.1 s lowering there,
+    0.27 s with the empties split. A `tensor.empty` has no contents, so
+    splitting it changes no value; each use bufferizes to the allocation it
+    would have had anyway.
+
+    Example:
+
+    ```mlir
+    %e = tensor.empty() : tensor<4xf32>
+    %a = linalg.fill ins(%x : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+    %b = linalg.fill ins(%y : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+    ```
+
+    becomes
+
+    ```mlir
+    %e_0 = tensor.empty() : tensor<4xf32>
+    %a = linalg.fill ins(%x : f32) outs(%e_0 : tensor<4xf32>) -> tensor<4xf32>
+    %e_1 = tensor.empty() : tensor<4xf32>
+    %b = linalg.fill ins(%y : f32) outs(%e_1 : tensor<4xf32>) -> tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 #endif // AGN_CODEGEN_COMMON_PASSES_TD
