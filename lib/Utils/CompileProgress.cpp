@@ -34,7 +34,14 @@ CompileProgress::CompileProgress(unsigned stageCount, llvm::raw_ostream &os,
     : os(os), display(display), stageCount(stageCount), start(Clock::now()),
       stageStart(start), lastDraw(start) {}
 
-CompileProgress::~CompileProgress() { finish(); }
+CompileProgress::~CompileProgress() {
+  // A compilation that failed never called finish(): its status line goes
+  // without a summary (the error follows).
+  if (!shown)
+    return;
+  os << "\r\033[K";
+  os.flush();
+}
 
 double CompileProgress::getElapsedSeconds() const {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -52,14 +52,13 @@ def test_compile_seconds_name_each_stage():
     assert all(seconds >= 0 for seconds in adaptive.compile_seconds.values())
 
 
-def _compile_progress(setting):
-    """Standard error of a process that compiles ADD adaptively, with
-    AGN_PROGRESS=`setting` (None: unset); its stderr is a pipe, not a
-    terminal."""
+def _compile_progress(setting, code=f"import agn; agn.compile({ADD!r}, levels=['i8', 'f32'])"):
+    """Standard error of a process that runs `code` (by default: compiles
+    ADD adaptively), with AGN_PROGRESS=`setting` (None: unset); its stderr
+    is a pipe, not a terminal."""
     env = {k: v for k, v in os.environ.items() if k != "AGN_PROGRESS"}
     if setting is not None:
         env["AGN_PROGRESS"] = setting
-    code = f"import agn; agn.compile({ADD!r}, levels=['i8', 'f32'])"
     # Bytes: text mode would turn the status line's carriage returns into
     # newlines.
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
@@ -79,6 +78,22 @@ def test_progress_is_quiet_unless_on_a_terminal_or_asked_for():
     for stage in ["agn passes"] + STAGES:
         assert stage in summary
     assert summary.endswith(")\n")
+
+
+def test_a_failed_compile_clears_the_status_line_without_a_summary():
+    # shape.shape_of does not lower: the compile fails in its lowering stage.
+    unlowerable = """
+func.func @main(%a: tensor<2xf32>) -> tensor<1xindex> {
+  %s = shape.shape_of %a : tensor<2xf32> -> tensor<1xindex>
+  return %s : tensor<1xindex>
+}
+"""
+    code = ("import agn\ntry:\n    agn.compile(" + repr(unlowerable)
+            + ")\nexcept agn.CompileError:\n    pass")
+    shown = _compile_progress("1", code)
+    assert "agn: [1/4] lowering" in shown
+    assert shown.endswith("\r\033[K")
+    assert "compiled in" not in shown
 
 
 def test_bad_mlir_is_a_compile_error():

@@ -17,6 +17,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace mlir::agn {
@@ -58,14 +59,10 @@ static bool isClonableConstant(Value value) {
 /// the new function.
 static func::FuncOp outlineNest(Operation *nest, func::FuncOp parent,
                                 unsigned index, SymbolTable &symbols) {
-  // The values the nest uses from above, in the order of first use, so that
-  // equal nests get equal signatures.
-  llvm::SetVector<Value> captured;
-  nest->walk<WalkOrder::PreOrder>([&](Operation *op) {
-    for (Value operand : op->getOperands())
-      if (!nest->isAncestor(operand.getParentRegion()->getParentOp()))
-        captured.insert(operand);
-  });
+  // The values the nest uses from above, its own operands first, then in
+  // the order the regions use them: equal nests get equal signatures.
+  llvm::SetVector<Value> captured(llvm::from_range, nest->getOperands());
+  getUsedValuesDefinedAbove(nest->getRegions(), captured);
   SmallVector<Value> arguments;
   llvm::SetVector<Operation *> constants;
   for (Value value : captured) {
