@@ -64,6 +64,8 @@ public:
   explicit CompileProgress(unsigned stageCount);
   /// Reports to `os` as `display` says.
   CompileProgress(unsigned stageCount, llvm::raw_ostream &os, Display display);
+  /// Clears a status line that finish() did not replace (a failed
+  /// compilation).
   ~CompileProgress();
 
   /// Ends the current stage, if any, and starts the next one, named `name`,
@@ -72,8 +74,8 @@ public:
                   StringRef items = "passes");
   /// Counts `count` items of the current stage as done.
   void advance(unsigned count = 1);
-  /// Ends the last stage; the summary line follows if the status line was
-  /// shown.
+  /// Ends the last stage; the summary line replaces the status line if one
+  /// was shown.
   void finish();
 
   /// Finished stages, in order.
