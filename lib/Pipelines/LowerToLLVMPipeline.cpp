@@ -167,6 +167,8 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   // Elementwise arith and math on tensors, as frontends emit them, become
   // linalg, which bufferizes.
   pm.addPass(createConvertElementwiseToLinalgPass());
+  // Nothing is computed for tensors without elements (an empty batch).
+  pm.addPass(createAGNFoldZeroElementTensors());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // (threads = 0 reaches the configuration, which diagnoses it.)

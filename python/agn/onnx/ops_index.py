@@ -14,6 +14,7 @@ import numpy as np
 import onnx
 
 from agn.onnx.context import ImportContext
+from agn.onnx.limits import foldable
 from agn.onnx.mlir_text import BodyBuilder, ElementKind, affine_map, element_type, tensor_type
 from agn.onnx.registry import emitter
 from agn.onnx.tensor_ops import elementwise, pad
@@ -35,11 +36,13 @@ def gather(ctx: ImportContext) -> None:
     axis %= data.rank
     size = data.shape[axis]
     if indices.const is not None:
-        if np.any((indices.const < -size) | (indices.const >= size)):
-            raise ctx.error(f"indices {indices.const.tolist()} are out of range for a "
-                            f"dimension of {size}")
+        outside = (indices.const < -size) | (indices.const >= size)
+        if np.any(outside):
+            raise ctx.error(f"index {int(indices.const[outside].reshape(-1)[0])} is out of "
+                            f"range for a dimension of {size}")
         normalized = np.where(indices.const < 0, indices.const + size, indices.const)
-        if data.const is not None:
+        folded_shape = data.shape[:axis] + indices.shape + data.shape[axis + 1:]
+        if data.const is not None and foldable(folded_shape):
             ctx.define_const(0, np.take(data.const, normalized, axis=axis))
             return
         indices_ssa = ctx.fb.constant_tensor(normalized.astype(np.int64), "idx")
@@ -122,6 +125,11 @@ def slice_(ctx: ImportContext) -> None:
         sizes.append(size)
         strides.append(step)
     out_shape = tuple(sizes)
+    if 0 in out_shape:
+        # An empty result reads nothing; tensor.extract_slice would reject
+        # its offsets on an empty source dimension.
+        ctx.define(0, out_shape, x.dtype, ssa=ctx.fb.empty(out_shape, x.dtype))
+        return
     result = ctx.fb.fresh("slice")
     ctx.fb.emit(f"{result} = tensor.extract_slice {ctx.ssa(x)}[{', '.join(map(str, offsets))}] "
                 f"[{', '.join(map(str, sizes))}] [{', '.join(map(str, strides))}] : "
@@ -140,6 +148,8 @@ def split(ctx: ImportContext) -> None:
         raise ctx.error(f"axis {axis} is out of range for rank {x.rank}")
     axis %= x.rank
     count = len(ctx.node.output)
+    if count == 0:
+        raise ctx.error("needs at least one output")
     if ctx.opset >= 13 and ctx.optional_input(1) is not None:
         sizes = [int(v) for v in ctx.constant_input(1, "split").reshape(-1)]
     elif ctx.opset < 13 and ctx.attr("split", None) is not None:
@@ -178,10 +188,10 @@ def tile(ctx: ImportContext) -> None:
     repeats = [int(r) for r in ctx.constant_input(1, "repeats").reshape(-1)]
     if len(repeats) != x.rank or any(r < 0 for r in repeats):
         raise ctx.error(f"repeats {repeats} must be {x.rank} non-negative values")
-    if x.const is not None:
+    out_shape = tuple(s * r for s, r in zip(x.shape, repeats))
+    if x.const is not None and foldable(out_shape):
         ctx.define_const(0, np.tile(x.const, repeats))
         return
-    out_shape = tuple(s * r for s, r in zip(x.shape, repeats))
     rank = x.rank
     in_map = affine_map(rank, [f"d{i} mod {s}" if r != 1 else f"d{i}"
                                for i, (s, r) in enumerate(zip(x.shape, repeats))])
@@ -209,15 +219,22 @@ def pad_op(ctx: ImportContext) -> None:
         if len(ctx.node.input) > 3 and ctx.node.input[3]:
             raise ctx.error("the 'axes' input is not supported")
         value_input = ctx.optional_input(2)
-        value = 0.0 if value_input is None else float(
-            ctx.constant_input(2, "constant_value").reshape(-1)[0])
+        value = 0.0
+        if value_input is not None:
+            values = ctx.constant_input(2, "constant_value").reshape(-1)
+            if values.size != 1:
+                raise ctx.error(f"constant_value must be one value, got {values.size}")
+            value = float(values[0])
     if len(pads) != 2 * x.rank or any(p < 0 for p in pads):
         raise ctx.error(f"pads {pads} must be {2 * x.rank} non-negative values")
+    if not x.kind.is_float and not np.isfinite(value):
+        raise ctx.error(f"the padding value {value} does not fit the {x.dtype} input")
     low, high = pads[:x.rank], pads[x.rank:]
     if mode != "constant":
         _pad_by_index(ctx, mode, low, high)
         return
-    if x.const is not None:
+    out_shape = [s + lo + hi for s, lo, hi in zip(x.shape, low, high)]
+    if x.const is not None and foldable(out_shape):
         ctx.define_const(0, np.pad(x.const, list(zip(low, high)), constant_values=value)
                          .astype(x.dtype))
         return

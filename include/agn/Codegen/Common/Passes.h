@@ -32,6 +32,11 @@ namespace mlir::agn {
 /// default region becomes that region's body.
 void populateIndexSwitchToIfPatterns(RewritePatternSet &patterns);
 
+/// Adds the pattern of agn-fold-zero-element-tensors: the results of an op
+/// without memory effects whose results are all statically shaped tensors of
+/// zero elements become `tensor.empty` ops.
+void populateFoldZeroElementTensorsPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::agn
 
 #endif // AGN_CODEGEN_COMMON_PASSES_H

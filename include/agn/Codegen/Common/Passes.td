@@ -224,6 +224,37 @@ def AGNOutlineLoopNests
   ];
 }
 
+def AGNFoldZeroElementTensors : Pass<"agn-fold-zero-element-tensors"> {
+  let summary = "Replace side-effect-free ops whose results hold no element "
+                "by tensor.empty";
+  let description = [{
+    An op without memory effects whose results are all statically shaped
+    tensors with a dimension of size 0 computes nothing: each of its results
+    is replaced by a `tensor.empty` of its type, and the op goes once it is
+    unused. `tensor.empty` ops themselves are left as they are.
+
+    Why: a model run on an empty batch (an ONNX input of shape `0xCxHxW`)
+    must give an empty result. Upstream's lowering of such ops does not get
+    there: `tensor.pad` of a `0x3x8x8` tensor bufferizes to a
+    `memref.subview` whose offset the verifier rejects as out of bounds on the
+    empty dimension. With nothing left to compute, no such op reaches
+    bufferization.
+
+    Example:
+
+    ```mlir
+    %p = tensor.pad %x low[0, 1] high[0, 1] { ... } : tensor<0x8xf32> to tensor<0x10xf32>
+    ```
+
+    becomes
+
+    ```mlir
+    %p = tensor.empty() : tensor<0x10xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def AGNSplitEmptyTensors : Pass<"agn-split-empty-tensors"> {
   let summary = "Give every use of a tensor.empty a tensor.empty of its own";
   let description = [{
