@@ -36,6 +36,8 @@ packages=(
   # Toolchain: Debian's LLVM/MLIR 22 (bookworm-security), CMake, Ninja.
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   clang-format-22 cmake ninja-build
+  # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, scripts/sanitize.sh).
+  libclang-rt-22-dev
   # Runtime tests and benchmarks; OpenBLAS is the reference of
   # bench/KernelBench.cpp (agn-bench-kernels).
   libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev

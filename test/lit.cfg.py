@@ -50,13 +50,30 @@ config.substitutions.append(("%shlibs_async", ",".join(
     shlibs + [os.path.join(llvm_lib_dir, "libmlir_async_runtime.so")])))
 config.substitutions.append(("%shlibs", ",".join(shlibs)))
 
-tools = ["agn-opt", "agn-run", "agn-aot", "agn-aot-example"]
+tools = ["agn-opt", "agn-run", "agn-aot", "agn-aot-example", "agn-fuzz-mlir",
+         "agn-fuzz-attributes", "agn-fuzz-runtime-config"]
 llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])
 
 # Python (test/Python): `%PYTHON` is the configured interpreter; feature
 # `python-numpy` when it imports numpy (agn's package needs it), `pytest` when
 # it also has pytest (the python/tests suite).
-config.substitutions.append(("%PYTHON", config.python_executable))
+python_command = config.python_executable
+# Sanitized builds (scripts/sanitize.sh): the sanitizers' options reach the
+# tests, and Python, which is not built with ASan, preloads the ASan runtime
+# agn's libraries need. CPython frees not all of its memory at exit by
+# design, so LeakSanitizer is off in Python processes (agn's own leaks show
+# in its tools, gtest cases and fuzz targets, which run with it on).
+if config.agn_sanitizers:
+    llvm_config.with_system_environment(
+        ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS",
+         "ASAN_SYMBOLIZER_PATH"])
+    config.available_features.add("sanitizers")
+    if config.agn_asan_runtime:
+        asan_options = os.environ.get("ASAN_OPTIONS", "")
+        python_command = (f"env LD_PRELOAD={config.agn_asan_runtime} "
+                          f"ASAN_OPTIONS={asan_options}:detect_leaks=0 "
+                          f"{python_command}")
+config.substitutions.append(("%PYTHON", python_command))
 
 
 def python_has(*modules):

@@ -341,7 +341,12 @@ LogicalResult CompiledModel::run(
     resultWords.append(3 + 2 * info.shape.size(), 0);
   if (!resultWords.empty())
     packed.push_back(resultWords.data());
-  if (llvm::Error callError = engine->invokePacked(entryName, packed)) {
+  // One call is one inference: its wall time feeds the runtime's latency
+  // policy (`latency_target`), as agn-run's and AOT hosts' calls do.
+  agn_rt_begin_inference();
+  llvm::Error callError = engine->invokePacked(entryName, packed);
+  agn_rt_end_inference();
+  if (callError) {
     error = llvm::toString(std::move(callError));
     return failure();
   }

@@ -8,6 +8,7 @@
 
 #include "agn-c/Runtime.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <malloc.h>
 
@@ -17,26 +18,25 @@ BufferCache::BufferCache(size_t capacity) : capacity(capacity) {}
 
 BufferCache::~BufferCache() { clear(); }
 
+bool agn::rt::fits(size_t usable, size_t size) {
+  size_t slack = std::max<size_t>(size / 8, 4096);
+  return usable >= size && usable - size <= slack;
+}
+
 void *BufferCache::allocate(size_t size) {
   {
     std::lock_guard<std::mutex> lock(mutex);
-    auto usable = usableSizes.find(size);
-    if (usable != usableSizes.end()) {
-      auto cached = buffers.find(usable->second);
-      if (cached != buffers.end() && !cached->second.empty()) {
-        void *buffer = cached->second.back();
-        cached->second.pop_back();
-        cachedBytes -= usable->second;
-        return buffer;
-      }
+    auto cached = buffers.lower_bound(size);
+    if (cached != buffers.end() && fits(cached->first, size)) {
+      void *buffer = cached->second.back();
+      cached->second.pop_back();
+      cachedBytes -= cached->first;
+      if (cached->second.empty())
+        buffers.erase(cached);
+      return buffer;
     }
   }
-  void *buffer = std::malloc(size);
-  if (!buffer)
-    return nullptr;
-  std::lock_guard<std::mutex> lock(mutex);
-  usableSizes.emplace(size, malloc_usable_size(buffer));
-  return buffer;
+  return std::malloc(size);
 }
 
 void BufferCache::release(void *buffer) {
@@ -55,7 +55,7 @@ void BufferCache::release(void *buffer) {
 }
 
 void BufferCache::clear() {
-  std::unordered_map<size_t, std::vector<void *>> released;
+  std::map<size_t, std::vector<void *>> released;
   {
     std::lock_guard<std::mutex> lock(mutex);
     released.swap(buffers);

@@ -17,8 +17,13 @@
 // (agn-lower-to-llvm-pipeline{cache-buffers=true}, the default):
 // `_mlir_memref_to_llvm_alloc` and `_mlir_memref_to_llvm_free`, which
 // libagn_runtime.so exports. Every buffer comes from malloc, so a caller may
-// still release a result with free(); the cache keys buffers by
-// malloc_usable_size, which a buffer knows whoever frees it.
+// still release a result with free(). The cache files a freed buffer under
+// its malloc_usable_size, which a buffer knows whoever frees it, and serves
+// a request of n bytes with the smallest cached buffer of at least n usable
+// bytes, if that wastes little (see fits()). It must not expect one request
+// size to always come back with one usable size: glibc hands out a chunk a
+// little larger than asked when the remainder is too small to split, so
+// 4096 bytes come back as 4104 usable bytes one time and 4120 the next.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,8 +31,8 @@
 #define AGN_LIB_RUNTIME_BUFFERCACHE_H
 
 #include <cstddef>
+#include <map>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 namespace agn::rt {
@@ -39,9 +44,9 @@ public:
   explicit BufferCache(size_t capacity);
   ~BufferCache();
 
-  /// Returns a buffer of at least `size` bytes (malloc's alignment): a cached
-  /// one of the size malloc gave this request before, else a new one. Null
-  /// when malloc fails.
+  /// Returns a buffer of at least `size` bytes (malloc's alignment): the
+  /// smallest cached one that fits (see fits()), else a new one. Null when
+  /// malloc fails.
   void *allocate(size_t size);
   /// Keeps `buffer` (from allocate() or malloc) for reuse, or frees it when
   /// the cache is full. Null is ignored.
@@ -56,11 +61,15 @@ private:
   mutable std::mutex mutex;
   size_t capacity;
   size_t cachedBytes = 0;
-  /// Cached buffers by usable size.
-  std::unordered_map<size_t, std::vector<void *>> buffers;
-  /// The usable size malloc gave each requested size.
-  std::unordered_map<size_t, size_t> usableSizes;
+  /// Cached buffers by usable size, smallest first.
+  std::map<size_t, std::vector<void *>> buffers;
 };
+
+/// Whether a buffer of `usable` bytes may serve a request of `size` bytes:
+/// it is large enough and wastes at most an eighth of the request or a page,
+/// whichever is more (glibc rounds its mmapped chunks to pages), so that a
+/// large buffer is not spent on a small request.
+bool fits(size_t usable, size_t size);
 
 /// The process's cache, behind the generic allocation functions.
 BufferCache &getBufferCache();

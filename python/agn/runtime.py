@@ -331,10 +331,15 @@ def units() -> List[Dict[str, Any]]:
 
 def telemetry_json() -> str:
     """The telemetry JSON text (schema in docs/Runtime.md)."""
+    # The document may grow between the two calls (a monitor tick, a call
+    # on another thread): ask again until the text fits the buffer.
     size = _rt().agn_rt_telemetry_json(None, 0)
-    buffer = ctypes.create_string_buffer(size + 1)
-    _rt().agn_rt_telemetry_json(buffer, size + 1)
-    return buffer.value.decode("utf-8")
+    while True:
+        buffer = ctypes.create_string_buffer(size + 1)
+        needed = _rt().agn_rt_telemetry_json(buffer, size + 1)
+        if needed <= size:
+            return buffer.value.decode("utf-8")
+        size = needed
 
 
 def telemetry() -> Dict[str, Any]:

@@ -211,3 +211,20 @@ def test_adaptive_pipeline_and_runtime():
     after = {u["name"]: runtime.unit_stats(u["name"])["granted"]["i8"] for u in units}
     assert any(after[n] > before[n] for n in before)
     assert any(u["name"] in runtime.telemetry_json() for u in units)
+
+
+def test_every_call_is_one_inference_for_the_latency_policy():
+    """agn_model_run marks each call as an inference, whose wall time the
+    runtime's latency policy (`latency_target`) reads; it was never marked
+    for JIT models (found by the soak, python -m agn.testing.soak)."""
+    from agn import runtime
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((8, 64)).astype(np.float32)
+    b = rng.standard_normal((64, 128)).astype(np.float32)
+    model = agn.compile(MATMUL)
+    before = runtime.stats()["inferences"]
+    for _ in range(3):
+        model(a, b)
+    stats = runtime.stats()
+    assert stats["inferences"] == before + 3
+    assert stats["inference_ema_ns"] > 0
