@@ -18,6 +18,7 @@ import numpy as np
 import onnx
 from onnx import helper
 
+from agn.onnx.limits import shape_problem
 from agn.onnx.mlir_text import ElementKind, FunctionBuilder, tensor_type
 
 Shape = Tuple[int, ...]
@@ -35,6 +36,12 @@ class OnnxImportError(Exception):
         super().__init__(message)
         self.op_type = op_type
         self.node_name = node_name
+
+
+def describe_node(node: onnx.NodeProto, index: int) -> str:
+    """`Conv node 'conv1'`, or `Conv node #3` for an unnamed node."""
+    name = f"'{node.name}'" if node.name else f"#{index}"
+    return f"{node.op_type} node {name}"
 
 
 @dataclass
@@ -96,6 +103,8 @@ class ImportContext:
     values: Dict[str, Value] = field(default_factory=dict)
     node: Optional[onnx.NodeProto] = None
     node_index: int = 0
+    #: The constants written into the function so far, in order (see `ssa`).
+    written_constants: List[Value] = field(default_factory=list)
 
     # -- Errors ------------------------------------------------------------
 
@@ -103,8 +112,7 @@ class ImportContext:
         """`Conv node 'conv1'` (or `Conv node #3` when it has no name)."""
         if self.node is None:
             return "the graph"
-        name = f"'{self.node.name}'" if self.node.name else f"#{self.node_index}"
-        return f"{self.node.op_type} node {name}"
+        return describe_node(self.node, self.node_index)
 
     def error(self, detail: str) -> OnnxImportError:
         """Returns an error about the current node: `<op> node '<name>': detail`."""
@@ -121,10 +129,13 @@ class ImportContext:
         for attribute in self.node.attribute:
             if attribute.name == name:
                 value = helper.get_attribute_value(attribute)
-                if isinstance(value, bytes):
-                    return value.decode("utf-8")
-                if isinstance(value, list) and value and isinstance(value[0], bytes):
-                    return [v.decode("utf-8") for v in value]
+                try:
+                    if isinstance(value, bytes):
+                        return value.decode("utf-8")
+                    if isinstance(value, list) and value and isinstance(value[0], bytes):
+                        return [v.decode("utf-8") for v in value]
+                except UnicodeDecodeError:
+                    raise self.error(f"attribute '{name}' is not valid UTF-8 text")
                 return value
         return default
 
@@ -169,11 +180,27 @@ class ImportContext:
                 "static_inputs=")
         return value.const
 
+    def constant_ints(self, index: int, what: str) -> List[int]:
+        """The current node's input `index`, a constant of integers (a
+        shape, axes, pads, ...), flattened to Python ints. ONNX types these
+        int64; floats are taken when they hold whole numbers."""
+        array = self.constant_input(index, what).reshape(-1)
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array) &
+                                                  (array == np.round(array))):
+            name = self.node.input[index]
+            raise self.error(f"{what} (input '{name}') must hold integers, got "
+                             f"{array[:8].tolist()}{' ...' if array.size > 8 else ''}")
+        if array.dtype.kind not in "fiub":
+            raise self.error(f"{what} (input '{self.node.input[index]}') must hold "
+                             f"integers, not {array.dtype}")
+        return [int(v) for v in array]
+
     def ssa(self, value: Value) -> str:
         """The SSA name of `value`, writing its constant first if needed."""
         if value.ssa is None:
             assert value.const is not None
             value.ssa = self.fb.constant_tensor(value.const, hint="cst")
+            self.written_constants.append(value)
         return value.ssa
 
     def define(self, index: int, shape: Sequence[int], dtype: np.dtype,
@@ -181,11 +208,19 @@ class ImportContext:
                const: Optional[np.ndarray] = None) -> Value:
         """Defines the current node's output `index`."""
         assert self.node is not None
-        if index >= len(self.node.output) or not self.node.output[index]:
+        shape = tuple(int(d) for d in shape)
+        name = self.node.output[index] if index < len(self.node.output) else ""
+        # Shapes come from attributes and constants a corrupt model can set
+        # to anything; a huge or negative one is refused here, once for
+        # every op.
+        problem = shape_problem(shape)
+        if problem:
+            label = f"'{name}'" if name else f"#{index}"
+            raise self.error(f"output {label} would have shape {list(shape)}: {problem}")
+        if not name:
             # An unused optional output: nothing to record.
-            return Value("", tuple(int(d) for d in shape), np.dtype(dtype), ssa, const)
-        name = self.node.output[index]
-        value = Value(name, tuple(int(d) for d in shape), np.dtype(dtype), ssa, const)
+            return Value("", shape, np.dtype(dtype), ssa, const)
+        value = Value(name, shape, np.dtype(dtype), ssa, const)
         self.values[name] = value
         return value
 

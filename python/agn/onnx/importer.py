@@ -5,6 +5,13 @@ become arguments of `func.func @main` with static shapes, initializers and
 Constant nodes become constants, and each node is handed to the emitter its
 op type is registered with (see `agn.onnx.registry`). The function returns
 the graph outputs.
+
+Nothing in the model is trusted: before any node is imported, the graph's
+names, definitions and order are checked (`agn.onnx.validate`), tensors are
+read only when their dims match their data (`agn.onnx.tensor_data`), and
+shapes are held to the limits of `agn.onnx.limits`; so a corrupt model
+ends in an OnnxImportError naming what is wrong, not in a NumPy error or
+an allocation of whatever size it claims.
 """
 
 from __future__ import annotations
@@ -15,12 +22,15 @@ from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import onnx
-from onnx import numpy_helper
 
 from agn.onnx.context import ImportContext, OnnxImportError, Value
-from agn.onnx.mlir_text import FunctionBuilder, is_supported_dtype, string_literal
+from agn.onnx.limits import element_count, shape_problem
+from agn.onnx.mlir_text import (FunctionBuilder, comment_text, is_supported_dtype,
+                                string_literal)
 from agn.onnx.policy import read_policies, sanitize
 from agn.onnx.registry import get_emitter, supported_ops
+from agn.onnx.tensor_data import load_external_data, tensor_to_array
+from agn.onnx.validate import check_attributes, check_graph, check_text, default_opset
 
 ModelLike = Union[str, "os.PathLike[str]", onnx.ModelProto]
 
@@ -73,9 +83,13 @@ def load_model(model: ModelLike) -> onnx.ModelProto:
     if not os.path.exists(path):
         raise OnnxImportError(f"cannot read '{path}': no such file")
     try:
-        return onnx.load(path)
+        # External data is loaded below, after its references are checked.
+        model = onnx.load(path, load_external_data=False)
     except Exception as exc:  # onnx raises DecodeError and friends
         raise OnnxImportError(f"cannot read '{path}' as an ONNX model: {exc}") from exc
+    check_text(model)
+    load_external_data(model, os.path.dirname(os.path.abspath(path)))
+    return model
 
 
 def import_onnx(model: ModelLike, **options) -> str:
@@ -94,13 +108,15 @@ def import_model(model: ModelLike, options: Optional[ImportOptions] = None) -> I
     source = model
     model = load_model(model)
     graph = model.graph
-    opset = _default_opset(model)
+    check_text(model)
+    opset = default_opset(model)
+    check_graph(graph)
     prefix = options.name if options.name is not None else _default_prefix(graph, source)
     ctx = ImportContext(fb=FunctionBuilder(), opset=opset, unit_prefix=sanitize(prefix),
                         policies=read_policies(model))
 
     for init in graph.initializer:
-        array = numpy_helper.to_array(init)
+        array = tensor_to_array(init, f"initializer '{init.name}'")
         if not is_supported_dtype(array.dtype):
             raise OnnxImportError(f"initializer '{init.name}' has dtype {array.dtype}, "
                                   "which the importer does not support")
@@ -114,6 +130,9 @@ def import_model(model: ModelLike, options: Optional[ImportOptions] = None) -> I
             continue
         if inp.name in options.static_inputs:
             array = np.asarray(options.static_inputs[inp.name])
+            if not is_supported_dtype(array.dtype):
+                raise OnnxImportError(f"static_inputs['{inp.name}'] has dtype {array.dtype}, "
+                                      "which the importer does not support")
             ctx.values[inp.name] = Value(inp.name, array.shape, array.dtype, const=array)
             continue
         value = _graph_input(inp, options)
@@ -133,8 +152,9 @@ def import_model(model: ModelLike, options: Optional[ImportOptions] = None) -> I
         if emit is None:
             raise ctx.error(f"op type '{node.op_type}' is not supported; the importer "
                             f"supports {', '.join(supported_ops())}")
+        check_attributes(ctx)
         ctx.fb.comment(f"{ctx.node_label()}")
-        emit(ctx)
+        _emit_node(ctx, emit)
     ctx.node = None
 
     results: List[Value] = []
@@ -154,6 +174,55 @@ def import_model(model: ModelLike, options: Optional[ImportOptions] = None) -> I
         output_dtypes=[v.dtype for v in results])
 
 
+#: Exceptions an emitter may raise on a node it did not foresee (NumPy and
+#: Python errors on values that no check caught).
+_UNFORESEEN = (ArithmeticError, LookupError, ValueError, TypeError, AttributeError,
+               AssertionError, RecursionError)
+
+
+def _emit_node(ctx: ImportContext, emit) -> None:
+    """Runs the emitter of the current node. The emitters check what they
+    rely on and raise OnnxImportError; anything else they raise is a bug of
+    the importer on a node it did not foresee, reported against the node
+    (with the original exception chained) rather than as a bare NumPy or
+    Python error."""
+    mark = (len(ctx.fb.lines), len(ctx.written_constants))
+    try:
+        emit(ctx)
+    except OnnxImportError:
+        raise
+    except _UNFORESEEN as exc:
+        raise ctx.error(f"internal error of the importer on this node "
+                        f"({type(exc).__name__}: {exc}); the node is probably malformed "
+                        "(check its inputs' shapes and its attributes), and the importer "
+                        "should have said how; please report it") from exc
+    _drop_empty_computation(ctx, *mark)
+
+
+def _drop_empty_computation(ctx: ImportContext, lines: int, constants: int) -> None:
+    """When every output of the current node has no elements, replaces what
+    its emitter wrote (the function's lines from `lines` on) with one
+    `tensor.empty` per output: a value with no elements needs no
+    computation, and the ops that would compute it (slices at offsets into
+    empty dimensions, pads of empty tensors, contractions over them) are
+    refused by MLIR's verifiers or break its lowering. The constants the
+    emitter wrote (from `constants` on in `written_constants`) go too, to
+    be written again where a later node needs them."""
+    outputs = [ctx.values.get(name) for name in ctx.node.output if name]
+    if (not outputs or len(ctx.fb.lines) == lines or
+            any(v is None or element_count(v.shape) for v in outputs)):
+        return
+    del ctx.fb.lines[lines:]
+    for value in ctx.written_constants[constants:]:
+        value.ssa = None
+    del ctx.written_constants[constants:]
+    for value in outputs:
+        if value.const is not None:
+            value.ssa = None
+        else:
+            value.ssa = ctx.fb.empty(value.shape, value.dtype)
+
+
 #: Graph names exporters give every model; a file name tells models apart better.
 _GENERIC_GRAPH_NAMES = {"", "torch_jit", "torch-jit-export", "main_graph", "tf2onnx", "graph",
                         "g", "model"}
@@ -166,14 +235,6 @@ def _default_prefix(graph: onnx.GraphProto, source: ModelLike) -> str:
     if graph.name not in _GENERIC_GRAPH_NAMES or isinstance(source, onnx.ModelProto):
         return graph.name
     return os.path.splitext(os.path.basename(os.fspath(source)))[0]
-
-
-def _default_opset(model: onnx.ModelProto) -> int:
-    for entry in model.opset_import:
-        if entry.domain in ("", "ai.onnx"):
-            return int(entry.version)
-    # IR version 3+ always lists it; older models mean opset 1.
-    return 1
 
 
 def _graph_input(inp: onnx.ValueInfoProto, options: ImportOptions) -> Value:
@@ -199,6 +260,9 @@ def _graph_input(inp: onnx.ValueInfoProto, options: ImportOptions) -> Value:
         if ttype.HasField("shape") and len(ttype.shape.dim) != len(shape):
             raise OnnxImportError(f"input_shapes['{inp.name}'] has rank {len(shape)}, "
                                   f"the model's input has rank {len(ttype.shape.dim)}")
+        problem = shape_problem(shape)
+        if problem:
+            raise OnnxImportError(f"input_shapes['{inp.name}'] is {list(shape)}: {problem}")
         return Value(inp.name, shape, dtype)
     if not ttype.HasField("shape"):
         raise OnnxImportError(f"graph input '{inp.name}' has no shape; pass "
@@ -216,6 +280,11 @@ def _graph_input(inp: onnx.ValueInfoProto, options: ImportOptions) -> Value:
             raise OnnxImportError(
                 f"graph input '{inp.name}' dimension {i} is {what}; pass "
                 f"input_shapes= or dim_values=, or a default_dim")
+    problem = shape_problem(shape)
+    if problem:
+        raise OnnxImportError(f"graph input '{inp.name}' has shape {shape}: {problem}; "
+                              f"fix the model's input, or pass input_shapes={{'{inp.name}': "
+                              "[...]}")
     return Value(inp.name, tuple(shape), dtype)
 
 
@@ -226,8 +295,8 @@ def _module_text(entry: str, arguments: Sequence[Value], results: Sequence[Value
     result_types = ", ".join(v.type for v in results)
     producer = (model.producer_name + " " + model.producer_version).strip() or "unknown"
     header = [
-        f"// Imported from ONNX by agn.onnx (producer: {producer}, "
-        f"opset {_default_opset(model)}).",
+        f"// Imported from ONNX by agn.onnx (producer: {comment_text(producer)}, "
+        f"opset {default_opset(model)}).",
         "module {",
         f"  func.func @{entry}({args}) -> ({result_types}) {{",
     ]

@@ -99,6 +99,15 @@ def _nested_bool(array: np.ndarray) -> str:
     return "[" + ", ".join(_nested_bool(a) for a in array) + "]"
 
 
+def comment_text(text: str) -> str:
+    """`text` made safe inside a `//` comment: characters that would end
+    the comment or that MLIR's lexer stops at (newlines, NUL, other control
+    characters) are written as escapes. Comments quote names from the
+    model, which a corrupt model can fill with anything."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def affine_map(num_dims: int, results: Sequence[str]) -> str:
     """Returns `affine_map<(d0, d1) -> (d0, 0)>` with `results` spelled over
     the dimensions d0 .. d{num_dims-1}."""
@@ -176,9 +185,9 @@ class FunctionBuilder:
         self.lines.append(self.indent + line)
 
     def comment(self, text: str) -> None:
-        """Appends a `//` comment line."""
+        """Appends `//` comment lines."""
         for line in text.splitlines():
-            self.emit("// " + line)
+            self.emit("// " + comment_text(line))
 
     # -- Common ops ------------------------------------------------------
 

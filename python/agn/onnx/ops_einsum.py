@@ -17,6 +17,7 @@ from typing import List, Tuple
 import numpy as np
 
 from agn.onnx.context import ImportContext
+from agn.onnx.limits import foldable
 from agn.onnx.mlir_text import BodyBuilder, affine_map, tensor_type
 from agn.onnx.registry import emitter
 
@@ -77,7 +78,8 @@ def einsum(ctx: ImportContext) -> None:
             if sizes.setdefault(letter, size) != size:
                 raise ctx.error(f"equation '{equation}': letter '{letter}' has sizes "
                                 f"{sizes[letter]} and {size}")
-    if all(v.const is not None for v in operands):
+    out_shape = tuple(sizes[c] for c in out)
+    if all(v.const is not None for v in operands) and foldable(out_shape):
         folded = np.einsum(",".join(terms) + "->" + out, *[v.const for v in operands])
         ctx.define_const(0, np.asarray(folded).astype(first.dtype))
         return
@@ -85,7 +87,6 @@ def einsum(ctx: ImportContext) -> None:
     loops = list(out) + list(dict.fromkeys(summed))
     dim = {letter: f"d{i}" for i, letter in enumerate(loops)}
     maps = [affine_map(len(loops), [dim[c] for c in term]) for term in terms + [out]]
-    out_shape = tuple(sizes[c] for c in out)
     dtype, kind = first.dtype, first.kind
     init = ctx.fb.filled(out_shape, dtype, 0)
     count = len(operands)

@@ -13,6 +13,7 @@ from typing import List, Tuple
 import numpy as np
 
 from agn.onnx.context import ImportContext, Value
+from agn.onnx.limits import foldable
 from agn.onnx.mlir_text import BodyBuilder, ElementKind, identity_map, affine_map, tensor_type
 from agn.onnx.registry import emitter
 from agn.onnx.tensor_ops import broadcast_shape, elementwise, reduce, reshape
@@ -143,7 +144,7 @@ def _binary(ctx: ImportContext, op: str) -> None:
         shape = broadcast_shape([a.shape, b_shape])
     except ValueError:
         raise ctx.error(f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast")
-    if a.const is not None and b.const is not None:
+    if a.const is not None and b.const is not None and foldable(shape):
         ctx.define_const(0, _fold(op, a.const, b.const.reshape(b_shape)))
         return
     kind = a.kind

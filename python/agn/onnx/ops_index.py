@@ -87,11 +87,11 @@ def _slice_params(ctx: ImportContext, rank: int):
         axes = list(ctx.attr("axes", range(len(starts))))
         steps = [1] * len(starts)
     else:
-        starts = [int(v) for v in ctx.constant_input(1, "starts").reshape(-1)]
-        ends = [int(v) for v in ctx.constant_input(2, "ends").reshape(-1)]
-        axes = ([int(v) for v in ctx.constant_input(3, "axes").reshape(-1)]
+        starts = ctx.constant_ints(1, "starts")
+        ends = ctx.constant_ints(2, "ends")
+        axes = (ctx.constant_ints(3, "axes")
                 if ctx.optional_input(3) is not None else list(range(len(starts))))
-        steps = ([int(v) for v in ctx.constant_input(4, "steps").reshape(-1)]
+        steps = (ctx.constant_ints(4, "steps")
                  if ctx.optional_input(4) is not None else [1] * len(starts))
     if not len(starts) == len(ends) == len(axes) == len(steps):
         raise ctx.error("starts, ends, axes and steps differ in length")
@@ -151,7 +151,7 @@ def split(ctx: ImportContext) -> None:
     if count == 0:
         raise ctx.error("needs at least one output")
     if ctx.opset >= 13 and ctx.optional_input(1) is not None:
-        sizes = [int(v) for v in ctx.constant_input(1, "split").reshape(-1)]
+        sizes = ctx.constant_ints(1, "split")
     elif ctx.opset < 13 and ctx.attr("split", None) is not None:
         sizes = [int(v) for v in ctx.attr("split")]
     else:
@@ -185,7 +185,7 @@ def tile(ctx: ImportContext) -> None:
     the input at `i mod size`."""
     ctx.check_attrs([])
     x = ctx.input(0)
-    repeats = [int(r) for r in ctx.constant_input(1, "repeats").reshape(-1)]
+    repeats = ctx.constant_ints(1, "repeats")
     if len(repeats) != x.rank or any(r < 0 for r in repeats):
         raise ctx.error(f"repeats {repeats} must be {x.rank} non-negative values")
     out_shape = tuple(s * r for s, r in zip(x.shape, repeats))
@@ -215,7 +215,7 @@ def pad_op(ctx: ImportContext) -> None:
         pads = [int(p) for p in ctx.attr("pads", [])]
         value = float(ctx.attr("value", 0.0))
     else:
-        pads = [int(p) for p in ctx.constant_input(1, "pads").reshape(-1)]
+        pads = ctx.constant_ints(1, "pads")
         if len(ctx.node.input) > 3 and ctx.node.input[3]:
             raise ctx.error("the 'axes' input is not supported")
         value_input = ctx.optional_input(2)

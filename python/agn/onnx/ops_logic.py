@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from agn.onnx.context import ImportContext, Value
+from agn.onnx.limits import foldable
 from agn.onnx.mlir_text import BodyBuilder
 from agn.onnx.registry import emitter
 from agn.onnx.tensor_ops import broadcast_shape, elementwise
@@ -49,7 +50,7 @@ def _emit(ctx: ImportContext, values: Sequence[Value], out_dtype: np.dtype,
     """Defines output 0 as `body` over `values` broadcast together, folded
     with `fold` when every input is a constant."""
     shape = _broadcast(ctx, values)
-    if all(v.const is not None for v in values):
+    if all(v.const is not None for v in values) and foldable(shape):
         ctx.define_const(0, np.asarray(fold(*[v.const for v in values])).astype(out_dtype))
         return
     operands = [(ctx.ssa(v), v.shape, v.dtype) for v in values]

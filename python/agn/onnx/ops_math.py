@@ -326,6 +326,13 @@ def clip(ctx: ImportContext) -> None:
         for name, op, default in (("min", "max", -math.inf), ("max", "min", math.inf)):
             value = ctx.attr(name, None)
             if value is not None:
+                if not x.kind.is_float:
+                    if math.isnan(value):
+                        raise ctx.error(f"attribute '{name}' is NaN, which does not bound "
+                                        f"{x.dtype} values")
+                    # A bound beyond the integer type's range bounds nothing.
+                    info = np.iinfo(x.dtype)
+                    value = min(max(value, info.min), info.max)
                 array = np.array(value, dtype=x.dtype)
                 bounds.append(Value(name, (), x.dtype, const=array))
                 ops.append(op)

@@ -15,7 +15,7 @@ import numpy as np
 from agn.onnx.context import ImportContext, Value
 from agn.onnx.mlir_text import BodyBuilder
 from agn.onnx.registry import emitter
-from agn.onnx.tensor_ops import elementwise, reduce, reshape
+from agn.onnx.tensor_ops import broadcast_shape, elementwise, reduce, reshape
 
 Shape = Tuple[int, ...]
 
@@ -98,6 +98,17 @@ def layer_normalization(ctx: ImportContext) -> None:
     if any(v.dtype != x.dtype for v in (scale, bias) if v is not None):
         raise ctx.error("X, Scale and B must have the same dtype")
     axes = list(range(axis, x.rank))
+    normalized = x.shape[axis:]
+    for name, v in (("Scale", scale), ("B", bias)):
+        if v is None:
+            continue
+        try:
+            fits = broadcast_shape([normalized, v.shape]) == normalized
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ctx.error(f"{name} ('{v.name}') has shape {list(v.shape)}, which does not "
+                            f"broadcast to the normalized dimensions {list(normalized)}")
     y, mean, inv = _normalize(ctx, x, axes, float(ctx.attr("epsilon", 1e-5)),
                               (ctx.ssa(scale), scale.shape),
                               (ctx.ssa(bias), bias.shape) if bias is not None else None)

@@ -11,11 +11,13 @@ only).
 
 from __future__ import annotations
 
+import math
 from typing import List, Tuple
 
 import numpy as np
 
 from agn.onnx.context import ImportContext, Value
+from agn.onnx.limits import MAX_FOLD_ELEMENTS, foldable
 from agn.onnx.mlir_text import BodyBuilder, ElementKind, affine_map, tensor_type
 from agn.onnx.registry import emitter
 from agn.onnx.spatial import resolve_pads, spatial_attrs
@@ -33,6 +35,8 @@ class _Geometry:
         if kernel is None or len(kernel) != n_sp:
             raise ctx.error(f"kernel_shape must have {n_sp} values, got {kernel}")
         self.kernel = [int(k) for k in kernel]
+        if any(k < 1 for k in self.kernel):
+            raise ctx.error(f"kernel_shape {self.kernel} must be positive sizes")
         self.strides = spatial_attrs(ctx, n_sp, "strides")
         self.dilations = spatial_attrs(ctx, n_sp, "dilations")
         self.sizes = list(x.shape[2:])
@@ -68,17 +72,28 @@ class _Geometry:
             results.append(f"{o} * {self.strides[i]} + {w} * {self.dilations[i]}")
         return affine_map(2 + 2 * n_sp, results)
 
-    def counts(self, include_pad: bool) -> np.ndarray:
+    def counts(self, ctx: ImportContext, include_pad: bool) -> np.ndarray:
         """How many elements each window averages over, shape `out`: those
         inside the input (include_pad=False) or inside the explicitly padded
-        input (True); never the ceil-mode extra."""
+        input (True); never the ceil-mode extra. A 0-d array when every
+        window counts the same (so that no table of the output's size is
+        built)."""
         per_dim = []
         for size, k, s, d, b, e, out in zip(self.sizes, self.kernel, self.strides,
                                             self.dilations, self.begin, self.end,
                                             self.out):
+            if out * k > MAX_FOLD_ELEMENTS:
+                raise ctx.error(f"the pooling windows ({out} of {k} elements along a "
+                                "dimension) are too many for the importer to count at "
+                                "import time")
             lo, hi = (0, size + b + e) if include_pad else (b, b + size)
             positions = np.arange(out)[:, None] * s + np.arange(k)[None, :] * d
             per_dim.append(((positions >= lo) & (positions < hi)).sum(axis=1))
+        if all(c.size == 0 or np.all(c == c[0]) for c in per_dim):
+            return np.array(math.prod(float(c[0]) if c.size else 1.0 for c in per_dim))
+        if not foldable(self.out):
+            raise ctx.error(f"the table of window sizes ({self.out}) is too large to "
+                            "build at import time")
         counts = np.ones((), dtype=np.float64)
         for c in per_dim:
             counts = np.multiply.outer(counts, c)
@@ -203,7 +218,7 @@ def average_pool(ctx: ImportContext) -> None:
     sums = _window_generic(
         ctx, geo, xp, xp_shape, x, [(init, tensor_type(out_shape, x.dtype))],
         lambda bb, s: [bb.binary(kind, "add", s[2], s[0])], "avgpool")[0]
-    counts = geo.counts(bool(ctx.attr("count_include_pad", 0))).astype(x.dtype)
+    counts = geo.counts(ctx, bool(ctx.attr("count_include_pad", 0))).astype(x.dtype)
     if np.all(counts == counts.reshape(-1)[0]):
         divisor = float(counts.reshape(-1)[0])
         result = elementwise(ctx.fb, [(sums, out_shape, x.dtype)], out_shape, x.dtype,

@@ -22,8 +22,7 @@ def _axes(ctx: ImportContext, rank: int, input_since: int) -> List[int]:
     """The reduction axes, normalised; [] means all (unless noop)."""
     if ctx.opset >= input_since:
         axes_value = ctx.optional_input(1)
-        axes = [] if axes_value is None else [
-            int(a) for a in ctx.constant_input(1, "the axes").reshape(-1)]
+        axes = [] if axes_value is None else ctx.constant_ints(1, "the axes")
     else:
         axes = [int(a) for a in ctx.attr("axes", [])]
     for a in axes:

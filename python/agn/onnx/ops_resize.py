@@ -47,6 +47,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from agn.onnx.context import ImportContext, Value
+from agn.onnx.limits import foldable
 from agn.onnx.mlir_text import BodyBuilder, affine_map, element_type, tensor_type
 from agn.onnx.registry import emitter
 
@@ -84,6 +85,12 @@ class AxisResize:
 
 #: One axis's gather table: the axis, tap indices [out, taps], weights [out, taps].
 Table = Tuple[int, np.ndarray, np.ndarray]
+
+#: The largest output size of one resized axis. The tables are worked out
+#: per output index in exact rational arithmetic (tens of microseconds
+#: each), so a corrupt scale or size must not make the importer spend hours
+#: on them; 65536 is far beyond the images and feature maps models resize.
+MAX_AXIS_OUTPUT = 2 ** 16
 
 
 @emitter("Resize")
@@ -127,11 +134,16 @@ def _resize(ctx: ImportContext, x: Value, options: ResizeOptions,
     if options.mode != "nearest" and not x.kind.is_float:
         raise ctx.error(f"mode '{options.mode}' needs floating-point data; input "
                         f"'{x.name}' has dtype {x.dtype}")
+    for axis in axes:
+        if axis.out_size > MAX_AXIS_OUTPUT:
+            raise ctx.error(f"axis {axis.axis} would be resized from {axis.in_size} to "
+                            f"{axis.out_size} elements, more than the importer supports "
+                            f"({MAX_AXIS_OUTPUT}); the scales or sizes are probably corrupt")
     out_shape, tables = _plan(axes, x.shape, options)
     if 0 in out_shape:
         ctx.define(0, out_shape, x.dtype, ssa=ctx.fb.empty(out_shape, x.dtype))
         return
-    if x.const is not None:
+    if x.const is not None and foldable(out_shape):
         ctx.define_const(0, _fold(x.const, tables))
         return
     result, shape = ctx.ssa(x), x.shape
@@ -176,7 +188,8 @@ def _options(ctx: ImportContext) -> ResizeOptions:
             coordinate_mode=ctx.attr("coordinate_transformation_mode", "half_pixel"),
             nearest_mode=ctx.attr("nearest_mode", "round_prefer_floor"),
             # The attribute is an f32; its value is exact as a fraction.
-            cubic_coeff_a=Fraction(float(ctx.attr("cubic_coeff_a", -0.75))),
+            cubic_coeff_a=_finite_fraction(ctx, "cubic_coeff_a",
+                                           ctx.attr("cubic_coeff_a", -0.75)),
             exclude_outside=bool(ctx.attr("exclude_outside", 0)))
         if options.coordinate_mode == "tf_crop_and_resize":
             raise ctx.error("coordinate_transformation_mode 'tf_crop_and_resize' is not "
@@ -195,6 +208,14 @@ def _options(ctx: ImportContext) -> ResizeOptions:
         raise ctx.error(f"mode '{options.mode}' is not supported (supported: "
                         f"{', '.join(modes)})")
     return options
+
+
+def _finite_fraction(ctx: ImportContext, name: str, value: float) -> Fraction:
+    """The attribute `name`'s float value as an exact fraction (it must be
+    finite)."""
+    if not math.isfinite(float(value)):
+        raise ctx.error(f"attribute '{name}' is {value}; it must be finite")
+    return Fraction(float(value))
 
 
 def _present_constant(ctx: ImportContext, index: int, what: str) -> Optional[np.ndarray]:
@@ -232,13 +253,13 @@ def _axis_resizes(ctx: ImportContext, x: Value) -> List[AxisResize]:
     if scales is not None:
         return [_from_scale(ctx, axis, x.shape[axis], value)
                 for axis, value in zip(axes, scales.astype(np.float32))]
-    return _from_sizes(ctx, x, axes, [int(v) for v in sizes])
+    return _from_sizes(ctx, x, axes, ctx.constant_ints(3, "sizes"))
 
 
 def _from_scale(ctx: ImportContext, axis: int, in_size: int, value: np.float32) -> AxisResize:
     """An axis resized by the f32 scale `value`."""
-    if not value > 0:
-        raise ctx.error(f"scale {float(value)} of axis {axis} must be positive")
+    if not (value > 0 and math.isfinite(value)):
+        raise ctx.error(f"scale {float(value)} of axis {axis} must be positive and finite")
     # floor(in * scale) with the product in f32, as ONNX shape inference
     # computes it: 3 * f32(5/3) is 5, as exporters expect.
     out_size = int(math.floor(np.float32(in_size) * value))

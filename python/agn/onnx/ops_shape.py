@@ -14,11 +14,12 @@ from __future__ import annotations
 from typing import List
 
 import numpy as np
-from onnx import numpy_helper
 
 from agn.onnx.context import ImportContext
+from agn.onnx.limits import MAX_FOLD_ELEMENTS, element_count, foldable, shape_problem
 from agn.onnx.mlir_text import is_supported_dtype, tensor_type
 from agn.onnx.registry import emitter
+from agn.onnx.tensor_data import tensor_to_array
 from agn.onnx.tensor_ops import broadcast_shape, elementwise, reshape
 
 
@@ -59,7 +60,7 @@ def reshape_op(ctx: ImportContext) -> None:
     if ctx.opset < 5:
         requested = [int(d) for d in ctx.attr("shape", [])]
     else:
-        requested = [int(d) for d in ctx.constant_input(1, "the target shape").reshape(-1)]
+        requested = ctx.constant_ints(1, "the target shape")
     allow_zero = bool(ctx.attr("allowzero", 0))
     shape: List[int] = []
     for i, d in enumerate(requested):
@@ -72,14 +73,18 @@ def reshape_op(ctx: ImportContext) -> None:
             shape.append(d)
     if shape.count(-1) > 1 or any(d < -1 for d in shape):
         raise ctx.error(f"shape {requested} is invalid")
+    # Exact integer products: np.prod wraps around on a corrupt shape.
     if -1 in shape:
-        known = int(np.prod([d for d in shape if d != -1]))
-        total = int(np.prod(x.shape))
+        known = element_count([d for d in shape if d != -1])
+        total = element_count(x.shape)
         if known == 0 or total % known:
             raise ctx.error(f"cannot infer -1 in shape {requested} for input "
                             f"{list(x.shape)}")
         shape[shape.index(-1)] = total // known
-    if int(np.prod(shape)) != int(np.prod(x.shape)):
+    problem = shape_problem(shape)
+    if problem:
+        raise ctx.error(f"shape {requested} is invalid: {problem}")
+    if element_count(shape) != element_count(x.shape):
         raise ctx.error(f"cannot reshape {list(x.shape)} to {shape}")
     _reshape_to(ctx, shape)
 
@@ -129,6 +134,9 @@ def concat(ctx: ImportContext) -> None:
     if all(v.const is not None for v in inputs):
         ctx.define_const(0, np.concatenate([v.const for v in inputs], axis=axis))
         return
+    # Inputs without elements add nothing (and tensor.concat would insert
+    # them at an offset MLIR refuses as out of bounds).
+    inputs = [v for v in inputs if element_count(v.shape)] or inputs[:1]
     out_shape = list(first.shape)
     out_shape[axis] = sum(v.shape[axis] for v in inputs)
     if len(inputs) == 1:
@@ -161,7 +169,7 @@ def constant(ctx: ImportContext) -> None:
         raise ctx.error("needs exactly one value attribute")
     name = next(iter(attributes))
     if name == "value":
-        array = numpy_helper.to_array(attributes[name].t)
+        array = tensor_to_array(attributes[name].t, f"{ctx.node_label()}: attribute 'value'")
     elif name == "value_float":
         array = np.array(ctx.attr(name), dtype=np.float32)
     elif name == "value_floats":
@@ -192,7 +200,7 @@ def shape_op(ctx: ImportContext) -> None:
 
 def _axes_operand(ctx: ImportContext, since: int) -> List[int]:
     if ctx.opset >= since:
-        return ([int(a) for a in ctx.constant_input(1, "the axes").reshape(-1)]
+        return (ctx.constant_ints(1, "the axes")
                 if ctx.optional_input(1) is not None else [])
     return [int(a) for a in ctx.attr("axes", [])]
 
@@ -232,12 +240,15 @@ def expand(ctx: ImportContext) -> None:
     """Broadcast to a constant shape (NumPy rules, both ways)."""
     ctx.check_attrs([])
     x = ctx.input(0)
-    target = [int(d) for d in ctx.constant_input(1, "the shape").reshape(-1)]
+    target = ctx.constant_ints(1, "the shape")
     try:
         shape = broadcast_shape([x.shape, tuple(target)])
     except ValueError:
         raise ctx.error(f"{list(x.shape)} does not broadcast to {target}")
-    if x.const is not None:
+    problem = shape_problem(shape)
+    if problem:
+        raise ctx.error(f"the result of expanding to {target} is invalid: {problem}")
+    if x.const is not None and foldable(shape):
         ctx.define_const(0, np.broadcast_to(x.const, shape).copy())
         return
     result = elementwise(ctx.fb, [(ctx.ssa(x), x.shape, x.dtype)], shape, x.dtype,
@@ -252,7 +263,8 @@ def dropout(ctx: ImportContext) -> None:
     if ctx.num_outputs() > 1:
         raise ctx.error("the mask output is not supported")
     training = ctx.optional_input(2)
-    if training is not None and (training.const is None or bool(training.const)):
+    if training is not None and (training.const is None or training.const.size != 1 or
+                                 bool(training.const.reshape(-1)[0])):
         raise ctx.error("training mode is not supported")
     x = ctx.input(0)
     ctx.define(0, x.shape, x.dtype, ssa=x.ssa, const=x.const)
@@ -263,10 +275,20 @@ def constant_of_shape(ctx: ImportContext) -> None:
     """A constant tensor of a constant shape filled with `value` (default
     0.0 f32)."""
     ctx.check_attrs(["value"])
-    shape = [int(d) for d in ctx.constant_input(0, "the shape").reshape(-1)]
+    shape = ctx.constant_ints(0, "the shape")
     value = ctx.attr("value", None)
-    fill = numpy_helper.to_array(value).reshape(-1) if value is not None \
-        else np.zeros(1, np.float32)
+    fill = tensor_to_array(value, f"{ctx.node_label()}: attribute 'value'").reshape(-1) \
+        if value is not None else np.zeros(1, np.float32)
+    if fill.size != 1 or not is_supported_dtype(fill.dtype):
+        raise ctx.error(f"attribute 'value' must be one element of a supported type, got "
+                        f"{fill.size} of {fill.dtype}")
+    problem = shape_problem(shape)
+    if problem:
+        raise ctx.error(f"the shape {shape} is invalid: {problem}")
+    if not foldable(shape):
+        # Too large to build at import time: a fill in the IR instead.
+        ctx.define(0, shape, fill.dtype, ssa=ctx.fb.filled(shape, fill.dtype, fill[0]))
+        return
     ctx.define_const(0, np.full(shape, fill[0], dtype=fill.dtype))
 
 
@@ -291,6 +313,13 @@ def range_(ctx: ImportContext) -> None:
     if dtype.kind == "i":
         count = -((int(start) - int(limit)) // int(delta))  # exact ceil division
     else:
-        count = int(np.ceil((limit - start) / delta))
+        steps = (float(limit) - float(start)) / float(delta)
+        if not np.isfinite(steps):
+            raise ctx.error(f"start {start}, limit {limit} and delta {delta} do not give a "
+                            "finite number of elements")
+        count = int(np.ceil(steps))
     count = max(count, 0)
+    if count > MAX_FOLD_ELEMENTS:
+        raise ctx.error(f"the range would have {count} elements, more than the importer "
+                        f"builds at import time ({MAX_FOLD_ELEMENTS})")
     ctx.define_const(0, (start + np.arange(count).astype(dtype) * delta).astype(dtype))

@@ -93,6 +93,10 @@ def pad(fb: FunctionBuilder, name: str, shape: Shape, dtype: np.dtype,
     if not any(low) and not any(high):
         return name, tuple(shape)
     out_shape = tuple(int(s + lo + hi) for s, lo, hi in zip(shape, low, high))
+    if 0 in tuple(shape):
+        # Nothing to pad: all padding. (tensor.pad of an empty tensor lowers
+        # to an insertion at an offset MLIR refuses as out of bounds.)
+        return fb.filled(out_shape, dtype, value), out_shape
     scalar = fb.constant_scalar(value, dtype, hint="padv")
     result = fb.fresh("pad")
     indices = ", ".join(f"{fb.fresh('p')}: index" for _ in shape)
