@@ -27,12 +27,29 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <cstdint>
 #include <string>
 
 using namespace mlir;
 
 namespace {
+
+/// Whether \p text holds a crash of Debian's MLIR 22 parser that agn cannot
+/// fix: `linalg.broadcast ... dimensions = x` with no `[` after the `=`
+/// (BroadcastOp::parse stores the null attribute of the failed parse; also
+/// `mlir-opt` dies on it). Skipping it lets a campaign go on to agn's own
+/// findings; fuzz/upstream/ keeps the input, docs/Reliability.md the report.
+bool hasKnownUpstreamCrash(llvm::StringRef text) {
+  for (size_t at = text.find("dimensions"); at != llvm::StringRef::npos;
+       at = text.find("dimensions", at + 1)) {
+    llvm::StringRef rest = text.drop_front(at + 10).ltrim();
+    if (rest.consume_front("=") && !rest.ltrim().starts_with("["))
+      return true;
+  }
+  return false;
+}
 
 /// The dialects and extensions agn-opt has, built once.
 const DialectRegistry &registry() {
@@ -55,6 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                 [](Diagnostic &) { return success(); });
 
   std::string text(reinterpret_cast<const char *>(data), size);
+  if (hasKnownUpstreamCrash(text))
+    return 0;
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
   if (!module || failed(verify(*module)))
     return 0;

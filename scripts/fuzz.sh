@@ -53,8 +53,10 @@ for target in "${targets[@]}"; do
   echo "fuzz: $target for ${seconds} s"
   # One process, so that the other core stays free; inputs that take over
   # 20 s or 4 GiB are findings too.
+  # Fork mode goes on after a finding, so one run reports them all.
   if ! "$build/bin/agn-fuzz-$target" -max_total_time="$seconds" -timeout=20 \
       -rss_limit_mb=4096 -max_len=16384 -print_final_stats=1 \
+      -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
       -artifact_prefix="$findings/" "$corpus" "$seeds/$target" "$regressions" \
       2>"$build/fuzz-$target.log"; then
     status=1

@@ -15,8 +15,9 @@
 
 #include "agn/Codegen/CPU/KernelConfig.h"
 #include "agn/Codegen/CPU/Passes.h"
-#include "agn/Utils/Target.h"
+#include "agn/Codegen/Common/Tiling.h"
 #include "agn/Codegen/X86/VnniKernels.h"
+#include "agn/Utils/Target.h"
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNCPUCONFIGUREKERNELS
@@ -160,7 +161,8 @@ struct ConfigureKernelsPass
     bool vnni = targetHasFeature(func, "avx512vnni");
     bool wideVectors = !getTarget(func) || targetHasFeature(func, "avx512f");
     func.walk([&](Operation *op) {
-      if (LoweringConfigAttr::of(op))
+      // An op with an empty loop computes nothing: no kernel.
+      if (LoweringConfigAttr::of(op) || hasEmptyIterationDomain(op))
         return;
       if (LoweringConfigAttr config = choose(op, vnni, wideVectors))
         config.attachTo(op);

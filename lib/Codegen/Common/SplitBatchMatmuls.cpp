@@ -125,6 +125,7 @@ struct SplitBatchMatmulsPass
     SmallVector<linalg::BatchMatmulOp> batched;
     getOperation().walk([&](linalg::BatchMatmulOp op) {
       if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
+          !hasEmptyIterationDomain(op) &&
           (hasFloatOperands(op) || hasSignlessIntegerOperands(op)))
         batched.push_back(op);
     });
@@ -147,7 +148,7 @@ struct SplitBatchMatmulsPass
   LogicalResult splitBatchedContractions() {
     SmallVector<linalg::GenericOp> contractions;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (isBatchedMatmul(op))
+      if (isBatchedMatmul(op) && !hasEmptyIterationDomain(op))
         contractions.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -34,6 +34,11 @@ FailureOr<Operation *> mlir::agn::tileInPlace(RewriterBase &rewriter,
   return tiled->tiledOps.back();
 }
 
+bool mlir::agn::hasEmptyIterationDomain(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp && llvm::is_contained(linalgOp.getStaticLoopRanges(), 0);
+}
+
 bool mlir::agn::hasFloatOperands(Operation *op) {
   return llvm::all_of(op->getOperandTypes(), [](Type type) {
     return isa<FloatType>(getElementTypeOrSelf(type));

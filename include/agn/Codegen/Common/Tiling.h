@@ -28,6 +28,12 @@ FailureOr<Operation *> tileInPlace(RewriterBase &rewriter, Operation *op,
                                    ArrayRef<int64_t> sizes, StringRef pass,
                                    StringRef what, bool forall = false);
 
+/// Returns whether `op` is a linalg op with a loop of static size 0: it
+/// computes nothing, and tiling it would divide by that size (upstream's
+/// tiling crashes on it). Kernel passes leave such ops to the generic
+/// lowering; agn-fold-zero-element-tensors removes them in the pipeline.
+bool hasEmptyIterationDomain(Operation *op);
+
 /// Returns whether every operand of `op` has a float element type.
 bool hasFloatOperands(Operation *op);
 
