@@ -36,17 +36,44 @@ using namespace mlir;
 
 namespace {
 
-/// Whether \p text holds a crash of Debian's MLIR 22 parser that agn cannot
-/// fix: `linalg.broadcast ... dimensions = x` with no `[` after the `=`
-/// (BroadcastOp::parse stores the null attribute of the failed parse; also
-/// `mlir-opt` dies on it). Skipping it lets a campaign go on to agn's own
-/// findings; fuzz/upstream/ keeps the input, docs/Reliability.md the report.
-bool hasKnownUpstreamCrash(llvm::StringRef text) {
-  for (size_t at = text.find("dimensions"); at != llvm::StringRef::npos;
-       at = text.find("dimensions", at + 1)) {
-    llvm::StringRef rest = text.drop_front(at + 10).ltrim();
-    if (rest.consume_front("=") && !rest.ltrim().starts_with("["))
+/// Whether \p text starts with a well-formed `[i, j, ...]` list of integers.
+bool startsWithIntegerList(llvm::StringRef text) {
+  if (!text.consume_front("["))
+    return false;
+  text = text.ltrim();
+  if (text.consume_front("]"))
+    return true;
+  while (true) {
+    text.consume_front("-");
+    size_t digits = text.find_first_not_of("0123456789");
+    if (digits == 0 || digits == llvm::StringRef::npos)
+      return false;
+    text = text.drop_front(digits).ltrim();
+    if (text.consume_front("]"))
       return true;
+    if (!text.consume_front(","))
+      return false;
+    text = text.ltrim();
+  }
+}
+
+/// Whether \p text may hold a crash of Debian's MLIR 22 parser that agn
+/// cannot fix: the custom parsers of linalg.broadcast, linalg.reduce and
+/// linalg.transpose store the null attribute of a failed
+/// `dimensions = [...]` / `permutation = [...]` parse and dereference it
+/// (`mlir-opt` dies on these too). Skipping such inputs lets a campaign go
+/// on to agn's own findings; fuzz/upstream/ keeps the inputs and
+/// docs/Reliability.md the report.
+bool hasKnownUpstreamCrash(llvm::StringRef text) {
+  for (llvm::StringRef keyword : {"dimensions", "permutation"}) {
+    for (size_t at = text.find(keyword); at != llvm::StringRef::npos;
+         at = text.find(keyword, at + 1)) {
+      // Also a keyword with no `=` after it: the parse of the list fails
+      // the same way.
+      llvm::StringRef rest = text.drop_front(at + keyword.size()).ltrim();
+      if (!rest.consume_front("=") || !startsWithIntegerList(rest.ltrim()))
+        return true;
+    }
   }
   return false;
 }
