@@ -50,19 +50,14 @@ config.substitutions.append(("%shlibs_async", ",".join(
     shlibs + [os.path.join(llvm_lib_dir, "libmlir_async_runtime.so")])))
 config.substitutions.append(("%shlibs", ",".join(shlibs)))
 
-tools = ["agn-opt", "agn-run", "agn-aot", "agn-aot-example", "agn-fuzz-mlir",
-         "agn-fuzz-attributes", "agn-fuzz-runtime-config"]
-llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])
-
-# Python (test/Python): `%PYTHON` is the configured interpreter; feature
-# `python-numpy` when it imports numpy (agn's package needs it), `pytest` when
-# it also has pytest (the python/tests suite).
-python_command = config.python_executable
-# Sanitized builds (scripts/sanitize.sh): the sanitizers' options reach the
-# tests, and Python, which is not built with ASan, preloads the ASan runtime
-# agn's libraries need. CPython frees not all of its memory at exit by
-# design, so LeakSanitizer is off in Python processes (agn's own leaks show
-# in its tools, gtest cases and fuzz targets, which run with it on).
+agn_tool_prefix = ""
+# Sanitized builds (scripts/sanitize.sh). agn's binaries and libraries use
+# the shared ASan runtime; every process of a test gets it preloaded, since
+# upstream tools (mlir-runner, mlir-opt with agn's plugin), Python and CMake
+# consumers load agn's libraries without being built with ASan themselves.
+# LeakSanitizer is on for agn's own tools (and the gtest cases) and off for
+# everything else: uninstrumented programs such as CPython or FileCheck do not
+# free all their memory at exit by design, and their leaks are not agn's.
 if config.agn_sanitizers:
     llvm_config.with_system_environment(
         ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS",
@@ -70,9 +65,30 @@ if config.agn_sanitizers:
     config.available_features.add("sanitizers")
     if config.agn_asan_runtime:
         asan_options = os.environ.get("ASAN_OPTIONS", "")
-        python_command = (f"env LD_PRELOAD={config.agn_asan_runtime} "
-                          f"ASAN_OPTIONS={asan_options}:detect_leaks=0 "
-                          f"{python_command}")
+        config.environment["LD_PRELOAD"] = config.agn_asan_runtime
+        config.environment["ASAN_OPTIONS"] = f"{asan_options}:detect_leaks=0"
+        agn_tool_prefix = f"env ASAN_OPTIONS={asan_options}:detect_leaks=1 "
+
+# A program built against an installed sanitized agn links the sanitizers'
+# runtimes too (test/Install/find-package.test).
+sanitizer_link_flags = ""
+if config.agn_sanitizers:
+    sanitizer_link_flags = f"-fsanitize={config.agn_sanitizers}"
+    if config.agn_asan_runtime:
+        sanitizer_link_flags += " -shared-libasan"
+config.substitutions.append(("%sanitizer_link_flags", sanitizer_link_flags))
+
+tools = ["agn-opt", "agn-run", "agn-aot", "agn-aot-example", "agn-fuzz-mlir",
+         "agn-fuzz-attributes", "agn-fuzz-runtime-config"]
+if agn_tool_prefix:
+    tools = [ToolSubst(tool, command=agn_tool_prefix +
+                       os.path.join(config.agn_tools_dir, tool)) for tool in tools]
+llvm_config.add_tool_substitutions(tools, [config.agn_tools_dir])
+
+# Python (test/Python): `%PYTHON` is the configured interpreter; feature
+# `python-numpy` when it imports numpy (agn's package needs it), `pytest` when
+# it also has pytest (the python/tests suite).
+python_command = config.python_executable
 config.substitutions.append(("%PYTHON", python_command))
 
 

@@ -20,6 +20,26 @@
 #include <cstdint>
 #include <string>
 
+/// The subset of NVML's C ABI (nvml.h) the monitor calls, under the names
+/// nvml.h gives its types, at global scope: each entry point is then called
+/// through a pointer of exactly its own type (calling through another is
+/// undefined behaviour, which UBSan's -fsanitize=function reported when the
+/// types were agn's own). Layouts match nvmlMemory_t and nvmlUtilization_t.
+extern "C" {
+/// nvmlReturn_t: 0 is success, errors go up to NVML_ERROR_UNKNOWN (999).
+enum nvmlReturn_enum { NVML_SUCCESS = 0, NVML_ERROR_UNKNOWN = 999 };
+struct nvmlDevice_st;
+struct nvmlMemory_st {
+  unsigned long long Total;
+  unsigned long long Free;
+  unsigned long long Used;
+};
+struct nvmlUtilization_st {
+  unsigned int Gpu;
+  unsigned int Memory;
+};
+}
+
 namespace agn::rt {
 
 /// Opens shared libraries and resolves their symbols.
@@ -41,22 +61,13 @@ public:
   void close(void *handle) override;
 };
 
-/// The subset of NVML's C ABI (nvml.h) the monitor calls. Layouts match
-/// nvmlMemory_t and nvmlUtilization_t.
+/// NVML's types as the monitor names them (see above).
 namespace nvml {
-using Return = int;
-constexpr Return kSuccess = 0;
-struct DeviceOpaque;
-using Device = DeviceOpaque *;
-struct Memory {
-  unsigned long long Total;
-  unsigned long long Free;
-  unsigned long long Used;
-};
-struct Utilization {
-  unsigned int Gpu;
-  unsigned int Memory;
-};
+using Return = nvmlReturn_enum;
+constexpr Return kSuccess = NVML_SUCCESS;
+using Device = nvmlDevice_st *;
+using Memory = nvmlMemory_st;
+using Utilization = nvmlUtilization_st;
 using InitFn = Return (*)();
 using ShutdownFn = Return (*)();
 using GetHandleByIndexFn = Return (*)(unsigned int, Device *);

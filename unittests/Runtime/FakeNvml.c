@@ -10,22 +10,23 @@
 
 #include <stddef.h>
 
-typedef int nvmlReturn_t;
-typedef struct nvmlDevice_st *nvmlDevice_t;
-typedef struct {
-  unsigned long long total, free, used;
-} nvmlMemory_t;
-typedef struct {
-  unsigned int gpu, memory;
-} nvmlUtilization_t;
-
-enum {
+/* The types as nvml.h names them: the runtime calls these functions
+   through pointers of exactly these types (UBSan checks it). */
+typedef enum nvmlReturn_enum {
   NVML_SUCCESS = 0,
   NVML_ERROR_UNINITIALIZED = 1,
   NVML_ERROR_INVALID_ARGUMENT = 2,
   NVML_ERROR_NOT_SUPPORTED = 3,
-  NVML_ERROR_DRIVER_NOT_LOADED = 9
-};
+  NVML_ERROR_DRIVER_NOT_LOADED = 9,
+  NVML_ERROR_UNKNOWN = 999
+} nvmlReturn_t;
+typedef struct nvmlDevice_st *nvmlDevice_t;
+typedef struct nvmlMemory_st {
+  unsigned long long total, free, used;
+} nvmlMemory_t;
+typedef struct nvmlUtilization_st {
+  unsigned int gpu, memory;
+} nvmlUtilization_t;
 
 static int InitResult = NVML_SUCCESS;
 static int Initialized = 0;

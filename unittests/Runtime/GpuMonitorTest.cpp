@@ -114,19 +114,19 @@ int Opens = 0;
 int Closes = 0;
 int UtilizationResult = 0;
 
-nvml::Return fakeInit() { return 0; }
-nvml::Return fakeShutdown() { return 0; }
+nvml::Return fakeInit() { return nvml::kSuccess; }
+nvml::Return fakeShutdown() { return nvml::kSuccess; }
 nvml::Return fakeHandle(unsigned, nvml::Device *device) {
   *device = reinterpret_cast<nvml::Device>(0x1);
-  return 0;
+  return nvml::kSuccess;
 }
 nvml::Return fakeMemory(nvml::Device, nvml::Memory *memory) {
   *memory = {1000, 400, 600};
-  return 0;
+  return nvml::kSuccess;
 }
 nvml::Return fakeUtilization(nvml::Device, nvml::Utilization *util) {
   *util = {55, 5};
-  return UtilizationResult;
+  return static_cast<nvml::Return>(UtilizationResult);
 }
 
 /// Serves the functions above; \p Missing names one symbol to leave out.

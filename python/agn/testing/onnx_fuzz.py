@@ -88,12 +88,22 @@ def _classify(index: int, path: str, compile_too: bool) -> Result:
         return Result(index, FAIL, stage, type(exc).__name__, traceback.format_exc())
 
 
+def under_asan() -> bool:
+    """Whether this process runs with AddressSanitizer's runtime preloaded
+    (scripts/sanitize.sh). ASan reserves terabytes of address space for its
+    shadow memory, so an address-space limit stops it from starting; its own
+    allocation cap (`max_allocation_size_mb`, set for the children in
+    ASAN_OPTIONS) then plays the limit's part."""
+    return "asan" in os.environ.get("LD_PRELOAD", "")
+
+
 def worker_main(directory: str, indices: Sequence[int], compile_too: bool) -> None:
     """The child: runs the cases `<directory>/<index>.onnx` in order, writing
     `start <index>` before each and its result as a JSON line after it."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    if not under_asan():
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     # Load everything the cases need before the first one, so that a slow
     # first case is not mistaken for a hang.
     import agn.compiler  # noqa: F401
@@ -177,6 +187,10 @@ def run_cases(cases: Sequence[Tuple[int, bytes]], directory: str, compile_too: b
         with open(os.path.join(directory, f"{index}.onnx"), "wb") as f:
             f.write(data)
     env = dict(os.environ)
+    if under_asan():
+        env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") +
+                               f":allocator_may_return_null=1"
+                               f":max_allocation_size_mb={MEMORY_LIMIT >> 20}")
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = package_root + os.pathsep + env.get("PYTHONPATH", "")
     pending = [index for index, _ in cases]

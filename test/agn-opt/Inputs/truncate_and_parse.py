@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Feeds truncated copies of an MLIR file to a tool and checks it never crashes.
 
-Usage: truncate_and_parse.py TOOL FILE [CUTS]
+Usage: truncate_and_parse.py TOOL [ARGS...] FILE [CUTS]
 
 Cuts FILE at CUTS (default 150) evenly spread offsets, plus the boundaries of
 every line that mentions an agn op or attribute, runs `TOOL -` on each prefix
@@ -26,15 +26,20 @@ def cut_points(text: str, count: int) -> list:
 
 
 def main() -> int:
-    tool, path = sys.argv[1], sys.argv[2]
-    count = int(sys.argv[3]) if len(sys.argv) > 3 else 150
+    # The tool may be a command of several words (`env ... agn-opt` in
+    # sanitized builds, see test/lit.cfg.py): everything before FILE.
+    args = sys.argv[1:]
+    count = 150
+    if len(args) > 2 and args[-1].isdigit():
+        count = int(args.pop())
+    *tool, path = args
     text = open(path, encoding="utf-8").read()
     failures = 0
     points = cut_points(text, count)
     for point in points:
         prefix = text[:point]
         try:
-            result = subprocess.run([tool, "-"], input=prefix.encode(),
+            result = subprocess.run([*tool, "-"], input=prefix.encode(),
                                     capture_output=True, timeout=20)
         except subprocess.TimeoutExpired:
             print(f"hang at offset {point}")
