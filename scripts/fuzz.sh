@@ -11,7 +11,8 @@
 # (build-fuzz/corpus/TARGET). A finding (crash, sanitizer report, leak,
 # timeout, out-of-memory) is written to build-fuzz/findings/ and makes the
 # script fail; keep it in fuzz/regressions/TARGET once fixed, where the lit
-# suite replays it (test/Fuzz).
+# suite replays it (test/Fuzz). AGN_FUZZ_SEED fixes libFuzzer's seed (CI's
+# smoke run uses 1, so that it mutates the same way every time).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${AGN_FUZZ_BUILD_DIR:-$root/build-fuzz}"
@@ -57,6 +58,7 @@ for target in "${targets[@]}"; do
   if ! "$build/bin/agn-fuzz-$target" -max_total_time="$seconds" -timeout=20 \
       -rss_limit_mb=4096 -max_len=16384 -print_final_stats=1 \
       -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+      -seed="${AGN_FUZZ_SEED:-0}" \
       -artifact_prefix="$findings/" "$corpus" "$seeds/$target" "$regressions" \
       2>"$build/fuzz-$target.log"; then
     status=1
