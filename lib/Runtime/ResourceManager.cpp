@@ -6,6 +6,7 @@
 
 #include "ResourceManager.h"
 
+#include "BufferCache.h"
 #include "Telemetry.h"
 
 #include <algorithm>
@@ -447,6 +448,12 @@ void ResourceManager::applySample(const ResourceSample &sample) {
       GpuPolicy.update(sample.Gpu.Available ? sample.Gpu.Utilization : -1,
                        o.gpuThresholds(), o.MinLevel, o.HysteresisTicks);
   changed |= updateLatency(o);
+  // Under the memory reserve, the buffers kept for reuse go first: they
+  // cost a page fault each to get back, a lower level costs accuracy.
+  if (o.MemoryReserve != AGN_RT_UNLIMITED &&
+      sample.Memory.AvailableBytes != AGN_RT_UNLIMITED &&
+      sample.Memory.AvailableBytes < o.MemoryReserve)
+    getBufferCache().clear();
   changed |= Pressure.update(sample.Memory.AvailableBytes, o.MemoryReserve,
                              o.HysteresisMargin, o.HysteresisTicks,
                              GrantedBytes, MaxBytes);

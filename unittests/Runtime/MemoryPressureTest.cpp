@@ -12,11 +12,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BufferCache.h"
 #include "TestSupport.h"
 
 #include "gtest/gtest.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 using namespace agn::rt;
@@ -168,6 +170,19 @@ TEST_F(MemoryPressureScenario,
   // Every call was counted (plus the test's own levels() calls).
   EXPECT_GE(counted, answered.load());
   EXPECT_GT(overridden, 0u);
+}
+
+TEST_F(MemoryPressureScenario, PressureReleasesTheCachedBuffers) {
+  // A compiled model's freed buffers, kept for its next call.
+  BufferCache &cache = getBufferCache();
+  cache.clear();
+  cache.release(std::malloc(4 * MiB));
+  ticks(3);
+  EXPECT_GE(cache.getCachedBytes(), 4 * MiB) << "plenty of room: kept";
+  // 200 MiB left, under the 256 MiB reserve: they go before any weights.
+  setUsage(2048 * MiB - 200 * MiB);
+  ticks(1);
+  EXPECT_EQ(cache.getCachedBytes(), 0u);
 }
 
 TEST_F(MemoryPressureScenario, UnreadableMemoryReleasesTheBudget) {
