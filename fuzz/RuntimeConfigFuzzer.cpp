@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Config.h"
+#include "TextParsing.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -46,25 +47,13 @@ void checkStatus(const Status &status, const char *where) {
     fail(std::string(where) + " failed without a message");
 }
 
-std::vector<std::string> splitLines(std::string_view text) {
-  std::vector<std::string> lines;
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    lines.emplace_back(text.substr(0, end));
-    if (end == std::string_view::npos)
-      break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
-
 /// Splits `key<TAB>value` lines; a line without a tab is a key with an empty
 /// value.
 std::vector<Config::KeyValue> keyValues(std::string_view text) {
   std::vector<Config::KeyValue> pairs;
-  for (const std::string &line : splitLines(text)) {
+  for (std::string_view line : splitLines(text)) {
     size_t tab = line.find('\t');
-    if (tab == std::string::npos)
+    if (tab == std::string_view::npos)
       pairs.emplace_back(line, "");
     else
       pairs.emplace_back(line.substr(0, tab), line.substr(tab + 1));
@@ -113,7 +102,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     checkStatus(config.loadFileText(text, "fuzz.conf"), "loadFileText");
     break;
   case 1: {
-    std::vector<std::string> lines = splitLines(text);
+    // NUL-terminated copies, as environ holds them.
+    std::vector<std::string> lines;
+    for (std::string_view line : splitLines(text))
+      lines.emplace_back(line);
     std::vector<const char *> environment;
     for (const std::string &line : lines)
       environment.push_back(line.c_str());

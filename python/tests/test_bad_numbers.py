@@ -66,6 +66,15 @@ def reference(module, x: np.ndarray) -> np.ndarray:
         return module.double()(torch.from_numpy(x.astype(np.float64))).numpy()
 
 
+def run_pinned(adaptive, level: str, x: np.ndarray) -> np.ndarray:
+    """`adaptive(x)` with every unit pinned to `level`, unpinned after."""
+    pin_all("bad_numbers", level)
+    try:
+        return adaptive(x)
+    finally:
+        pin_all("bad_numbers", None)
+
+
 def sample() -> np.ndarray:
     return np.random.default_rng(0).standard_normal((1, 3, 8, 8)).astype(np.float32)
 
@@ -114,11 +123,7 @@ def test_non_finite_input_selects_f32(models, make):
 def test_non_finite_input_is_never_hidden_at_a_pinned_level(models, make, level):
     _, plain, adaptive, _ = models
     x = make(sample())
-    pin_all("bad_numbers", level)
-    try:
-        y = adaptive(x)
-    finally:
-        pin_all("bad_numbers", None)
+    y = run_pinned(adaptive, level, x)
     y_plain = plain(x)
     hidden = ~np.isfinite(y_plain) & np.isfinite(y)
     assert not hidden.any(), f"{level}: finite outputs {y[hidden]} where f32 gives {y_plain[hidden]}"
@@ -142,11 +147,7 @@ def test_degenerate_inputs_are_finite_and_within_bound(models, make, level):
     within the level's bound of float64 at every pinned level."""
     module, _, adaptive, _ = models
     x = make(sample())
-    pin_all("bad_numbers", level)
-    try:
-        y = adaptive(x)
-    finally:
-        pin_all("bad_numbers", None)
+    y = run_pinned(adaptive, level, x)
     assert np.all(np.isfinite(y)), f"{level}: {y}"
     units = len(differential.model_units("bad_numbers"))
     bound = differential.level_bound(level, units)
