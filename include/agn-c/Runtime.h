@@ -149,6 +149,21 @@ AGN_RT_API int64_t agn_rt_register_unit(const char *name,
                                         const agn_level_cost *costs,
                                         int64_t num_costs, double sensitivity);
 
+/// Tells the runtime where one weight tensor of \p unit at \p level lies:
+/// \p bytes bytes from \p data, unchanged for as long as the code that
+/// registered them is loaded. Generated code calls it after the unit's
+/// registration, once per tensor; registering a range again changes nothing.
+/// While a memory budget is in force (`memory_budget`, `memory_reserve`), the
+/// runtime hands the pages of the levels above a unit's ceiling back to the
+/// OS (madvise MADV_DONTNEED), and a later call at such a level reads them
+/// back. Only pages of read-only, file-backed mappings are handed back (a
+/// shared library's or executable's constants, the weight file of agn's JIT):
+/// their contents come back from the file; other ranges stay as they are.
+/// \returns AGN_RT_OK, AGN_RT_ERR_UNKNOWN_UNIT or AGN_RT_ERR_INVALID_ARGUMENT
+/// (a level the unit does not have, a null or empty range).
+AGN_RT_API int64_t agn_rt_register_weights(int64_t unit, int64_t level,
+                                           const void *data, uint64_t bytes);
+
 /// \returns the id of the unit named \p name, or AGN_RT_ERR_UNKNOWN_UNIT.
 AGN_RT_API int64_t agn_rt_find_unit(const char *name);
 
@@ -297,6 +312,14 @@ typedef struct agn_rt_unit_stats {
   uint64_t weight_bytes[AGN_NUM_LEVELS];  ///< From the cost table.
   uint64_t macs[AGN_NUM_LEVELS];          ///< From the cost table.
   double statistic_mean; ///< Mean finite statistic, or -1 if none.
+  /// Bytes of weights registered per level (agn_rt_register_weights).
+  uint64_t placed_weight_bytes[AGN_NUM_LEVELS];
+  /// Of those, the bytes whose pages are mapped into this process now (from
+  /// /proc/self/pagemap), or -1 where that cannot be read.
+  int64_t resident_weight_bytes[AGN_NUM_LEVELS];
+  /// Bit i set: the weight pages of level i are handed back to the OS.
+  uint32_t released_mask;
+  uint32_t reserved1;
 } agn_rt_unit_stats;
 
 /// Fills \p out with a process-wide snapshot.

@@ -7,6 +7,7 @@
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 
 #include "AsyncTasks.h"
+#include "FileBackedConstants.h"
 
 #include "agn/Utils/CompileProgress.h"
 #include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
@@ -226,6 +227,8 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = optimize;
   engineOptions.sharedLibPaths = sharedLibs;
+  // Weights in file pages, which the runtime may hand back to the OS.
+  engineOptions.sectionMemoryMapper = &detail::getFileBackedConstantsMapper();
   auto engine =
       ExecutionEngine::create(module, engineOptions, std::move(*machine));
   if (!engine) {

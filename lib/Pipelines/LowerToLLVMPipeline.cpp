@@ -185,6 +185,8 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls());
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions());
   }
+  // After the kernels, which fold packed weights into new constants.
+  pm.addPass(createAGNPlaceLevelWeights());
   addBufferization(pm);
   if (options.vectorize) {
     pm.addPass(createCanonicalizerPass());

@@ -142,12 +142,20 @@ struct ExitHook {
   }
 } Hook;
 
+/// The size of the first version of a versioned struct.
+template <typename T> constexpr size_t firstVersionSize() { return sizeof(T); }
+template <> constexpr size_t firstVersionSize<agn_rt_unit_stats>() {
+  // Version 2 added the weight placement fields.
+  return offsetof(agn_rt_unit_stats, placed_weight_bytes);
+}
+
 /// Copies \p full into a caller's struct whose struct_size says how much
 /// room it has: a caller built against a newer header (a larger struct) gets
 /// what this library knows and struct_size says how much that was.
 template <typename T> int64_t copyVersioned(const T &full, T *out) {
-  // Version 1 of each struct is the smallest one there will ever be.
-  constexpr size_t minimumSize = sizeof(T);
+  // Callers built against an older header pass the struct as it was then:
+  // every field up to the first one added later.
+  constexpr size_t minimumSize = firstVersionSize<T>();
   if (!out)
     return fail(Status::error(AGN_RT_ERR_INVALID_ARGUMENT, "null output"));
   uint32_t size = out->struct_size;
@@ -212,6 +220,17 @@ extern "C" int64_t agn_rt_register_unit(const char *name,
   return guarded([&] {
     Expected<int64_t> id = m->registerUnit(name, costs, num_costs, sensitivity);
     return id.ok() ? *id : fail(id.status());
+  });
+}
+
+extern "C" int64_t agn_rt_register_weights(int64_t unit, int64_t level,
+                                           const void *data, uint64_t bytes) {
+  ResourceManager *m = manager();
+  if (!m)
+    return internalError("out of memory");
+  return guarded([&] {
+    Status status = m->registerWeights(unit, level, data, bytes);
+    return status.ok() ? AGN_RT_OK : fail(status);
   });
 }
 
@@ -398,7 +417,19 @@ extern "C" int64_t agn_rt_get_unit_stats(int64_t unit, agn_rt_unit_stats *out) {
       stats.time_count[l] = u.TimeCount[l];
       stats.weight_bytes[l] = u.Bytes[l];
       stats.macs[l] = u.Macs[l];
+      stats.placed_weight_bytes[l] = u.PlacedBytes[l];
+      int64_t resident = 0;
+      for (const AddressRange &range : m->weightRanges(unit, l)) {
+        int64_t bytes = residentBytes(range);
+        if (bytes < 0) {
+          resident = -1;
+          break;
+        }
+        resident += bytes;
+      }
+      stats.resident_weight_bytes[l] = resident;
     }
+    stats.released_mask = u.Released;
     for (int r = 0; r < kNumReasons; ++r)
       stats.overrides[r] = u.Overrides[r];
     stats.statistic_mean =

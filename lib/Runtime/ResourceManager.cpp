@@ -398,6 +398,91 @@ void ResourceManager::recompute() {
     foldCeiling(unit, cpu, gpu, o.MaxLevel);
     publish(static_cast<int64_t>(i));
   }
+  releaseWeightPages();
+}
+
+uint64_t ResourceManager::grantedCount(int64_t id, int level) const {
+  uint64_t granted = 0;
+  for (const UnitShard &shard : hotUnit(id).Shards)
+    granted += shard.Granted[level].load(std::memory_order_relaxed);
+  return granted;
+}
+
+void ResourceManager::releaseWeightPages() {
+  // Without a budget, pages stay once a call has brought them in: handing
+  // them back would only have the next call at that level read them again.
+  bool budgeted = BudgetBytes != AGN_RT_UNLIMITED;
+  std::vector<AddressRange> ranges;
+  for (size_t i = 0; i < Units.size(); ++i) {
+    UnitInfo &unit = *Units[i];
+    int running = grantedLevel(unit.Allowed, kTopLevel, unit.Ceiling);
+    for (int l = 0; l < kNumLevels; ++l) {
+      if (!contains(unit.Allowed, l))
+        continue;
+      LevelMask bit = static_cast<LevelMask>(1u << l);
+      uint64_t granted = grantedCount(static_cast<int64_t>(i), l);
+      bool used = granted != unit.SeenGranted[l];
+      unit.SeenGranted[l] = granted;
+      // Calls at a released level have read its pages back.
+      if (used)
+        unit.Released &= static_cast<LevelMask>(~bit);
+      if (!budgeted || l == running || used || (unit.Released & bit) ||
+          unit.Weights[l].ranges().empty())
+        continue;
+      unit.Released |= bit;
+      const std::vector<AddressRange> &level = unit.Weights[l].ranges();
+      ranges.insert(ranges.end(), level.begin(), level.end());
+    }
+  }
+  if (ranges.empty())
+    return;
+  ReleasedWeightBytes += releasePages(ranges, readOwnMappings());
+  ++WeightReleases;
+}
+
+Status ResourceManager::registerWeights(int64_t id, int64_t level,
+                                        const void *data, uint64_t bytes) {
+  if (!isLevel(level))
+    return Status::error(AGN_RT_ERR_INVALID_ARGUMENT,
+                         "weights registered with level " +
+                             std::to_string(level) + ", expected " +
+                             levelOrdinalRange());
+  uintptr_t begin = reinterpret_cast<uintptr_t>(data);
+  if (!data || bytes == 0 || bytes > UINTPTR_MAX - begin)
+    return Status::error(AGN_RT_ERR_INVALID_ARGUMENT,
+                         "weights registered with a null pointer, no bytes "
+                         "or a range past the end of the address space");
+  std::lock_guard<std::mutex> lock(Mu);
+  if (id < 0 || id >= static_cast<int64_t>(Units.size()))
+    return Status::error(AGN_RT_ERR_UNKNOWN_UNIT,
+                         "no unit with id " + std::to_string(id));
+  UnitInfo &unit = *Units[id];
+  if (!contains(unit.Allowed, static_cast<int>(level)))
+    return Status::error(AGN_RT_ERR_INVALID_ARGUMENT, "unit '" + unit.Name +
+                                                          "' has no level " +
+                                                          kLevelNames[level]);
+  AddressRange range{begin, begin + static_cast<uintptr_t>(bytes)};
+  unit.Weights[level].add(range);
+  // Loading may have brought every level's pages in (the JIT writes them):
+  // only the level a call runs at when nothing holds it back stays; the
+  // others come back when a call runs at them. A level already handed back
+  // loses this tensor too.
+  int running = grantedLevel(unit.Allowed, kTopLevel, unit.Ceiling);
+  if (level != running || (unit.Released & (1u << level))) {
+    unit.Released |= static_cast<LevelMask>(1u << level);
+    unit.SeenGranted[level] = grantedCount(id, static_cast<int>(level));
+    ReleasedWeightBytes += releasePages({range}, readOwnMappings());
+    ++WeightReleases;
+  }
+  return Status();
+}
+
+std::vector<AddressRange> ResourceManager::weightRanges(int64_t id,
+                                                        int level) const {
+  std::lock_guard<std::mutex> lock(Mu);
+  if (id < 0 || id >= static_cast<int64_t>(Units.size()) || !isLevel(level))
+    return {};
+  return Units[id]->Weights[level].ranges();
 }
 
 void ResourceManager::rebalance() {
@@ -459,6 +544,8 @@ void ResourceManager::applySample(const ResourceSample &sample) {
                              GrantedBytes, MaxBytes);
   if (changed)
     recompute();
+  else
+    releaseWeightPages();
 }
 
 void ResourceManager::updateUnitTimes() {
@@ -639,6 +726,8 @@ void ResourceManager::fillSnapshot(ManagerSnapshot &s) const {
   s.GrantedBytes = GrantedBytes;
   s.MaxBytes = MaxBytes;
   s.OverBudget = OverBudget;
+  s.ReleasedWeightBytes = ReleasedWeightBytes;
+  s.WeightReleases = WeightReleases;
   s.Inferences = Inferences.load(std::memory_order_relaxed);
   s.InferenceAverageNs = InferenceAverageNs;
   s.LastInferenceNs = LastInferenceNs.load(std::memory_order_relaxed);
@@ -660,6 +749,9 @@ void ResourceManager::fillSnapshot(ManagerSnapshot &s) const {
     u.Allowed = info.Allowed;
     std::copy(std::begin(info.Bytes), std::end(info.Bytes), u.Bytes);
     std::copy(std::begin(info.Macs), std::end(info.Macs), u.Macs);
+    for (int l = 0; l < kNumLevels; ++l)
+      u.PlacedBytes[l] = info.Weights[l].bytes();
+    u.Released = info.Released;
     u.Pin = info.Pin;
     u.Ceiling = info.Ceiling;
     u.Reason = info.Reason;

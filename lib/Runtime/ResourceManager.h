@@ -35,6 +35,7 @@
 #include "Levels.h"
 #include "LoadPolicy.h"
 #include "MemoryBudget.h"
+#include "WeightPages.h"
 #include "MonitorThread.h"
 #include "Sampler.h"
 #include "Snapshot.h"
@@ -154,6 +155,11 @@ public:
   Expected<int64_t> registerUnit(const char *name, const agn_level_cost *costs,
                                  int64_t numCosts, double sensitivity);
   Expected<int64_t> findUnit(const char *name) const;
+  /// See agn_rt_register_weights.
+  Status registerWeights(int64_t unit, int64_t level, const void *data,
+                         uint64_t bytes);
+  /// The weight tensors registered for \p unit at \p level.
+  std::vector<AddressRange> weightRanges(int64_t unit, int level) const;
   int64_t numUnits() const { return NumUnits.load(std::memory_order_acquire); }
 
   //===--------------------------------------------------------------------===//
@@ -219,6 +225,14 @@ private:
     uint64_t SeenTimeNs[kNumLevels] = {};
     uint64_t SeenTimeCount[kNumLevels] = {};
     double AverageNs[kNumLevels] = {-1, -1, -1, -1, -1};
+    /// Where the unit's weights lie, per level (agn_rt_register_weights).
+    LevelWeights Weights[kNumLevels];
+    /// Levels whose weight pages were handed back to the OS and not used
+    /// since as far as the runtime knows (see releaseWeightPages).
+    LevelMask Released = 0;
+    /// Arbitrations per level at the last release check: a level with more
+    /// since is in use.
+    uint64_t SeenGranted[kNumLevels] = {};
   };
 
   HotUnit &hotUnit(int64_t unit) const noexcept {
@@ -238,6 +252,13 @@ private:
   double estimateSavedNs(const UnitInfo &unit, int from, int to,
                          double nsPerCost) const;
   void releaseDynamicLimits();
+  /// While a memory budget is in force, hands back to the OS the weight
+  /// pages of every level of a unit but the one it runs at when nothing
+  /// holds it back (the highest at or below its ceiling) and those granted
+  /// since the last check; levels used since are resident again.
+  void releaseWeightPages();
+  /// Arbitrations of \p id granted \p level so far.
+  uint64_t grantedCount(int64_t id, int level) const;
   void optionsChanged(const Options &previous);
   void fillSnapshot(ManagerSnapshot &snapshot) const;
 
@@ -298,6 +319,9 @@ private:
   uint64_t GrantedBytes = 0;
   uint64_t MaxBytes = 0;
   bool OverBudget = false;
+  /// Weight pages handed back to the OS: bytes and madvise rounds.
+  uint64_t ReleasedWeightBytes = 0;
+  uint64_t WeightReleases = 0;
   /// A registration placed a unit provisionally; the greedy allocation
   /// must run over all units again.
   bool RebalancePending = false;

@@ -35,6 +35,10 @@ struct UnitSnapshot {
   LevelMask Allowed = 0;
   uint64_t Bytes[kNumLevels] = {};
   uint64_t Macs[kNumLevels] = {};
+  /// Weight bytes registered per level (agn_rt_register_weights).
+  uint64_t PlacedBytes[kNumLevels] = {};
+  /// Levels whose weight pages are handed back to the OS.
+  LevelMask Released = 0;
   /// Effective pin, or -1.
   int Pin = -1;
   int Ceiling = kTopLevel;
@@ -80,6 +84,8 @@ struct ManagerSnapshot {
   uint64_t GrantedBytes = 0;
   uint64_t MaxBytes = 0;
   bool OverBudget = false;
+  uint64_t ReleasedWeightBytes = 0;
+  uint64_t WeightReleases = 0;
 
   uint64_t Inferences = 0;
   double InferenceAverageNs = -1;

@@ -75,6 +75,9 @@ class _UnitStats(ctypes.Structure):
         ("time_count", ctypes.c_uint64 * _NUM_LEVELS),
         ("weight_bytes", ctypes.c_uint64 * _NUM_LEVELS), ("macs", ctypes.c_uint64 * _NUM_LEVELS),
         ("statistic_mean", ctypes.c_double),
+        ("placed_weight_bytes", ctypes.c_uint64 * _NUM_LEVELS),
+        ("resident_weight_bytes", ctypes.c_int64 * _NUM_LEVELS),
+        ("released_mask", ctypes.c_uint32), ("reserved1", ctypes.c_uint32),
     ]
 
 
@@ -316,6 +319,15 @@ def unit_stats(unit: Union[str, int]) -> Dict[str, Any]:
         "weight_bytes": {names[i]: int(out.weight_bytes[i]) for i in allowed_indices(out)},
         "macs": {names[i]: int(out.macs[i]) for i in allowed_indices(out)},
         "statistic_mean": None if out.statistic_mean < 0 else out.statistic_mean,
+        # Where the compiled code put each level's weights, and how much of
+        # that is mapped into the process now (None: unknown).
+        "placed_weight_bytes": {names[i]: int(out.placed_weight_bytes[i])
+                                for i in allowed_indices(out)},
+        "resident_weight_bytes": {names[i]: (None if out.resident_weight_bytes[i] < 0
+                                             else int(out.resident_weight_bytes[i]))
+                                  for i in allowed_indices(out)},
+        "released_levels": [names[i] for i in allowed_indices(out)
+                            if out.released_mask >> i & 1],
     }
 
 

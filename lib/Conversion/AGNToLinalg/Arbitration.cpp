@@ -263,6 +263,13 @@ void ArbitrationLowering::lower(ArbitrateOp op) {
       },
       [&](OpBuilder &b, Location l) { scf::YieldOp::create(b, l, id); });
 
+  // The dispatches on this unit's level say which unit they belong to, so
+  // that passes after the lowering can find the unit's runtime id.
+  for (Operation *user : op->getUsers())
+    if (isa<DispatchOp>(user))
+      user->setAttr(AGNDialect::kUnitIdAttrName,
+                    FlatSymbolRefAttr::get(symbols.id.getSymNameAttr()));
+
   Value requested =
       arith::IndexCastOp::create(rewriter, loc, i64, op.getRequested());
   Value granted =

@@ -194,6 +194,14 @@ struct DispatchOpLowering : OpConversionPattern<DispatchOp> {
       rewriter.replaceOpWithNewOp<scf::YieldOp>(
           terminator, cast<YieldOp>(terminator).getValues());
     }
+    // For the passes after the lowering: which unit, and which level each
+    // case runs.
+    if (Attribute unitId = op->getAttr(AGNDialect::kUnitIdAttrName))
+      switchOp->setAttr(AGNDialect::kUnitIdAttrName, unitId);
+    switchOp->setAttr(
+        AGNDialect::kCaseLevelsAttrName,
+        rewriter.getDenseI32ArrayAttr(llvm::map_to_vector(
+            levels, [](Precision l) { return static_cast<int32_t>(l); })));
     rewriter.replaceOp(op, switchOp.getResults());
     return success();
   }

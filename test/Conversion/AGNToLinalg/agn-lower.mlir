@@ -222,7 +222,9 @@ func.func @select_hysteresis(%v: f32, %prev: index) -> index {
 // CHECK: arith.select %[[BELOW0]]
 // CHECK: arith.select %[[BELOW1]]
 // CHECK: %[[INDEX:.*]] = arith.addi
-// CHECK: %[[R:.*]] = scf.index_switch %[[INDEX]] -> tensor<4xf32>
+// The level of each case, the default's last, for the passes after this one;
+// no unit id without an arbitration.
+// CHECK: %[[R:.*]] = scf.index_switch %[[INDEX]] {agn.case_levels = array<i32: 1, 2, 4>} -> tensor<4xf32>
 // CHECK-NEXT: case 0 {
 // CHECK-NEXT: scf.yield %[[A]] : tensor<4xf32>
 // CHECK: case 1 {
@@ -275,7 +277,8 @@ func.func @dispatch(%level: index, %a: tensor<4xf32>, %b: tensor<4xf32>, %c: ten
 // CHECK: %[[REQ64:.*]] = arith.index_cast %{{.*}} : index to i64
 // CHECK: %[[G64:.*]] = call @agn_rt_arbitrate(%[[UID]], %[[REQ64]], %[[V]]) : (i64, i64, f32) -> i64
 // CHECK: %[[G:.*]] = arith.index_cast %[[G64]] : i64 to index
-// CHECK: %[[R:.*]] = scf.index_switch %{{.*}} -> tensor<2x3xf32>
+// The dispatch says which unit it belongs to.
+// CHECK: %[[R:.*]] = scf.index_switch %{{.*}} {agn.case_levels = array<i32: 1, 4>, agn.unit_id = @__agn_unit_id_net_fc1} -> tensor<2x3xf32>
 // CHECK: default {
 // CHECK: %[[MM:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<2x4xf32>, tensor<4x3xf32>)
 // CHECK: scf.yield %[[MM]]

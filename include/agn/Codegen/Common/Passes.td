@@ -255,6 +255,66 @@ def AGNFoldZeroElementTensors : Pass<"agn-fold-zero-element-tensors"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def AGNPlaceLevelWeights
+    : Pass<"agn-place-level-weights", "::mlir::ModuleOp"> {
+  let summary = "Put each level's weights in globals of their own and tell "
+                "the runtime where they lie";
+  let description = [{
+    Runs on tensors, after the kernel passes (which fold packed weights into
+    new constants) and before bufferization. For every `scf.index_switch`
+    that `agn-lower` made of a unit's dispatch (it carries the discardable
+    attributes `agn.unit_id`, the symbol of the unit's i64 runtime-id
+    `llvm.mlir.global`, and `agn.case_levels`, the level of each case with the
+    default region's last):
+
+    - every `arith.constant` of a non-splat tensor of at least 64 bytes whose
+      uses all lie in one case becomes a private constant `memref.global`
+      (`@__agn_weights_<level>_<n>`) read through `memref.get_global` and
+      `bufferization.to_tensor restrict`. The globals of one level follow
+      each other in the module. When a level's weights fill at least a page
+      (4 KiB), its first global is aligned to 64 KiB: Linux maps the cached
+      pages of a file within the aligned 64 KiB around a fault
+      ("fault-around"), so levels sharing such a window would bring each
+      other's pages back. Smaller levels go before all of those;
+    - before the switch, code that runs once per process (guarded by an i64
+      global `@__agn_weights_registered_<n>`, set only once the unit has a
+      valid id) calls `agn_rt_register_weights(id, level, pointer, bytes)`
+      for each of those globals (include/agn-c/Runtime.h).
+
+    Why: the runtime can then hand the pages of the levels a memory budget
+    rules out back to the OS and the next call at such a level reads them
+    back from the file they are mapped from (a shared library's constants,
+    the weight file of agn's JIT), so that a unit's resident weights follow
+    its granted level. Constants shared by several cases (a bias every level
+    reads) stay as they are: they are resident at every level.
+
+    Example (`%w8` is only used by the i8 case):
+
+    ```mlir
+    %w8 = arith.constant dense<...> : tensor<64x128xi8>
+    %r = scf.index_switch %case {agn.case_levels = array<i32: 1, 4>,
+                                 agn.unit_id = @__agn_unit_id_fc1} -> ...
+    case 0 { ... %w8 ... }
+    ```
+
+    becomes
+
+    ```mlir
+    memref.global "private" constant @__agn_weights_i8_0 : memref<64x128xi8>
+        = dense<...> {alignment = 65536 : i64}
+    ...
+    scf.if %unregistered { ... func.call @agn_rt_register_weights(...) ... }
+    %m = memref.get_global @__agn_weights_i8_0 : memref<64x128xi8>
+    %w8 = bufferization.to_tensor %m restrict : memref<64x128xi8> to tensor<64x128xi8>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 def AGNSplitEmptyTensors : Pass<"agn-split-empty-tensors"> {
   let summary = "Give every use of a tensor.empty a tensor.empty of its own";
   let description = [{

@@ -37,6 +37,15 @@ def AGN_Dialect : Dialect {
   let extraClassDeclaration = [{
     /// Registers the attributes defined in AGNAttrs.td.
     void registerAttributes();
+
+    /// Discardable attributes that agn-lower leaves on the `scf.index_switch`
+    /// of each unit's dispatch, for the code generation passes after it
+    /// (agn-place-level-weights): the symbol of the unit's runtime-id global
+    /// (an i64 `llvm.mlir.global`), and the level of each case, the default
+    /// region's last (a `DenseI32ArrayAttr` of `Precision` values).
+    static constexpr ::llvm::StringLiteral kUnitIdAttrName = "agn.unit_id";
+    static constexpr ::llvm::StringLiteral kCaseLevelsAttrName =
+        "agn.case_levels";
   }];
 }
 

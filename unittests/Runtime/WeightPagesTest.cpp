@@ -1,0 +1,195 @@
+//===- WeightPagesTest.cpp - Handing weight pages back to the OS ----------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WeightPages.h"
+
+#include "TestSupport.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace agn::rt;
+using namespace agn::rt::test;
+
+namespace {
+
+TEST(WeightPagesTest, ParsesMappings) {
+  std::vector<Mapping> mappings = parseMappings(
+      "7f0000000000-7f0000010000 r--p 00000000 fd:01 1234   /usr/lib/x.so\n"
+      "7f0000010000-7f0000020000 rw-p 00000000 00:00 0 \n"
+      "7f0000020000-7f0000030000 r--s 00000000 fd:01 99 /var/tmp/#9 (deleted)\n"
+      "garbage line\n"
+      "7f0000040000-7f0000030000 r--p 00000000 fd:01 1 /backwards\n");
+  ASSERT_EQ(mappings.size(), 3u);
+  EXPECT_EQ(mappings[0].Range.Begin, 0x7f0000000000u);
+  EXPECT_EQ(mappings[0].Range.End, 0x7f0000010000u);
+  EXPECT_TRUE(mappings[0].FileBacked);
+  EXPECT_FALSE(mappings[0].Writable);
+  EXPECT_FALSE(mappings[1].FileBacked);
+  EXPECT_TRUE(mappings[1].Writable);
+  EXPECT_TRUE(mappings[2].FileBacked);
+  EXPECT_FALSE(mappings[2].Writable);
+}
+
+TEST(WeightPagesTest, OnlyReadOnlyFileMappingsAreReleasable) {
+  std::vector<Mapping> mappings = {
+      {{0x10000, 0x20000}, /*Writable=*/false, /*FileBacked=*/true},
+      {{0x20000, 0x30000}, false, true},
+      {{0x40000, 0x50000}, false, true},
+      {{0x50000, 0x60000}, true, true},
+      {{0x60000, 0x70000}, false, false},
+  };
+  // Across two adjacent read-only file mappings.
+  EXPECT_TRUE(isReleasable({0x18000, 0x28000}, mappings));
+  // Into the gap after them.
+  EXPECT_FALSE(isReleasable({0x28000, 0x41000}, mappings));
+  // Writable, anonymous, unmapped.
+  EXPECT_FALSE(isReleasable({0x50000, 0x51000}, mappings));
+  EXPECT_FALSE(isReleasable({0x60000, 0x61000}, mappings));
+  EXPECT_FALSE(isReleasable({0x80000, 0x81000}, mappings));
+}
+
+TEST(WeightPagesTest, MergesCloseRangesAndKeepsWholePages) {
+  // Two tensors 64 bytes apart form one span; a far one stays apart.
+  std::vector<AddressRange> pages = wholePages(
+      {{0x10000, 0x12040}, {0x12080, 0x14010}, {0x30010, 0x33000}}, 0x1000);
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[0], (AddressRange{0x10000, 0x14000}));
+  EXPECT_EQ(pages[1], (AddressRange{0x31000, 0x33000}));
+  // Less than a page: nothing.
+  EXPECT_TRUE(wholePages({{0x10010, 0x10ff0}}, 0x1000).empty());
+}
+
+/// A read-only shared mapping of an unnamed file holding \p size bytes of a
+/// known pattern, as agn's JIT maps its constants.
+struct FileMapping {
+  explicit FileMapping(size_t size) : Size(size) {
+    const char *dir = std::getenv("TMPDIR");
+    int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR, 0600);
+    if (fd < 0)
+      return;
+    if (ftruncate(fd, static_cast<off_t>(size)) == 0) {
+      void *base =
+          mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (base != MAP_FAILED) {
+        Data = static_cast<unsigned char *>(base);
+        for (size_t i = 0; i < size; ++i)
+          Data[i] = static_cast<unsigned char>(i * 7 + 1);
+        mprotect(Data, size, PROT_READ);
+      }
+    }
+    close(fd);
+  }
+  ~FileMapping() {
+    if (Data)
+      munmap(Data, Size);
+  }
+  AddressRange range() const {
+    return {reinterpret_cast<uintptr_t>(Data),
+            reinterpret_cast<uintptr_t>(Data) + Size};
+  }
+  bool intact() const {
+    for (size_t i = 0; i < Size; ++i)
+      if (Data[i] != static_cast<unsigned char>(i * 7 + 1))
+        return false;
+    return true;
+  }
+  size_t Size;
+  unsigned char *Data = nullptr;
+};
+
+TEST(WeightPagesTest, ReleasesFilePagesAndReadsThemBack) {
+  FileMapping weights(256 * 1024);
+  ASSERT_NE(weights.Data, nullptr) << "cannot map a temporary file";
+  EXPECT_EQ(residentBytes(weights.range()), 256 * 1024);
+
+  uint64_t released = releasePages({weights.range()}, readOwnMappings());
+  EXPECT_EQ(released, 256u * 1024);
+  EXPECT_EQ(residentBytes(weights.range()), 0);
+
+  // The next reads get the same bytes, from the file.
+  EXPECT_TRUE(weights.intact());
+  EXPECT_EQ(residentBytes(weights.range()), 256 * 1024);
+}
+
+TEST(WeightPagesTest, NeverReleasesAnonymousMemory) {
+  // MADV_DONTNEED would turn these into zeros.
+  size_t size = 64 * 1024;
+  void *base = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(base, MAP_FAILED);
+  std::memset(base, 0x5a, size);
+  AddressRange range{reinterpret_cast<uintptr_t>(base),
+                     reinterpret_cast<uintptr_t>(base) + size};
+  EXPECT_EQ(releasePages({range}, readOwnMappings()), 0u);
+  EXPECT_EQ(static_cast<unsigned char *>(base)[size / 2], 0x5a);
+  munmap(base, size);
+}
+
+TEST(WeightPagesTest, ManagerReleasesLevelsABudgetRulesOut) {
+  TestManager m;
+  // Levels i8 (1) and f32 (4), 8000 and 32000 bytes by the cost table.
+  int64_t unit = m.addUnit("fc", {1, 4}, 1);
+  FileMapping i8(64 * 1024), f32(128 * 1024);
+  ASSERT_NE(i8.Data, nullptr);
+  ASSERT_NE(f32.Data, nullptr);
+  EXPECT_TRUE(m->registerWeights(unit, 1, i8.Data, i8.Size).ok());
+  EXPECT_TRUE(m->registerWeights(unit, 4, f32.Data, f32.Size).ok());
+  // Registered twice: counted once.
+  EXPECT_TRUE(m->registerWeights(unit, 4, f32.Data, f32.Size).ok());
+  ManagerSnapshot s = m->snapshot();
+  EXPECT_EQ(s.Units[unit].PlacedBytes[1], 64u * 1024);
+  EXPECT_EQ(s.Units[unit].PlacedBytes[4], 128u * 1024);
+
+  // Registration leaves only the level the unit runs at resident.
+  EXPECT_EQ(residentBytes(i8.range()), 0);
+  EXPECT_EQ(residentBytes(f32.range()), 128 * 1024);
+
+  // A budget that only fits i8: f32 goes; i8 comes back when used.
+  m.set("memory_budget", "10000B");
+  EXPECT_EQ(residentBytes(f32.range()), 0);
+  EXPECT_EQ(m->snapshot().Units[unit].Released, 1u << 4 | 1u << 1);
+  EXPECT_EQ(m->arbitrate(unit, 4, 1.0f), 1);
+  EXPECT_TRUE(i8.intact());
+  m->applySample(emptySample());
+  EXPECT_EQ(residentBytes(i8.range()), 64 * 1024);
+  EXPECT_EQ(m->snapshot().Units[unit].Released, 1u << 4);
+
+  // Lifted: nothing is released, and f32 comes back on use, intact.
+  m.set("memory_budget", "off");
+  EXPECT_EQ(m->snapshot().Units[unit].Released, 1u << 4);
+  EXPECT_EQ(m->arbitrate(unit, 4, 1.0f), 4);
+  EXPECT_TRUE(f32.intact());
+  m->applySample(emptySample());
+  EXPECT_EQ(m->snapshot().Units[unit].Released, 0u);
+  EXPECT_EQ(residentBytes(f32.range()), 128 * 1024);
+}
+
+TEST(WeightPagesTest, RejectsBadRegistrations) {
+  TestManager m;
+  int64_t unit = m.addUnit("fc", {1, 4}, 1);
+  std::vector<char> heap(64);
+  const char *data = heap.data();
+  EXPECT_EQ(m->registerWeights(unit, 2, data, 64).code(),
+            AGN_RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(m->registerWeights(unit, 7, data, 64).code(),
+            AGN_RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(m->registerWeights(unit, 1, nullptr, 64).code(),
+            AGN_RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(m->registerWeights(unit, 1, data, 0).code(),
+            AGN_RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(m->registerWeights(5, 1, data, 64).code(), AGN_RT_ERR_UNKNOWN_UNIT);
+  // Not file-backed: registered, never released.
+  EXPECT_TRUE(m->registerWeights(unit, 1, data, 64).ok());
+}
+
+} // namespace
