@@ -156,9 +156,10 @@ AGN_RT_API int64_t agn_rt_register_unit(const char *name,
 /// While a memory budget is in force (`memory_budget`, `memory_reserve`), the
 /// runtime hands the pages of the levels above a unit's ceiling back to the
 /// OS (madvise MADV_DONTNEED), and a later call at such a level reads them
-/// back. Only pages of read-only, file-backed mappings are handed back (a
-/// shared library's or executable's constants, the weight file of agn's JIT):
-/// their contents come back from the file; other ranges stay as they are.
+/// back. Only pages of read-only, shared, file-backed mappings are handed
+/// back (the weight file of agn's JIT): their contents come back from the
+/// file; other ranges (anonymous memory, a library's private mapping) stay as
+/// they are.
 /// \returns AGN_RT_OK, AGN_RT_ERR_UNKNOWN_UNIT or AGN_RT_ERR_INVALID_ARGUMENT
 /// (a level the unit does not have, a null or empty range).
 AGN_RT_API int64_t agn_rt_register_weights(int64_t unit, int64_t level,

@@ -47,6 +47,7 @@ static bool parseMapping(const std::string &line, Mapping &mapping) {
   if (std::string(cursor).size() < 5 || cursor[4] != ' ')
     return false;
   mapping.Writable = cursor[1] == 'w';
+  mapping.Shared = cursor[3] == 's';
   cursor += 5;
   // dev is "major:minor" in hexadecimal.
   uint64_t major = 0, minor = 0;
@@ -112,7 +113,7 @@ bool isReleasable(AddressRange range, const std::vector<Mapping> &mappings) {
     // A gap before this mapping, or a mapping whose pages cannot be read
     // back: not releasable.
     if (mapping.Range.Begin > covered || mapping.Writable ||
-        !mapping.FileBacked)
+        !mapping.FileBacked || !mapping.Shared)
       return false;
     covered = mapping.Range.End;
   }

@@ -12,8 +12,9 @@
 // back.
 //
 // That is only correct for pages whose contents the kernel can restore: those
-// of read-only, file-backed mappings (a shared library's or executable's
-// .rodata, the JIT's weight file). On anonymous memory MADV_DONTNEED would
+// of read-only, shared, file-backed mappings (the JIT's weight file). A
+// library's .rodata is a private mapping, which may hold pages the loader
+// wrote (RELRO), so it does not qualify. On anonymous memory MADV_DONTNEED would
 // replace the weights by zeros, so every span is checked against
 // /proc/self/maps before it is released, and spans outside such mappings are
 // never released.
@@ -44,6 +45,11 @@ struct Mapping {
   bool Writable = false;
   /// Backed by a file (inode != 0): its pages can be read back.
   bool FileBacked = false;
+  /// MAP_SHARED: no page of it is a private copy. A private mapping that is
+  /// read-only now may still hold copies written before (the RELRO part of a
+  /// shared library: relocated pointers, made read-only after loading), which
+  /// MADV_DONTNEED would revert to the file's unrelocated bytes.
+  bool Shared = false;
 };
 
 /// Parses the text of /proc/<pid>/maps; malformed lines are skipped.
@@ -52,7 +58,8 @@ std::vector<Mapping> parseMappings(const std::string &text);
 /// Reads and parses /proc/self/maps (empty if it cannot be read).
 std::vector<Mapping> readOwnMappings();
 
-/// True if every byte of \p range lies in read-only, file-backed mappings of
+/// True if every byte of \p range lies in read-only, shared, file-backed
+/// mappings of
 /// \p mappings (sorted by address, as the kernel lists them).
 bool isReleasable(AddressRange range, const std::vector<Mapping> &mappings);
 

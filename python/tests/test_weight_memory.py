@@ -115,12 +115,10 @@ def test_jit_weights_follow_the_granted_levels(mlp):
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler to link the AOT library")
-# Open finding (session 8): in about two runs of five, the AOT library holds
-# 6 x 64 KiB of released levels' weights under the budget (2,232,320 resident
-# for 1,839,104 granted); the JIT never does. The library's segments are 64
-# KiB-aligned in memory (checked); the cause is not found yet.
-@pytest.mark.xfail(strict=False, reason="AOT: fault-around windows of released "
-                   "levels sometimes stay mapped (open, see docs/Reliability.md)")
+# Open (docs/Reliability.md): the runtime releases shared mappings only; a
+# library's constants are a private mapping, which may hold private copies.
+@pytest.mark.xfail(strict=False, reason="AOT libraries' weights are not released yet "
+                   "(private mapping; see docs/Reliability.md)")
 def test_aot_weights_follow_the_granted_levels(mlp):
     if not os.path.exists(os.path.join(REPO_DIR, "build", "bin", "agn-aot")):
         pytest.skip("build/bin/agn-aot is not built")

@@ -34,6 +34,8 @@ TEST(WeightPagesTest, ParsesMappings) {
   EXPECT_EQ(mappings[0].Range.End, 0x7f0000010000u);
   EXPECT_TRUE(mappings[0].FileBacked);
   EXPECT_FALSE(mappings[0].Writable);
+  EXPECT_FALSE(mappings[0].Shared);
+  EXPECT_TRUE(mappings[2].Shared);
   EXPECT_FALSE(mappings[1].FileBacked);
   EXPECT_TRUE(mappings[1].Writable);
   EXPECT_TRUE(mappings[2].FileBacked);
@@ -42,11 +44,16 @@ TEST(WeightPagesTest, ParsesMappings) {
 
 TEST(WeightPagesTest, OnlyReadOnlyFileMappingsAreReleasable) {
   std::vector<Mapping> mappings = {
-      {{0x10000, 0x20000}, /*Writable=*/false, /*FileBacked=*/true},
-      {{0x20000, 0x30000}, false, true},
-      {{0x40000, 0x50000}, false, true},
-      {{0x50000, 0x60000}, true, true},
-      {{0x60000, 0x70000}, false, false},
+      {{0x10000, 0x20000},
+       /*Writable=*/false,
+       /*FileBacked=*/true,
+       /*Shared=*/true},
+      {{0x20000, 0x30000}, false, true, true},
+      {{0x40000, 0x50000}, false, true, true},
+      {{0x50000, 0x60000}, true, true, true},
+      {{0x60000, 0x70000}, false, false, true},
+      // A library's RELRO: read-only now, private copies inside.
+      {{0x70000, 0x80000}, false, true, false},
   };
   // Across two adjacent read-only file mappings.
   EXPECT_TRUE(isReleasable({0x18000, 0x28000}, mappings));
@@ -55,7 +62,8 @@ TEST(WeightPagesTest, OnlyReadOnlyFileMappingsAreReleasable) {
   // Writable, anonymous, unmapped.
   EXPECT_FALSE(isReleasable({0x50000, 0x51000}, mappings));
   EXPECT_FALSE(isReleasable({0x60000, 0x61000}, mappings));
-  EXPECT_FALSE(isReleasable({0x80000, 0x81000}, mappings));
+  EXPECT_FALSE(isReleasable({0x70000, 0x71000}, mappings));
+  EXPECT_FALSE(isReleasable({0x90000, 0x91000}, mappings));
 }
 
 TEST(WeightPagesTest, MergesCloseRangesAndKeepsWholePages) {

@@ -283,9 +283,10 @@ def AGNPlaceLevelWeights
 
     Why: the runtime can then hand the pages of the levels a memory budget
     rules out back to the OS and the next call at such a level reads them
-    back from the file they are mapped from (a shared library's constants,
-    the weight file of agn's JIT), so that a unit's resident weights follow
-    its granted level. Constants shared by several cases (a bias every level
+    back from the file they are mapped from (the weight file of agn's JIT;
+    a library built by agn-aot registers its weights too, but the runtime
+    does not release private mappings yet), so that a unit's resident
+    weights follow its granted level. Constants shared by several cases (a bias every level
     reads) stay as they are: they are resident at every level.
 
     Example (`%w8` is only used by the i8 case):
