@@ -436,8 +436,7 @@ void ResourceManager::releaseWeightPages() {
   }
   if (ranges.empty())
     return;
-  ReleasedWeightBytes += releasePages(ranges, readOwnMappings());
-  ++WeightReleases;
+  releasePages(ranges, readOwnMappings());
 }
 
 Status ResourceManager::registerWeights(int64_t id, int64_t level,
@@ -471,8 +470,7 @@ Status ResourceManager::registerWeights(int64_t id, int64_t level,
   if (level != running || (unit.Released & (1u << level))) {
     unit.Released |= static_cast<LevelMask>(1u << level);
     unit.SeenGranted[level] = grantedCount(id, static_cast<int>(level));
-    ReleasedWeightBytes += releasePages({range}, readOwnMappings());
-    ++WeightReleases;
+    releasePages({range}, readOwnMappings());
   }
   return Status();
 }
@@ -726,8 +724,6 @@ void ResourceManager::fillSnapshot(ManagerSnapshot &s) const {
   s.GrantedBytes = GrantedBytes;
   s.MaxBytes = MaxBytes;
   s.OverBudget = OverBudget;
-  s.ReleasedWeightBytes = ReleasedWeightBytes;
-  s.WeightReleases = WeightReleases;
   s.Inferences = Inferences.load(std::memory_order_relaxed);
   s.InferenceAverageNs = InferenceAverageNs;
   s.LastInferenceNs = LastInferenceNs.load(std::memory_order_relaxed);

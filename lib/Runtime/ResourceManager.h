@@ -35,11 +35,11 @@
 #include "Levels.h"
 #include "LoadPolicy.h"
 #include "MemoryBudget.h"
-#include "WeightPages.h"
 #include "MonitorThread.h"
 #include "Sampler.h"
 #include "Snapshot.h"
 #include "Status.h"
+#include "WeightPages.h"
 
 #include <atomic>
 #include <cmath>
@@ -319,9 +319,6 @@ private:
   uint64_t GrantedBytes = 0;
   uint64_t MaxBytes = 0;
   bool OverBudget = false;
-  /// Weight pages handed back to the OS: bytes and madvise rounds.
-  uint64_t ReleasedWeightBytes = 0;
-  uint64_t WeightReleases = 0;
   /// A registration placed a unit provisionally; the greedy allocation
   /// must run over all units again.
   bool RebalancePending = false;

@@ -84,8 +84,6 @@ struct ManagerSnapshot {
   uint64_t GrantedBytes = 0;
   uint64_t MaxBytes = 0;
   bool OverBudget = false;
-  uint64_t ReleasedWeightBytes = 0;
-  uint64_t WeightReleases = 0;
 
   uint64_t Inferences = 0;
   double InferenceAverageNs = -1;

@@ -139,18 +139,6 @@ std::vector<AddressRange> mergeRanges(std::vector<AddressRange> ranges,
   return merged;
 }
 
-std::vector<AddressRange> wholePages(std::vector<AddressRange> ranges,
-                                     uintptr_t page) {
-  std::vector<AddressRange> pages;
-  for (const AddressRange &span : mergeRanges(std::move(ranges), page)) {
-    uintptr_t begin = (span.Begin + page - 1) / page * page;
-    uintptr_t end = span.End / page * page;
-    if (begin < end)
-      pages.push_back({begin, end});
-  }
-  return pages;
-}
-
 int64_t residentBytes(AddressRange range) {
   uintptr_t page = pageSize();
   uintptr_t first = range.Begin / page;

@@ -14,8 +14,8 @@
 // That is only correct for pages whose contents the kernel can restore: those
 // of read-only, shared, file-backed mappings (the JIT's weight file). A
 // library's .rodata is a private mapping, which may hold pages the loader
-// wrote (RELRO), so it does not qualify. On anonymous memory MADV_DONTNEED would
-// replace the weights by zeros, so every span is checked against
+// wrote (RELRO), so it does not qualify. On anonymous memory MADV_DONTNEED
+// would replace the weights by zeros, so every span is checked against
 // /proc/self/maps before it is released, and spans outside such mappings are
 // never released.
 //
@@ -67,12 +67,6 @@ bool isReleasable(AddressRange range, const std::vector<Mapping> &mappings);
 /// merged (the alignment padding between the tensors of one level).
 std::vector<AddressRange> mergeRanges(std::vector<AddressRange> ranges,
                                       uintptr_t pageSize);
-
-/// The pages that lie wholly inside the union of \p ranges: ranges closer than
-/// a page are merged first (the alignment padding between the tensors of one
-/// level), then each merged span is shrunk to whole pages of \p pageSize.
-std::vector<AddressRange> wholePages(std::vector<AddressRange> ranges,
-                                     uintptr_t pageSize);
 
 /// The bytes of the pages of \p range that are mapped into this process now,
 /// from /proc/self/pagemap; -1 if that cannot be read.

@@ -66,15 +66,15 @@ TEST(WeightPagesTest, OnlyReadOnlyFileMappingsAreReleasable) {
   EXPECT_FALSE(isReleasable({0x90000, 0x91000}, mappings));
 }
 
-TEST(WeightPagesTest, MergesCloseRangesAndKeepsWholePages) {
-  // Two tensors 64 bytes apart form one span; a far one stays apart.
-  std::vector<AddressRange> pages = wholePages(
-      {{0x10000, 0x12040}, {0x12080, 0x14010}, {0x30010, 0x33000}}, 0x1000);
-  ASSERT_EQ(pages.size(), 2u);
-  EXPECT_EQ(pages[0], (AddressRange{0x10000, 0x14000}));
-  EXPECT_EQ(pages[1], (AddressRange{0x31000, 0x33000}));
-  // Less than a page: nothing.
-  EXPECT_TRUE(wholePages({{0x10010, 0x10ff0}}, 0x1000).empty());
+TEST(WeightPagesTest, MergesRangesCloserThanAPage) {
+  // Two tensors 64 bytes apart form one span; a far one stays apart; an
+  // empty one goes.
+  std::vector<AddressRange> spans = mergeRanges(
+      {{0x30010, 0x33000}, {0x12080, 0x14010}, {0x10000, 0x12040}, {5, 5}},
+      0x1000);
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0], (AddressRange{0x10000, 0x14010}));
+  EXPECT_EQ(spans[1], (AddressRange{0x30010, 0x33000}));
 }
 
 /// A read-only shared mapping of an unnamed file holding \p size bytes of a

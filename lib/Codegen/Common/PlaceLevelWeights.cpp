@@ -13,6 +13,7 @@
 #include "agn/Codegen/Common/Passes.h"
 
 #include "agn/Dialect/AGN/IR/AGNOps.h"
+#include "agn/Utils/RuntimeFunctions.h"
 
 #include "mlir/IR/SymbolTable.h"
 
@@ -82,10 +83,6 @@ private:
   void emitRegistration(scf::IndexSwitchOp dispatch, LLVM::GlobalOp unitId,
                         ArrayRef<PlacedWeight> placed);
 
-  /// Declares agn_rt_register_weights unless the module has it; fails when
-  /// another symbol has that name.
-  LogicalResult declareRuntimeFunction(Location loc);
-
   /// Returns `<prefix>_<n>` for the first n that names no symbol.
   StringAttr getFreeName(const Twine &prefix);
 
@@ -103,29 +100,6 @@ StringAttr PlaceLevelWeightsPass::getFreeName(const Twine &prefix) {
     if (!symbols->lookup(name))
       return StringAttr::get(&getContext(), name);
   }
-}
-
-LogicalResult PlaceLevelWeightsPass::declareRuntimeFunction(Location loc) {
-  MLIRContext *context = &getContext();
-  Type i64 = IntegerType::get(context, 64);
-  Type ptr = LLVM::LLVMPointerType::get(context);
-  auto type = FunctionType::get(context, {i64, i64, ptr, i64}, {i64});
-  Operation *existing = symbols->lookup(kRegisterWeightsFn);
-  if (!existing) {
-    OpBuilder b(context);
-    auto fn = func::FuncOp::create(b, loc, kRegisterWeightsFn, type);
-    fn.setPrivate();
-    symbols->insert(fn, getOperation().getBody()->begin());
-    return success();
-  }
-  auto fn = dyn_cast<func::FuncOp>(existing);
-  if (fn && fn.getFunctionType() == type)
-    return success();
-  return existing->emitError("symbol '")
-         << kRegisterWeightsFn << "' is reserved for agn's runtime function "
-         << "of type " << type
-         << " (include/agn-c/Runtime.h), which agn-place-level-weights calls; "
-            "rename this symbol or declare it with that type";
 }
 
 LogicalResult PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch) {
@@ -159,13 +133,12 @@ LogicalResult PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch) {
       // last.
       Region &region = r < dispatch.getNumCases() ? dispatch.getCaseRegions()[r]
                                                   : dispatch.getDefaultRegion();
-      bool definedHereOrOutside =
-          region.isAncestor(constant->getParentRegion()) ||
-          !dispatch->isAncestor(constant);
       bool usedHereOnly = llvm::all_of(constant->getUsers(), [&](Operation *u) {
         return region.isAncestor(u->getParentRegion());
       });
-      if (definedHereOrOutside && usedHereOnly) {
+      // Dominance: a constant used in one region alone is defined there or
+      // outside the switch.
+      if (usedHereOnly) {
         perRegion[r].push_back(constant);
         return;
       }
@@ -228,7 +201,13 @@ LogicalResult PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch) {
   }
   if (placed.empty())
     return success();
-  if (failed(declareRuntimeFunction(dispatch.getLoc())))
+  MLIRContext *ctx = &getContext();
+  Type i64 = IntegerType::get(ctx, 64);
+  auto type = FunctionType::get(
+      ctx, {i64, i64, LLVM::LLVMPointerType::get(ctx), i64}, {i64});
+  if (failed(declareRuntimeFunction(getOperation(), *symbols, dispatch.getLoc(),
+                                    kRegisterWeightsFn, type,
+                                    "agn-place-level-weights")))
     return failure();
   emitRegistration(dispatch, unitId, placed);
   return success();

@@ -25,6 +25,7 @@
 
 #include "agn-c/Runtime.h"
 #include "agn/Dialect/AGN/IR/AGNOps.h"
+#include "agn/Utils/RuntimeFunctions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -82,11 +83,6 @@ private:
   /// Declares the runtime functions, or checks the declarations present.
   LogicalResult declareRuntimeFunctions(Location loc);
 
-  /// Declares `name` with `type` unless the module has it; fails when the
-  /// module has another symbol by that name.
-  LogicalResult declareFunction(Location loc, StringRef name,
-                                FunctionType type);
-
   /// Returns the globals of `unit`, creating them on first use.
   UnitSymbols &getUnitSymbols(UnitOp unit);
 
@@ -131,39 +127,20 @@ std::string ArbitrationLowering::getUniqueSuffix(UnitOp unit) {
   return suffix;
 }
 
-LogicalResult ArbitrationLowering::declareFunction(Location loc, StringRef name,
-                                                   FunctionType type) {
-  Operation *existing = symbolTable.lookup(name);
-  if (!existing) {
-    OpBuilder b(module.getContext());
-    auto fn = func::FuncOp::create(b, loc, name, type);
-    fn.setPrivate();
-    symbolTable.insert(fn, module.getBody()->begin());
-    return success();
-  }
-  auto fn = dyn_cast<func::FuncOp>(existing);
-  if (fn && fn.getFunctionType() == type)
-    return success();
-  InFlightDiagnostic diag =
-      existing->emitError("symbol '")
-      << name << "' is reserved for agn's runtime function of type " << type
-      << " (include/agn-c/Runtime.h), which agn-lower calls; rename this "
-         "symbol or declare it with that type";
-  return diag;
-}
-
 LogicalResult ArbitrationLowering::declareRuntimeFunctions(Location loc) {
   MLIRContext *context = module.getContext();
   Type i64 = IntegerType::get(context, 64);
   Type f32 = Float32Type::get(context);
   Type f64 = Float64Type::get(context);
   Type ptr = LLVM::LLVMPointerType::get(context);
-  if (failed(declareFunction(
-          loc, kArbitrateFn,
-          FunctionType::get(context, {i64, i64, f32}, {i64}))) ||
-      failed(declareFunction(
-          loc, kRegisterUnitFn,
-          FunctionType::get(context, {ptr, ptr, i64, f64}, {i64}))))
+  auto declare = [&](StringRef name, FunctionType type) {
+    return declareRuntimeFunction(module, symbolTable, loc, name, type,
+                                  "agn-lower");
+  };
+  if (failed(declare(kArbitrateFn,
+                     FunctionType::get(context, {i64, i64, f32}, {i64}))) ||
+      failed(declare(kRegisterUnitFn,
+                     FunctionType::get(context, {ptr, ptr, i64, f64}, {i64}))))
     return failure();
   return success();
 }

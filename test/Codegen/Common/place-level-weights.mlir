@@ -138,3 +138,26 @@ func.func @bad_level(%case: index) -> tensor<128xf32> {
   }
   return %r : tensor<128xf32>
 }
+
+// -----
+
+llvm.mlir.global internal @__agn_unit_id_fc(-1 : i64) {alignment = 8 : i64} : i64
+// expected-error @+1 {{symbol 'agn_rt_register_weights' is reserved for agn's runtime function of type '(i64, i64, !llvm.ptr, i64) -> i64' (include/agn-c/Runtime.h), which agn-place-level-weights calls; rename this symbol or declare it with that type}}
+func.func private @agn_rt_register_weights(i64) -> i64
+func.func @taken_name(%case: index) -> tensor<128xf32> {
+  %w = arith.constant dense<[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0]> : tensor<16xf32>
+  %z = arith.constant dense<0.0> : tensor<128xf32>
+  %r = scf.index_switch %case {agn.case_levels = array<i32: 1, 4>, agn.unit_id = @__agn_unit_id_fc} -> tensor<128xf32>
+  case 0 {
+    %p = tensor.pad %w low[0] high[112] {
+    ^bb0(%i: index):
+      %c = arith.constant 0.0 : f32
+      tensor.yield %c : f32
+    } : tensor<16xf32> to tensor<128xf32>
+    scf.yield %p : tensor<128xf32>
+  }
+  default {
+    scf.yield %z : tensor<128xf32>
+  }
+  return %r : tensor<128xf32>
+}

@@ -1,0 +1,31 @@
+//===- RuntimeFunctions.h - Declaring agn's runtime entry points -*- C++
+//-*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The passes that emit calls into agn's runtime (include/agn-c/Runtime.h)
+// declare its functions the same way, kept once here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_UTILS_RUNTIMEFUNCTIONS_H
+#define AGN_UTILS_RUNTIMEFUNCTIONS_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::agn {
+
+/// Declares the runtime function `name` of `type` (a private `func.func` at
+/// the start of `module`) unless `symbols` has it. Fails with a diagnostic
+/// naming `caller` when another symbol, or a function of another type, has
+/// that name.
+LogicalResult declareRuntimeFunction(ModuleOp module, SymbolTable &symbols,
+                                     Location loc, StringRef name,
+                                     FunctionType type, StringRef caller);
+
+} // namespace mlir::agn
+
+#endif // AGN_UTILS_RUNTIMEFUNCTIONS_H
