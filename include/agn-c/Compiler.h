@@ -50,6 +50,15 @@ AGN_CAPI_EXPORT agn_model *agn_model_compile_threads(const char *mlir_text,
                                                      const char *entry,
                                                      int64_t threads);
 
+/// agn_model_compile with `lowering_options`, the options of
+/// agn-lower-to-llvm-pipeline as on the command line after its name
+/// ("threads=2 profile=true profile-model=net"; NULL or "" for the defaults).
+/// Returns NULL, with agn_last_error() set, for a bad option or a failed
+/// compilation.
+AGN_CAPI_EXPORT agn_model *
+agn_model_compile_options(const char *mlir_text, const char *passes,
+                          const char *entry, const char *lowering_options);
+
 /// Returns the calling thread's last error message ("" if none).
 AGN_CAPI_EXPORT const char *agn_last_error(void);
 

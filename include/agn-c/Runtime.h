@@ -374,6 +374,45 @@ AGN_RT_API void agn_rt_release_cached_buffers(void);
 /// \returns the bytes of buffers kept for reuse.
 AGN_RT_API uint64_t agn_rt_cached_buffer_bytes(void);
 
+/*===------------------------------------------------------------------===*
+ * Profiling (code compiled with agn-lower-to-llvm-pipeline{profile=true})
+ *===------------------------------------------------------------------===*/
+
+/// Opens, on the calling thread, a span of the profile region \p region: a
+/// static NUL-terminated record "model\tgroup\tunit\tlevel\tlabel" that
+/// agn-instrument-profile emits (unit and level empty outside units).
+/// Generated code calls it; spans nest.
+AGN_RT_API void agn_rt_profile_begin(const char *region);
+
+/// Closes the calling thread's innermost open span of \p region.
+AGN_RT_API void agn_rt_profile_end(const char *region);
+
+/// Writes the profile of \p model (every model if null or empty) as a
+/// table: self time per call by group (inside and outside units), each
+/// unit's time at each level, the hottest regions. NUL-terminated, truncated
+/// to \p size bytes (\p buffer may be null when \p size is 0).
+/// \returns the full length without the NUL.
+AGN_RT_API int64_t agn_rt_profile_table(const char *model, char *buffer,
+                                        uint64_t size);
+
+/// Writes the profile of \p model (every model if null or empty) as JSON:
+/// {"regions": [{"model", "group", "unit", "level", "label", "calls",
+/// "total_ns", "self_ns", "min_ns", "max_ns", "outer_calls", "outer_ns"}],
+/// "dropped_spans"}, like agn_rt_profile_table.
+AGN_RT_API int64_t agn_rt_profile_json(const char *model, char *buffer,
+                                       uint64_t size);
+
+/// Writes the spans of \p model (every model if null or empty) to \p path
+/// as a Chrome trace (chrome://tracing, https://ui.perfetto.dev), replacing
+/// the file atomically. The first 2^20 spans are kept.
+/// \returns AGN_RT_OK, AGN_RT_ERR_INVALID_ARGUMENT (null path) or
+/// AGN_RT_ERR_IO.
+AGN_RT_API int64_t agn_rt_profile_write_trace(const char *model,
+                                              const char *path);
+
+/// Forgets every span recorded so far.
+AGN_RT_API void agn_rt_profile_reset(void);
+
 #ifdef __cplusplus
 }
 #endif

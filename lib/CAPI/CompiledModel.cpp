@@ -183,6 +183,29 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
     error = "the number of threads must be at least 1";
     return failure();
   }
+  return compileWithOptions(passes, "threads=" + std::to_string(threads),
+                            error);
+}
+
+LogicalResult CompiledModel::compileWithOptions(StringRef passes,
+                                                StringRef loweringOptions,
+                                                std::string &error) {
+  initializeOnce();
+  auto options = std::make_unique<LowerToLLVMOptions>();
+  std::string parseErrors;
+  llvm::raw_string_ostream parseStream(parseErrors);
+  if (failed(options->parseFromString(loweringOptions, parseStream))) {
+    error = "bad agn-lower-to-llvm-pipeline options '" + loweringOptions.str() +
+            "'";
+    if (!parseErrors.empty())
+      error += ": " + StringRef(parseErrors).trim().str();
+    return failure();
+  }
+  unsigned threads = options->threads;
+  if (threads < 1) {
+    error = "the number of threads must be at least 1";
+    return failure();
+  }
   MLIRContext &context = *this->context;
   llvm::raw_string_ostream errors(error);
   // Every diagnostic goes to `error`, with its location in the source.
@@ -206,9 +229,7 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
   module->print(irStream);
 
   PassManager lowering(&context);
-  LowerToLLVMOptions loweringOptions;
-  loweringOptions.threads = threads;
-  buildLowerToLLVMPipeline(lowering, loweringOptions);
+  buildLowerToLLVMPipeline(lowering, *options);
   progress.beginStage("lowering", lowering.size());
   progress.instrument(lowering);
   if (failed(lowering.run(*module))) {

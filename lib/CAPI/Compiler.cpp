@@ -54,6 +54,23 @@ agn_model *agn_model_compile_threads(const char *mlirText, const char *passes,
   return new agn_model{std::move(model)};
 }
 
+agn_model *agn_model_compile_options(const char *mlirText, const char *passes,
+                                     const char *entry,
+                                     const char *loweringOptions) {
+  lastError.clear();
+  if (!mlirText) {
+    lastError = "agn_model_compile_options: mlir_text is NULL";
+    return nullptr;
+  }
+  std::unique_ptr<CompiledModel> model = CompiledModel::parse(
+      mlirText, "<agn_model_compile>", entry ? entry : "", lastError);
+  if (!model || failed(model->compileWithOptions(
+                    passes ? passes : "",
+                    loweringOptions ? loweringOptions : "", lastError)))
+    return nullptr;
+  return new agn_model{std::move(model)};
+}
+
 const char *agn_last_error(void) { return lastError.c_str(); }
 
 void agn_model_destroy(agn_model *model) { delete model; }

@@ -11,13 +11,17 @@
 //   [vectorize: agn-cpu-configure-kernels (each contraction's kernel, from
 //    the target), agn-vectorize-convolutions (im2col matmuls, direct
 //    loops), agn-split-batch-matmuls, agn-cpu-configure-kernels (the new
-//    matmuls), agn-vnni-matmuls, agn-vectorize-contractions]
+//    matmuls), agn-vnni-matmuls, agn-vectorize-contractions, canonicalize,
+//    cse]
+//   [profile: agn-instrument-profile (spans of units, levels, costly ops)]
+//   agn-place-level-weights (each level's weights in globals of their own)
 //   agn-index-switch-to-if (tensor-valued switches; MLIR 22's bufferization
 //    misses their aliasing), agn-split-empty-tensors (one tensor.empty per
 //    use: One-Shot's analysis is quadratic in an alias set)
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-deallocation-pipeline, convert-bufferization-to-memref
 //   [vectorize: canonicalize, cse, agn-hoist-vector-transfers]
+//   agn-lower-strided-copies (copies through subviews as linalg.copy)
 //   convert-linalg-to-loops (everything else)
 //   agn-emulate-narrow-types (i4 packed two per byte)
 //   agn-emit-c-interface
@@ -184,6 +188,18 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));
     pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls());
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions());
+    // The kernels transpose their accumulators in and out of the layout
+    // they compute in; an accumulator that starts as a fill folds to a fill
+    // of the transposed tensor instead of a transpose of zeros.
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // After the kernels, which split convolutions into their parts: each of
+  // those is timed on its own.
+  if (options.profile) {
+    AGNInstrumentProfileOptions profile;
+    profile.model = options.profileModel;
+    pm.addPass(createAGNInstrumentProfile(profile));
   }
   // After the kernels, which fold packed weights into new constants.
   pm.addPass(createAGNPlaceLevelWeights());
@@ -193,6 +209,9 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createCSEPass());
     pm.addNestedPass<func::FuncOp>(createAGNHoistVectorTransfers());
   }
+  // Strided copies (padding, concatenation) as loops LLVM vectorizes, not
+  // calls of MLIR's element-by-element memrefCopy.
+  pm.addPass(createAGNLowerStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createAGNEmulateNarrowTypes());
   pm.addPass(createAGNEmitCInterface());

@@ -19,7 +19,9 @@
 #include "agn-c/Runtime.h"
 
 #include "Levels.h"
+#include "Profiler.h"
 #include "ResourceManager.h"
+#include "Telemetry.h"
 
 #include <algorithm>
 #include <atomic>
@@ -460,4 +462,60 @@ extern "C" const char *agn_rt_level_name(int64_t level) {
 
 extern "C" const char *agn_rt_reason_name(int64_t reason) {
   return reason >= 0 && reason < kNumReasons ? kReasonNames[reason] : "invalid";
+}
+
+//===----------------------------------------------------------------------===//
+// Profiling
+//===----------------------------------------------------------------------===//
+
+extern "C" void agn_rt_profile_begin(const char *region) {
+  // Out of memory, the span is lost; generated code has no error path.
+  if (region)
+    guarded([&] {
+      Profiler::process().begin(region);
+      return AGN_RT_OK;
+    });
+}
+
+extern "C" void agn_rt_profile_end(const char *region) {
+  if (region)
+    guarded([&] {
+      Profiler::process().end(region);
+      return AGN_RT_OK;
+    });
+}
+
+extern "C" int64_t agn_rt_profile_table(const char *model, char *buffer,
+                                        uint64_t size) {
+  return guarded([&] {
+    return copyString(Profiler::process().table(model ? model : ""), buffer,
+                      size);
+  });
+}
+
+extern "C" int64_t agn_rt_profile_json(const char *model, char *buffer,
+                                       uint64_t size) {
+  return guarded([&] {
+    return copyString(Profiler::process().json(model ? model : ""), buffer,
+                      size);
+  });
+}
+
+extern "C" int64_t agn_rt_profile_write_trace(const char *model,
+                                              const char *path) {
+  if (!path)
+    return fail(Status::error(AGN_RT_ERR_INVALID_ARGUMENT,
+                              "no path for the trace file"));
+  return guarded([&] {
+    return report(writeFileAtomically(
+        path, Profiler::process().chromeTrace(model ? model : ""),
+        "trace file"));
+  });
+}
+
+extern "C" void agn_rt_profile_reset(void) {
+  guarded([&] {
+    Profiler::process().reset();
+    return AGN_RT_OK;
+  });
 }

@@ -568,25 +568,31 @@ std::string expandTelemetryPath(std::string_view pattern, long pid) {
 }
 
 Status writeTelemetryFile(const std::string &path, const std::string &json) {
+  return writeFileAtomically(path, json, "telemetry file");
+}
+
+Status writeFileAtomically(const std::string &path, const std::string &contents,
+                           const std::string &what) {
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
   FILE *file = std::fopen(temporary.c_str(), "we");
   if (!file)
-    return Status::error(AGN_RT_ERR_IO, "cannot write telemetry file '" +
+    return Status::error(AGN_RT_ERR_IO, "cannot write " + what + " '" +
                                             temporary +
                                             "': " + std::strerror(errno));
-  bool ok = std::fwrite(json.data(), 1, json.size(), file) == json.size();
+  bool ok =
+      std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
   ok = (std::fclose(file) == 0) && ok;
   if (!ok) {
     int err = errno;
     std::remove(temporary.c_str());
-    return Status::error(AGN_RT_ERR_IO, "cannot write telemetry file '" +
+    return Status::error(AGN_RT_ERR_IO, "cannot write " + what + " '" +
                                             temporary +
                                             "': " + std::strerror(err));
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     int err = errno;
     std::remove(temporary.c_str());
-    return Status::error(AGN_RT_ERR_IO, "cannot rename telemetry file to '" +
+    return Status::error(AGN_RT_ERR_IO, "cannot rename " + what + " to '" +
                                             path + "': " + std::strerror(err));
   }
   return Status();

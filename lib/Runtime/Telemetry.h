@@ -40,6 +40,11 @@ std::string expandTelemetryPath(std::string_view pattern, long pid);
 /// a reader never sees half a document.
 Status writeTelemetryFile(const std::string &path, const std::string &json);
 
+/// Writes \p contents to \p path like writeTelemetryFile; \p what names
+/// the file in error messages ("telemetry file", "trace file").
+Status writeFileAtomically(const std::string &path, const std::string &contents,
+                           const std::string &what);
+
 } // namespace agn::rt
 
 #endif // AGN_LIB_RUNTIME_TELEMETRY_H

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from agn import _library
+from agn import _library, runtime
 from agn.pipeline import adaptive_pipeline
 
 MAX_RANK = 8
@@ -54,6 +54,7 @@ def _capi() -> ctypes.CDLL:
         signatures = {
             "agn_model_compile": (vp, [cp, cp, cp]),
             "agn_model_compile_threads": (vp, [cp, cp, cp, i64]),
+            "agn_model_compile_options": (vp, [cp, cp, cp, cp]),
             "agn_last_error": (cp, []),
             "agn_model_destroy": (None, [vp]),
             "agn_model_num_inputs": (i64, [vp]),
@@ -88,6 +89,9 @@ class CompiledModel:
                  output_dtypes: Sequence[Optional[np.dtype]] = ()) -> None:
         self._handle = ctypes.c_void_p(handle)
         self._lock = threading.Lock()
+        #: The model's name in the runtime's profile, when compiled with
+        #: profile=True (else None).
+        self.profile_name: Optional[str] = None
         lib = _capi()
         self.inputs = self._describe(lib.agn_model_input, lib.agn_model_num_inputs(handle),
                                      input_names, input_dtypes, "input")
@@ -112,6 +116,15 @@ class CompiledModel:
             specs.append(TensorSpec(name, tuple(shape[d] for d in range(rank.value)),
                                     np.dtype(wanted)))
         return specs
+
+    def profile(self) -> "runtime.Profile":
+        """The time this model's calls spent in each unit at each level and
+        in each costly op around the units, so far (compile with
+        profile=True). `print(model.profile())` prints the table;
+        `.write_trace(path)` writes a Chrome trace."""
+        if self.profile_name is None:
+            raise RuntimeError("this model was compiled without profile=True")
+        return runtime.profile(self.profile_name)
 
     @property
     def ir(self) -> str:
@@ -217,18 +230,34 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
                  input_dtypes: Sequence[Optional[np.dtype]] = (),
                  output_names: Sequence[str] = (),
                  output_dtypes: Sequence[Optional[np.dtype]] = (),
-                 threads: int = 1) -> CompiledModel:
+                 threads: int = 1, profile: bool = False,
+                 profile_name: str = "model") -> CompiledModel:
     """Compiles MLIR text through `passes` (None: none) and agn's lowering,
-    its matmul kernels on up to `threads` threads."""
+    its matmul kernels on up to `threads` threads. `profile` times each unit
+    at each level and the costly ops around it at run time, under the name
+    `profile_name` (see CompiledModel.profile)."""
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be an integer of at least 1, got {threads!r}")
+    if not isinstance(profile, bool):
+        raise ValueError(f"profile must be True or False, got {profile!r}")
+    if not isinstance(profile_name, str) or not profile_name or any(
+            c in profile_name for c in "{}\t\n"):
+        raise ValueError("profile_name must be a non-empty string without braces, tabs "
+                         f"or line breaks, got {profile_name!r}")
+    options = f"threads={threads}"
+    if profile:
+        options += f" profile=true profile-model={{{profile_name}}}"
     lib = _capi()
-    handle = lib.agn_model_compile_threads(text.encode("utf-8"),
+    handle = lib.agn_model_compile_options(text.encode("utf-8"),
                                            passes.encode() if passes else None,
-                                           entry.encode() if entry else None, threads)
+                                           entry.encode() if entry else None,
+                                           options.encode("utf-8"))
     if not handle:
         raise CompileError(f"agn: compilation failed: {_last_error()}")
-    return CompiledModel(handle, input_names, input_dtypes, output_names, output_dtypes)
+    compiled = CompiledModel(handle, input_names, input_dtypes, output_names, output_dtypes)
+    if profile:
+        compiled.profile_name = profile_name
+    return compiled
 
 
 def _looks_like_mlir(text: str) -> bool:
@@ -270,7 +299,7 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
             input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
             dim_values: Optional[Mapping[str, int]] = None, default_dim: Optional[int] = 1,
             static_inputs: Optional[Mapping[str, np.ndarray]] = None,
-            name: Optional[str] = None, threads: int = 1,
+            name: Optional[str] = None, threads: int = 1, profile: bool = False,
             **pipeline_options: Any) -> CompiledModel:
     """Compiles `model` and returns a callable on NumPy arrays.
 
@@ -288,6 +317,11 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
 
     `threads` runs the matmul kernels on up to that many threads (MLIR's
     async runtime); the results are the same as on one.
+
+    `profile` times each unit at each level and the costly ops around it
+    (im2col, padding, quantization, ...) at run time; `model.profile()`
+    returns the table and the Chrome trace. The model's name in the profile
+    is `name`, else the file's stem, else "model".
     """
     if passes is not None and (pipeline_options or adaptive):
         raise TypeError("pass either 'passes' or adaptive pipeline options, not both")
@@ -300,5 +334,10 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
         adaptive = bool(pipeline_options) or source.has_policies
     if passes is None and adaptive:
         passes = adaptive_pipeline(pipeline_options)
+    profile_name = name or "model"
+    if name is None and isinstance(model, (str, os.PathLike)) and not _looks_like_mlir(
+            str(model)):
+        profile_name = os.path.splitext(os.path.basename(os.fspath(model)))[0] or "model"
     return compile_mlir(source.text, passes, entry, source.input_names, source.input_dtypes,
-                        source.output_names, source.output_dtypes, threads=threads)
+                        source.output_names, source.output_dtypes, threads=threads,
+                        profile=profile, profile_name=profile_name)

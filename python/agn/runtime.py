@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
+import os
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from agn import _library
@@ -108,6 +109,10 @@ def _rt() -> ctypes.CDLL:
             "agn_rt_telemetry_json": (i64, [ctypes.c_char_p, u64]),
             "agn_rt_level_name": (cp, [i64]),
             "agn_rt_reason_name": (cp, [i64]),
+            "agn_rt_profile_table": (i64, [cp, ctypes.c_char_p, u64]),
+            "agn_rt_profile_json": (i64, [cp, ctypes.c_char_p, u64]),
+            "agn_rt_profile_write_trace": (i64, [cp, cp]),
+            "agn_rt_profile_reset": (None, []),
         }
         _lib = _library.declare(lib, signatures)
     return _lib
@@ -344,14 +349,8 @@ def units() -> List[Dict[str, Any]]:
 def telemetry_json() -> str:
     """The telemetry JSON text (schema in docs/Runtime.md)."""
     # The document may grow between the two calls (a monitor tick, a call
-    # on another thread): ask again until the text fits the buffer.
-    size = _rt().agn_rt_telemetry_json(None, 0)
-    while True:
-        buffer = ctypes.create_string_buffer(size + 1)
-        needed = _rt().agn_rt_telemetry_json(buffer, size + 1)
-        if needed <= size:
-            return buffer.value.decode("utf-8")
-        size = needed
+    # on another thread).
+    return _read_text(_rt().agn_rt_telemetry_json)
 
 
 def telemetry() -> Dict[str, Any]:
@@ -362,3 +361,72 @@ def telemetry() -> Dict[str, Any]:
 def dump_telemetry(path: Optional[str] = None) -> None:
     """Writes the telemetry JSON to `path` (None: the `telemetry` key)."""
     _check(_rt().agn_rt_dump_telemetry(path.encode() if path else None), "dump_telemetry")
+
+
+def _read_text(function, *leading: Any) -> str:
+    """The text a `function(*leading, buffer, size)` of the runtime writes;
+    asks again while the text grows between the calls."""
+    size = function(*leading, None, 0)
+    while True:
+        buffer = ctypes.create_string_buffer(size + 1)
+        needed = function(*leading, buffer, size + 1)
+        if needed <= size:
+            return buffer.value.decode("utf-8", "replace")
+        size = needed
+
+
+class Profile:
+    """The time compiled code spent in each profiled region (code compiled
+    with profile=True), as the runtime summed it up when this was taken.
+
+    `regions` is a list of dicts with the record's fields (model, group,
+    unit, level, label) and calls, total_ns, self_ns (total minus nested
+    regions), min_ns, max_ns, outer_calls and outer_ns (spans with no
+    enclosing span: the model's calls). str() is the table agn-run
+    --profile prints."""
+
+    def __init__(self, model: Optional[str]) -> None:
+        self.model = model
+        key = model.encode("utf-8") if model else None
+        self._table = _read_text(_rt().agn_rt_profile_table, key)
+        document = json.loads(_read_text(_rt().agn_rt_profile_json, key))
+        self.regions: List[Dict[str, Any]] = document["regions"]
+        self.dropped_spans: int = document["dropped_spans"]
+
+    @property
+    def calls(self) -> int:
+        """Calls of the model's entry functions."""
+        return sum(r["outer_calls"] for r in self.regions if r["group"] == "function")
+
+    def by_group(self) -> Dict[str, int]:
+        """Self time in nanoseconds by group (the function group's self time
+        is what no region covers)."""
+        totals: Dict[str, int] = {}
+        for region in self.regions:
+            totals[region["group"]] = totals.get(region["group"], 0) + region["self_ns"]
+        return totals
+
+    def by_unit(self) -> Dict[Tuple[str, str], int]:
+        """Total time in nanoseconds of each (unit, level) version."""
+        return {(r["unit"], r["level"]): r["total_ns"] for r in self.regions
+                if r["group"] == "unit"}
+
+    def write_trace(self, path: str) -> None:
+        """Writes the spans as a Chrome trace (chrome://tracing, Perfetto)."""
+        key = self.model.encode("utf-8") if self.model else None
+        _check(_rt().agn_rt_profile_write_trace(key, os.fspath(path).encode()),
+               "profile trace")
+
+    def __str__(self) -> str:
+        return self._table
+
+
+def profile(model: Optional[str] = None) -> Profile:
+    """The profile of `model` (its name at compile time), or of every model."""
+    return Profile(model)
+
+
+def reset_profile() -> None:
+    """Forgets every span recorded so far."""
+    _rt().agn_rt_profile_reset()
+

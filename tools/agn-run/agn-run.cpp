@@ -26,6 +26,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -77,6 +78,17 @@ static cl::opt<std::string>
                   cl::init(""), cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"),
                            cl::init(false), cl::cat(category));
+static cl::opt<bool>
+    profile("profile",
+            cl::desc("Time each unit at each level and the costly ops "
+                     "around it (agn-lower-to-llvm-pipeline{profile=true}) "
+                     "and print the table after the calls"),
+            cl::init(false), cl::cat(category));
+static cl::opt<std::string> profileTrace(
+    "profile-trace",
+    cl::desc("With --profile, also write the spans to this file as a Chrome "
+             "trace (chrome://tracing, ui.perfetto.dev)"),
+    cl::init(""), cl::cat(category));
 
 /// Prints `message` as an agn-run error and returns exit status 1.
 static int failWith(const llvm::Twine &message) {
@@ -183,6 +195,19 @@ static void keepFreedMemory() {
 #endif
 }
 
+/// The name of the model in the profile's records: the input file's stem.
+static std::string getProfileModel() {
+  return llvm::sys::path::stem(inputFile.getValue()).str();
+}
+
+/// The options of agn-lower-to-llvm-pipeline the command line asks for.
+static std::string getLoweringOptions() {
+  std::string options = "threads=" + std::to_string(kernelThreads);
+  if (profile)
+    options += " profile=true profile-model={" + getProfileModel() + "}";
+  return options;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   keepFreedMemory();
@@ -191,6 +216,8 @@ int main(int argc, char **argv) {
       argc, argv, "agn-run: JIT-run an MLIR module on .npy inputs\n");
   if (kernelThreads < 1)
     return failWith("--kernel-threads must be at least 1");
+  if (!profileTrace.empty() && !profile)
+    return failWith("--profile-trace needs --profile");
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputFile, &error);
@@ -208,7 +235,7 @@ int main(int argc, char **argv) {
   std::unique_ptr<agn::CompiledModel> model =
       agn::CompiledModel::parse(file->getBuffer(), inputFile, entryName, error);
   if (!model || !checkInputs(*model, arrays) ||
-      failed(model->compile(passes, error, kernelThreads))) {
+      failed(model->compileWithOptions(passes, getLoweringOptions(), error))) {
     if (!model || !error.empty()) {
       // Diagnostics carry their own locations; a one-line reason gets the
       // file name.
@@ -270,6 +297,14 @@ int main(int argc, char **argv) {
     return failWith("cannot write telemetry to '" + telemetryPath +
                     "': " + agn_rt_last_error());
 
+  if (profile) {
+    std::string model = getProfileModel();
+    if (!profileTrace.empty() &&
+        agn_rt_profile_write_trace(model.c_str(), profileTrace.c_str()) != 0)
+      return failWith("cannot write the profile trace to '" + profileTrace +
+                      "': " + agn_rt_last_error());
+  }
+
   if (!quiet) {
     llvm::raw_ostream &os = llvm::outs();
     std::vector<double> sorted = millis;
@@ -281,6 +316,12 @@ int main(int argc, char **argv) {
     for (auto [index, result] : llvm::enumerate(results))
       printSummary(os, index, result);
     printDecisions(os);
+    if (profile) {
+      std::string model = getProfileModel();
+      std::string table(agn_rt_profile_table(model.c_str(), nullptr, 0), '\0');
+      agn_rt_profile_table(model.c_str(), table.data(), table.size() + 1);
+      os << "\n" << table;
+    }
   }
   return 0;
 }

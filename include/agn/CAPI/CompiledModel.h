@@ -62,6 +62,14 @@ public:
   mlir::LogicalResult compile(llvm::StringRef passes, std::string &error,
                               unsigned threads = 1);
 
+  /// compile() with the options of agn-lower-to-llvm-pipeline as text
+  /// (`threads=2 profile=true`, as after the pipeline's name on the command
+  /// line; empty for the defaults). A bad option fails with the parser's
+  /// message in `error`.
+  mlir::LogicalResult compileWithOptions(llvm::StringRef passes,
+                                         llvm::StringRef loweringOptions,
+                                         std::string &error);
+
   /// parse() then compile().
   static std::unique_ptr<CompiledModel>
   compile(llvm::StringRef text, llvm::StringRef bufferName,

@@ -105,6 +105,18 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "faster than one large one. Off keeps the entry function "
                      "whole"),
       llvm::cl::init(true)};
+  Option<bool> profile{
+      *this, "profile",
+      llvm::cl::desc("Time each unit at each level and the costly ops around "
+                     "it at run time (agn-instrument-profile; default: off); "
+                     "the runtime prints the table (agn_rt_profile_table) "
+                     "and writes a Chrome trace"),
+      llvm::cl::init(false)};
+  Option<std::string> profileModel{
+      *this, "profile-model",
+      llvm::cl::desc("Model name the profile's records carry (default: the "
+                     "module's name, else 'model')"),
+      llvm::cl::init("")};
 };
 
 /// Adds the passes that take a module after agn's passes (or any mix of agn

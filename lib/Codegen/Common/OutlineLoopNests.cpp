@@ -46,6 +46,20 @@ static SmallVector<Operation *> collectOutermostLoops(func::FuncOp function) {
   return loops;
 }
 
+/// Returns true if `nest` accumulates into a scalar on its function's stack
+/// (a rank-0 `memref.alloca` from outside the nest, as bufferization makes
+/// of a reduction to a 0-d tensor). LLVM keeps such an accumulator in a
+/// register, and vectorizes the reduction, only where it sees the alloca:
+/// behind a pointer argument that may alias the others it can do neither.
+static bool accumulatesOnStack(Operation *nest) {
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(nest->getRegions(), captured);
+  return llvm::any_of(captured, [](Value value) {
+    auto alloca = value.getDefiningOp<memref::AllocaOp>();
+    return alloca && alloca.getType().getRank() == 0;
+  });
+}
+
 /// Returns true if `value` is the result of an operand-free constant-like
 /// op, which the outlined function clones instead of taking as an argument.
 static bool isClonableConstant(Value value) {
@@ -175,7 +189,8 @@ struct OutlineLoopNestsPass
         continue;
       for (auto [index, nest] :
            llvm::enumerate(collectOutermostLoops(function)))
-        outlined.push_back(outlineNest(nest, function, index, symbols));
+        if (!accumulatesOnStack(nest))
+          outlined.push_back(outlineNest(nest, function, index, symbols));
     }
     mergeIdenticalFunctions(outlined, module);
   }

@@ -243,9 +243,12 @@ void ArbitrationLowering::lower(ArbitrateOp op) {
   // The dispatches on this unit's level say which unit they belong to, so
   // that passes after the lowering can find the unit's runtime id.
   for (Operation *user : op->getUsers())
-    if (isa<DispatchOp>(user))
+    if (isa<DispatchOp>(user)) {
       user->setAttr(AGNDialect::kUnitIdAttrName,
                     FlatSymbolRefAttr::get(symbols.id.getSymNameAttr()));
+      user->setAttr(AGNDialect::kUnitNameAttrName,
+                    op.getUnit().getUnitNameAttr());
+    }
 
   Value requested =
       arith::IndexCastOp::create(rewriter, loc, i64, op.getRequested());

@@ -196,8 +196,10 @@ struct DispatchOpLowering : OpConversionPattern<DispatchOp> {
     }
     // For the passes after the lowering: which unit, and which level each
     // case runs.
-    if (Attribute unitId = op->getAttr(AGNDialect::kUnitIdAttrName))
-      switchOp->setAttr(AGNDialect::kUnitIdAttrName, unitId);
+    for (StringRef name :
+         {AGNDialect::kUnitIdAttrName, AGNDialect::kUnitNameAttrName})
+      if (Attribute attr = op->getAttr(name))
+        switchOp->setAttr(name, attr);
     switchOp->setAttr(
         AGNDialect::kCaseLevelsAttrName,
         rewriter.getDenseI32ArrayAttr(llvm::map_to_vector(

@@ -143,3 +143,38 @@ func.func @no_loops(%a: memref<8xf32>) {
   call @external(%a) : (memref<8xf32>) -> ()
   return
 }
+
+// -----
+
+// A reduction into a scalar on the function's stack stays in the function
+// (LLVM keeps that accumulator in a register and vectorizes the loop only
+// there); the copy after it is outlined.
+
+// CHECK-LABEL: func.func @sum(
+// CHECK: %[[ACC:.*]] = memref.alloca() : memref<f32>
+// CHECK: scf.for
+// CHECK:   memref.load %[[ACC]][]
+// CHECK:   memref.store %{{.*}}, %[[ACC]][]
+// CHECK: call @sum_nest1(
+// CHECK-NOT: @sum_nest0
+// CHECK: func.func private @sum_nest1(
+func.func @sum(%x: memref<64xf32>, %y: memref<64xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloca() : memref<f32>
+  memref.store %zero, %acc[] : memref<f32>
+  scf.for %i = %c0 to %c64 step %c1 {
+    %v = memref.load %x[%i] : memref<64xf32>
+    %s = memref.load %acc[] : memref<f32>
+    %t = arith.addf %s, %v : f32
+    memref.store %t, %acc[] : memref<f32>
+  }
+  scf.for %i = %c0 to %c64 step %c1 {
+    %v = memref.load %x[%i] : memref<64xf32>
+    memref.store %v, %y[%i] : memref<64xf32>
+  }
+  %r = memref.load %acc[] : memref<f32>
+  return %r : f32
+}

@@ -278,7 +278,7 @@ func.func @dispatch(%level: index, %a: tensor<4xf32>, %b: tensor<4xf32>, %c: ten
 // CHECK: %[[G64:.*]] = call @agn_rt_arbitrate(%[[UID]], %[[REQ64]], %[[V]]) : (i64, i64, f32) -> i64
 // CHECK: %[[G:.*]] = arith.index_cast %[[G64]] : i64 to index
 // The dispatch says which unit it belongs to.
-// CHECK: %[[R:.*]] = scf.index_switch %{{.*}} {agn.case_levels = array<i32: 1, 4>, agn.unit_id = @__agn_unit_id_net_fc1} -> tensor<2x3xf32>
+// CHECK: %[[R:.*]] = scf.index_switch %{{.*}} {agn.case_levels = array<i32: 1, 4>, agn.unit_id = @__agn_unit_id_net_fc1, agn.unit_name = "net.fc1"} -> tensor<2x3xf32>
 // CHECK: default {
 // CHECK: %[[MM:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<2x4xf32>, tensor<4x3xf32>)
 // CHECK: scf.yield %[[MM]]

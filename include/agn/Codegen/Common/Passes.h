@@ -38,6 +38,10 @@ void populateIndexSwitchToIfPatterns(RewritePatternSet &patterns);
 /// zero elements become `tensor.empty` ops.
 void populateFoldZeroElementTensorsPatterns(RewritePatternSet &patterns);
 
+/// Adds the pattern of agn-lower-strided-copies: a `memref.copy` with a
+/// source or target that is not contiguous becomes a `linalg.copy`.
+void populateLowerStridedCopiesPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::agn
 
 #endif // AGN_CODEGEN_COMMON_PASSES_H

@@ -40,10 +40,13 @@ def AGN_Dialect : Dialect {
 
     /// Discardable attributes that agn-lower leaves on the `scf.index_switch`
     /// of each unit's dispatch, for the code generation passes after it
-    /// (agn-place-level-weights): the symbol of the unit's runtime-id global
-    /// (an i64 `llvm.mlir.global`), and the level of each case, the default
-    /// region's last (a `DenseI32ArrayAttr` of `Precision` values).
+    /// (agn-place-level-weights, agn-instrument-profile): the symbol of the
+    /// unit's runtime-id global (an i64 `llvm.mlir.global`), the unit's name
+    /// (a `StringAttr`), and the level of each case, the default region's
+    /// last (a `DenseI32ArrayAttr` of `Precision` values).
     static constexpr ::llvm::StringLiteral kUnitIdAttrName = "agn.unit_id";
+    static constexpr ::llvm::StringLiteral kUnitNameAttrName =
+        "agn.unit_name";
     static constexpr ::llvm::StringLiteral kCaseLevelsAttrName =
         "agn.case_levels";
   }];
