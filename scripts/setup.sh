@@ -6,7 +6,12 @@
 #                              over Debian's Python (its packages visible)
 #                              with the benchmark peers from PyPI, pinned
 #                              (ONNX Runtime), for the differential tests'
-#                              references; see docs/Testing.md.
+#                              references; see docs/Testing.md. And
+#                              .venv-iree: IREE's compiler and runtime and
+#                              ONNX Runtime's quantization tools, pinned, in
+#                              an environment of their own (they need a
+#                              newer onnx, IREE's runtime a newer ml_dtypes,
+#                              than Debian's), for bench/model_bench.py.
 set -euo pipefail
 
 # The peers, pinned, and what they pull in that Debian does not ship: what
@@ -14,6 +19,14 @@ set -euo pipefail
 # packaging come from Debian).
 peers=(onnxruntime==1.20.1 coloredlogs==15.0.1 humanfriendly==10.0
   flatbuffers==25.12.19)
+
+# IREE and what it pulls in, pinned; numpy below 2 as Debian's torch wants.
+# ONNX Runtime's quantization tools (bench/ort_quantize.py) need the newer
+# onnx too.
+iree=(iree-base-compiler==3.13.0 iree-base-runtime==3.13.0 onnx==1.17.0
+  numpy==1.26.4 ml_dtypes==0.5.4 protobuf==7.36.2 sympy==1.14.0
+  mpmath==1.3.0 onnxruntime==1.20.1 coloredlogs==15.0.1 humanfriendly==10.0
+  flatbuffers==25.12.19 packaging==25.0)
 
 with_peers=0
 for arg in "$@"; do
@@ -30,6 +43,15 @@ make_peers_venv() {
   [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${peers[@]}"
   echo "setup: $venv has ${peers[*]} (run Python as $venv/bin/python)"
+}
+
+make_iree_venv() {
+  local root venv
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  venv="$root/.venv-iree"
+  [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${iree[@]}"
+  echo "setup: $venv has ${iree[*]}"
 }
 
 packages=(
@@ -69,4 +91,5 @@ fi
 
 if [ "$with_peers" -eq 1 ]; then
   make_peers_venv
+  make_iree_venv
 fi

@@ -50,9 +50,10 @@ using namespace mlir::agn;
 static constexpr llvm::StringLiteral kPassName = "agn-vectorize-contractions";
 
 /// Returns whether `op` is a signed integer matmul that the outer-product
-/// lowering handles: integer operands of at least 8 bits (the packed i4
-/// weights are left to the scalar loops), none wider than the accumulator,
-/// and the default sign extension (the lowering extends with arith.extsi).
+/// lowering handles: integer operands of at least 4 bits (i4 weights are
+/// read as vectors of bytes and unpacked in registers, see
+/// agn-emulate-narrow-types), none wider than the accumulator, and the
+/// default sign extension (the lowering extends with arith.extsi).
 static bool isSignedIntegerMatmul(linalg::MatmulOp op) {
   auto accType =
       dyn_cast<IntegerType>(getElementTypeOrSelf(op.getOutputs()[0]));
@@ -60,7 +61,7 @@ static bool isSignedIntegerMatmul(linalg::MatmulOp op) {
     return false;
   return llvm::all_of(op.getInputs(), [&](Value input) {
     auto type = dyn_cast<IntegerType>(getElementTypeOrSelf(input));
-    return type && type.getWidth() >= 8 &&
+    return type && type.getWidth() >= 4 &&
            type.getWidth() <= accType.getWidth();
   });
 }
@@ -287,9 +288,69 @@ struct VectorizeContractionsPass
     }
   }
 
+  /// Rewrites every register-tiled integer matmul with an operand of fewer
+  /// than 8 bits (the i4 versions' weights) into the same matmul of that
+  /// operand sign-extended to i8 first (an elementwise linalg.generic, whose
+  /// loop LLVM vectorizes). The products and sums are the same; the register
+  /// tiles then read bytes, as for i8, where vector.contract cannot take i4
+  /// beside i8. The unpacked copy costs one pass over the weights per call,
+  /// against M multiply-adds per weight; the weights stay packed in memory.
+  void widenNarrowIntegerOperands() {
+    SmallVector<linalg::MatmulOp> narrow;
+    getOperation().walk([&](linalg::MatmulOp op) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      if (config && config.getKernel() == KernelKind::register_tiles &&
+          canUseRegisterTiles(op) &&
+          llvm::any_of(op.getInputs(), [](Value input) {
+            Type type = getElementTypeOrSelf(input);
+            return type.isInteger() && type.getIntOrFloatBitWidth() < 8;
+          }))
+        narrow.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::MatmulOp op : narrow) {
+      rewriter.setInsertionPoint(op);
+      Location loc = op.getLoc();
+      Type i8 = rewriter.getI8Type();
+      auto widen = [&](Value value) -> Value {
+        auto type = cast<RankedTensorType>(value.getType());
+        if (type.getElementTypeBitWidth() >= 8)
+          return value;
+        SmallVector<OpFoldResult> sizes =
+            tensor::getMixedSizes(rewriter, loc, value);
+        Value init = tensor::EmptyOp::create(rewriter, loc, sizes, i8);
+        AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+        return linalg::GenericOp::create(
+                   rewriter, loc, TypeRange{init.getType()}, ValueRange{value},
+                   ValueRange{init}, ArrayRef<AffineMap>{identity, identity},
+                   SmallVector<utils::IteratorType>(
+                       type.getRank(), utils::IteratorType::parallel),
+                   [&](OpBuilder &b, Location loc, ValueRange args) {
+                     linalg::YieldOp::create(b, loc,
+                                             ValueRange{arith::ExtSIOp::create(
+                                                 b, loc, i8, args[0])});
+                   })
+            .getResult(0);
+      };
+      // The same matmul of the widened inputs: its maps (a transposed
+      // operand, as Gemm's transB), its cast and its discardable attributes
+      // (the kernel config, the unit's name) stay.
+      auto wide = linalg::MatmulOp::create(
+          rewriter, loc, op->getResultTypes(),
+          ValueRange{widen(op.getInputs()[0]), widen(op.getInputs()[1])},
+          op.getOutputs());
+      wide.setIndexingMapsAttr(op.getIndexingMapsAttr());
+      if (linalg::TypeFnAttr cast = op.getCastAttr())
+        wide.setCastAttr(cast);
+      wide->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+      rewriter.replaceOp(op, wide);
+    }
+  }
+
   void runOnOperation() override {
     reassociateSums();
     widenHalfPrecisionMatmuls();
+    widenNarrowIntegerOperands();
 
     // The matmuls configured for register tiles; a config this pass cannot
     // carry out (set by hand on a matmul it does not take) is an error.
@@ -302,7 +363,7 @@ struct VectorizeContractionsPass
         op.emitError("agn-vectorize-contractions: cannot tile and vectorize "
                      "this matmul (its agn.lowering_config): it needs "
                      "tensors, default maps, no empty dimension, and float "
-                     "or signed integer operands of 8 bits or more");
+                     "or signed integer operands of 4 bits or more");
         return WalkResult::interrupt();
       }
       matmuls.emplace_back(op, config);

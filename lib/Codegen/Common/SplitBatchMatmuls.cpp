@@ -13,9 +13,11 @@
 #include "agn/Codegen/Common/Passes.h"
 #include "agn/Codegen/Common/Tiling.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
+#include "agn/Utils/Target.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNSPLITBATCHMATMULS
@@ -106,6 +108,33 @@ static bool isBatchedMatmul(linalg::GenericOp op) {
   return productOfInputs && sumWithOut && a.getType() == type &&
          b.getType() == type &&
          body.getTerminator()->getOperand(0) == add.getResult();
+}
+
+/// Returns whether `op` is the partial-sums product of agn's blocked (i4)
+/// matmul (`agn.blocked_matmul<partial_sums>`, see agn-multiversion) in the
+/// form this pass splits: loops (m, n, b, k), A indexed (m, b, k), the
+/// weights (b, k, n), the sums (m, n, b); signless integer operands, static
+/// shapes.
+static bool isBlockedPartialSums(linalg::GenericOp op) {
+  BlockedMatmulAttr marker = BlockedMatmulAttr::of(op);
+  if (!marker || marker.getPart() != BlockedMatmulPart::partial_sums ||
+      !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 4 ||
+      op.hasDynamicShape() || !hasSignlessIntegerOperands(op))
+    return false;
+  MLIRContext *context = op.getContext();
+  AffineExpr m, n, b, k;
+  bindDims(context, m, n, b, k);
+  SmallVector<AffineMap> expected = {AffineMap::get(4, 0, {m, b, k}, context),
+                                     AffineMap::get(4, 0, {b, k, n}, context),
+                                     AffineMap::get(4, 0, {m, n, b}, context)};
+  return op.getIndexingMapsArray() == expected;
+}
+
+/// Returns whether `value` is a tensor filled with zeros by linalg.fill.
+static bool isZeroFilled(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  return fill && matchPattern(fill.getInputs()[0], m_Zero());
 }
 
 namespace {
@@ -199,8 +228,65 @@ struct SplitBatchMatmulsPass
     return success();
   }
 
+  /// On a target without VNNI, makes every blocked partial-sums product
+  /// (without an `agn.lowering_config`) a loop over its blocks
+  /// of linalg.matmul ops of A's block [M, B] and the weights' [B, N]: the
+  /// integer register tiles then take them, where linalg's loops ran the
+  /// whole product scalar (unpacking every i4 weight M times). Sums that
+  /// start at zero (as agn-multiversion writes them) get each block's
+  /// matmul a fresh zero-filled [M, N] accumulator, inserted into the sums'
+  /// block column: the kernel then reads and writes rows, not a column of
+  /// stride (K / B).
+  LogicalResult splitBlockedPartialSums() {
+    // With VNNI, agn-vnni-matmuls takes the blocked product whole.
+    if (targetHasFeature(getOperation(), "avx512vnni"))
+      return success();
+    SmallVector<linalg::GenericOp> products;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isBlockedPartialSums(op) && !LoweringConfigAttr::of(op) &&
+          !hasEmptyIterationDomain(op))
+        products.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : products) {
+      bool fromZero = isZeroFilled(op.getDpsInits()[0]);
+      FailureOr<Operation *> tiled = tileInPlace(
+          rewriter, op, {0, 0, 1, 0}, kPassName, "splitting the blocks");
+      if (failed(tiled))
+        return failure();
+      auto tile = cast<linalg::GenericOp>(*tiled);
+      Location loc = tile.getLoc();
+      rewriter.setInsertionPoint(tile);
+      // A [M, 1, B] -> [M, B]; weights [1, B, N] -> [B, N]; sums [M, N, 1]
+      // -> [M, N].
+      auto collapse = [&](Value value,
+                          SmallVector<ReassociationIndices> groups) {
+        return tensor::CollapseShapeOp::create(rewriter, loc, value, groups);
+      };
+      Value lhs = collapse(tile.getDpsInputs()[0], {{0, 1}, {2}});
+      Value rhs = collapse(tile.getDpsInputs()[1], {{0, 1}, {2}});
+      SmallVector<ReassociationIndices> sumsGroups = {{0}, {1, 2}};
+      Value init = collapse(tile.getDpsInits()[0], sumsGroups);
+      if (fromZero) {
+        auto type = cast<RankedTensorType>(init.getType());
+        Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                              type.getElementType());
+        Value zero = arith::ConstantOp::create(
+            rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
+        init = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+      }
+      auto matmul =
+          linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
+                                   ValueRange{lhs, rhs}, ValueRange{init});
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          tile, tile.getResult(0).getType(), matmul.getResult(0), sumsGroups);
+    }
+    return success();
+  }
+
   void runOnOperation() override {
-    if (failed(splitBatches()) || failed(splitBatchedContractions()))
+    if (failed(splitBatches()) || failed(splitBatchedContractions()) ||
+        failed(splitBlockedPartialSums()))
       return signalPassFailure();
   }
 };

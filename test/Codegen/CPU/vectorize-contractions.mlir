@@ -148,8 +148,8 @@ func.func @integer(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>
 
 // -----
 
-// Unsigned matmuls, operands narrower than a byte (packed later) and integer
-// results narrower than the operands stay as they are.
+// Unsigned matmuls and integer results narrower than the operands stay as
+// they are.
 
 // CHECK-LABEL: func.func @unsigned
 // CHECK-NOT: vector.
@@ -159,11 +159,32 @@ func.func @unsigned(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32
   return %r : tensor<4x16xi32>
 }
 
+// An operand narrower than a byte (the i4 versions' weights) is
+// sign-extended to i8 first, and the matmul gets the i8 register tiles.
+
 // CHECK-LABEL: func.func @nibbles
-// CHECK-NOT: vector.
-// CHECK: linalg.matmul
+// CHECK-SAME: %[[A:.*]]: tensor<4x8xi8>, %[[B:.*]]: tensor<8x16xi4>
+// CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<8x16xi4>) outs(%{{.*}} : tensor<8x16xi8>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: i4, %{{.*}}: i8):
+// CHECK-NEXT: arith.extsi %[[IN]] : i4 to i8
+// CHECK: tensor.extract_slice %[[WIDE]]
+// CHECK: vector.contract {{.*}} : vector<{{.*}}xi8>, vector<{{.*}}xi8> into vector<{{.*}}xi32>
+// CHECK-NOT: linalg.matmul
 func.func @nibbles(%a: tensor<4x8xi8>, %b: tensor<8x16xi4>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
   %r = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi4>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
+
+// A transposed operand (Gemm's transB) keeps its map through the widening:
+// the tiles read B's rows [16, 1] at (n, k).
+// CHECK-LABEL: func.func @nibbles_transposed
+// CHECK-SAME: %[[A:.*]]: tensor<4x8xi8>, %[[B:.*]]: tensor<16x8xi4>
+// CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<16x8xi4>) outs(%{{.*}} : tensor<16x8xi8>)
+// CHECK: tensor.extract_slice %[[WIDE]][%{{.*}}, %{{.*}}] [16, 1] [1, 1]
+// CHECK: vector.contract {{.*}} : vector<4x1xi8>, vector<16x1xi8> into vector<4x16xi32>
+func.func @nibbles_transposed(%a: tensor<4x8xi8>, %b: tensor<16x8xi4>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : tensor<4x8xi8>, tensor<16x8xi4>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r : tensor<4x16xi32>
 }
 

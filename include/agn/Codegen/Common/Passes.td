@@ -77,6 +77,16 @@ def AGNSplitBatchMatmuls
     loop nest over the batch. The matmuls then take the kernels of any
     target (register tiles, VNNI); an `agn.lowering_config` of the batched
     op goes to its matmuls.
+
+    The partial sums of agn's blocked i4 matmul
+    (`agn.blocked_matmul<partial_sums>`: loops (m, n, b, k), A (m, b, k),
+    weights (b, k, n), sums (m, n, b)), on a target without AVX512-VNNI
+    (where agn-vnni-matmuls takes them whole) and without an
+    `agn.lowering_config`, become a loop over the
+    blocks b of `linalg.matmul` ops of A's block [M, B] and the weights'
+    [B, N]; sums that start as a `linalg.fill` of zero get a fresh
+    zero-filled [M, N] accumulator per block, inserted into the sums'
+    column b. The integer sums are exact, so the results are the same.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
