@@ -156,14 +156,22 @@ AGN_RT_API int64_t agn_rt_register_unit(const char *name,
 /// While a memory budget is in force (`memory_budget`, `memory_reserve`), the
 /// runtime hands the pages of the levels above a unit's ceiling back to the
 /// OS (madvise MADV_DONTNEED), and a later call at such a level reads them
-/// back. Only pages of read-only, shared, file-backed mappings are handed
-/// back (the weight file of agn's JIT): their contents come back from the
-/// file; other ranges (anonymous memory, a library's private mapping) stay as
-/// they are.
+/// back. Only pages of read-only, file-backed mappings that hold no private
+/// copy of a page are handed back: shared ones (the weight file of agn's
+/// JIT) and private ones whose anonymous size in /proc/self/smaps is zero (a
+/// library's .rodata); their contents come back from the file. Other ranges
+/// (anonymous memory, a library's relocated RELRO) stay as they are.
 /// \returns AGN_RT_OK, AGN_RT_ERR_UNKNOWN_UNIT or AGN_RT_ERR_INVALID_ARGUMENT
 /// (a level the unit does not have, a null or empty range).
 AGN_RT_API int64_t agn_rt_register_weights(int64_t unit, int64_t level,
                                            const void *data, uint64_t bytes);
+
+/// Forgets every weight tensor registered (agn_rt_register_weights) that lies
+/// within [\p data, \p data + \p bytes): memory about to be unmapped, such
+/// as a JIT-compiled model's when it is destroyed (agn's CompiledModel calls
+/// it), so that the runtime never advises pages that belong to something
+/// else by then. \returns the number of tensors forgotten.
+AGN_RT_API uint64_t agn_rt_forget_weights(const void *data, uint64_t bytes);
 
 /// \returns the id of the unit named \p name, or AGN_RT_ERR_UNKNOWN_UNIT.
 AGN_RT_API int64_t agn_rt_find_unit(const char *name);

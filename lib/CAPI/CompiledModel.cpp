@@ -66,13 +66,21 @@ std::string mlir::agn::formatShape(ArrayRef<int64_t> shape) {
   return text;
 }
 
+/// Makes the runtime forget the weights registered in a block of JIT memory
+/// about to be unmapped (a model destroyed): a later mapping at that address
+/// is none of its business.
+static void forgetReleasedWeights(const void *base, size_t bytes) {
+  agn_rt_forget_weights(base, bytes);
+}
+
 /// Registers passes and pipelines once per process (createExecutionEngine
-/// registers the targets).
+/// registers the targets), and the observer of released JIT memory.
 static void initializeOnce() {
   static std::once_flag flag;
   std::call_once(flag, [] {
     registerAllPasses();
     registerAllAGNPasses();
+    setJitMemoryReleaseObserver(forgetReleasedWeights);
   });
 }
 

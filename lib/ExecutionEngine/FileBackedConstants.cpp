@@ -6,9 +6,12 @@
 
 #include "FileBackedConstants.h"
 
+#include "agn/ExecutionEngine/ExecutionEngine.h"
+
 #include "llvm/Support/Memory.h"
 #include "llvm/Support/Process.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
@@ -95,8 +98,19 @@ FileBackedConstantsMapper::protectMappedMemory(const sys::MemoryBlock &block,
   return sys::Memory::protectMappedMemory(block, flags);
 }
 
+/// The observer of released blocks (setJitMemoryReleaseObserver).
+static std::atomic<mlir::agn::JitMemoryReleaseObserver> releaseObserver{
+    nullptr};
+
+void mlir::agn::setJitMemoryReleaseObserver(JitMemoryReleaseObserver observer) {
+  releaseObserver.store(observer, std::memory_order_release);
+}
+
 std::error_code
 FileBackedConstantsMapper::releaseMappedMemory(sys::MemoryBlock &block) {
+  if (JitMemoryReleaseObserver observer =
+          releaseObserver.load(std::memory_order_acquire))
+    observer(block.base(), block.allocatedSize());
   return sys::Memory::releaseMappedMemory(block);
 }
 

@@ -236,6 +236,18 @@ extern "C" int64_t agn_rt_register_weights(int64_t unit, int64_t level,
   });
 }
 
+extern "C" uint64_t agn_rt_forget_weights(const void *data, uint64_t bytes) {
+  ResourceManager *m = manager();
+  if (!m || !data || bytes == 0)
+    return 0;
+  uint64_t forgotten = 0;
+  guarded([&] {
+    forgotten = m->forgetWeights(data, bytes);
+    return AGN_RT_OK;
+  });
+  return forgotten;
+}
+
 extern "C" int64_t agn_rt_find_unit(const char *name) {
   ResourceManager *m = manager();
   if (!m)

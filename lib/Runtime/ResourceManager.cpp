@@ -408,6 +408,18 @@ uint64_t ResourceManager::grantedCount(int64_t id, int level) const {
   return granted;
 }
 
+void ResourceManager::releaseWeightRanges(
+    const std::vector<AddressRange> &ranges) {
+  if (ranges.empty())
+    return;
+  std::vector<Mapping> mappings = readOwnMappings();
+  if (Verdicts.apply(mappings, ranges)) {
+    mappings = readOwnMappings(/*withAnonymous=*/true);
+    Verdicts.remember(mappings);
+  }
+  releasePages(ranges, mappings);
+}
+
 void ResourceManager::releaseWeightPages() {
   // Without a budget, pages stay once a call has brought them in: handing
   // them back would only have the next call at that level read them again.
@@ -426,17 +438,26 @@ void ResourceManager::releaseWeightPages() {
       // Calls at a released level have read its pages back.
       if (used)
         unit.Released &= static_cast<LevelMask>(~bit);
-      if (!budgeted || l == running || used || (unit.Released & bit) ||
-          unit.Weights[l].ranges().empty())
-        continue;
-      unit.Released |= bit;
       const std::vector<AddressRange> &level = unit.Weights[l].ranges();
+      // Registered in a library's mapping: handed back now, as registration
+      // does for the JIT's file (see registerWeights).
+      bool pending = unit.PendingRelease & bit;
+      unit.PendingRelease &= static_cast<LevelMask>(~bit);
+      if (pending && l != running && !used) {
+        unit.Released |= bit;
+        ranges.insert(ranges.end(), level.begin(), level.end());
+        continue;
+      }
+      if (!budgeted || l == running || used || level.empty())
+        continue;
+      // A released level's pages come back without a call at it when a
+      // neighbour's fault maps them (a large page-cache folio is mapped
+      // whole): handed back again at every round under the budget.
+      unit.Released |= bit;
       ranges.insert(ranges.end(), level.begin(), level.end());
     }
   }
-  if (ranges.empty())
-    return;
-  releasePages(ranges, readOwnMappings());
+  releaseWeightRanges(ranges);
 }
 
 Status ResourceManager::registerWeights(int64_t id, int64_t level,
@@ -468,11 +489,29 @@ Status ResourceManager::registerWeights(int64_t id, int64_t level,
   // loses this tensor too.
   int running = grantedLevel(unit.Allowed, kTopLevel, unit.Ceiling);
   if (level != running || (unit.Released & (1u << level))) {
-    unit.Released |= static_cast<LevelMask>(1u << level);
     unit.SeenGranted[level] = grantedCount(id, static_cast<int>(level));
-    releasePages({range}, readOwnMappings());
+    std::vector<Mapping> mappings = readOwnMappings();
+    if (Verdicts.apply(mappings, {range})) {
+      unit.PendingRelease |= static_cast<LevelMask>(1u << level);
+    } else {
+      unit.Released |= static_cast<LevelMask>(1u << level);
+      releasePages({range}, mappings);
+    }
   }
   return Status();
+}
+
+uint64_t ResourceManager::forgetWeights(const void *data, uint64_t bytes) {
+  uintptr_t begin = reinterpret_cast<uintptr_t>(data);
+  AddressRange range{begin, bytes > UINTPTR_MAX - begin
+                                ? UINTPTR_MAX
+                                : begin + static_cast<uintptr_t>(bytes)};
+  std::lock_guard<std::mutex> lock(Mu);
+  uint64_t forgotten = 0;
+  for (std::unique_ptr<UnitInfo> &unit : Units)
+    for (LevelWeights &level : unit->Weights)
+      forgotten += level.forget(range);
+  return forgotten;
 }
 
 std::vector<AddressRange> ResourceManager::weightRanges(int64_t id,

@@ -158,6 +158,8 @@ public:
   /// See agn_rt_register_weights.
   Status registerWeights(int64_t unit, int64_t level, const void *data,
                          uint64_t bytes);
+  /// See agn_rt_forget_weights.
+  uint64_t forgetWeights(const void *data, uint64_t bytes);
   /// The weight tensors registered for \p unit at \p level.
   std::vector<AddressRange> weightRanges(int64_t unit, int level) const;
   int64_t numUnits() const { return NumUnits.load(std::memory_order_acquire); }
@@ -230,6 +232,10 @@ private:
     /// Levels whose weight pages were handed back to the OS and not used
     /// since as far as the runtime knows (see releaseWeightPages).
     LevelMask Released = 0;
+    /// Levels registered in private file mappings (a library's), to hand
+    /// back at the next release round: the check that such a mapping holds
+    /// no private page reads /proc/self/smaps, once for all of them.
+    LevelMask PendingRelease = 0;
     /// Arbitrations per level at the last release check: a level with more
     /// since is in use.
     uint64_t SeenGranted[kNumLevels] = {};
@@ -255,8 +261,18 @@ private:
   /// While a memory budget is in force, hands back to the OS the weight
   /// pages of every level of a unit but the one it runs at when nothing
   /// holds it back (the highest at or below its ceiling) and those granted
-  /// since the last check; levels used since are resident again.
+  /// since the last check; levels used since are resident again. Released
+  /// levels are handed back again at each round (their pages come back
+  /// when a neighbour's fault maps a whole page-cache folio), and levels
+  /// registered in a library's mapping at the first round after.
   void releaseWeightPages();
+  /// Hands back the pages of \p ranges where their mappings allow it (see
+  /// WeightPages.h); reads /proc/self/smaps only for private file mappings
+  /// that Verdicts does not know yet. Needs Mu.
+  void releaseWeightRanges(const std::vector<AddressRange> &ranges);
+  /// What smaps said of the private file mappings weights lie in. Guarded
+  /// by Mu.
+  PrivateMappingVerdicts Verdicts;
   /// Arbitrations of \p id granted \p level so far.
   uint64_t grantedCount(int64_t id, int level) const;
   void optionsChanged(const Options &previous);

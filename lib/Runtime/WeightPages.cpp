@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -60,29 +61,57 @@ static bool parseMapping(const std::string &line, Mapping &mapping) {
     return false;
   mapping.Range = {static_cast<uintptr_t>(begin), static_cast<uintptr_t>(end)};
   mapping.FileBacked = inode != 0;
+  mapping.Device = major << 32 | minor;
+  mapping.Inode = inode;
+  mapping.Offset = offset;
   return true;
+}
+
+/// Parses smaps' "Anonymous: <n> kB" line into \p kilobytes.
+static bool parseAnonymous(const std::string &line, uint64_t &kilobytes) {
+  static constexpr char kKey[] = "Anonymous:";
+  if (line.compare(0, sizeof(kKey) - 1, kKey) != 0)
+    return false;
+  const char *cursor = line.c_str() + sizeof(kKey) - 1;
+  while (*cursor == ' ')
+    ++cursor;
+  return parseNumber(&cursor, 10, kilobytes);
 }
 
 std::vector<Mapping> parseMappings(const std::string &text) {
   std::vector<Mapping> mappings;
+  // smaps: the attribute lines after a header belong to its mapping (after
+  // a malformed header, to none).
+  bool inMapping = false;
   size_t start = 0;
   while (start < text.size()) {
     size_t newline = text.find('\n', start);
     if (newline == std::string::npos)
       newline = text.size();
-    Mapping mapping;
-    if (parseMapping(text.substr(start, newline - start), mapping))
-      mappings.push_back(mapping);
+    std::string line = text.substr(start, newline - start);
     start = newline + 1;
+    Mapping mapping;
+    uint64_t anonymous = 0;
+    if (parseMapping(line, mapping)) {
+      mappings.push_back(mapping);
+      inMapping = true;
+    } else if (inMapping && parseAnonymous(line, anonymous)) {
+      mappings.back().NoAnonymousPages = anonymous == 0;
+    } else if (line.find(':') == std::string::npos ||
+               line.find(' ') < line.find(':')) {
+      // Neither a header nor "Key: value": a malformed header.
+      inMapping = false;
+    }
   }
   return mappings;
 }
 
-std::vector<Mapping> readOwnMappings() {
+std::vector<Mapping> readOwnMappings(bool withAnonymous) {
   // Not through the injectable FileReader: whether a page may be released
   // must be decided on this process's real mappings. No size cap either: a
   // process with many libraries has a long list.
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  int fd = open(withAnonymous ? "/proc/self/smaps" : "/proc/self/maps",
+                O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return {};
   std::string text;
@@ -113,11 +142,63 @@ bool isReleasable(AddressRange range, const std::vector<Mapping> &mappings) {
     // A gap before this mapping, or a mapping whose pages cannot be read
     // back: not releasable.
     if (mapping.Range.Begin > covered || mapping.Writable ||
-        !mapping.FileBacked || !mapping.Shared)
+        !mapping.FileBacked || (!mapping.Shared && !mapping.NoAnonymousPages))
       return false;
     covered = mapping.Range.End;
   }
   return covered >= range.End;
+}
+
+/// True if \p mapping is private, read-only and file-backed: a library's.
+static bool isPrivateFileMapping(const Mapping &mapping) {
+  return !mapping.Writable && mapping.FileBacked && !mapping.Shared;
+}
+
+/// True if \p a and \p b map the same bytes of the same file at the same
+/// addresses.
+static bool isSameMapping(const Mapping &a, const Mapping &b) {
+  return a.Range == b.Range && a.Device == b.Device && a.Inode == b.Inode &&
+         a.Offset == b.Offset;
+}
+
+bool PrivateMappingVerdicts::apply(
+    std::vector<Mapping> &mappings,
+    const std::vector<AddressRange> &ranges) const {
+  bool unknown = false;
+  for (Mapping &mapping : mappings) {
+    if (!isPrivateFileMapping(mapping))
+      continue;
+    auto known = std::find_if(Verdicts.begin(), Verdicts.end(),
+                              [&](const Verdict &verdict) {
+                                return isSameMapping(verdict.Of, mapping);
+                              });
+    if (known != Verdicts.end()) {
+      mapping.NoAnonymousPages = known->Clean;
+      continue;
+    }
+    for (const AddressRange &range : ranges)
+      if (mapping.Range.Begin < range.End && range.Begin < mapping.Range.End)
+        unknown = true;
+  }
+  return unknown;
+}
+
+void PrivateMappingVerdicts::remember(
+    const std::vector<Mapping> &smapsMappings) {
+  Verdicts.clear();
+  for (const Mapping &mapping : smapsMappings)
+    if (isPrivateFileMapping(mapping))
+      Verdicts.push_back({mapping, mapping.NoAnonymousPages});
+}
+
+bool touchesPrivateFileMappings(const std::vector<AddressRange> &ranges,
+                                const std::vector<Mapping> &mappings) {
+  for (const AddressRange &range : ranges)
+    for (const Mapping &mapping : mappings)
+      if (mapping.Range.Begin < range.End && range.Begin < mapping.Range.End &&
+          isPrivateFileMapping(mapping))
+        return true;
+  return false;
 }
 
 std::vector<AddressRange> mergeRanges(std::vector<AddressRange> ranges,
@@ -183,6 +264,20 @@ void LevelWeights::add(AddressRange range) {
     return;
   Ranges.push_back(range);
   Bytes += range.End - range.Begin;
+}
+
+uint64_t LevelWeights::forget(AddressRange range) {
+  uint64_t forgotten = 0;
+  for (size_t i = 0; i < Ranges.size();) {
+    if (Ranges[i].Begin >= range.Begin && Ranges[i].End <= range.End) {
+      Bytes -= Ranges[i].End - Ranges[i].Begin;
+      Ranges.erase(Ranges.begin() + static_cast<std::ptrdiff_t>(i));
+      ++forgotten;
+    } else {
+      ++i;
+    }
+  }
+  return forgotten;
 }
 
 /// The pages to release for the merged span \p span: from its first whole

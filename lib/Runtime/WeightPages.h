@@ -12,12 +12,15 @@
 // back.
 //
 // That is only correct for pages whose contents the kernel can restore: those
-// of read-only, shared, file-backed mappings (the JIT's weight file). A
-// library's .rodata is a private mapping, which may hold pages the loader
-// wrote (RELRO), so it does not qualify. On anonymous memory MADV_DONTNEED
-// would replace the weights by zeros, so every span is checked against
-// /proc/self/maps before it is released, and spans outside such mappings are
-// never released.
+// of read-only, file-backed mappings that hold no private copy of a page:
+// shared ones (the JIT's weight file), and private ones whose anonymous size
+// in /proc/self/smaps is zero (a library's .rodata, as agn-aot builds put
+// the weights). A private mapping with anonymous pages (a library's RELRO:
+// relocated pointers, made read-only after loading) does not qualify:
+// MADV_DONTNEED would revert those pages to the file's unrelocated bytes. On
+// anonymous memory it would replace the weights by zeros. So every span is
+// checked against this process's mappings before it is released, and spans
+// outside such mappings are never released.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,18 +53,58 @@ struct Mapping {
   /// shared library: relocated pointers, made read-only after loading), which
   /// MADV_DONTNEED would revert to the file's unrelocated bytes.
   bool Shared = false;
+  /// From /proc/<pid>/smaps only: the mapping's "Anonymous:" size is zero,
+  /// so a private mapping holds no page that is not the file's.
+  bool NoAnonymousPages = false;
+  /// What the mapping maps: the file's device and inode, and the offset.
+  uint64_t Device = 0;
+  uint64_t Inode = 0;
+  uint64_t Offset = 0;
 };
 
-/// Parses the text of /proc/<pid>/maps; malformed lines are skipped.
+/// What smaps said of private, read-only file mappings, kept across release
+/// rounds: reading /proc/self/smaps costs milliseconds in a process with
+/// many mappings (the kernel counts every mapping's pages). A mapping that
+/// stays read-only cannot gain a private page (short of a debugger's
+/// writes), and one made writable is refused anyway; a mapping replaced by
+/// another of the same file and offset holds none either.
+class PrivateMappingVerdicts {
+public:
+  /// Sets NoAnonymousPages on the mappings of \p mappings whose verdict is
+  /// known. \returns true if some private, read-only file mapping that
+  /// \p ranges touch has none yet (readOwnMappings(true) would tell).
+  bool apply(std::vector<Mapping> &mappings,
+             const std::vector<AddressRange> &ranges) const;
+  /// Remembers the verdicts of the private, read-only file mappings of
+  /// \p smapsMappings (from readOwnMappings(true)).
+  void remember(const std::vector<Mapping> &smapsMappings);
+
+private:
+  struct Verdict {
+    Mapping Of;
+    bool Clean;
+  };
+  std::vector<Verdict> Verdicts;
+};
+
+/// Parses the text of /proc/<pid>/maps, or of /proc/<pid>/smaps (whose
+/// "Anonymous:" lines set NoAnonymousPages); malformed lines are skipped.
 std::vector<Mapping> parseMappings(const std::string &text);
 
-/// Reads and parses /proc/self/maps (empty if it cannot be read).
-std::vector<Mapping> readOwnMappings();
+/// Reads and parses /proc/self/maps, or with \p withAnonymous the slower
+/// /proc/self/smaps (the kernel counts every mapping's pages), which private
+/// mappings need to qualify (empty if it cannot be read).
+std::vector<Mapping> readOwnMappings(bool withAnonymous = false);
 
-/// True if every byte of \p range lies in read-only, shared, file-backed
-/// mappings of
-/// \p mappings (sorted by address, as the kernel lists them).
+/// True if every byte of \p range lies in read-only, file-backed mappings of
+/// \p mappings (sorted by address, as the kernel lists them) that are shared
+/// or hold no anonymous page.
 bool isReleasable(AddressRange range, const std::vector<Mapping> &mappings);
+
+/// True if some byte of \p ranges lies in a private, read-only, file-backed
+/// mapping of \p mappings: one whose release needs readOwnMappings(true).
+bool touchesPrivateFileMappings(const std::vector<AddressRange> &ranges,
+                                const std::vector<Mapping> &mappings);
 
 /// The union of \p ranges, sorted, with ranges closer than \p pageSize
 /// merged (the alignment padding between the tensors of one level).
@@ -77,6 +120,8 @@ class LevelWeights {
 public:
   /// Adds a tensor; adding the same range again changes nothing.
   void add(AddressRange range);
+  /// Removes the tensors that lie within \p range; returns how many.
+  uint64_t forget(AddressRange range);
 
   /// Bytes of all tensors added.
   uint64_t bytes() const { return Bytes; }

@@ -115,11 +115,9 @@ def test_jit_weights_follow_the_granted_levels(mlp):
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler to link the AOT library")
-# Open (docs/Reliability.md): the runtime releases shared mappings only; a
-# library's constants are a private mapping, which may hold private copies.
-@pytest.mark.xfail(strict=False, reason="AOT libraries' weights are not released yet "
-                   "(private mapping; see docs/Reliability.md)")
 def test_aot_weights_follow_the_granted_levels(mlp):
+    """A library's constants are a private mapping: the runtime releases its
+    pages once /proc/self/smaps shows it holds no private copy (no RELRO)."""
     if not os.path.exists(os.path.join(REPO_DIR, "build", "bin", "agn-aot")):
         pytest.skip("build/bin/agn-aot is not built")
     check_follows_levels(measure(mlp, "aot"), AOT_SLACK_PER_UNIT)

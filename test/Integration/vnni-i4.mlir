@@ -2,15 +2,6 @@
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.reference
 // RUN: FileCheck %s < %t.reference
-// Without VNNI (x86-64-v3) the blocked product is a loop over its blocks of
-// i8 register-tiled matmuls (agn-split-batch-matmuls): the same bits as
-// linalg's scalar loops (vectorize=false):
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
-// RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 vectorize=false" \
-// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.loops
-// RUN: tail -n +2 %t.loops > %t.loops.data
-// RUN: tail -n +2 %t.reference > %t.split.data
-// RUN: diff %t.loops.data %t.split.data
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=FUSED
 // The fused i4 kernel with agn_x86.usdot's portable lowering (any CPU):

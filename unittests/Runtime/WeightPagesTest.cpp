@@ -66,6 +66,55 @@ TEST(WeightPagesTest, OnlyReadOnlyFileMappingsAreReleasable) {
   EXPECT_FALSE(isReleasable({0x90000, 0x91000}, mappings));
 }
 
+TEST(WeightPagesTest, PrivateMappingsQualifyOnlyWithoutAnonymousPages) {
+  // smaps: each header's "Anonymous:" line says whether the mapping holds
+  // pages that are not the file's.
+  std::vector<Mapping> mappings = parseMappings(
+      "7f0000000000-7f0000010000 r--p 00000000 fd:01 11 /lib/weights.so\n"
+      "Size:                 64 kB\n"
+      "Anonymous:             0 kB\n"
+      "VmFlags: rd mr mw me\n"
+      "7f0000010000-7f0000020000 r--p 00010000 fd:01 11 /lib/weights.so\n"
+      "Anonymous:             8 kB\n"
+      "garbage line\n"
+      "Anonymous:             0 kB\n"
+      "7f0000020000-7f0000030000 r--p 00020000 fd:01 11 /lib/weights.so\n");
+  ASSERT_EQ(mappings.size(), 3u);
+  EXPECT_TRUE(mappings[0].NoAnonymousPages);
+  EXPECT_FALSE(mappings[1].NoAnonymousPages);
+  // An "Anonymous:" line after a malformed header belongs to no mapping.
+  EXPECT_FALSE(mappings[2].NoAnonymousPages);
+  EXPECT_TRUE(isReleasable({0x7f0000000000, 0x7f0000008000}, mappings));
+  // A RELRO-like mapping, and one smaps said nothing of (maps only).
+  EXPECT_FALSE(isReleasable({0x7f0000010000, 0x7f0000011000}, mappings));
+  EXPECT_FALSE(isReleasable({0x7f0000020000, 0x7f0000021000}, mappings));
+  EXPECT_TRUE(
+      touchesPrivateFileMappings({{0x7f0000000100, 0x7f0000000200}}, mappings));
+  EXPECT_FALSE(touchesPrivateFileMappings({{0x10, 0x20}}, mappings));
+}
+
+TEST(WeightPagesTest, RemembersWhatSmapsSaidOfPrivateMappings) {
+  const char *header =
+      "7f0000000000-7f0000010000 r--p 00000000 fd:01 11 /lib/weights.so\n";
+  std::vector<Mapping> smaps =
+      parseMappings(std::string(header) + "Anonymous:             0 kB\n");
+  std::vector<AddressRange> ranges = {{0x7f0000001000, 0x7f0000002000}};
+  PrivateMappingVerdicts verdicts;
+  std::vector<Mapping> maps = parseMappings(header);
+  EXPECT_TRUE(verdicts.apply(maps, ranges));
+  EXPECT_FALSE(maps[0].NoAnonymousPages);
+  verdicts.remember(smaps);
+  // Known now: maps alone will do at the next round.
+  EXPECT_FALSE(verdicts.apply(maps, ranges));
+  EXPECT_TRUE(maps[0].NoAnonymousPages);
+  EXPECT_TRUE(isReleasable(ranges[0], maps));
+  // Another file at the same addresses is not the same mapping.
+  std::vector<Mapping> other = parseMappings(
+      "7f0000000000-7f0000010000 r--p 00000000 fd:01 12 /lib/other.so\n");
+  EXPECT_TRUE(verdicts.apply(other, ranges));
+  EXPECT_FALSE(other[0].NoAnonymousPages);
+}
+
 TEST(WeightPagesTest, MergesRangesCloserThanAPage) {
   // Two tensors 64 bytes apart form one span; a far one stays apart; an
   // empty one goes.
@@ -129,6 +178,69 @@ TEST(WeightPagesTest, ReleasesFilePagesAndReadsThemBack) {
   EXPECT_EQ(residentBytes(weights.range()), 256 * 1024);
 }
 
+/// A read-only private mapping of a file of \p size bytes of the pattern,
+/// as a shared library's .rodata (agn-aot's weights) is mapped.
+struct PrivateFileMapping {
+  explicit PrivateFileMapping(size_t size) : Size(size) {
+    const char *dir = std::getenv("TMPDIR");
+    int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR, 0600);
+    if (fd < 0)
+      return;
+    std::vector<unsigned char> bytes(size);
+    for (size_t i = 0; i < size; ++i)
+      bytes[i] = static_cast<unsigned char>(i * 7 + 1);
+    if (write(fd, bytes.data(), size) == static_cast<ssize_t>(size)) {
+      void *base = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (base != MAP_FAILED)
+        Data = static_cast<unsigned char *>(base);
+    }
+    close(fd);
+  }
+  ~PrivateFileMapping() {
+    if (Data)
+      munmap(Data, Size);
+  }
+  AddressRange range() const {
+    return {reinterpret_cast<uintptr_t>(Data),
+            reinterpret_cast<uintptr_t>(Data) + Size};
+  }
+  bool intact() const {
+    for (size_t i = 0; i < Size; ++i)
+      if (Data[i] != static_cast<unsigned char>(i * 7 + 1))
+        return false;
+    return true;
+  }
+  size_t Size;
+  unsigned char *Data = nullptr;
+};
+
+TEST(WeightPagesTest, ReleasesCleanPrivateFilePagesWithSmaps) {
+  PrivateFileMapping weights(128 * 1024);
+  ASSERT_NE(weights.Data, nullptr) << "cannot map a temporary file";
+  ASSERT_TRUE(weights.intact()); // faults every page in
+  EXPECT_EQ(residentBytes(weights.range()), 128 * 1024);
+  // /proc/self/maps alone cannot tell it from a RELRO: left alone.
+  EXPECT_EQ(releasePages({weights.range()}, readOwnMappings()), 0u);
+  EXPECT_TRUE(touchesPrivateFileMappings({weights.range()}, readOwnMappings()));
+  // smaps says no page is anonymous: released, and read back intact.
+  EXPECT_EQ(releasePages({weights.range()}, readOwnMappings(true)),
+            128u * 1024);
+  EXPECT_EQ(residentBytes(weights.range()), 0);
+  EXPECT_TRUE(weights.intact());
+}
+
+TEST(WeightPagesTest, NeverReleasesPrivatePagesWrittenBefore) {
+  // As the loader leaves a RELRO: written through a private mapping, then
+  // made read-only. MADV_DONTNEED would bring back the file's bytes.
+  PrivateFileMapping weights(64 * 1024);
+  ASSERT_NE(weights.Data, nullptr);
+  ASSERT_EQ(mprotect(weights.Data, weights.Size, PROT_READ | PROT_WRITE), 0);
+  weights.Data[100] = 0xee;
+  ASSERT_EQ(mprotect(weights.Data, weights.Size, PROT_READ), 0);
+  EXPECT_EQ(releasePages({weights.range()}, readOwnMappings(true)), 0u);
+  EXPECT_EQ(weights.Data[100], 0xee);
+}
+
 TEST(WeightPagesTest, NeverReleasesAnonymousMemory) {
   // MADV_DONTNEED would turn these into zeros.
   size_t size = 64 * 1024;
@@ -180,6 +292,64 @@ TEST(WeightPagesTest, ManagerReleasesLevelsABudgetRulesOut) {
   m->applySample(emptySample());
   EXPECT_EQ(m->snapshot().Units[unit].Released, 0u);
   EXPECT_EQ(residentBytes(f32.range()), 128 * 1024);
+}
+
+TEST(WeightPagesTest, ManagerReleasesAgainPagesThatCameBack) {
+  TestManager m;
+  int64_t unit = m.addUnit("fc", {1, 4}, 1);
+  FileMapping i8(64 * 1024), f32(128 * 1024);
+  ASSERT_NE(i8.Data, nullptr);
+  ASSERT_NE(f32.Data, nullptr);
+  ASSERT_TRUE(m->registerWeights(unit, 1, i8.Data, i8.Size).ok());
+  ASSERT_TRUE(m->registerWeights(unit, 4, f32.Data, f32.Size).ok());
+  m.set("memory_budget", "10000B");
+  EXPECT_EQ(m->arbitrate(unit, 4, 1.0f), 1);
+  m->applySample(emptySample());
+  ASSERT_EQ(residentBytes(f32.range()), 0);
+  // f32's pages come back without a call at f32 (as a neighbour's fault
+  // maps a whole page-cache folio): the next round hands them back again.
+  EXPECT_TRUE(f32.intact());
+  EXPECT_EQ(residentBytes(f32.range()), 128 * 1024);
+  EXPECT_EQ(m->arbitrate(unit, 4, 1.0f), 1);
+  m->applySample(emptySample());
+  EXPECT_EQ(residentBytes(f32.range()), 0);
+  EXPECT_EQ(m->snapshot().Units[unit].Released, 1u << 4);
+}
+
+TEST(WeightPagesTest, ManagerReleasesALibraryLevelAtTheNextRound) {
+  TestManager m;
+  int64_t unit = m.addUnit("fc", {1, 4}, 1);
+  PrivateFileMapping i8(64 * 1024), f32(64 * 1024);
+  ASSERT_NE(i8.Data, nullptr);
+  ASSERT_NE(f32.Data, nullptr);
+  ASSERT_TRUE(i8.intact() && f32.intact());
+  ASSERT_TRUE(m->registerWeights(unit, 1, i8.Data, i8.Size).ok());
+  ASSERT_TRUE(m->registerWeights(unit, 4, f32.Data, f32.Size).ok());
+  // Registration defers the private mapping's release to one smaps read.
+  EXPECT_EQ(residentBytes(i8.range()), 64 * 1024);
+  m->applySample(emptySample());
+  EXPECT_EQ(residentBytes(i8.range()), 0);
+  EXPECT_EQ(residentBytes(f32.range()), 64 * 1024);
+  EXPECT_EQ(m->snapshot().Units[unit].Released, 1u << 1);
+  EXPECT_TRUE(i8.intact());
+}
+
+TEST(WeightPagesTest, ForgetsTheWeightsOfUnmappedMemory) {
+  TestManager m;
+  int64_t unit = m.addUnit("fc", {1, 4}, 1);
+  FileMapping i8(64 * 1024), f32(128 * 1024);
+  ASSERT_NE(i8.Data, nullptr);
+  ASSERT_NE(f32.Data, nullptr);
+  ASSERT_TRUE(m->registerWeights(unit, 1, i8.Data, i8.Size).ok());
+  ASSERT_TRUE(m->registerWeights(unit, 4, f32.Data, 4096).ok());
+  ASSERT_TRUE(m->registerWeights(unit, 4, f32.Data + 8192, 4096).ok());
+  // A block holding i8's tensor and the first f32 one, not the second.
+  EXPECT_EQ(m->forgetWeights(f32.Data, 8192), 1u);
+  EXPECT_EQ(m->forgetWeights(i8.Data, i8.Size), 1u);
+  EXPECT_TRUE(m->weightRanges(unit, 1).empty());
+  ASSERT_EQ(m->weightRanges(unit, 4).size(), 1u);
+  EXPECT_EQ(m->snapshot().Units[unit].PlacedBytes[4], 4096u);
+  EXPECT_EQ(m->forgetWeights(i8.Data, i8.Size), 0u);
 }
 
 TEST(WeightPagesTest, RejectsBadRegistrations) {

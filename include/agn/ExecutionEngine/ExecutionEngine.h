@@ -105,6 +105,15 @@ FailureOr<OwningExecutionEngine>
 createExecutionEngine(ModuleOp module, const JitOptions &options,
                       std::string &error);
 
+/// A function told of each block of memory an engine of
+/// createExecutionEngine unmaps (code, data, constants), before it goes.
+using JitMemoryReleaseObserver = void (*)(const void *base, size_t bytes);
+
+/// Sets the process's observer of released JIT memory (null: none).
+/// CompiledModel sets one that makes agn's runtime forget the weights its
+/// models registered there (agn_rt_forget_weights).
+void setJitMemoryReleaseObserver(JitMemoryReleaseObserver observer);
+
 } // namespace mlir::agn
 
 #endif // AGN_EXECUTIONENGINE_EXECUTIONENGINE_H
