@@ -126,22 +126,27 @@ TEST(WeightPagesTest, MergesRangesCloserThanAPage) {
   EXPECT_EQ(spans[1], (AddressRange{0x30010, 0x33000}));
 }
 
-/// A read-only shared mapping of an unnamed file holding \p size bytes of a
-/// known pattern, as agn's JIT maps its constants.
+/// A read-only mapping of an unnamed file holding \p size bytes of a known
+/// pattern: shared, as agn's JIT maps its constants, or private, as a shared
+/// library's .rodata (agn-aot's weights) is mapped.
 struct FileMapping {
-  explicit FileMapping(size_t size) : Size(size) {
+  explicit FileMapping(size_t size, bool shared = true) : Size(size) {
     const char *dir = std::getenv("TMPDIR");
     int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR, 0600);
     if (fd < 0)
       return;
-    if (ftruncate(fd, static_cast<off_t>(size)) == 0) {
-      void *base =
-          mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    std::vector<unsigned char> bytes(size);
+    for (size_t i = 0; i < size; ++i)
+      bytes[i] = static_cast<unsigned char>(i * 7 + 1);
+    if (write(fd, bytes.data(), size) == static_cast<ssize_t>(size)) {
+      void *base = mmap(nullptr, size, PROT_READ,
+                        shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
       if (base != MAP_FAILED) {
         Data = static_cast<unsigned char *>(base);
-        for (size_t i = 0; i < size; ++i)
-          Data[i] = static_cast<unsigned char>(i * 7 + 1);
-        mprotect(Data, size, PROT_READ);
+        // Every page in, as loading brings them.
+        volatile unsigned char sink = 0;
+        for (size_t i = 0; i < size; i += 4096)
+          sink = sink + Data[i];
       }
     }
     close(fd);
@@ -178,44 +183,8 @@ TEST(WeightPagesTest, ReleasesFilePagesAndReadsThemBack) {
   EXPECT_EQ(residentBytes(weights.range()), 256 * 1024);
 }
 
-/// A read-only private mapping of a file of \p size bytes of the pattern,
-/// as a shared library's .rodata (agn-aot's weights) is mapped.
-struct PrivateFileMapping {
-  explicit PrivateFileMapping(size_t size) : Size(size) {
-    const char *dir = std::getenv("TMPDIR");
-    int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR, 0600);
-    if (fd < 0)
-      return;
-    std::vector<unsigned char> bytes(size);
-    for (size_t i = 0; i < size; ++i)
-      bytes[i] = static_cast<unsigned char>(i * 7 + 1);
-    if (write(fd, bytes.data(), size) == static_cast<ssize_t>(size)) {
-      void *base = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (base != MAP_FAILED)
-        Data = static_cast<unsigned char *>(base);
-    }
-    close(fd);
-  }
-  ~PrivateFileMapping() {
-    if (Data)
-      munmap(Data, Size);
-  }
-  AddressRange range() const {
-    return {reinterpret_cast<uintptr_t>(Data),
-            reinterpret_cast<uintptr_t>(Data) + Size};
-  }
-  bool intact() const {
-    for (size_t i = 0; i < Size; ++i)
-      if (Data[i] != static_cast<unsigned char>(i * 7 + 1))
-        return false;
-    return true;
-  }
-  size_t Size;
-  unsigned char *Data = nullptr;
-};
-
 TEST(WeightPagesTest, ReleasesCleanPrivateFilePagesWithSmaps) {
-  PrivateFileMapping weights(128 * 1024);
+  FileMapping weights(128 * 1024, /*shared=*/false);
   ASSERT_NE(weights.Data, nullptr) << "cannot map a temporary file";
   ASSERT_TRUE(weights.intact()); // faults every page in
   EXPECT_EQ(residentBytes(weights.range()), 128 * 1024);
@@ -232,7 +201,7 @@ TEST(WeightPagesTest, ReleasesCleanPrivateFilePagesWithSmaps) {
 TEST(WeightPagesTest, NeverReleasesPrivatePagesWrittenBefore) {
   // As the loader leaves a RELRO: written through a private mapping, then
   // made read-only. MADV_DONTNEED would bring back the file's bytes.
-  PrivateFileMapping weights(64 * 1024);
+  FileMapping weights(64 * 1024, /*shared=*/false);
   ASSERT_NE(weights.Data, nullptr);
   ASSERT_EQ(mprotect(weights.Data, weights.Size, PROT_READ | PROT_WRITE), 0);
   weights.Data[100] = 0xee;
@@ -319,7 +288,7 @@ TEST(WeightPagesTest, ManagerReleasesAgainPagesThatCameBack) {
 TEST(WeightPagesTest, ManagerReleasesALibraryLevelAtTheNextRound) {
   TestManager m;
   int64_t unit = m.addUnit("fc", {1, 4}, 1);
-  PrivateFileMapping i8(64 * 1024), f32(64 * 1024);
+  FileMapping i8(64 * 1024, /*shared=*/false), f32(64 * 1024, /*shared=*/false);
   ASSERT_NE(i8.Data, nullptr);
   ASSERT_NE(f32.Data, nullptr);
   ASSERT_TRUE(i8.intact() && f32.intact());
