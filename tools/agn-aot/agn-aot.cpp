@@ -74,6 +74,14 @@ static cl::opt<std::string> targetFeatures(
              "CPU's, comma-separated"),
     cl::init(""), cl::cat(category));
 
+static cl::opt<bool>
+    profile("profile",
+            cl::desc("Time each unit at each level and the costly ops around "
+                     "it at run time (agn-lower-to-llvm-pipeline{profile=true}"
+                     ", records named after --name); the host reads the "
+                     "table with agn_rt_profile_table"),
+            cl::init(false), cl::cat(category));
+
 static int failWith(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "agn-aot") << message << "\n";
   return 1;
@@ -225,6 +233,8 @@ int main(int argc, char **argv) {
   agn::LowerToLLVMOptions lowering;
   lowering.targetCpu = targetCpu;
   lowering.targetFeatures = targetFeatures;
+  lowering.profile = profile;
+  lowering.profileModel = name;
   agn::buildLowerToLLVMPipeline(pm, lowering);
   // Shown on a terminal when it takes more than a second.
   agn::CompileProgress progress(/*stageCount=*/4);
