@@ -187,29 +187,33 @@ std::unique_ptr<CompiledModel> CompiledModel::parse(StringRef text,
 
 LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
                                      unsigned threads) {
-  if (threads < 1) {
-    error = "the number of threads must be at least 1";
-    return failure();
-  }
-  return compileWithOptions(passes, "threads=" + std::to_string(threads),
-                            error);
+  LowerToLLVMOptions options;
+  options.threads = threads;
+  return compile(passes, options, error);
 }
 
 LogicalResult CompiledModel::compileWithOptions(StringRef passes,
                                                 StringRef loweringOptions,
                                                 std::string &error) {
   initializeOnce();
-  auto options = std::make_unique<LowerToLLVMOptions>();
+  LowerToLLVMOptions options;
   std::string parseErrors;
   llvm::raw_string_ostream parseStream(parseErrors);
-  if (failed(options->parseFromString(loweringOptions, parseStream))) {
+  if (failed(options.parseFromString(loweringOptions, parseStream))) {
     error = "bad agn-lower-to-llvm-pipeline options '" + loweringOptions.str() +
             "'";
     if (!parseErrors.empty())
       error += ": " + StringRef(parseErrors).trim().str();
     return failure();
   }
-  unsigned threads = options->threads;
+  return compile(passes, options, error);
+}
+
+LogicalResult CompiledModel::compile(StringRef passes,
+                                     const LowerToLLVMOptions &options,
+                                     std::string &error) {
+  initializeOnce();
+  unsigned threads = options.threads;
   if (threads < 1) {
     error = "the number of threads must be at least 1";
     return failure();
@@ -237,7 +241,7 @@ LogicalResult CompiledModel::compileWithOptions(StringRef passes,
   module->print(irStream);
 
   PassManager lowering(&context);
-  buildLowerToLLVMPipeline(lowering, *options);
+  buildLowerToLLVMPipeline(lowering, options);
   progress.beginStage("lowering", lowering.size());
   progress.instrument(lowering);
   if (failed(lowering.run(*module))) {

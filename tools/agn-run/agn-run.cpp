@@ -200,14 +200,6 @@ static std::string getProfileModel() {
   return llvm::sys::path::stem(inputFile.getValue()).str();
 }
 
-/// The options of agn-lower-to-llvm-pipeline the command line asks for.
-static std::string getLoweringOptions() {
-  std::string options = "threads=" + std::to_string(kernelThreads);
-  if (profile)
-    options += " profile=true profile-model={" + getProfileModel() + "}";
-  return options;
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   keepFreedMemory();
@@ -231,11 +223,16 @@ int main(int argc, char **argv) {
     arrays.push_back(std::move(*array));
   }
 
+  agn::LowerToLLVMOptions lowering;
+  lowering.threads = kernelThreads;
+  lowering.profile = profile;
+  lowering.profileModel = getProfileModel();
+
   // Parse first: a wrong input is reported before the costly compilation.
   std::unique_ptr<agn::CompiledModel> model =
       agn::CompiledModel::parse(file->getBuffer(), inputFile, entryName, error);
   if (!model || !checkInputs(*model, arrays) ||
-      failed(model->compileWithOptions(passes, getLoweringOptions(), error))) {
+      failed(model->compile(passes, lowering, error))) {
     if (!model || !error.empty()) {
       // Diagnostics carry their own locations; a one-line reason gets the
       // file name.

@@ -224,15 +224,30 @@ TEST(WeightPagesTest, NeverReleasesAnonymousMemory) {
   munmap(base, size);
 }
 
+/// A manager's unit "fc" with levels i8 (1) and f32 (4) whose weights lie
+/// in two file mappings (8000 and 32000 bytes by its cost table).
+struct TwoLevelUnit {
+  TwoLevelUnit(size_t i8Bytes, size_t f32Bytes, bool shared = true)
+      : Unit(M.addUnit("fc", {1, 4}, 1)), I8(i8Bytes, shared),
+        F32(f32Bytes, shared) {}
+  /// Registers both levels' weights; false if a mapping or a registration
+  /// failed.
+  bool registerWeights() {
+    return I8.Data && F32.Data &&
+           M->registerWeights(Unit, 1, I8.Data, I8.Size).ok() &&
+           M->registerWeights(Unit, 4, F32.Data, F32.Size).ok();
+  }
+  TestManager M;
+  int64_t Unit;
+  FileMapping I8, F32;
+};
+
 TEST(WeightPagesTest, ManagerReleasesLevelsABudgetRulesOut) {
-  TestManager m;
-  // Levels i8 (1) and f32 (4), 8000 and 32000 bytes by the cost table.
-  int64_t unit = m.addUnit("fc", {1, 4}, 1);
-  FileMapping i8(64 * 1024), f32(128 * 1024);
-  ASSERT_NE(i8.Data, nullptr);
-  ASSERT_NE(f32.Data, nullptr);
-  EXPECT_TRUE(m->registerWeights(unit, 1, i8.Data, i8.Size).ok());
-  EXPECT_TRUE(m->registerWeights(unit, 4, f32.Data, f32.Size).ok());
+  TwoLevelUnit fc(64 * 1024, 128 * 1024);
+  TestManager &m = fc.M;
+  int64_t unit = fc.Unit;
+  FileMapping &i8 = fc.I8, &f32 = fc.F32;
+  ASSERT_TRUE(fc.registerWeights());
   // Registered twice: counted once.
   EXPECT_TRUE(m->registerWeights(unit, 4, f32.Data, f32.Size).ok());
   ManagerSnapshot s = m->snapshot();
@@ -264,13 +279,11 @@ TEST(WeightPagesTest, ManagerReleasesLevelsABudgetRulesOut) {
 }
 
 TEST(WeightPagesTest, ManagerReleasesAgainPagesThatCameBack) {
-  TestManager m;
-  int64_t unit = m.addUnit("fc", {1, 4}, 1);
-  FileMapping i8(64 * 1024), f32(128 * 1024);
-  ASSERT_NE(i8.Data, nullptr);
-  ASSERT_NE(f32.Data, nullptr);
-  ASSERT_TRUE(m->registerWeights(unit, 1, i8.Data, i8.Size).ok());
-  ASSERT_TRUE(m->registerWeights(unit, 4, f32.Data, f32.Size).ok());
+  TwoLevelUnit fc(64 * 1024, 128 * 1024);
+  TestManager &m = fc.M;
+  int64_t unit = fc.Unit;
+  FileMapping &f32 = fc.F32;
+  ASSERT_TRUE(fc.registerWeights());
   m.set("memory_budget", "10000B");
   EXPECT_EQ(m->arbitrate(unit, 4, 1.0f), 1);
   m->applySample(emptySample());
@@ -286,14 +299,13 @@ TEST(WeightPagesTest, ManagerReleasesAgainPagesThatCameBack) {
 }
 
 TEST(WeightPagesTest, ManagerReleasesALibraryLevelAtTheNextRound) {
-  TestManager m;
-  int64_t unit = m.addUnit("fc", {1, 4}, 1);
-  FileMapping i8(64 * 1024, /*shared=*/false), f32(64 * 1024, /*shared=*/false);
-  ASSERT_NE(i8.Data, nullptr);
-  ASSERT_NE(f32.Data, nullptr);
-  ASSERT_TRUE(i8.intact() && f32.intact());
-  ASSERT_TRUE(m->registerWeights(unit, 1, i8.Data, i8.Size).ok());
-  ASSERT_TRUE(m->registerWeights(unit, 4, f32.Data, f32.Size).ok());
+  TwoLevelUnit fc(64 * 1024, 64 * 1024, /*shared=*/false);
+  TestManager &m = fc.M;
+  int64_t unit = fc.Unit;
+  FileMapping &i8 = fc.I8, &f32 = fc.F32;
+  // Resident before registration, as loading leaves a library.
+  ASSERT_TRUE(i8.Data && f32.Data && i8.intact() && f32.intact());
+  ASSERT_TRUE(fc.registerWeights());
   // Registration defers the private mapping's release to one smaps read.
   EXPECT_EQ(residentBytes(i8.range()), 64 * 1024);
   m->applySample(emptySample());

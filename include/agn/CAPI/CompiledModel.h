@@ -15,6 +15,7 @@
 #define AGN_CAPI_COMPILEDMODEL_H
 
 #include "agn/ExecutionEngine/ExecutionEngine.h"
+#include "agn/Pipelines/Pipelines.h"
 #include "agn/Utils/CompileProgress.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -62,10 +63,16 @@ public:
   mlir::LogicalResult compile(llvm::StringRef passes, std::string &error,
                               unsigned threads = 1);
 
+  /// compile() with the options of agn-lower-to-llvm-pipeline (threads,
+  /// profile, target, ...).
+  mlir::LogicalResult compile(llvm::StringRef passes,
+                              const LowerToLLVMOptions &options,
+                              std::string &error);
+
   /// compile() with the options of agn-lower-to-llvm-pipeline as text
   /// (`threads=2 profile=true`, as after the pipeline's name on the command
-  /// line; empty for the defaults). A bad option fails with the parser's
-  /// message in `error`.
+  /// line; empty for the defaults), as the C API takes them. A bad option
+  /// fails with the parser's message in `error`.
   mlir::LogicalResult compileWithOptions(llvm::StringRef passes,
                                          llvm::StringRef loweringOptions,
                                          std::string &error);

@@ -198,6 +198,46 @@ static LogicalResult tileAndVectorize(RewriterBase &rewriter,
   return success();
 }
 
+/// Returns `value` (a ranked tensor) with its elements extended to
+/// `elementType` (arith.extf for floats, arith.extsi for integers) by an
+/// elementwise linalg.generic, whose loop LLVM vectorizes.
+static Value extendElements(RewriterBase &rewriter, Location loc, Value value,
+                            Type elementType) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, value);
+  Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
+  AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+  return linalg::GenericOp::create(
+             rewriter, loc, TypeRange{init.getType()}, ValueRange{value},
+             ValueRange{init}, ArrayRef<AffineMap>{identity, identity},
+             SmallVector<utils::IteratorType>(type.getRank(),
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               linalg::YieldOp::create(
+                   b, loc,
+                   ValueRange{convertScalarToDtype(b, loc, args[0], elementType,
+                                                   /*isUnsignedCast=*/false)});
+             })
+      .getResult(0);
+}
+
+/// Replaces `op` by the same matmul of `inputs`: its maps (a transposed
+/// operand, as Gemm's transB), its cast and its discardable attributes (the
+/// kernel config, the unit's name) stay. Returns the new matmul.
+static linalg::MatmulOp replaceMatmulInputs(RewriterBase &rewriter,
+                                            linalg::MatmulOp op,
+                                            ValueRange inputs) {
+  rewriter.setInsertionPoint(op);
+  auto replacement = linalg::MatmulOp::create(
+      rewriter, op.getLoc(), op->getResultTypes(), inputs, op.getOutputs());
+  replacement.setIndexingMapsAttr(op.getIndexingMapsAttr());
+  if (linalg::TypeFnAttr cast = op.getCastAttr())
+    replacement.setCastAttr(cast);
+  replacement->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+  rewriter.replaceOp(op, replacement);
+  return replacement;
+}
+
 namespace {
 struct VectorizeContractionsPass
     : public agn::impl::AGNVectorizeContractionsBase<
@@ -256,35 +296,18 @@ struct VectorizeContractionsPass
     IRRewriter rewriter(&getContext());
     for (linalg::MatmulOp op : narrow) {
       rewriter.setInsertionPoint(op);
-      Location loc = op.getLoc();
       Type f32 = rewriter.getF32Type();
-      auto widen = [&](Value value) -> Value {
-        auto type = cast<RankedTensorType>(value.getType());
-        SmallVector<OpFoldResult> sizes =
-            tensor::getMixedSizes(rewriter, loc, value);
-        Value init = tensor::EmptyOp::create(rewriter, loc, sizes, f32);
-        AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
-        return linalg::GenericOp::create(
-                   rewriter, loc, TypeRange{init.getType()}, ValueRange{value},
-                   ValueRange{init}, ArrayRef<AffineMap>{identity, identity},
-                   SmallVector<utils::IteratorType>(
-                       type.getRank(), utils::IteratorType::parallel),
-                   [&](OpBuilder &b, Location loc, ValueRange args) {
-                     linalg::YieldOp::create(b, loc,
-                                             ValueRange{arith::ExtFOp::create(
-                                                 b, loc, f32, args[0])});
-                   })
-            .getResult(0);
-      };
+      SmallVector<Value> wide =
+          llvm::map_to_vector(op.getInputs(), [&](Value input) {
+            return extendElements(rewriter, op.getLoc(), input, f32);
+          });
       LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      auto wide = rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
-          op, op->getResultTypes(),
-          ValueRange{widen(op.getInputs()[0]), widen(op.getInputs()[1])},
-          op.getOutputs());
-      LoweringConfigAttr::get(wide.getContext(), KernelKind::register_tiles,
+      linalg::MatmulOp matmul = replaceMatmulInputs(rewriter, op, wide);
+      // Without widen_to_f32: the f32 matmul is what the tiles take.
+      LoweringConfigAttr::get(matmul.getContext(), KernelKind::register_tiles,
                               config.getTileSizes(), config.getKBlock(),
                               config.getThreads())
-          .attachTo(wide);
+          .attachTo(matmul);
     }
   }
 
@@ -310,40 +333,14 @@ struct VectorizeContractionsPass
     IRRewriter rewriter(&getContext());
     for (linalg::MatmulOp op : narrow) {
       rewriter.setInsertionPoint(op);
-      Location loc = op.getLoc();
       Type i8 = rewriter.getI8Type();
-      auto widen = [&](Value value) -> Value {
-        auto type = cast<RankedTensorType>(value.getType());
-        if (type.getElementTypeBitWidth() >= 8)
-          return value;
-        SmallVector<OpFoldResult> sizes =
-            tensor::getMixedSizes(rewriter, loc, value);
-        Value init = tensor::EmptyOp::create(rewriter, loc, sizes, i8);
-        AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
-        return linalg::GenericOp::create(
-                   rewriter, loc, TypeRange{init.getType()}, ValueRange{value},
-                   ValueRange{init}, ArrayRef<AffineMap>{identity, identity},
-                   SmallVector<utils::IteratorType>(
-                       type.getRank(), utils::IteratorType::parallel),
-                   [&](OpBuilder &b, Location loc, ValueRange args) {
-                     linalg::YieldOp::create(b, loc,
-                                             ValueRange{arith::ExtSIOp::create(
-                                                 b, loc, i8, args[0])});
-                   })
-            .getResult(0);
-      };
-      // The same matmul of the widened inputs: its maps (a transposed
-      // operand, as Gemm's transB), its cast and its discardable attributes
-      // (the kernel config, the unit's name) stay.
-      auto wide = linalg::MatmulOp::create(
-          rewriter, loc, op->getResultTypes(),
-          ValueRange{widen(op.getInputs()[0]), widen(op.getInputs()[1])},
-          op.getOutputs());
-      wide.setIndexingMapsAttr(op.getIndexingMapsAttr());
-      if (linalg::TypeFnAttr cast = op.getCastAttr())
-        wide.setCastAttr(cast);
-      wide->setDiscardableAttrs(op->getDiscardableAttrDictionary());
-      rewriter.replaceOp(op, wide);
+      SmallVector<Value> wide =
+          llvm::map_to_vector(op.getInputs(), [&](Value input) {
+            return getElementTypeOrSelf(input).getIntOrFloatBitWidth() >= 8
+                       ? input
+                       : extendElements(rewriter, op.getLoc(), input, i8);
+          });
+      replaceMatmulInputs(rewriter, op, wide);
     }
   }
 
