@@ -2,6 +2,7 @@
 """lit configuration for agn's regression tests (FileCheck and friends)."""
 
 import os
+import shutil
 import subprocess
 
 import lit.formats
@@ -118,3 +119,15 @@ except OSError:
     cpu_flags = set()
 if "avx512_vnni" in cpu_flags:
     config.available_features.add("avx512vnni")
+
+# The CUDA toolkit (`REQUIRES: ptxas`): the GPU pipeline's tests assemble its
+# kernels. MLIR finds the toolkit through CUDA_ROOT, CUDA_HOME, CUDA_PATH or
+# PATH; they are passed on, with /usr/local/cuda as the fallback.
+cuda_root = next((os.environ[name] for name in ("CUDA_ROOT", "CUDA_HOME",
+                                                "CUDA_PATH")
+                  if os.environ.get(name)), "/usr/local/cuda")
+ptxas = shutil.which("ptxas") or os.path.join(cuda_root, "bin", "ptxas")
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+    config.environment["CUDA_HOME"] = os.path.dirname(os.path.dirname(ptxas))

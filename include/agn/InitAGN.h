@@ -15,6 +15,7 @@
 
 #include "agn/Codegen/CPU/Passes.h"
 #include "agn/Codegen/Common/Passes.h"
+#include "agn/Codegen/GPU/Passes.h"
 #include "agn/Codegen/X86/Passes.h"
 #include "agn/Conversion/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNDialect.h"
@@ -38,6 +39,7 @@ inline void registerAllAGNPasses() {
   registerAGNConversionPasses();
   registerAGNCodegenCommonPasses();
   registerAGNCodegenCPUPasses();
+  registerAGNCodegenGPUPasses();
   registerAGNCodegenX86Passes();
   registerAGNX86Passes();
   registerAGNPipelines();

@@ -38,6 +38,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PipelineSteps.h"
 #include "agn/Pipelines/Pipelines.h"
 
 #include "agn/Codegen/CPU/Passes.h"
@@ -63,10 +64,8 @@
 using namespace mlir;
 using namespace mlir::agn;
 
-/// Adds one-shot bufferization of the whole module, function signatures
-/// included, with identity layouts so that the public functions take and
-/// return plain row-major memrefs, and the deallocation of the buffers.
-static void addBufferization(OpPassManager &pm) {
+void mlir::agn::detail::addBufferization(
+    OpPassManager &pm, function_ref<void(OpPassManager &)> afterBufferize) {
   // Tensor-valued switches (the units' dispatches) as scf.if chains, which
   // One-Shot Bufferize analyses correctly (see agn-index-switch-to-if).
   pm.addPass(createAGNIndexSwitchToIf());
@@ -80,6 +79,8 @@ static void addBufferization(OpPassManager &pm) {
   options.unknownTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(options));
+  if (afterBufferize)
+    afterBufferize(pm);
   // Scalar accumulators (the controller's statistics, reductions to 0-d
   // tensors) go on the stack: LLVM then keeps them in registers and can
   // vectorize the reduction, which it cannot do through a heap pointer it
@@ -114,9 +115,9 @@ static void addParallelism(OpPassManager &pm, unsigned threads) {
   pm.addPass(createConvertAsyncToLLVMPass());
 }
 
-/// Adds the conversions of everything left (scf, affine, memref, math,
-/// arith, index, cf, func) to the LLVM dialect.
-static void addConversionToLLVM(OpPassManager &pm, bool cacheBuffers) {
+void mlir::agn::detail::addConversionToLLVM(
+    OpPassManager &pm, bool cacheBuffers,
+    function_ref<void(OpPassManager &)> beforeReconcile) {
   // n-D vector transfers become 1-D ones, unrolled: the loop form goes
   // through a stack buffer per transfer, which lands inside the kernels'
   // loops (an alloca per iteration: a large convolution overflowed the
@@ -148,19 +149,19 @@ static void addConversionToLLVM(OpPassManager &pm, bool cacheBuffers) {
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  if (beforeReconcile)
+    beforeReconcile(pm);
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
-                                         const LowerToLLVMOptions &options) {
+void mlir::agn::detail::addLowering(OpPassManager &pm, StringRef targetCpu,
+                                    StringRef targetFeatures) {
   // The target first: every kernel choice below reads it. Without options,
   // a target already on the module (set by hand or by an earlier run) wins.
   AGNSetTargetOptions target;
-  bool explicitTarget =
-      !options.targetCpu.empty() || !options.targetFeatures.empty();
-  target.cpu = options.targetCpu.empty() ? std::string("native")
-                                         : std::string(options.targetCpu);
-  target.features = options.targetFeatures;
+  bool explicitTarget = !targetCpu.empty() || !targetFeatures.empty();
+  target.cpu = targetCpu.empty() ? std::string("native") : targetCpu.str();
+  target.features = targetFeatures.str();
   target.keepExisting = !explicitTarget;
   pm.addPass(createAGNSetTarget(target));
   // Folds what is known at compile time first: the quantization of constant
@@ -175,6 +176,11 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createAGNFoldZeroElementTensors());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                         const LowerToLLVMOptions &options) {
+  detail::addLowering(pm, options.targetCpu, options.targetFeatures);
   // (threads = 0 reaches the configuration, which diagnoses it.)
   bool parallel = options.threads > 1;
   if (options.vectorize) {
@@ -203,7 +209,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   }
   // After the kernels, which fold packed weights into new constants.
   pm.addPass(createAGNPlaceLevelWeights());
-  addBufferization(pm);
+  detail::addBufferization(pm);
   if (options.vectorize) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
@@ -224,7 +230,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createAGNExpandBF16Conversions());
   if (parallel)
     addParallelism(pm, options.threads);
-  addConversionToLLVM(pm, options.cacheBuffers);
+  detail::addConversionToLLVM(pm, options.cacheBuffers);
 }
 
 void mlir::agn::registerLowerToLLVMPipeline() {

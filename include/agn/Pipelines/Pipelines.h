@@ -128,10 +128,73 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
 /// Registers agn-lower-to-llvm-pipeline.
 void registerLowerToLLVMPipeline();
 
-/// Registers both pipelines.
+/// Options of agn-lower-to-nvvm-pipeline.
+struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("GPU to generate code for (default: sm_80); tensor-core "
+                     "kernels need sm_80 or later"),
+      llvm::cl::init("sm_80")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (default: +ptx80, PTX 8.0, which CUDA 12 "
+                     "and later assemble for sm_80 and sm_90)"),
+      llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What the gpu.binary holds: fatbin (default; needs the "
+                     "CUDA toolkit's ptxas and fatbinary), bin (a cubin; "
+                     "ptxas), isa (PTX text, which the driver compiles at "
+                     "load time) or llvm"),
+      llvm::cl::init("fatbin")};
+  Option<unsigned> optLevel{
+      *this, "opt-level",
+      llvm::cl::desc("Optimization level of the device code (default: 3)"),
+      llvm::cl::init(3)};
+  ListOption<int64_t> simtTileSizes{
+      *this, "simt-tile-sizes",
+      llvm::cl::desc("Outputs (rows, columns) per block of the SIMT kernels "
+                     "(default: 32,32)")};
+  ListOption<int64_t> simtBlockThreads{
+      *this, "simt-block-threads",
+      llvm::cl::desc("Threads (y, x) per block of the SIMT kernels (default: "
+                     "16,16)")};
+  ListOption<int64_t> mmaTileSizes{
+      *this, "mma-tile-sizes",
+      llvm::cl::desc("Outputs (rows, columns) per block of the tensor-core "
+                     "kernels (default: 64,32)")};
+  Option<std::string> targetCpu{
+      *this, "target-cpu",
+      llvm::cl::desc("CPU of the host code (agn-set-target; default: the "
+                     "module's llvm.target if it has one, else native)"),
+      llvm::cl::init("")};
+  Option<std::string> targetFeatures{
+      *this, "target-features",
+      llvm::cl::desc("LLVM features of the host code to add (+name) or "
+                     "remove (-name)"),
+      llvm::cl::init("")};
+  Option<bool> cacheBuffers{
+      *this, "cache-buffers",
+      llvm::cl::desc("Host buffers through agn's runtime cache (as in "
+                     "agn-lower-to-llvm-pipeline; default: on)"),
+      llvm::cl::init(true)};
+};
+
+/// Adds the passes that take a module after agn's passes down to the LLVM
+/// dialect with its kernels in a gpu.binary for NVIDIA GPUs: each unit's
+/// contractions at every level become kernels (tensor cores where the types
+/// and sizes allow, SIMT otherwise), everything else host code.
+void buildLowerToNVVMPipeline(OpPassManager &pm,
+                              const LowerToNVVMOptions &options);
+
+/// Registers agn-lower-to-nvvm-pipeline.
+void registerLowerToNVVMPipeline();
+
+/// Registers the pipelines.
 inline void registerAGNPipelines() {
   registerAdaptivePipeline();
   registerLowerToLLVMPipeline();
+  registerLowerToNVVMPipeline();
 }
 
 } // namespace mlir::agn

@@ -540,3 +540,35 @@ func.func @blocked_size(%a: tensor<4xf32>) -> tensor<4xf32> {
   %r = arith.addf %a, %a {agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 0>} : tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+func.func @config_gpu_simt_threads(%a: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{a 'gpu_simt' kernel needs two 'tile_sizes' (rows, columns) and two 'block_threads' (y, x)}}
+  %r = arith.addf %a, %a {agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [32, 32]>} : tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @config_gpu_simt_block(%a: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{a GPU block has at most 1024 threads, got 2048}}
+  %r = arith.addf %a, %a {agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [32, 32], block_threads = [32, 64]>} : tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @config_gpu_mma_tiles(%a: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{a 'gpu_mma_sync' kernel needs 'tile_sizes' (rows, columns, K step) with rows a multiple of 16}}
+  %r = arith.addf %a, %a {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [24, 32, 16]>} : tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @config_block_threads_cpu(%a: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{'block_threads' applies to 'gpu_simt' only}}
+  %r = arith.addf %a, %a {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16], block_threads = [4, 4]>} : tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}

@@ -147,5 +147,9 @@ func.func @codegen_attributes(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: ten
   %s = arith.addf %r, %r {agn.lowering_config = #agn.lowering_config<kernel = im2col, filter_on_right = true>} : tensor<4x16xf32>
   // CHECK: agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 32>
   %t = arith.addf %s, %s {agn.blocked_matmul = #agn.blocked_matmul<rescale, block_size = 32>} : tensor<4x16xf32>
-  return %t : tensor<4x16xf32>
+  // CHECK: agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [32, 32], block_threads = [16, 16]>
+  %u = arith.addf %t, %t {agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [32, 32], block_threads = [16, 16]>} : tensor<4x16xf32>
+  // CHECK: agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16]>
+  %v = arith.addf %u, %u {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16]>} : tensor<4x16xf32>
+  return %v : tensor<4x16xf32>
 }

@@ -36,7 +36,7 @@ LogicalResult
 LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                            KernelKind kernel, ArrayRef<int64_t> tileSizes,
                            int64_t kBlock, int64_t threads, bool widenToF32,
-                           bool filterOnRight) {
+                           bool filterOnRight, ArrayRef<int64_t> blockThreads) {
   if (threads < 1)
     return emitError() << "'threads' must be at least 1, got " << threads;
   if (kBlock < 0)
@@ -44,6 +44,32 @@ LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << kBlock;
   if (llvm::any_of(tileSizes, [](int64_t size) { return size <= 0; }))
     return emitError() << "'tile_sizes' must be positive";
+  if (llvm::any_of(blockThreads, [](int64_t size) { return size <= 0; }))
+    return emitError() << "'block_threads' must be positive";
+  if (kernel == KernelKind::gpu_simt) {
+    if (tileSizes.size() != 2 || blockThreads.size() != 2)
+      return emitError() << "a 'gpu_simt' kernel needs two 'tile_sizes' "
+                            "(rows, columns) and two 'block_threads' (y, x)";
+    if (blockThreads[0] * blockThreads[1] > 1024)
+      return emitError() << "a GPU block has at most 1024 threads, got "
+                         << blockThreads[0] * blockThreads[1];
+    return success();
+  }
+  if (!blockThreads.empty())
+    return emitError() << "'block_threads' applies to 'gpu_simt' only";
+  if (kernel == KernelKind::gpu_mma_sync) {
+    if (tileSizes.size() != 3 || tileSizes[0] % 16 != 0 ||
+        tileSizes[1] % 8 != 0 || (tileSizes[2] != 16 && tileSizes[2] != 32))
+      return emitError()
+             << "a 'gpu_mma_sync' kernel needs 'tile_sizes' (rows, columns, "
+                "K step) with rows a multiple of 16, columns a multiple of 8 "
+                "(the warps' 16 x 8 tiles) and a K step of 16 or 32";
+    int64_t warps = tileSizes[0] / 16 * (tileSizes[1] / 8);
+    if (warps * 32 > 1024)
+      return emitError() << "a GPU block has at most 1024 threads; " << warps
+                         << " warps of 16 x 8 need " << warps * 32;
+    return success();
+  }
   bool tiled =
       kernel == KernelKind::register_tiles || kernel == KernelKind::vnni;
   if (tiled && tileSizes.size() != 3)

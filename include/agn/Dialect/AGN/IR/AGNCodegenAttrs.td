@@ -22,7 +22,9 @@ def AGN_KernelKind : I32EnumAttr<"KernelKind",
     I32EnumAttrCase<"reassociated_sum", 2>,
     I32EnumAttrCase<"vnni", 3>,
     I32EnumAttrCase<"im2col", 4>,
-    I32EnumAttrCase<"direct", 5>
+    I32EnumAttrCase<"direct", 5>,
+    I32EnumAttrCase<"gpu_simt", 6>,
+    I32EnumAttrCase<"gpu_mma_sync", 7>
   ]> {
   let cppNamespace = "::mlir::agn";
   let genSpecializedAttr = 0;
@@ -67,6 +69,15 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
       `filter_on_right`.
     - `direct` (grouped convolutions): vector loops over output rows.
     - `loops`: left to linalg's loops.
+    - `gpu_simt` (any linalg op with two to three parallel loops;
+      `agn-gpu-tile-contractions`): a GPU kernel whose blocks compute
+      `tile_sizes` = (rows, columns) of the two innermost parallel loops
+      (outer parallel loops one per block), with `block_threads` = (y, x)
+      threads per block, each computing its share of the block's tile.
+    - `gpu_mma_sync` (`linalg.matmul` of f16, bf16 -> f32 or i8 -> i32;
+      `agn-gpu-tile-contractions`): tensor-core tiles, `tile_sizes` = (block
+      rows, block columns, K step) with warps of 16 x 8 outputs
+      (`mma.sync` m16n8k16, m16n8k32 for i8).
 
     `threads` > 1 splits the kernel's columns into that many chunks, the
     iterations of an `scf.forall`.
@@ -77,7 +88,8 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
     DefaultValuedParameter<"int64_t", "0">:$k_block,
     DefaultValuedParameter<"int64_t", "1">:$threads,
     DefaultValuedParameter<"bool", "false">:$widen_to_f32,
-    DefaultValuedParameter<"bool", "false">:$filter_on_right
+    DefaultValuedParameter<"bool", "false">:$filter_on_right,
+    AGN_SizesParameter:$block_threads
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
@@ -88,9 +100,10 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
                      CArg<"int64_t", "0">:$kBlock,
                      CArg<"int64_t", "1">:$threads,
                      CArg<"bool", "false">:$widenToF32,
-                     CArg<"bool", "false">:$filterOnRight), [{
+                     CArg<"bool", "false">:$filterOnRight,
+                     CArg<"::llvm::ArrayRef<int64_t>", "{}">:$blockThreads), [{
       return $_get($_ctxt, kernel, tileSizes, kBlock, threads, widenToF32,
-                   filterOnRight);
+                   filterOnRight, blockThreads);
     }]>
   ];
   let extraClassDeclaration = [{

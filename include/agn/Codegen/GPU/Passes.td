@@ -1,0 +1,138 @@
+//===- Passes.td - GPU kernel passes -----------------------*- tablegen -*-===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Kernels for NVIDIA GPUs: each contraction's strategy as an attribute, the
+// tiling that carries it out (transform-dialect schedules applied to the
+// configured ops), the mapping of the tiles to gpu.launch, and the host's
+// device buffers and copies around each launch.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AGN_CODEGEN_GPU_PASSES_TD
+#define AGN_CODEGEN_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AGNGpuConfigureKernels
+    : Pass<"agn-gpu-configure-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Choose each contraction's GPU kernel, as an attribute";
+  let description = [{
+    Writes on every linalg op with a reduction loop, two or three parallel
+    loops and static shapes (matmuls, batched matmuls, the parts of agn's
+    block-scaled i4 matmul) an `#agn.lowering_config` that
+    `agn-gpu-tile-contractions` carries out; an op that already has a GPU
+    config keeps it, and everything else stays on the host:
+
+    - `linalg.matmul` of f16 x f16 -> f32 or i8 x i8 -> i32 whose sizes
+      are multiples of the tiles, on `chip` sm_80 or later: `gpu_mma_sync`
+      with `mma-tile-sizes` (rows, columns) and a K step of 16 (32 for i8);
+      bf16 has the instruction, but MLIR 22's vector-to-nvgpu patterns do
+      not load bf16 fragments, so bf16 runs SIMT kernels. The i8 tensor-core instruction
+      saturates its i32 sums, where linalg's addition wraps: it is chosen
+      only where K * 128 * 128 fits in 31 bits, so that the two agree;
+    - every other one: `gpu_simt` with `simt-tile-sizes` and
+      `simt-block-threads`.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_80\"",
+           "GPU to generate code for (sm_XY)">,
+    ListOption<"simtTileSizes", "simt-tile-sizes", "int64_t",
+               "Outputs (rows, columns) of each block of a SIMT kernel "
+               "(default: 32,32)">,
+    ListOption<"simtBlockThreads", "simt-block-threads", "int64_t",
+               "Threads (y, x) of each block of a SIMT kernel "
+               "(default: 16,16)">,
+    ListOption<"mmaTileSizes", "mma-tile-sizes", "int64_t",
+               "Outputs (rows, columns) of each block of a tensor-core "
+               "kernel (default: 64,32)">
+  ];
+  let dependentDialects = ["::mlir::agn::AGNDialect"];
+}
+
+def AGNGpuTileContractions
+    : Pass<"agn-gpu-tile-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Tile configured ops into GPU blocks and threads";
+  let description = [{
+    Carries out every `gpu_simt` and `gpu_mma_sync` `#agn.lowering_config`
+    on tensors, with a transform-dialect schedule built from the config and
+    applied to that op (the schedule is printed with
+    `-debug-only=agn-gpu-tile-contractions`):
+
+    - `gpu_simt`: an `scf.forall` over blocks of `tile_sizes` outputs of the
+      two innermost parallel loops (`#gpu.block<y>`, `<x>`; an outer
+      parallel loop one output per `#gpu.block<z>`), inside it an
+      `scf.forall` of `block_threads` threads (`#gpu.thread<y>`, `<x>`);
+    - `gpu_mma_sync`: blocks as above, warps of 16 x 8 outputs
+      (`#gpu.warp<y>`, `<x>`), an `scf.for` over K steps, the step's
+      16 x 8 x K matmul vectorized to a mixed-precision `vector.contract`
+      (extensions folded in) whose accumulator the loop carries.
+
+    The forall loops become `gpu.launch` after bufferization
+    (`agn-gpu-map-to-launches`).
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::transform::TransformDialect"
+  ];
+}
+
+def AGNGpuMapToLaunches
+    : Pass<"agn-gpu-map-to-launches", "::mlir::func::FuncOp"> {
+  let summary = "Turn block and thread forall loops into gpu.launch";
+  let description = [{
+    After bufferization: every `scf.forall` mapped to `#gpu.block` becomes
+    a `gpu.launch` with one block per iteration, and the forall loops it
+    holds (mapped to `#gpu.thread` or `#gpu.warp`) its threads, with
+    upstream's `map_forall_to_blocks` and `map_nested_forall_to_threads`;
+    the block size is the trip count of the thread loops (32 threads per
+    warp).
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::transform::TransformDialect"
+  ];
+}
+
+def AGNGpuInsertTransfers
+    : Pass<"agn-gpu-insert-transfers", "::mlir::func::FuncOp"> {
+  let summary = "Give each gpu.launch device buffers and copies";
+  let description = [{
+    For every `gpu.launch`, each host buffer its body uses gets a device
+    buffer (`gpu.alloc`), copied in before the launch when the body reads
+    it and back after it when the body writes it, and freed after it; a
+    buffer that is not contiguous goes through a contiguous host copy. The
+    launch itself runs after the copies in, on the same stream order
+    (`gpu.wait`). The constants the body uses are cloned into it, so that
+    the outlined kernels see their values (upstream's mma.sync patterns
+    need constant transfer indices).
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def AGNGpuVectorToMma : Pass<"agn-gpu-vector-to-mma", "::mlir::gpu::GPUFuncOp"> {
+  let summary = "Turn a tensor-core kernel's vector.contract into mma.sync";
+  let description = [{
+    In every kernel that holds a `vector.contract`, rewrites the contraction
+    and the transfers that feed it into `nvgpu.mma.sync` and
+    `nvgpu.ldmatrix` (upstream's `convert-vector-to-gpu{use-nvgpu}`
+    patterns); kernels without one (SIMT kernels, whose scalar arithmetic
+    those patterns reject) are left alone. A contraction the patterns
+    cannot convert is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+#endif // AGN_CODEGEN_GPU_PASSES_TD
