@@ -130,4 +130,7 @@ ptxas = shutil.which("ptxas") or os.path.join(cuda_root, "bin", "ptxas")
 if os.access(ptxas, os.X_OK):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+    config.substitutions.append(
+        ("%cuda_stub", os.path.join(os.path.dirname(os.path.dirname(ptxas)),
+                                    "lib64", "stubs", "libcuda.so")))
     config.environment["CUDA_HOME"] = os.path.dirname(os.path.dirname(ptxas))

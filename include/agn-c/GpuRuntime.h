@@ -75,6 +75,11 @@ AGN_GPU_API const char *agn_gpu_last_error(void);
 /// initialised stays an error: clearing it has no effect.
 AGN_GPU_API void agn_gpu_clear_error(void);
 
+/// Whether the first error is also printed to stderr (nonzero, the default:
+/// programs that never check the status still show the failure). Hosts that
+/// report agn_gpu_last_error() themselves turn it off.
+AGN_GPU_API void agn_gpu_set_error_printing(int enabled);
+
 /*===----------------------------------------------------------------------===*\
 |* Devices                                                                    *|
 \*===----------------------------------------------------------------------===*/

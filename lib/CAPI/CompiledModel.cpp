@@ -6,12 +6,14 @@
 
 #include "agn/CAPI/CompiledModel.h"
 
+#include "agn-c/GpuRuntime.h"
 #include "agn-c/Runtime.h"
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "agn/InitAGN.h"
 #include "agn/Utils/CompileProgress.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -212,12 +214,32 @@ LogicalResult CompiledModel::compileWithOptions(StringRef passes,
 LogicalResult CompiledModel::compile(StringRef passes,
                                      const LowerToLLVMOptions &options,
                                      std::string &error) {
-  initializeOnce();
-  unsigned threads = options.threads;
-  if (threads < 1) {
+  if (options.threads < 1) {
     error = "the number of threads must be at least 1";
     return failure();
   }
+  return compileWith(
+      passes,
+      [&options](OpPassManager &pm) { buildLowerToLLVMPipeline(pm, options); },
+      options.threads, error);
+}
+
+LogicalResult CompiledModel::compile(StringRef passes,
+                                     const LowerToNVVMOptions &options,
+                                     std::string &error) {
+  // run() reports the GPU runtime's errors; it need not print them too.
+  agn_gpu_set_error_printing(0);
+  return compileWith(
+      passes,
+      [&options](OpPassManager &pm) { buildLowerToNVVMPipeline(pm, options); },
+      /*threads=*/1, error);
+}
+
+LogicalResult
+CompiledModel::compileWith(StringRef passes,
+                           function_ref<void(OpPassManager &)> buildLowering,
+                           unsigned threads, std::string &error) {
+  initializeOnce();
   MLIRContext &context = *this->context;
   llvm::raw_string_ostream errors(error);
   // Every diagnostic goes to `error`, with its location in the source.
@@ -241,13 +263,16 @@ LogicalResult CompiledModel::compile(StringRef passes,
   module->print(irStream);
 
   PassManager lowering(&context);
-  buildLowerToLLVMPipeline(lowering, options);
+  buildLowering(lowering);
   progress.beginStage("lowering", lowering.size());
   progress.instrument(lowering);
   if (failed(lowering.run(*module))) {
     errors << "\nlowering to LLVM failed";
     return failure();
   }
+  // Kernels for the GPU: every call checks the GPU runtime's status.
+  usesGpu = false;
+  module->walk([&](gpu::BinaryOp) { usesGpu = true; });
 
   // Optimize for the module's target (this CPU unless it names another):
   // without a target machine LLVM's cost models know no vector registers,
@@ -384,6 +409,13 @@ LogicalResult CompiledModel::run(
     return failure();
   }
 
+  // A GPU that could not run the kernels (no driver, no device, a failed
+  // launch) leaves the results unwritten: report it instead of them.
+  bool gpuFailed = usesGpu && agn_gpu_status() != 0;
+  if (gpuFailed)
+    error = std::string("the model's GPU kernels did not run: ") +
+            agn_gpu_last_error();
+
   // The results are copied out, then their buffers freed: the function
   // returns buffers its caller owns (the deallocation pipeline clones the
   // ones it does not), but two results may share one. (Left allocated, every
@@ -393,8 +425,9 @@ LogicalResult CompiledModel::run(
   llvm::SmallPtrSet<void *, 4> owned;
   for (const TensorInfo &info : results) {
     int64_t rank = info.shape.size();
-    resultData.push_back(copyStrided(descriptor, rank, info.elementSize,
-                                     resultShapes.emplace_back()));
+    if (!gpuFailed)
+      resultData.push_back(copyStrided(descriptor, rank, info.elementSize,
+                                       resultShapes.emplace_back()));
     owned.insert(reinterpret_cast<void *>(descriptor[0]));
     descriptor += 3 + 2 * rank;
   }
@@ -403,5 +436,5 @@ LogicalResult CompiledModel::run(
   // Back to the runtime's cache, for the next call's results.
   for (void *buffer : owned)
     _mlir_memref_to_llvm_free(buffer);
-  return success();
+  return failure(gpuFailed);
 }

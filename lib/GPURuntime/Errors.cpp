@@ -110,13 +110,22 @@ const ErrorEntry *findError(int code) {
 
 } // namespace
 
+/// Whether the first error is also printed (hosts that report the status
+/// themselves turn it off).
+static std::atomic<bool> PrintErrors{true};
+
 void setError(int code, const char *message) {
   std::lock_guard<std::mutex> lock(Mutex);
   if (Code.load(std::memory_order_relaxed) != 0)
     return;
   std::snprintf(Message, sizeof(Message), "%s", message);
   Code.store(code, std::memory_order_release);
-  std::fprintf(stderr, "%s\n", Message);
+  if (PrintErrors.load(std::memory_order_relaxed))
+    std::fprintf(stderr, "%s\n", Message);
+}
+
+void setErrorPrinting(bool enabled) {
+  PrintErrors.store(enabled, std::memory_order_relaxed);
 }
 
 int errorCode() { return Code.load(std::memory_order_acquire); }

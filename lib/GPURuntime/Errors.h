@@ -39,6 +39,9 @@ void setError(int code, const char *message);
 /// The sticky status code (0 when none).
 int errorCode();
 
+/// Sets whether setError() prints the first error to stderr (default: on).
+void setErrorPrinting(bool enabled);
+
 /// Copies the sticky message into \p buffer of \p size bytes ("" when none).
 void copyErrorMessage(char *buffer, std::size_t size);
 

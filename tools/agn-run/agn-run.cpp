@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // Compiles a module (upstream ops on tensors, agn ops, or both) to the LLVM
-// dialect with agn-lower-to-llvm-pipeline, JIT-compiles it with MLIR's
+// dialect with agn-lower-to-llvm-pipeline (or, with --target=cuda, to host
+// code and NVIDIA GPU kernels with agn-lower-to-nvvm-pipeline), JIT-compiles
+// it with MLIR's
 // ExecutionEngine and calls its entry function on arrays read from .npy
 // files. Writes the results as .npy, and prints the timings and each unit's
 // level decisions from the runtime resource manager.
@@ -84,6 +86,24 @@ static cl::opt<bool>
                      "around it (agn-lower-to-llvm-pipeline{profile=true}) "
                      "and print the table after the calls"),
             cl::init(false), cl::cat(category));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Where the kernels run: cpu (default; "
+                    "agn-lower-to-llvm-pipeline) or cuda (NVIDIA GPU; "
+                    "agn-lower-to-nvvm-pipeline, through libagn_gpu_runtime "
+                    "and the CUDA driver)"),
+           cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    gpuChip("gpu-chip",
+            cl::desc("With --target=cuda, the GPU to compile for (default "
+                     "sm_80)"),
+            cl::init("sm_80"), cl::cat(category));
+static cl::opt<std::string>
+    gpuFormat("gpu-format",
+              cl::desc("With --target=cuda, how kernels are embedded: "
+                       "fatbin (default), bin or isa (PTX, compiled by the "
+                       "driver)"),
+              cl::init("fatbin"), cl::cat(category));
 static cl::opt<std::string> profileTrace(
     "profile-trace",
     cl::desc("With --profile, also write the spans to this file as a Chrome "
@@ -223,16 +243,27 @@ int main(int argc, char **argv) {
     arrays.push_back(std::move(*array));
   }
 
+  bool cuda = target == "cuda";
+  if (!cuda && target != "cpu")
+    return failWith("unknown --target '" + target +
+                    "'; expected cpu or cuda");
+  if (cuda && (profile || kernelThreads > 1))
+    return failWith("--target=cuda takes neither --profile nor "
+                    "--kernel-threads: the kernels run on the GPU");
   agn::LowerToLLVMOptions lowering;
   lowering.threads = kernelThreads;
   lowering.profile = profile;
   lowering.profileModel = getProfileModel();
+  agn::LowerToNVVMOptions gpuLowering;
+  gpuLowering.chip = gpuChip;
+  gpuLowering.format = gpuFormat;
 
   // Parse first: a wrong input is reported before the costly compilation.
   std::unique_ptr<agn::CompiledModel> model =
       agn::CompiledModel::parse(file->getBuffer(), inputFile, entryName, error);
   if (!model || !checkInputs(*model, arrays) ||
-      failed(model->compile(passes, lowering, error))) {
+      failed(cuda ? model->compile(passes, gpuLowering, error)
+                  : model->compile(passes, lowering, error))) {
     if (!model || !error.empty()) {
       // Diagnostics carry their own locations; a one-line reason gets the
       // file name.

@@ -74,6 +74,7 @@ TEST(GpuRuntimeLibraryTest, ExportsTheCApiOnly) {
       "agn_gpu_status",
       "agn_gpu_last_error",
       "agn_gpu_clear_error",
+      "agn_gpu_set_error_printing",
       "agn_gpu_available",
       "agn_gpu_unavailable_reason",
       "agn_gpu_device_count",

@@ -69,6 +69,16 @@ public:
                               const LowerToLLVMOptions &options,
                               std::string &error);
 
+  /// compile() for NVIDIA GPUs: agn-lower-to-nvvm-pipeline with `options`.
+  /// The kernels run through libagn_gpu_runtime; run() fails with the GPU
+  /// runtime's message when they cannot (no driver, no device).
+  mlir::LogicalResult compile(llvm::StringRef passes,
+                              const LowerToNVVMOptions &options,
+                              std::string &error);
+
+  /// Returns whether the compiled model runs kernels on a GPU.
+  bool runsOnGpu() const { return usesGpu; }
+
   /// compile() with the options of agn-lower-to-llvm-pipeline as text
   /// (`threads=2 profile=true`, as after the pipeline's name on the command
   /// line; empty for the defaults), as the C API takes them. A bad option
@@ -110,6 +120,13 @@ public:
 private:
   CompiledModel() = default;
 
+  /// Runs `passes`, then the lowering `buildLowering` adds, and JIT-compiles
+  /// the result with MLIR's async runtime when `threads` > 1.
+  mlir::LogicalResult
+  compileWith(llvm::StringRef passes,
+              llvm::function_ref<void(mlir::OpPassManager &)> buildLowering,
+              unsigned threads, std::string &error);
+
   std::unique_ptr<mlir::MLIRContext> context;
   std::unique_ptr<llvm::SourceMgr> sourceMgr;
   mlir::OwningOpRef<mlir::ModuleOp> module;
@@ -118,6 +135,7 @@ private:
   std::string ir;
   llvm::SmallVector<TensorInfo> inputs, results;
   llvm::SmallVector<CompileProgress::Stage> stages;
+  bool usesGpu = false;
 };
 
 /// Registers what agn's compilers parse and translate: every upstream
