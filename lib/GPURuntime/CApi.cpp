@@ -36,9 +36,7 @@ void agn_gpu_clear_error(void) {
     clearError();
 }
 
-void agn_gpu_set_error_printing(int enabled) {
-  setErrorPrinting(enabled != 0);
-}
+void agn_gpu_set_error_printing(int enabled) { setErrorPrinting(enabled != 0); }
 
 int agn_gpu_available(void) {
   return guarded([] { return Driver::get().usable() ? 1 : 0; });

@@ -245,8 +245,7 @@ int main(int argc, char **argv) {
 
   bool cuda = target == "cuda";
   if (!cuda && target != "cpu")
-    return failWith("unknown --target '" + target +
-                    "'; expected cpu or cuda");
+    return failWith("unknown --target '" + target + "'; expected cpu or cuda");
   if (cuda && (profile || kernelThreads > 1))
     return failWith("--target=cuda takes neither --profile nor "
                     "--kernel-threads: the kernels run on the GPU");

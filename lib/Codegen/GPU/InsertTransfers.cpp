@@ -8,14 +8,18 @@
 // buffers. Each gpu.launch gets a device buffer per host buffer its body
 // uses, copies in for what it reads and out for what it writes, on one
 // stream that the host waits for before the launch and after the copies
-// out.
+// out. Constant globals (a level's weights) are copied once per process and
+// stay on the device.
 //
 //===----------------------------------------------------------------------===//
 
 #include "agn/Codegen/GPU/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -75,6 +79,78 @@ static SmallVector<Value> dynamicSizes(OpBuilder &builder, Location loc,
   return sizes;
 }
 
+/// The runtime function that returns a device copy of read-only host data,
+/// copied once per process (libagn_gpu_runtime).
+static constexpr StringLiteral kDeviceConstant = "agn_gpu_constant";
+
+/// Returns whether `value` is a constant global's buffer, whose contents
+/// never change: its device copy can be made once and kept.
+static bool isConstantGlobal(Value value) {
+  auto getGlobal = value.getDefiningOp<memref::GetGlobalOp>();
+  if (!getGlobal)
+    return false;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      getGlobal, getGlobal.getNameAttr());
+  auto type = cast<MemRefType>(value.getType());
+  return global && global.getConstant() && type.hasStaticShape() &&
+         type.getLayout().isIdentity();
+}
+
+/// Returns the device copy of the constant buffer `host` as a memref of the
+/// same type: agn_gpu_constant(aligned pointer, bytes) makes it at the first
+/// call and returns the same copy at every later one; the memref descriptor
+/// around the device pointer is built in the LLVM dialect (memref has no
+/// op that views a raw pointer).
+static Value deviceConstant(OpBuilder &builder, Location loc, Value host) {
+  MLIRContext *context = builder.getContext();
+  auto type = cast<MemRefType>(host.getType());
+  auto module = host.getParentRegion()->getParentOfType<ModuleOp>();
+  auto pointerType = LLVM::LLVMPointerType::get(context);
+  Type i64 = builder.getI64Type();
+  if (!module.lookupSymbol(kDeviceConstant)) {
+    OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
+    auto declaration = func::FuncOp::create(
+        moduleBuilder, loc, kDeviceConstant,
+        builder.getFunctionType({pointerType, i64}, {pointerType}));
+    declaration.setPrivate();
+  }
+  Value address =
+      memref::ExtractAlignedPointerAsIndexOp::create(builder, loc, host);
+  Value pointer = LLVM::IntToPtrOp::create(
+      builder, loc, pointerType,
+      arith::IndexCastOp::create(builder, loc, i64, address).getResult());
+  int64_t elementBytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  Value bytes = arith::ConstantIntOp::create(
+      builder, loc, i64, type.getNumElements() * elementBytes);
+  Value device =
+      func::CallOp::create(builder, loc, kDeviceConstant,
+                           TypeRange{pointerType}, ValueRange{pointer, bytes})
+          .getResult(0);
+  // The descriptor of an identity-layout memref: pointers, offset 0, sizes,
+  // row-major strides.
+  int64_t rank = type.getRank();
+  SmallVector<Type> fields = {pointerType, pointerType, i64};
+  if (rank > 0)
+    fields.append(2, LLVM::LLVMArrayType::get(i64, rank));
+  auto descriptorType = LLVM::LLVMStructType::getLiteral(context, fields);
+  Value descriptor = LLVM::PoisonOp::create(builder, loc, descriptorType);
+  auto insert = [&](Value field, ArrayRef<int64_t> position) {
+    descriptor =
+        LLVM::InsertValueOp::create(builder, loc, descriptor, field, position);
+  };
+  insert(device, {0});
+  insert(device, {1});
+  insert(LLVM::ConstantOp::create(builder, loc, i64, 0), {2});
+  SmallVector<int64_t> strides = computeSuffixProduct(type.getShape());
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    insert(LLVM::ConstantOp::create(builder, loc, i64, type.getDimSize(dim)),
+           {3, dim});
+    insert(LLVM::ConstantOp::create(builder, loc, i64, strides[dim]), {4, dim});
+  }
+  return UnrealizedConversionCastOp::create(builder, loc, type, descriptor)
+      .getResult(0);
+}
+
 /// Gives `launch` device buffers for the host buffers its body uses.
 static void insertTransfers(gpu::LaunchOp launch) {
   Location loc = launch.getLoc();
@@ -104,6 +180,14 @@ static void insertTransfers(gpu::LaunchOp launch) {
     collectUse(value, body, transfer.use);
     if (!transfer.use.reads && !transfer.use.writes)
       continue;
+    if (!transfer.use.writes && isConstantGlobal(value)) {
+      // Weights: copied to the device once, kept there.
+      Value device = deviceConstant(builder, loc, value);
+      value.replaceUsesWithIf(device, [&](OpOperand &operand) {
+        return body.isAncestor(operand.getOwner()->getParentRegion());
+      });
+      continue;
+    }
     auto contiguous = MemRefType::get(type.getShape(), type.getElementType());
     SmallVector<Value> sizes = dynamicSizes(builder, loc, value);
     if (type.getLayout() && !type.getLayout().isIdentity()) {

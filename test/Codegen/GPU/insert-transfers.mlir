@@ -45,3 +45,34 @@ func.func @transfers(%a: memref<8xf32>, %c: memref<8xf32>, %b: memref<8x2xf32>) 
   }
   return
 }
+
+// A constant global the kernel only reads (weights) is copied once per
+// process by the runtime, which returns the same device copy every call: no
+// gpu.alloc or copy per launch, a descriptor around the device pointer.
+
+// CHECK-LABEL: func.func @weights
+// CHECK: %[[W:.*]] = memref.get_global @weight_data : memref<2x4xf32>
+// CHECK: %[[ADDRESS:.*]] = memref.extract_aligned_pointer_as_index %[[W]]
+// CHECK: %[[I64:.*]] = arith.index_cast %[[ADDRESS]] : index to i64
+// CHECK: %[[PTR:.*]] = llvm.inttoptr %[[I64]] : i64 to !llvm.ptr
+// CHECK: %[[BYTES:.*]] = arith.constant 32 : i64
+// CHECK: %[[DEVICE:.*]] = call @agn_gpu_constant(%[[PTR]], %[[BYTES]]) : (!llvm.ptr, i64) -> !llvm.ptr
+// CHECK: llvm.insertvalue %[[DEVICE]], %{{.*}}[0]
+// CHECK: llvm.insertvalue %[[DEVICE]], %{{.*}}[1]
+// CHECK: %[[VIEW:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<2x4xf32>
+// CHECK-NOT: gpu.memcpy {{.*}} %[[W]]
+// CHECK: gpu.launch
+// CHECK: memref.load %[[VIEW]]
+// CHECK: func.func private @agn_gpu_constant(!llvm.ptr, i64) -> !llvm.ptr
+memref.global "private" constant @weight_data : memref<2x4xf32> = dense<1.0>
+func.func @weights(%out: memref<2x4xf32>) {
+  %one = arith.constant 1 : index
+  %w = memref.get_global @weight_data : memref<2x4xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %one, %sy = %one, %sz = %one) {
+    %x = memref.load %w[%tx, %ty] : memref<2x4xf32>
+    memref.store %x, %out[%tx, %ty] : memref<2x4xf32>
+    gpu.terminator
+  }
+  return
+}

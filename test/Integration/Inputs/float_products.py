@@ -17,10 +17,13 @@ def rewrites(path, pass_options, gone, present):
     return gone not in ir and present in ir
 
 
-def run_agn(path, directory, inputs):
+def run_agn(path, directory, inputs, passes=None):
     """Runs the only function of the module at `path` on `inputs` (saved as
-    .npy files in `directory`) with agn-run; returns its one result."""
+    .npy files in `directory`) with agn-run, after the pass pipeline
+    `passes` if given; returns its one result."""
     command = ["agn-run", path, "--quiet"]
+    if passes:
+        command.append(f"--passes={passes}")
     for index, array in enumerate(inputs):
         name = f"{directory}/input{index}.npy"
         np.save(name, array)

@@ -105,7 +105,10 @@ def AGNGpuInsertTransfers
   let description = [{
     For every `gpu.launch`, each host buffer its body uses gets a device
     buffer (`gpu.alloc`), copied in before the launch when the body reads
-    it and back after it when the body writes it, and freed after it; a
+    it and back after it when the body writes it, and freed after it. A
+    constant global the body only reads (a level's weights) is instead
+    copied once per process by `agn_gpu_constant` (libagn_gpu_runtime),
+    which returns the same device copy at every later call; a
     buffer that is not contiguous goes through a contiguous host copy. The
     launch itself runs after the copies in, on the same stream order
     (`gpu.wait`). The constants the body uses are cloned into it, so that
@@ -113,7 +116,10 @@ def AGNGpuInsertTransfers
     need constant transfer indices).
   }];
   let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect"
   ];
 }
