@@ -13,6 +13,13 @@
 //   clang++ main.cpp out/mlp.o -Lbuild/lib -lagn_runtime -o main
 //   clang -shared out/mlp.o -Lbuild/lib -lagn_runtime -o libmlp.so
 //
+// With --target=cuda the contractions become NVIDIA GPU kernels, embedded in
+// the object (a fatbin by default); link libagn_gpu_runtime too, which opens
+// the CUDA driver when a kernel first runs, and check agn_gpu_status() after
+// each call:
+//
+//   clang++ main.cpp out/mlp.o -Lbuild/lib -lagn_runtime -lagn_gpu_runtime
+//
 //===----------------------------------------------------------------------===//
 
 #include "agn/CAPI/CompiledModel.h"
@@ -74,6 +81,24 @@ static cl::opt<std::string> targetFeatures(
              "CPU's, comma-separated"),
     cl::init(""), cl::cat(category));
 
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Where the kernels run: cpu (default) or cuda (NVIDIA "
+                    "GPU kernels embedded in the object; link "
+                    "libagn_gpu_runtime)"),
+           cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    gpuChip("gpu-chip",
+            cl::desc("With --target=cuda, the GPU to compile for (default "
+                     "sm_80)"),
+            cl::init("sm_80"), cl::cat(category));
+static cl::opt<std::string>
+    gpuFormat("gpu-format",
+              cl::desc("With --target=cuda, how kernels are embedded: fatbin "
+                       "(default; needs the CUDA toolkit's ptxas and "
+                       "fatbinary), bin or isa (PTX, compiled by the driver)"),
+              cl::init("fatbin"), cl::cat(category));
+
 static cl::opt<bool>
     profile("profile",
             cl::desc("Time each unit at each level and the costly ops around "
@@ -113,7 +138,7 @@ static std::string getCType(Type type) {
 /// Writes the C header for `function` (its tensor signature), whose
 /// C-interface symbol is `_mlir_ciface_<entry>`.
 static LogicalResult writeHeader(StringRef path, StringRef name,
-                                 func::FuncOp function) {
+                                 func::FuncOp function, bool cuda) {
   std::string error;
   auto file = openOutputFile(path, &error);
   if (!file) {
@@ -167,7 +192,13 @@ static LogicalResult writeHeader(StringRef path, StringRef name,
 
   os << "/** Runs " << entryName << ": " << signature
      << ". Results are\n    allocated with malloc; free their `allocated` "
-        "pointers. */\n"
+        "pointers.";
+  if (cuda)
+    os << "\n    Its kernels run on an NVIDIA GPU through libagn_gpu_runtime: "
+          "after\n    each call, agn_gpu_status() (agn-c/GpuRuntime.h) is 0 "
+          "when they ran,\n    else the results are not written and "
+          "agn_gpu_last_error() says why.";
+  os << " */\n"
      << "void _mlir_ciface_" << entryName << "(";
   SmallVector<std::string> params;
   if (!resultParam.empty())
@@ -188,6 +219,11 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "agn-aot: compile a model ahead of time\n");
   std::string name = modelName.empty() ? entryName.getValue() : modelName;
+  bool cuda = target == "cuda";
+  if (!cuda && target != "cpu")
+    return failWith("unknown --target '" + target + "'; expected cpu or cuda");
+  if (cuda && profile)
+    return failWith("--target=cuda does not take --profile");
 
   DialectRegistry registry;
   agn::registerCompilerDialects(registry);
@@ -224,18 +260,27 @@ int main(int argc, char **argv) {
   llvm::SmallString<128> headerPath(outputDir), objectPath(outputDir);
   llvm::sys::path::append(headerPath, name + ".h");
   llvm::sys::path::append(objectPath, name + ".o");
-  if (failed(writeHeader(headerPath, name, function)))
+  if (failed(writeHeader(headerPath, name, function, cuda)))
     return 1;
 
   PassManager pm(&context);
   if (failed(agn::addTextualPipeline(pm, passes, llvm::errs())))
     return failWith("bad --passes pipeline '" + passes + "'");
-  agn::LowerToLLVMOptions lowering;
-  lowering.targetCpu = targetCpu;
-  lowering.targetFeatures = targetFeatures;
-  lowering.profile = profile;
-  lowering.profileModel = name;
-  agn::buildLowerToLLVMPipeline(pm, lowering);
+  if (cuda) {
+    agn::LowerToNVVMOptions lowering;
+    lowering.targetCpu = targetCpu;
+    lowering.targetFeatures = targetFeatures;
+    lowering.chip = gpuChip;
+    lowering.format = gpuFormat;
+    agn::buildLowerToNVVMPipeline(pm, lowering);
+  } else {
+    agn::LowerToLLVMOptions lowering;
+    lowering.targetCpu = targetCpu;
+    lowering.targetFeatures = targetFeatures;
+    lowering.profile = profile;
+    lowering.profileModel = name;
+    agn::buildLowerToLLVMPipeline(pm, lowering);
+  }
   // Shown on a terminal when it takes more than a second.
   agn::CompileProgress progress(/*stageCount=*/4);
   progress.beginStage("lowering", pm.size());
@@ -277,6 +322,10 @@ int main(int argc, char **argv) {
   progress.finish();
   llvm::outs() << "agn-aot: wrote " << objectPath << " and " << headerPath
                << " for " << (*machine)->getTargetTriple().str() << ", cpu "
-               << (*machine)->getTargetCPU() << "\n";
+               << (*machine)->getTargetCPU();
+  if (cuda)
+    llvm::outs() << ", with " << gpuFormat << " kernels for " << gpuChip
+                 << " (link libagn_gpu_runtime)";
+  llvm::outs() << "\n";
   return 0;
 }
