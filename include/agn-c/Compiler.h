@@ -59,6 +59,24 @@ AGN_CAPI_EXPORT agn_model *
 agn_model_compile_options(const char *mlir_text, const char *passes,
                           const char *entry, const char *lowering_options);
 
+/// agn_model_compile for NVIDIA GPUs: after `passes`,
+/// agn-lower-to-nvvm-pipeline with `lowering_options`, its options as on the
+/// command line after its name ("chip=sm_90 format=isa"; NULL or "" for the
+/// defaults). The module's contractions become kernels that run through
+/// libagn_gpu_runtime (which this library links: agn_gpu_available() and
+/// agn_gpu_unavailable_reason() in agn-c/GpuRuntime.h say whether they can);
+/// the model compiles without a GPU, and agn_model_run fails with the GPU
+/// runtime's message when its kernels cannot run. Returns NULL, with
+/// agn_last_error() set, for a bad option or a failed compilation.
+AGN_CAPI_EXPORT agn_model *agn_model_compile_gpu(const char *mlir_text,
+                                                 const char *passes,
+                                                 const char *entry,
+                                                 const char *lowering_options);
+
+/// Returns 1 when `model` runs kernels on a GPU, 0 when it runs on the CPU
+/// only or is NULL.
+AGN_CAPI_EXPORT int agn_model_runs_on_gpu(const agn_model *model);
+
 /// Returns the calling thread's last error message ("" if none).
 AGN_CAPI_EXPORT const char *agn_last_error(void);
 

@@ -211,6 +211,26 @@ LogicalResult CompiledModel::compileWithOptions(StringRef passes,
   return compile(passes, options, error);
 }
 
+LogicalResult CompiledModel::compileForGpuWithOptions(StringRef passes,
+                                                      StringRef loweringOptions,
+                                                      std::string &error) {
+  initializeOnce();
+  LowerToNVVMOptions options;
+  std::string parseErrors;
+  llvm::raw_string_ostream parseStream(parseErrors);
+  if (failed(options.parseFromString(loweringOptions, parseStream))) {
+    error = "bad agn-lower-to-nvvm-pipeline options '" + loweringOptions.str() +
+            "'";
+    // An enumerated option's parser reports to stderr, not to the stream.
+    error += parseErrors.empty()
+                 ? ": a value is not one the option takes (format: fatbin, "
+                   "bin, isa or llvm)"
+                 : ": " + StringRef(parseErrors).trim().str();
+    return failure();
+  }
+  return compile(passes, options, error);
+}
+
 LogicalResult CompiledModel::compile(StringRef passes,
                                      const LowerToLLVMOptions &options,
                                      std::string &error) {

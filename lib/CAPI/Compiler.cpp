@@ -71,6 +71,27 @@ agn_model *agn_model_compile_options(const char *mlirText, const char *passes,
   return new agn_model{std::move(model)};
 }
 
+agn_model *agn_model_compile_gpu(const char *mlirText, const char *passes,
+                                 const char *entry,
+                                 const char *loweringOptions) {
+  lastError.clear();
+  if (!mlirText) {
+    lastError = "agn_model_compile_gpu: mlir_text is NULL";
+    return nullptr;
+  }
+  std::unique_ptr<CompiledModel> model = CompiledModel::parse(
+      mlirText, "<agn_model_compile>", entry ? entry : "", lastError);
+  if (!model || failed(model->compileForGpuWithOptions(
+                    passes ? passes : "",
+                    loweringOptions ? loweringOptions : "", lastError)))
+    return nullptr;
+  return new agn_model{std::move(model)};
+}
+
+int agn_model_runs_on_gpu(const agn_model *model) {
+  return model && model->model->runsOnGpu() ? 1 : 0;
+}
+
 const char *agn_last_error(void) { return lastError.c_str(); }
 
 void agn_model_destroy(agn_model *model) { delete model; }
@@ -203,11 +224,12 @@ struct PipelineOptions {
 
 /// agn's pass pipelines, by the names their PassPipelineRegistration gives
 /// them (lib/Pipelines/AdaptivePipeline.cpp,
-/// lib/Pipelines/LowerToLLVMPipeline.cpp).
+/// lib/Pipelines/LowerToLLVMPipeline.cpp, LowerToNVVMPipeline.cpp).
 static const std::vector<PipelineOptions> &getPipelines() {
   static const std::vector<PipelineOptions> pipelines = {
       {"agn-adaptive-pipeline", OptionLister<AdaptivePipelineOptions>().list()},
       {"agn-lower-to-llvm-pipeline", OptionLister<LowerToLLVMOptions>().list()},
+      {"agn-lower-to-nvvm-pipeline", OptionLister<LowerToNVVMOptions>().list()},
   };
   return pipelines;
 }

@@ -9,6 +9,7 @@
 //
 //   the front of agn-lower-to-llvm-pipeline (agn-set-target, canonicalize,
 //    agn-lower, elementwise to linalg, canonicalize, cse)
+//   agn-gpu-im2col (2-D convolutions as im2col copies and matmuls)
 //   agn-gpu-configure-kernels (each contraction's kernel: tensor cores or
 //    SIMT), agn-gpu-tile-contractions (blocks, threads or warps, K steps,
 //    vector.contract)
@@ -80,6 +81,7 @@ void mlir::agn::buildLowerToNVVMPipeline(OpPassManager &pm,
   configure.simtTileSizes = llvm::to_vector(options.simtTileSizes);
   configure.simtBlockThreads = llvm::to_vector(options.simtBlockThreads);
   configure.mmaTileSizes = llvm::to_vector(options.mmaTileSizes);
+  pm.addNestedPass<func::FuncOp>(createAGNGpuIm2Col());
   pm.addNestedPass<func::FuncOp>(createAGNGpuConfigureKernels(configure));
   pm.addNestedPass<func::FuncOp>(createAGNGpuTileContractions());
   detail::addBufferization(pm);
@@ -100,7 +102,7 @@ void mlir::agn::buildLowerToNVVMPipeline(OpPassManager &pm,
                               [&options](OpPassManager &pm) {
                                 pm.addPass(createGpuToLLVMConversionPass());
                                 GpuModuleToBinaryPassOptions binary;
-                                binary.compilationTarget = options.format;
+                                binary.compilationTarget = stringifyGpuBinaryFormat(options.format);
                                 pm.addPass(createGpuModuleToBinaryPass(binary));
                               });
 }

@@ -6,6 +6,8 @@ and train with the granularity penalty.
     model = agn.compile("model.onnx")                    # plain f32
     model = agn.compile("model.onnx", levels=["i8", "f32"], thresholds=[0.5])
     y = model(x)                                         # NumPy in, NumPy out
+    model = agn.compile("model.onnx", target="cuda")     # kernels on a GPU
+    agn.gpu_available()                                  # (ok, reason)
     agn.runtime.set_max_level("i8")                      # policies
     agn.runtime.telemetry()                              # decisions per unit
 
@@ -26,7 +28,8 @@ from __future__ import annotations
 from typing import Any
 
 from agn import runtime
-from agn.compiler import CompileError, CompiledModel, TensorSpec, compile, compile_mlir
+from agn.compiler import (CompileError, CompiledModel, TensorSpec, compile, compile_mlir,
+                          gpu_available)
 from agn.pipeline import adaptive_pipeline, pipeline_options
 from agn.runtime import levels
 
@@ -37,6 +40,7 @@ __all__ = [
     "adaptive_pipeline",
     "compile",
     "compile_mlir",
+    "gpu_available",
     "import_onnx",
     "levels",
     "pipeline_options",

@@ -2,12 +2,16 @@
 
 A ctypes layer over `include/agn-c/Compiler.h` (libAGNCAPI.so): the module
 is run through a pass pipeline (agn's adaptive pipeline, or none for plain
-f32), JIT-compiled for this CPU, and wrapped in a callable.
+f32), JIT-compiled for this CPU (or, with target="cuda", its contractions
+compiled to NVIDIA GPU kernels run through libagn_gpu_runtime), and wrapped
+in a callable.
 
     import agn, numpy as np
     model = agn.compile("model.onnx", levels=["i8", "f32"], thresholds=[0.5])
     y = model(np.zeros((1, 64), np.float32))
     print(model.ir)          # the IR after the pipeline: units, versions
+    gpu = agn.compile("model.onnx", target="cuda", gpu_chip="sm_90")
+    agn.gpu_available()      # (True, "") where a CUDA device is usable
 """
 
 from __future__ import annotations
@@ -24,6 +28,15 @@ from agn import _library, runtime
 from agn.pipeline import adaptive_pipeline
 
 MAX_RANK = 8
+
+#: What `target` may name: this CPU, or NVIDIA GPUs.
+TARGETS = ("cpu", "cuda")
+
+#: How a GPU model's kernels may be embedded (agn-lower-to-nvvm-pipeline's
+#: `format`): fatbin (CUDA toolkit's ptxas and fatbinary at compile time),
+#: bin (a cubin; ptxas), isa (PTX text, compiled by the driver at load time;
+#: no toolkit needed) or llvm (LLVM IR, for inspection; it does not run).
+GPU_FORMATS = ("fatbin", "bin", "isa", "llvm")
 
 _DTYPES = {"<f4": np.float32, "<f8": np.float64, "<f2": np.float16, "<i8": np.int64,
            "<i4": np.int32, "|i1": np.int8, "|b1": np.bool_}
@@ -55,6 +68,8 @@ def _capi() -> ctypes.CDLL:
             "agn_model_compile": (vp, [cp, cp, cp]),
             "agn_model_compile_threads": (vp, [cp, cp, cp, i64]),
             "agn_model_compile_options": (vp, [cp, cp, cp, cp]),
+            "agn_model_compile_gpu": (vp, [cp, cp, cp, cp]),
+            "agn_model_runs_on_gpu": (ctypes.c_int, [vp]),
             "agn_last_error": (cp, []),
             "agn_model_destroy": (None, [vp]),
             "agn_model_num_inputs": (i64, [vp]),
@@ -69,6 +84,10 @@ def _capi() -> ctypes.CDLL:
             "agn_buffer_free": (None, [vp]),
             "agn_pipelines": (cp, []),
             "agn_pipeline_options": (cp, [cp]),
+            # libagn_gpu_runtime.so's (include/agn-c/GpuRuntime.h), found
+            # through libAGNCAPI.so, which links it.
+            "agn_gpu_available": (ctypes.c_int, []),
+            "agn_gpu_unavailable_reason": (cp, []),
         }
         _lib = _library.declare(lib, signatures)
     return _lib
@@ -76,6 +95,18 @@ def _capi() -> ctypes.CDLL:
 
 def _last_error() -> str:
     return (_capi().agn_last_error() or b"").decode("utf-8", "replace")
+
+
+def gpu_available() -> Tuple[bool, str]:
+    """Whether a model compiled with target="cuda" can run its kernels here:
+    (True, "") when the GPU runtime finds a usable CUDA device, else (False,
+    the reason, "agn-gpu: ..."). The runtime loads the driver (libcuda.so.1,
+    or the file $AGN_LIBCUDA names) on the first GPU query or call of the
+    process and keeps the answer, so set AGN_LIBCUDA before that."""
+    lib = _capi()
+    if lib.agn_gpu_available():
+        return True, ""
+    return False, (lib.agn_gpu_unavailable_reason() or b"").decode("utf-8", "replace")
 
 
 class CompiledModel:
@@ -127,6 +158,13 @@ class CompiledModel:
         return runtime.profile(self.profile_name)
 
     @property
+    def runs_on_gpu(self) -> bool:
+        """Whether the model runs kernels on a GPU (compiled with
+        target="cuda" and holding contractions to put there)."""
+        self._check_open()
+        return bool(_capi().agn_model_runs_on_gpu(self._handle))
+
+    @property
     def ir(self) -> str:
         """The module after the pass pipeline, before lowering."""
         self._check_open()
@@ -151,7 +189,10 @@ class CompiledModel:
             raise ValueError("the model has been closed")
 
     def run(self, *arrays: Any) -> Tuple[np.ndarray, ...]:
-        """Calls the entry function; always returns a tuple of results."""
+        """Calls the entry function; always returns a tuple of results.
+        Raises RuntimeError with agn's message when the call fails, e.g.
+        when a GPU model's kernels could not run (no driver, no device: the
+        GPU runtime's "agn-gpu: ..." reason)."""
         self._check_open()
         if len(arrays) != len(self.inputs):
             raise ValueError(f"the model takes {len(self.inputs)} input(s) "
@@ -231,11 +272,23 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
                  output_names: Sequence[str] = (),
                  output_dtypes: Sequence[Optional[np.dtype]] = (),
                  threads: int = 1, profile: bool = False,
-                 profile_name: str = "model") -> CompiledModel:
+                 profile_name: str = "model", target: str = "cpu",
+                 gpu_chip: str = "sm_80", gpu_format: str = "fatbin") -> CompiledModel:
     """Compiles MLIR text through `passes` (None: none) and agn's lowering,
     its matmul kernels on up to `threads` threads. `profile` times each unit
     at each level and the costly ops around it at run time, under the name
-    `profile_name` (see CompiledModel.profile)."""
+    `profile_name` (see CompiledModel.profile).
+
+    `target` is "cpu" (agn-lower-to-llvm-pipeline, for this CPU) or "cuda"
+    (agn-lower-to-nvvm-pipeline: the contractions become kernels for the
+    NVIDIA GPU `gpu_chip`, embedded as `gpu_format`, one of GPU_FORMATS;
+    the rest runs on the CPU). A "cuda" model compiles without a GPU;
+    calling it where its kernels cannot run raises RuntimeError with the
+    GPU runtime's reason (see gpu_available). `gpu_chip` and `gpu_format`
+    apply to "cuda" only; `threads` and `profile` to "cpu" only."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(map(repr, TARGETS))}, "
+                         f"got {target!r}")
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be an integer of at least 1, got {threads!r}")
     if not isinstance(profile, bool):
@@ -244,14 +297,27 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
             c in profile_name for c in "{}\t\n"):
         raise ValueError("profile_name must be a non-empty string without braces, tabs "
                          f"or line breaks, got {profile_name!r}")
-    options = f"threads={threads}"
-    if profile:
-        options += f" profile=true profile-model={{{profile_name}}}"
     lib = _capi()
-    handle = lib.agn_model_compile_options(text.encode("utf-8"),
-                                           passes.encode() if passes else None,
-                                           entry.encode() if entry else None,
-                                           options.encode("utf-8"))
+    if target == "cuda":
+        if threads > 1 or profile:
+            raise ValueError("target='cuda' takes neither threads > 1 nor profile=True: "
+                             "the kernels run on the GPU")
+        if gpu_format not in GPU_FORMATS:
+            raise ValueError(f"gpu_format must be one of {', '.join(map(repr, GPU_FORMATS))}"
+                             f", got {gpu_format!r}")
+        if not isinstance(gpu_chip, str) or not gpu_chip or not all(
+                c.isalnum() or c == "_" for c in gpu_chip):
+            raise ValueError(f"gpu_chip must name an NVIDIA GPU such as 'sm_80' or "
+                             f"'sm_90', got {gpu_chip!r}")
+        compile_function = lib.agn_model_compile_gpu
+        options = f"chip={gpu_chip} format={gpu_format}"
+    else:
+        compile_function = lib.agn_model_compile_options
+        options = f"threads={threads}"
+        if profile:
+            options += f" profile=true profile-model={{{profile_name}}}"
+    handle = compile_function(text.encode("utf-8"), passes.encode() if passes else None,
+                              entry.encode() if entry else None, options.encode("utf-8"))
     if not handle:
         raise CompileError(f"agn: compilation failed: {_last_error()}")
     compiled = CompiledModel(handle, input_names, input_dtypes, output_names, output_dtypes)
@@ -300,6 +366,7 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
             dim_values: Optional[Mapping[str, int]] = None, default_dim: Optional[int] = 1,
             static_inputs: Optional[Mapping[str, np.ndarray]] = None,
             name: Optional[str] = None, threads: int = 1, profile: bool = False,
+            target: str = "cpu", gpu_chip: str = "sm_80", gpu_format: str = "fatbin",
             **pipeline_options: Any) -> CompiledModel:
     """Compiles `model` and returns a callable on NumPy arrays.
 
@@ -322,6 +389,20 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
     (im2col, padding, quantization, ...) at run time; `model.profile()`
     returns the table and the Chrome trace. The model's name in the profile
     is `name`, else the file's stem, else "model".
+
+    `target` is where the model runs: "cpu" (the default; this CPU) or
+    "cuda" (NVIDIA GPUs: each unit's contractions at every level become GPU
+    kernels, tensor-core ones where types and sizes allow; the rest runs on
+    the CPU). With "cuda", `gpu_chip` names the GPU ("sm_80", the default,
+    or later for tensor cores; "sm_90", ...) and `gpu_format` how the kernels
+    are embedded: "fatbin" (the default; needs the CUDA toolkit's ptxas and
+    fatbinary at compile time), "bin" (a cubin; ptxas), "isa" (PTX, which
+    the driver compiles when the model is first called; needs no toolkit)
+    or "llvm" (LLVM IR, for inspection only). A "cuda" model compiles on any
+    machine; calling it where no CUDA driver or device is usable raises
+    RuntimeError with the GPU runtime's reason (`agn.gpu_available()` asks
+    beforehand). `threads` and `profile` are for "cpu" only: with "cuda"
+    they raise ValueError.
     """
     if passes is not None and (pipeline_options or adaptive):
         raise TypeError("pass either 'passes' or adaptive pipeline options, not both")
@@ -340,4 +421,5 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
         profile_name = os.path.splitext(os.path.basename(os.fspath(model)))[0] or "model"
     return compile_mlir(source.text, passes, entry, source.input_names, source.input_dtypes,
                         source.output_names, source.output_dtypes, threads=threads,
-                        profile=profile, profile_name=profile_name)
+                        profile=profile, profile_name=profile_name, target=target,
+                        gpu_chip=gpu_chip, gpu_format=gpu_format)

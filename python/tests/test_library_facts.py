@@ -78,7 +78,8 @@ def test_policy_checks_use_the_known_levels(monkeypatch):
 
 @requires_compiler
 def test_pipelines_and_their_options_come_from_the_compiler():
-    assert pipeline.pipelines() == ("agn-adaptive-pipeline", "agn-lower-to-llvm-pipeline")
+    assert pipeline.pipelines() == ("agn-adaptive-pipeline", "agn-lower-to-llvm-pipeline",
+                                    "agn-lower-to-nvvm-pipeline")
     adaptive = agn.pipeline_options()
     assert list(adaptive) == sorted(adaptive)
     assert {"levels", "thresholds", "split-along", "i4-block-size"} <= set(adaptive)
@@ -86,12 +87,15 @@ def test_pipelines_and_their_options_come_from_the_compiler():
     lower = agn.pipeline_options("agn-lower-to-llvm-pipeline")
     assert {"vectorize", "target-cpu", "target-features", "threads"} <= set(lower)
     assert all(description and "\t" not in description for description in lower.values())
+    gpu = agn.pipeline_options("agn-lower-to-nvvm-pipeline")
+    assert {"chip", "features", "format", "simt-tile-sizes", "mma-tile-sizes"} <= set(gpu)
 
 
 @requires_compiler
 def test_unknown_pipeline():
     with pytest.raises(ValueError, match="unknown pass pipeline 'agn-nope'; known: "
-                                         "agn-adaptive-pipeline, agn-lower-to-llvm-pipeline"):
+                                         "agn-adaptive-pipeline, agn-lower-to-llvm-pipeline, "
+                                         "agn-lower-to-nvvm-pipeline"):
         agn.pipeline_options("agn-nope")
     from agn.compiler import _capi, _last_error
 
@@ -120,6 +124,8 @@ def _help_options(help_text: str, pipeline_name: str):
     names = []
     for line in lines[start + 1:]:
         stripped = line.lstrip()
+        if stripped.startswith("="):
+            continue  # the values of an enumerated option (printed unindented)
         if len(line) - len(stripped) <= indent:
             break
         match = re.match(r"--([\w-]+)(?:=|\s)", stripped)
@@ -130,7 +136,8 @@ def _help_options(help_text: str, pipeline_name: str):
 
 @requires_compiler
 @requires_agn_opt
-@pytest.mark.parametrize("name", ["agn-adaptive-pipeline", "agn-lower-to-llvm-pipeline"])
+@pytest.mark.parametrize("name", ["agn-adaptive-pipeline", "agn-lower-to-llvm-pipeline",
+                                  "agn-lower-to-nvvm-pipeline"])
 def test_options_match_the_registered_pipeline(name):
     # agn-opt --help prints what PassPipelineRegistration registered.
     help_text = subprocess.run([agn_opt_path(), "--help"], check=True, capture_output=True,

@@ -92,12 +92,12 @@ static cl::opt<std::string>
             cl::desc("With --target=cuda, the GPU to compile for (default "
                      "sm_80)"),
             cl::init("sm_80"), cl::cat(category));
-static cl::opt<std::string>
+static cl::opt<agn::GpuBinaryFormat>
     gpuFormat("gpu-format",
-              cl::desc("With --target=cuda, how kernels are embedded: fatbin "
-                       "(default; needs the CUDA toolkit's ptxas and "
-                       "fatbinary), bin or isa (PTX, compiled by the driver)"),
-              cl::init("fatbin"), cl::cat(category));
+              cl::desc("With --target=cuda, how kernels are embedded "
+                       "(default: fatbin)"),
+              cl::init(agn::GpuBinaryFormat::fatbin),
+              agn::gpuBinaryFormatValues(), cl::cat(category));
 
 static cl::opt<bool>
     profile("profile",
@@ -324,7 +324,8 @@ int main(int argc, char **argv) {
                << " for " << (*machine)->getTargetTriple().str() << ", cpu "
                << (*machine)->getTargetCPU();
   if (cuda)
-    llvm::outs() << ", with " << gpuFormat << " kernels for " << gpuChip
+    llvm::outs() << ", with " << agn::stringifyGpuBinaryFormat(gpuFormat)
+                 << " kernels for " << gpuChip
                  << " (link libagn_gpu_runtime)";
   llvm::outs() << "\n";
   return 0;

@@ -98,12 +98,12 @@ static cl::opt<std::string>
             cl::desc("With --target=cuda, the GPU to compile for (default "
                      "sm_80)"),
             cl::init("sm_80"), cl::cat(category));
-static cl::opt<std::string>
+static cl::opt<agn::GpuBinaryFormat>
     gpuFormat("gpu-format",
-              cl::desc("With --target=cuda, how kernels are embedded: "
-                       "fatbin (default), bin or isa (PTX, compiled by the "
-                       "driver)"),
-              cl::init("fatbin"), cl::cat(category));
+              cl::desc("With --target=cuda, how kernels are embedded "
+                       "(default: fatbin)"),
+              cl::init(agn::GpuBinaryFormat::fatbin),
+              agn::gpuBinaryFormatValues(), cl::cat(category));
 static cl::opt<std::string> profileTrace(
     "profile-trace",
     cl::desc("With --profile, also write the spans to this file as a Chrome "

@@ -87,6 +87,14 @@ public:
                                          llvm::StringRef loweringOptions,
                                          std::string &error);
 
+  /// compile() for NVIDIA GPUs with the options of
+  /// agn-lower-to-nvvm-pipeline as text (`chip=sm_90 format=isa`; empty for
+  /// the defaults), as the C API takes them. A bad option fails with the
+  /// parser's message in `error`.
+  mlir::LogicalResult compileForGpuWithOptions(llvm::StringRef passes,
+                                               llvm::StringRef loweringOptions,
+                                               std::string &error);
+
   /// parse() then compile().
   static std::unique_ptr<CompiledModel>
   compile(llvm::StringRef text, llvm::StringRef bufferName,

@@ -16,6 +16,7 @@
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
+#include "llvm/Support/ErrorHandling.h"
 
 namespace mlir::agn {
 
@@ -128,6 +129,38 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
 /// Registers agn-lower-to-llvm-pipeline.
 void registerLowerToLLVMPipeline();
 
+/// What the gpu.binary of agn-lower-to-nvvm-pipeline holds (upstream's
+/// gpu-module-to-binary formats). An enumeration, so that a typo is an
+/// option error instead of upstream's warning and a module without kernels.
+enum class GpuBinaryFormat { fatbin, bin, isa, llvm };
+
+/// Returns the name gpu-module-to-binary takes for `format`.
+inline llvm::StringRef stringifyGpuBinaryFormat(GpuBinaryFormat format) {
+  switch (format) {
+  case GpuBinaryFormat::fatbin:
+    return "fatbin";
+  case GpuBinaryFormat::bin:
+    return "bin";
+  case GpuBinaryFormat::isa:
+    return "isa";
+  case GpuBinaryFormat::llvm:
+    return "llvm";
+  }
+  llvm_unreachable("unknown GPU binary format");
+}
+
+/// The values of a GpuBinaryFormat option, with what each needs.
+inline auto gpuBinaryFormatValues() {
+  return llvm::cl::values(
+      clEnumValN(GpuBinaryFormat::fatbin, "fatbin",
+                 "a fat binary (needs the CUDA toolkit's ptxas and "
+                 "fatbinary)"),
+      clEnumValN(GpuBinaryFormat::bin, "bin", "a cubin (needs ptxas)"),
+      clEnumValN(GpuBinaryFormat::isa, "isa",
+                 "PTX text, which the driver compiles at load time"),
+      clEnumValN(GpuBinaryFormat::llvm, "llvm", "LLVM bitcode"));
+}
+
 /// Options of agn-lower-to-nvvm-pipeline.
 struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
   Option<std::string> chip{
@@ -140,13 +173,10 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
       llvm::cl::desc("PTX features (default: +ptx80, PTX 8.0, which CUDA 12 "
                      "and later assemble for sm_80 and sm_90)"),
       llvm::cl::init("+ptx80")};
-  Option<std::string> format{
+  Option<GpuBinaryFormat> format{
       *this, "format",
-      llvm::cl::desc("What the gpu.binary holds: fatbin (default; needs the "
-                     "CUDA toolkit's ptxas and fatbinary), bin (a cubin; "
-                     "ptxas), isa (PTX text, which the driver compiles at "
-                     "load time) or llvm"),
-      llvm::cl::init("fatbin")};
+      llvm::cl::desc("What the gpu.binary holds (default: fatbin)"),
+      llvm::cl::init(GpuBinaryFormat::fatbin), gpuBinaryFormatValues()};
   Option<unsigned> optLevel{
       *this, "opt-level",
       llvm::cl::desc("Optimization level of the device code (default: 3)"),

@@ -52,6 +52,23 @@ def AGNGpuConfigureKernels
   let dependentDialects = ["::mlir::agn::AGNDialect"];
 }
 
+def AGNGpuIm2Col : Pass<"agn-gpu-im2col", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite 2-D convolutions as im2col copies and matmuls";
+  let description = [{
+    Rewrites every 2-D convolution upstream's im2col patterns take
+    (`linalg.conv_2d_nhwc_hwcf`, `conv_2d_nhwc_fhwc`, `conv_2d_nchw_fchw`,
+    `depthwise_conv_2d_nhwc_hwc`, on tensors) into an im2col
+    `linalg.generic` and a contraction with three parallel loops (image,
+    output position or channel, filter), which `agn-gpu-configure-kernels`
+    gives a GPU kernel; the im2col copy stays on the host. Other
+    convolutions are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def AGNGpuTileContractions
     : Pass<"agn-gpu-tile-contractions", "::mlir::func::FuncOp"> {
   let summary = "Tile configured ops into GPU blocks and threads";

@@ -1,0 +1,69 @@
+"""The GPU kernels' tiling on a network agn did not write, run on the CPU.
+
+torchvision's resnet18 (random weights, seed 0, batch 1 at 64 x 64), exported
+by PyTorch: with agn-gpu-im2col, agn-gpu-configure-kernels and
+agn-gpu-tile-contractions (every convolution an im2col copy and a kernel's
+blocks and threads), the tiled program is plain loops on tensors, which the
+CPU runs. At f32 it must match PyTorch in float64 as the CPU kernels do; at
+i8 and f16 it must give the CPU kernels' results: the GPU path computes the
+same sums. No GPU is needed."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import onnx
+import pytest
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
+
+import agn  # noqa: E402
+from agn.onnx import import_onnx  # noqa: E402
+
+GPU_TILING = ("agn-lower,func.func(agn-gpu-im2col,agn-gpu-configure-kernels,"
+              "agn-gpu-tile-contractions)")
+
+
+@pytest.fixture(scope="module")
+def resnet18():
+    """Returns (MLIR text, input, PyTorch's float64 output)."""
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(num_classes=10).eval()
+    x = torch.randn(1, 3, 64, 64)
+    buffer = io.BytesIO()
+    torch.onnx.export(model, x, buffer, opset_version=13)
+    text = import_onnx(onnx.load_from_string(buffer.getvalue()))
+    with torch.no_grad():
+        want = model.double()(x.double()).numpy()
+    return text, x.numpy(), want
+
+
+def _relative_error(got, want):
+    return float(np.abs(got - want).max() / np.abs(want).max())
+
+
+def test_f32_tiling_matches_pytorch(resnet18):
+    text, x, want = resnet18
+    tiled = agn.compile_mlir(text, passes=f"builtin.module({GPU_TILING})")
+    # Kernels: the 20 convolutions (as im2col products: image, filter and
+    # position loops), the global average pool and the classifier.
+    assert tiled.ir.count("mapping = [#gpu.block<z>, #gpu.block<y>, #gpu.block<x>]") == 20
+    assert tiled.ir.count("mapping = [#gpu.block<y>, #gpu.block<x>]") == 2
+    assert "linalg.conv_2d" not in tiled.ir
+    cpu_error = _relative_error(agn.compile_mlir(text)(x), want)
+    tiled_error = _relative_error(tiled(x), want)
+    assert cpu_error < 1e-5
+    assert tiled_error < 1e-5
+
+
+@pytest.mark.parametrize("level", ["i8", "f16"])
+def test_level_tiling_matches_the_cpu_kernels(resnet18, level):
+    text, x, want = resnet18
+    adaptive = f"agn-adaptive-pipeline{{levels={level}}}"
+    cpu = agn.compile_mlir(text, passes=f"builtin.module({adaptive})")(x)
+    tiled_model = agn.compile_mlir(
+        text, passes=f"builtin.module({adaptive},{GPU_TILING})")
+    assert tiled_model.ir.count("#gpu.block<x>]") == 22
+    np.testing.assert_array_equal(tiled_model(x), cpu)
