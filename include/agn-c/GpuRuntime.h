@@ -112,6 +112,11 @@ AGN_GPU_API void *agn_gpu_constant(const void *host, int64_t bytes);
 
 /// Frees every device copy made by agn_gpu_constant(). Pointers it returned
 /// become invalid; later calls copy again.
+/// Frees the device copies agn_gpu_constant() made of host data in [base,
+/// base + bytes): the host memory is going away (a JIT-compiled model is
+/// destroyed), and new data at the same address must not find the old copy.
+AGN_GPU_API void agn_gpu_forget_constants(const void *base, size_t bytes);
+
 AGN_GPU_API void agn_gpu_release_constants(void);
 
 /*===----------------------------------------------------------------------===*\

@@ -68,11 +68,13 @@ std::string mlir::agn::formatShape(ArrayRef<int64_t> shape) {
   return text;
 }
 
-/// Makes the runtime forget the weights registered in a block of JIT memory
-/// about to be unmapped (a model destroyed): a later mapping at that address
-/// is none of its business.
+/// Makes the runtimes forget the weights registered in (and copied to the
+/// GPU from) a block of JIT memory about to be unmapped (a model destroyed):
+/// a later mapping at that address is none of their business.
 static void forgetReleasedWeights(const void *base, size_t bytes) {
   agn_rt_forget_weights(base, bytes);
+  // Device copies of those weights too (GPU models).
+  agn_gpu_forget_constants(base, bytes);
 }
 
 /// Registers passes and pipelines once per process (createExecutionEngine
@@ -421,6 +423,17 @@ LogicalResult CompiledModel::run(
     packed.push_back(resultWords.data());
   // One call is one inference: its wall time feeds the runtime's latency
   // policy (`latency_target`), as agn-run's and AOT hosts' calls do.
+  // The GPU runtime's error is sticky and process-wide: one left by an
+  // earlier call (of any model) fails this one before it runs. Clearing it
+  // here could hide another thread's failure from that thread; the host
+  // clears it (agn_gpu_clear_error) once it has dealt with it.
+  if (usesGpu && agn_gpu_status() != 0) {
+    error = std::string("the model's GPU kernels cannot run: an earlier GPU "
+                        "error is still set (clear it with "
+                        "agn_gpu_clear_error once handled): ") +
+            agn_gpu_last_error();
+    return failure();
+  }
   agn_rt_begin_inference();
   llvm::Error callError = engine->invokePacked(entryName, packed);
   agn_rt_end_inference();

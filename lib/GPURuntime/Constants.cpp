@@ -19,6 +19,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 using namespace agn::gpu;
@@ -85,6 +86,32 @@ void *agn_gpu_constant(const void *host, int64_t bytes) {
       throw;
     }
     return reinterpret_cast<void *>(static_cast<uintptr_t>(copy));
+  });
+}
+
+void agn_gpu_forget_constants(const void *base, size_t bytes) {
+  guarded([&] {
+    ConstantCache &constants = cache();
+    std::lock_guard<std::mutex> lock(constants.Mutex);
+    auto begin = reinterpret_cast<uintptr_t>(base);
+    const Driver *driver = Driver::ifUsable();
+    std::optional<ScopedContext> context;
+    for (auto it = constants.Copies.begin(); it != constants.Copies.end();) {
+      auto host = reinterpret_cast<uintptr_t>(it->first.first);
+      if (host < begin || host - begin >= bytes) {
+        ++it;
+        continue;
+      }
+      if (driver) {
+        if (!context)
+          context.emplace(*driver, /*releasing=*/true);
+        if (*context)
+          if (CUresult result = driver->api().MemFree(it->second);
+              reportableRelease(result))
+            check(*driver, result, "cuMemFree_v2", "(constant)");
+      }
+      it = constants.Copies.erase(it);
+    }
   });
 }
 

@@ -64,8 +64,7 @@
 using namespace mlir;
 using namespace mlir::agn;
 
-void mlir::agn::detail::addBufferization(
-    OpPassManager &pm, function_ref<void(OpPassManager &)> afterBufferize) {
+void mlir::agn::detail::addBufferization(OpPassManager &pm) {
   // Tensor-valued switches (the units' dispatches) as scf.if chains, which
   // One-Shot Bufferize analyses correctly (see agn-index-switch-to-if).
   pm.addPass(createAGNIndexSwitchToIf());
@@ -79,8 +78,6 @@ void mlir::agn::detail::addBufferization(
   options.unknownTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(options));
-  if (afterBufferize)
-    afterBufferize(pm);
   // Scalar accumulators (the controller's statistics, reductions to 0-d
   // tensors) go on the stack: LLVM then keeps them in registers and can
   // vectorize the reduction, which it cannot do through a heap pointer it

@@ -13,9 +13,9 @@
 //   agn-gpu-configure-kernels (each contraction's kernel: tensor cores or
 //    SIMT), agn-gpu-tile-contractions (blocks, threads or warps, K steps,
 //    vector.contract)
-//   one-shot-bufferize, then agn-gpu-map-to-launches (before the
-//    deallocation pipeline's canonicalization folds one-block loops away)
-//   buffer deallocation
+//   one-shot-bufferize and buffer deallocation (as on the CPU)
+//   agn-gpu-map-to-launches (upstream's canonicalization keeps mapped
+//    scf.forall loops, one-block ones included)
 //   agn-lower-strided-copies, convert-linalg-to-loops (the threads' tiles
 //    and the host's ops)
 //   agn-gpu-insert-transfers (device buffers and copies per launch)
@@ -98,13 +98,13 @@ void mlir::agn::buildLowerToNVVMPipeline(OpPassManager &pm,
   pm.addPass(createGpuNVVMAttachTarget(target));
   pm.addPass(createAGNEmitCInterface());
   pm.addPass(createAGNExpandBF16Conversions());
-  detail::addConversionToLLVM(pm, options.cacheBuffers,
-                              [&options](OpPassManager &pm) {
-                                pm.addPass(createGpuToLLVMConversionPass());
-                                GpuModuleToBinaryPassOptions binary;
-                                binary.compilationTarget = stringifyGpuBinaryFormat(options.format);
-                                pm.addPass(createGpuModuleToBinaryPass(binary));
-                              });
+  detail::addConversionToLLVM(
+      pm, options.cacheBuffers, [&options](OpPassManager &pm) {
+        pm.addPass(createGpuToLLVMConversionPass());
+        GpuModuleToBinaryPassOptions binary;
+        binary.compilationTarget = stringifyGpuBinaryFormat(options.format);
+        pm.addPass(createGpuModuleToBinaryPass(binary));
+      });
 }
 
 void mlir::agn::registerLowerToNVVMPipeline() {

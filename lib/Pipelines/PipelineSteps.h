@@ -25,11 +25,8 @@ void addLowering(OpPassManager &pm, StringRef targetCpu,
 
 /// Adds one-shot bufferization of the whole module, function signatures
 /// included, with identity layouts so that the public functions take and
-/// return plain row-major memrefs, and the deallocation of the buffers;
-/// `afterBufferize` adds passes between the two.
-void addBufferization(
-    OpPassManager &pm,
-    function_ref<void(OpPassManager &)> afterBufferize = nullptr);
+/// return plain row-major memrefs, and the deallocation of the buffers.
+void addBufferization(OpPassManager &pm);
 
 /// Adds the conversions of everything left (scf, affine, memref, math,
 /// arith, index, cf, func) to the LLVM dialect; `beforeReconcile` adds the

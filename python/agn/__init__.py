@@ -29,7 +29,7 @@ from typing import Any
 
 from agn import runtime
 from agn.compiler import (CompileError, CompiledModel, TensorSpec, compile, compile_mlir,
-                          gpu_available)
+                          gpu_available, gpu_clear_error)
 from agn.pipeline import adaptive_pipeline, pipeline_options
 from agn.runtime import levels
 
@@ -41,6 +41,7 @@ __all__ = [
     "compile",
     "compile_mlir",
     "gpu_available",
+    "gpu_clear_error",
     "import_onnx",
     "levels",
     "pipeline_options",

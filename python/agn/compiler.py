@@ -88,6 +88,7 @@ def _capi() -> ctypes.CDLL:
             # through libAGNCAPI.so, which links it.
             "agn_gpu_available": (ctypes.c_int, []),
             "agn_gpu_unavailable_reason": (cp, []),
+            "agn_gpu_clear_error": (None, []),
         }
         _lib = _library.declare(lib, signatures)
     return _lib
@@ -107,6 +108,13 @@ def gpu_available() -> Tuple[bool, str]:
     if lib.agn_gpu_available():
         return True, ""
     return False, (lib.agn_gpu_unavailable_reason() or b"").decode("utf-8", "replace")
+
+
+def gpu_clear_error() -> None:
+    """Clears the GPU runtime's sticky error (one failed GPU call fails every
+    later one, of every model, until then), e.g. after an allocation that did
+    not fit. A driver that could not be loaded stays an error."""
+    _capi().agn_gpu_clear_error()
 
 
 class CompiledModel:

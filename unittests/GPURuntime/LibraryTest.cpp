@@ -80,6 +80,7 @@ TEST(GpuRuntimeLibraryTest, ExportsTheCApiOnly) {
       "agn_gpu_device_count",
       "agn_gpu_constant",
       "agn_gpu_release_constants",
+      "agn_gpu_forget_constants",
       "mgpuModuleLoad",
       "mgpuModuleLoadJIT",
       "mgpuModuleUnload",

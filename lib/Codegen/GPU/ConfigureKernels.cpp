@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace mlir::agn {
@@ -61,9 +62,19 @@ static int64_t mmaKStep(linalg::MatmulOp matmul) {
   // patterns do not load bf16 fragments: bf16 matmuls run SIMT kernels.
   if (lhs.isF16() && acc.isF32())
     return 16;
-  if (lhs.isSignlessInteger(8) && acc.isSignlessInteger(32))
+  // mma.sync's s8 instruction multiplies signed values: an unsigned matmul
+  // runs SIMT.
+  if (lhs.isSignlessInteger(8) && acc.isSignlessInteger(32) &&
+      matmul.getCast() == linalg::TypeFn::cast_signed)
     return 32;
   return 0;
+}
+
+/// Returns whether `matmul`'s accumulator starts as zeros (a linalg.fill of
+/// 0): its sums then stay within K times the largest product.
+static bool startsFromZero(linalg::MatmulOp matmul) {
+  auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  return fill && matchPattern(fill.getInputs()[0], m_Zero());
 }
 
 namespace {
@@ -76,12 +87,16 @@ struct GpuConfigureKernelsPass
     SmallVector<int64_t> simtThreads =
         sizesOr(simtBlockThreads, kSimtBlockThreads);
     SmallVector<int64_t> mmaTiles = sizesOr(mmaTileSizes, kMmaTileSizes);
+    auto positive = [](ArrayRef<int64_t> sizes) {
+      return llvm::all_of(sizes, [](int64_t size) { return size > 0; });
+    };
     if (simtTiles.size() != 2 || simtThreads.size() != 2 ||
-        mmaTiles.size() != 2) {
+        mmaTiles.size() != 2 || !positive(simtTiles) ||
+        !positive(simtThreads) || !positive(mmaTiles)) {
       getOperation().emitError()
           << "agn-gpu-configure-kernels: 'simt-tile-sizes', "
-             "'simt-block-threads' and 'mma-tile-sizes' take two sizes "
-             "(rows, columns)";
+             "'simt-block-threads' and 'mma-tile-sizes' take two positive "
+             "sizes (rows, columns)";
       return signalPassFailure();
     }
     int64_t capability = computeCapability(chip);
@@ -153,8 +168,10 @@ private:
         sizes[2] % kStep != 0)
       return {};
     // mma.sync's s8 instruction saturates; linalg's i32 sum wraps. They
-    // agree when no sum can leave the i32 range.
-    if (kStep == 32 && sizes[2] * 128 * 128 > INT32_MAX)
+    // agree when no sum can leave the i32 range: from zeros, K products of
+    // at most 128 * 128 each.
+    if (kStep == 32 &&
+        (!startsFromZero(matmul) || sizes[2] * 128 * 128 > INT32_MAX))
       return {};
     return LoweringConfigAttr::get(&getContext(), KernelKind::gpu_mma_sync,
                                    {tiles[0], tiles[1], kStep});

@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Utils/GPUUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
@@ -41,6 +42,9 @@ struct BufferUse {
 } // namespace
 
 /// Adds to `use` how the ops in `region` use `value` and the views of it.
+/// Views are followed; `memref.dim` neither reads nor writes; every other
+/// use counts as what its memory effects on `value` say, and one that
+/// reports none or passes the buffer on (select, yield, a call) as both.
 static void collectUse(Value value, Region &region, BufferUse &use) {
   for (OpOperand &operand : value.getUses()) {
     Operation *user = operand.getOwner();
@@ -48,23 +52,38 @@ static void collectUse(Value value, Region &region, BufferUse &use) {
       continue;
     if (auto view = dyn_cast<ViewLikeOpInterface>(user);
         view && view.getViewSource() == value) {
-      for (Value result : user->getResults())
-        collectUse(result, region, use);
+      collectUse(view.getViewDest(), region, use);
       continue;
     }
+    if (isa<memref::DimOp>(user))
+      continue;
     auto effects = dyn_cast<MemoryEffectOpInterface>(user);
-    if (!effects) {
-      // Unknown to the analysis: assume it reads and writes.
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    if (effects)
+      effects.getEffectsOnValue(value, instances);
+    bool passesOn =
+        user->hasTrait<OpTrait::IsTerminator>() ||
+        llvm::any_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>);
+    if (instances.empty() || passesOn) {
       use.reads = use.writes = true;
       continue;
     }
-    SmallVector<MemoryEffects::EffectInstance> instances;
-    effects.getEffectsOnValue(value, instances);
     for (const MemoryEffects::EffectInstance &instance : instances) {
       use.reads |= isa<MemoryEffects::Read>(instance.getEffect());
       use.writes |= isa<MemoryEffects::Write>(instance.getEffect());
     }
   }
+}
+
+/// Returns the buffer `value` is a view of (itself when it is none), looking
+/// through the views the host code made.
+static Value getRootBuffer(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>()) {
+    if (view.getViewDest() != value)
+      break;
+    value = view.getViewSource();
+  }
+  return value;
 }
 
 /// Returns the sizes of `value`'s dynamic dimensions, read at `builder`'s
@@ -92,7 +111,13 @@ static bool isConstantGlobal(Value value) {
   auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
       getGlobal, getGlobal.getNameAttr());
   auto type = cast<MemRefType>(value.getType());
-  return global && global.getConstant() && type.hasStaticShape() &&
+  // Element types whose size in memory is whole bytes of their width (or one
+  // byte: i1, i4), as LLVM lays them out; others keep the per-launch copy.
+  Type element = type.getElementType();
+  bool sized = element.isIntOrFloat() &&
+               llvm::is_contained({1u, 4u, 8u, 16u, 32u, 64u},
+                                  element.getIntOrFloatBitWidth());
+  return global && global.getConstant() && sized && type.hasStaticShape() &&
          type.getLayout().isIdentity();
 }
 
@@ -151,8 +176,10 @@ static Value deviceConstant(OpBuilder &builder, Location loc, Value host) {
       .getResult(0);
 }
 
-/// Gives `launch` device buffers for the host buffers its body uses.
-static void insertTransfers(gpu::LaunchOp launch) {
+/// Gives `launch` device buffers for the host buffers its body uses. Fails
+/// (with a diagnostic) when two of them are views of one buffer that the
+/// kernel writes: their separate device copies could not be merged back.
+static LogicalResult insertTransfers(gpu::LaunchOp launch) {
   Location loc = launch.getLoc();
   Region &body = launch.getBody();
   // Globals read inside the kernel are host symbols: read them outside.
@@ -160,6 +187,23 @@ static void insertTransfers(gpu::LaunchOp launch) {
 
   SetVector<Value> used;
   getUsedValuesDefinedAbove(body, used);
+  llvm::SmallDenseMap<Value, Value> firstUserOfRoot;
+  for (Value value : used) {
+    if (!isa<MemRefType>(value.getType()))
+      continue;
+    auto [it, inserted] =
+        firstUserOfRoot.try_emplace(getRootBuffer(value), value);
+    BufferUse use, otherUse;
+    if (!inserted) {
+      collectUse(value, body, use);
+      collectUse(it->second, body, otherUse);
+    }
+    if (!inserted && (use.writes || otherUse.writes))
+      return launch.emitError(
+          "agn-gpu-insert-transfers: the kernel uses two views of one host "
+          "buffer and writes one of them; each would get its own device "
+          "copy, and the copies back would overwrite each other");
+  }
   OpBuilder builder(launch);
   Type tokenType = gpu::AsyncTokenType::get(launch.getContext());
   Value token =
@@ -190,21 +234,22 @@ static void insertTransfers(gpu::LaunchOp launch) {
     }
     auto contiguous = MemRefType::get(type.getShape(), type.getElementType());
     SmallVector<Value> sizes = dynamicSizes(builder, loc, value);
+    // Copied in when only written too: the copy out writes the whole buffer
+    // back, and the elements the kernel leaves alone must come back as they
+    // were.
     if (type.getLayout() && !type.getLayout().isIdentity()) {
       // gpu.memcpy copies contiguous buffers only.
       transfer.host = memref::AllocOp::create(builder, loc, contiguous, sizes);
-      if (transfer.use.reads)
-        memref::CopyOp::create(builder, loc, value, transfer.host);
+      memref::CopyOp::create(builder, loc, value, transfer.host);
     }
     auto alloc = gpu::AllocOp::create(builder, loc, contiguous, tokenType,
                                       ValueRange{token}, sizes, ValueRange(),
                                       /*hostShared=*/false);
     transfer.device = alloc.getMemref();
     token = alloc.getAsyncToken();
-    if (transfer.use.reads)
-      token = gpu::MemcpyOp::create(builder, loc, tokenType, ValueRange{token},
-                                    transfer.device, transfer.host)
-                  .getAsyncToken();
+    token = gpu::MemcpyOp::create(builder, loc, tokenType, ValueRange{token},
+                                  transfer.device, transfer.host)
+                .getAsyncToken();
     value.replaceUsesWithIf(transfer.device, [&](OpOperand &operand) {
       return body.isAncestor(operand.getOwner()->getParentRegion());
     });
@@ -232,24 +277,18 @@ static void insertTransfers(gpu::LaunchOp launch) {
       memref::CopyOp::create(builder, loc, transfer.host, transfer.original);
     memref::DeallocOp::create(builder, loc, transfer.host);
   }
+  return success();
 }
 
-/// Clones the constants `launch`'s body uses into it: kernels then see the
-/// values (trip counts, offsets) instead of taking them as arguments, and
-/// upstream's mma.sync patterns need the transfer indices as constants.
+/// Moves the constants `launch`'s body uses into it (upstream's sinking,
+/// limited to constants): kernels then see the values (trip counts,
+/// offsets) instead of taking them as arguments, and upstream's mma.sync
+/// patterns need the transfer indices as constants. (gpu-kernel-outlining
+/// sinks only index computations it recognises.)
 static void sinkConstants(gpu::LaunchOp launch) {
-  SetVector<Value> used;
-  getUsedValuesDefinedAbove(launch.getBody(), used);
-  OpBuilder builder = OpBuilder::atBlockBegin(&launch.getBody().front());
-  for (Value value : used) {
-    Operation *definition = value.getDefiningOp();
-    if (!definition || !definition->hasTrait<OpTrait::ConstantLike>())
-      continue;
-    Value clone = builder.clone(*definition)->getResult(0);
-    value.replaceUsesWithIf(clone, [&](OpOperand &operand) {
-      return launch.getBody().isAncestor(operand.getOwner()->getParentRegion());
-    });
-  }
+  (void)sinkOperationsIntoLaunchOp(launch, [](Operation *op) {
+    return op->hasTrait<OpTrait::ConstantLike>();
+  });
 }
 
 namespace {
@@ -262,7 +301,8 @@ struct GpuInsertTransfersPass
     getOperation().walk(
         [&](gpu::LaunchOp launch) { launches.push_back(launch); });
     for (gpu::LaunchOp launch : launches) {
-      insertTransfers(launch);
+      if (failed(insertTransfers(launch)))
+        return signalPassFailure();
       sinkConstants(launch);
     }
   }

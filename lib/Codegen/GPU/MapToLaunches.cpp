@@ -10,14 +10,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Schedule.h"
 #include "agn/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/TransformOps/GPUTransformOps.h"
 #include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
-#include "mlir/Dialect/Transform/IR/TransformOps.h"
-#include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::agn {
@@ -28,11 +26,11 @@ namespace mlir::agn {
 using namespace mlir;
 using namespace mlir::agn;
 
-/// The unit attribute that names the block loop a schedule applies to.
-static constexpr StringLiteral kPayloadMarker = "agn.gpu_payload";
-
 /// Threads per warp on every NVIDIA GPU.
 static constexpr int64_t kThreadsPerWarp = 32;
+
+/// Threads per block on every NVIDIA GPU since Fermi.
+static constexpr int64_t kMaxThreadsPerBlock = 1024;
 
 /// Returns whether `forall` is mapped to `Mapping` attributes (#gpu.block,
 /// #gpu.thread, #gpu.warp).
@@ -118,41 +116,25 @@ private:
       return blocks.emitError(
           "agn-gpu-map-to-launches: expected a block loop of static trip "
           "counts holding thread or warp loops of static trip counts");
-    std::string text = llvm::formatv(
+    int64_t total = (*threads)[0] * (*threads)[1] * (*threads)[2];
+    if (total > kMaxThreadsPerBlock)
+      return blocks.emitError("agn-gpu-map-to-launches: the thread loops "
+                              "need a block of ")
+             << (*threads)[0] << " x " << (*threads)[1] << " x "
+             << (*threads)[2] << " = " << total << " threads; a block has at "
+             << "most " << kMaxThreadsPerBlock
+             << " (choose fewer block_threads or smaller tiles)";
+    std::string body = llvm::formatv(
         R"mlir(
-module attributes {{transform.with_named_sequence} {
-  transform.named_sequence @__transform_main(
-      %root: !transform.any_op {{transform.readonly}) {
-    %blocks = transform.structured.match attributes {{{0}} in %root
-        : (!transform.any_op) -> !transform.any_op
-    %launch = transform.gpu.map_forall_to_blocks %blocks generate_gpu_launch
+    %launch = transform.gpu.map_forall_to_blocks %target generate_gpu_launch
         : (!transform.any_op) -> !transform.any_op
     transform.gpu.map_nested_forall_to_threads %launch
-        block_dims = [{1}, {2}, {3}] warp_size = {4}
+        block_dims = [{0}, {1}, {2}] warp_size = {3}
         : (!transform.any_op) -> !transform.any_op
-    transform.yield
-  }
-}
 )mlir",
-        kPayloadMarker, (*threads)[0], (*threads)[1], (*threads)[2],
-        kThreadsPerWarp);
-    ParserConfig parserConfig(&getContext());
-    OwningOpRef<ModuleOp> schedule =
-        parseSourceString<ModuleOp>(text, parserConfig, "agn-gpu-mapping");
-    if (!schedule)
-      return blocks.emitError(
-          "agn-gpu-map-to-launches: internal error: the schedule does not "
-          "parse");
-    auto entry =
-        schedule->lookupSymbol<transform::NamedSequenceOp>("__transform_main");
-    blocks->setAttr(kPayloadMarker, UnitAttr::get(&getContext()));
-    if (failed(transform::applyTransforms(
-            getOperation(), entry, {}, transform::TransformOptions(),
-            /*enforceToplevelTransformOp=*/false)))
-      return getOperation().emitError(
-          "agn-gpu-map-to-launches: the mapping failed (see above)");
-    getOperation().walk([](Operation *op) { op->removeAttr(kPayloadMarker); });
-    return success();
+        (*threads)[0], (*threads)[1], (*threads)[2], kThreadsPerWarp);
+    return gpu_schedule::apply(getOperation(), blocks, body,
+                               "agn-gpu-map-to-launches");
   }
 };
 } // namespace

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Schedule.h"
 #include "agn/Codegen/GPU/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 
@@ -20,14 +21,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
 #include "mlir/Dialect/SCF/TransformOps/SCFTransformOps.h"
-#include "mlir/Dialect/Transform/IR/TransformOps.h"
-#include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
 #include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
-#include "mlir/Parser/Parser.h"
-#include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
-
-#define DEBUG_TYPE "agn-gpu-tile-contractions"
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNGPUTILECONTRACTIONS
@@ -36,9 +31,6 @@ namespace mlir::agn {
 
 using namespace mlir;
 using namespace mlir::agn;
-
-/// The unit attribute that names the one op a schedule applies to.
-static constexpr StringLiteral kPayloadMarker = "agn.gpu_payload";
 
 /// Returns `sizes` as a transform-dialect list, "[a, b, c]".
 static std::string formatList(ArrayRef<int64_t> sizes) {
@@ -71,7 +63,7 @@ static std::string simtSchedule(linalg::LinalgOp op,
   threads[cols] = config.getBlockThreads()[1];
   return llvm::formatv(
       R"mlir(
-    %blocks_op, %blocks = transform.structured.tile_using_forall %op
+    %blocks_op, %blocks = transform.structured.tile_using_forall %target
         tile_sizes {0} (mapping = [{1}])
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
     %threads_op, %threads = transform.structured.tile_using_forall %blocks_op
@@ -88,7 +80,7 @@ static std::string mmaSchedule(LoweringConfigAttr config) {
   ArrayRef<int64_t> tiles = config.getTileSizes();
   return llvm::formatv(
       R"mlir(
-    %blocks_op, %blocks = transform.structured.tile_using_forall %op
+    %blocks_op, %blocks = transform.structured.tile_using_forall %target
         tile_sizes [{0}, {1}] (mapping = [#gpu.block<y>, #gpu.block<x>])
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
     %warps_op, %warps = transform.structured.tile_using_forall %blocks_op
@@ -115,24 +107,6 @@ static std::string mmaSchedule(LoweringConfigAttr config) {
       tiles[0], tiles[1], tiles[2]);
 }
 
-/// Wraps `body` (which uses %op, the marked payload op) into a module with
-/// the entry point the interpreter runs on the function %root.
-static std::string wrapSchedule(StringRef body) {
-  return llvm::formatv(
-      R"mlir(
-module attributes {{transform.with_named_sequence} {
-  transform.named_sequence @__transform_main(
-      %root: !transform.any_op {{transform.readonly}) {
-    %op = transform.structured.match attributes {{{0}} in %root
-        : (!transform.any_op) -> !transform.any_op
-{1}
-    transform.yield
-  }
-}
-)mlir",
-      kPayloadMarker, body);
-}
-
 namespace {
 struct GpuTileContractionsPass
     : public agn::impl::AGNGpuTileContractionsBase<GpuTileContractionsPass> {
@@ -154,18 +128,46 @@ struct GpuTileContractionsPass
           LoweringConfigAttr::hasKernel(op, KernelKind::gpu_mma_sync))
         targets.push_back(op);
     });
+    LogicalResult result = success();
     for (linalg::LinalgOp op : targets)
-      if (failed(tile(op)))
-        return signalPassFailure();
+      if (failed(result = tile(op)))
+        break;
     // The tiled copies of an op keep its attributes; the config is done.
     getOperation().walk([](Operation *op) {
       if (LoweringConfigAttr::hasKernel(op, KernelKind::gpu_simt) ||
           LoweringConfigAttr::hasKernel(op, KernelKind::gpu_mma_sync))
         op->removeAttr(LoweringConfigAttr::getAttributeName());
     });
+    if (failed(result))
+      signalPassFailure();
   }
 
 private:
+  /// Checks that mma.sync has an instruction for `matmul` with `config`'s
+  /// K step (m16n8k16 for f16 into f32, m16n8k32 for i8 into i32) and that
+  /// its tiles divide the matmul: the schedule makes only whole tiles.
+  static LogicalResult checkMmaShape(linalg::MatmulOp matmul,
+                                     LoweringConfigAttr config) {
+    Type lhs = getElementTypeOrSelf(matmul.getInputs()[0]);
+    Type rhs = getElementTypeOrSelf(matmul.getInputs()[1]);
+    Type acc = getElementTypeOrSelf(matmul.getOutputs()[0]);
+    ArrayRef<int64_t> tiles = config.getTileSizes();
+    bool f16 = lhs.isF16() && rhs.isF16() && acc.isF32() && tiles[2] == 16;
+    bool i8 = lhs.isSignlessInteger(8) && rhs.isSignlessInteger(8) &&
+              acc.isSignlessInteger(32) && tiles[2] == 32;
+    SmallVector<int64_t> sizes = matmul.getStaticLoopRanges();
+    bool whole = !matmul.hasUserDefinedMaps() && !matmul.hasDynamicShape() &&
+                 sizes[0] % tiles[0] == 0 && sizes[1] % tiles[1] == 0 &&
+                 sizes[2] % tiles[2] == 0;
+    if ((f16 || i8) && whole)
+      return success();
+    return matmul->emitError("agn-gpu-tile-contractions: cannot carry out ")
+           << config
+           << ": mma.sync takes f16 x f16 -> f32 with a K step of 16 or "
+              "i8 x i8 -> i32 with a K step of 32, on static sizes that are "
+              "multiples of the tiles";
+  }
+
   /// Applies the schedule of `op`'s config to it.
   LogicalResult tile(linalg::LinalgOp op) {
     LoweringConfigAttr config = LoweringConfigAttr::of(op);
@@ -179,29 +181,12 @@ private:
              << config
              << ": expected a linalg op on tensors with two or three parallel "
                 "loops (a gpu_mma_sync kernel: a linalg.matmul)";
-    std::string text =
-        wrapSchedule(simt ? simtSchedule(op, config) : mmaSchedule(config));
-    LLVM_DEBUG(llvm::dbgs() << "schedule for " << op->getName() << ":\n"
-                            << text << "\n");
-    ParserConfig parserConfig(&getContext());
-    OwningOpRef<ModuleOp> schedule =
-        parseSourceString<ModuleOp>(text, parserConfig, "agn-gpu-schedule");
-    if (!schedule)
-      return op->emitError("agn-gpu-tile-contractions: internal error: the "
-                           "schedule does not parse");
-    auto entry =
-        schedule->lookupSymbol<transform::NamedSequenceOp>("__transform_main");
-    op->setAttr(kPayloadMarker, UnitAttr::get(&getContext()));
-    LogicalResult result = transform::applyTransforms(
-        getOperation(), entry, {}, transform::TransformOptions(),
-        /*enforceToplevelTransformOp=*/false);
-    // The tiled copies keep the marker; the next schedule must not see them.
-    getOperation().walk(
-        [](Operation *nested) { nested->removeAttr(kPayloadMarker); });
-    if (failed(result))
-      return getOperation().emitError(
-          "agn-gpu-tile-contractions: the schedule failed (see above)");
-    return success();
+    if (!simt && failed(checkMmaShape(cast<linalg::MatmulOp>(op), config)))
+      return failure();
+    return gpu_schedule::apply(getOperation(), op,
+                               simt ? simtSchedule(op, config)
+                                    : mmaSchedule(config),
+                               "agn-gpu-tile-contractions");
   }
 };
 } // namespace

@@ -38,11 +38,17 @@ struct GpuVectorToMmaPass
       return;
     RewritePatternSet patterns(&getContext());
     populatePrepareVectorToMMAPatterns(patterns, /*useNvGpu=*/true);
-    if (failed(applyPatternsGreedily(kernel, std::move(patterns))))
+    if (failed(applyPatternsGreedily(kernel, std::move(patterns)))) {
+      kernel.emitError("agn-gpu-vector-to-mma: the preparation of the "
+                       "kernel's contractions did not converge");
       return signalPassFailure();
+    }
     IRRewriter rewriter(&getContext());
-    if (failed(convertVectorToNVVMCompatibleMMASync(rewriter, kernel)))
+    if (failed(convertVectorToNVVMCompatibleMMASync(rewriter, kernel))) {
+      kernel.emitError("agn-gpu-vector-to-mma: the kernel's contractions "
+                       "and their loads have no mma.sync form (see above)");
       return signalPassFailure();
+    }
     // The conversion leaves the contractions it replaced behind, unused.
     kernel.walk([](vector::ContractionOp contract) {
       if (isOpTriviallyDead(contract))

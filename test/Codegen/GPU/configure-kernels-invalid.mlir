@@ -3,9 +3,12 @@
 // RUN: not agn-opt %s \
 // RUN:   --pass-pipeline="builtin.module(func.func(agn-gpu-configure-kernels{simt-tile-sizes=32}))" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=SIZES
+// RUN: not agn-opt %s \
+// RUN:   --pass-pipeline="builtin.module(func.func(agn-gpu-configure-kernels{mma-tile-sizes=0,32}))" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=SIZES
 
 // expected-error @+1 {{agn-gpu-configure-kernels: unknown chip 'gfx90a'; expected an NVIDIA compute capability such as sm_80}}
 func.func @chip(%a: tensor<8x8xf32>) -> tensor<8x8xf32> {
   return %a : tensor<8x8xf32>
 }
-// SIZES: 'simt-tile-sizes', 'simt-block-threads' and 'mma-tile-sizes' take two sizes (rows, columns)
+// SIZES: 'simt-tile-sizes', 'simt-block-threads' and 'mma-tile-sizes' take two positive sizes (rows, columns)

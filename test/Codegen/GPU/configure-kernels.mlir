@@ -19,7 +19,9 @@ func.func @matmuls(%a16: tensor<128x64xf16>, %b16: tensor<64x64xf16>, %c32: tens
   // TURING: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [64, 16], block_threads = [8, 16]>}
   %0 = linalg.matmul ins(%a16, %b16 : tensor<128x64xf16>, tensor<64x64xf16>) outs(%c32 : tensor<128x64xf32>) -> tensor<128x64xf32>
   // CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 32]>}
-  %1 = linalg.matmul ins(%a8, %b8 : tensor<128x64xi8>, tensor<64x64xi8>) outs(%ci : tensor<128x64xi32>) -> tensor<128x64xi32>
+  %zero = arith.constant 0 : i32
+  %z = linalg.fill ins(%zero : i32) outs(%ci : tensor<128x64xi32>) -> tensor<128x64xi32>
+  %1 = linalg.matmul ins(%a8, %b8 : tensor<128x64xi8>, tensor<64x64xi8>) outs(%z : tensor<128x64xi32>) -> tensor<128x64xi32>
   // CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [32, 32], block_threads = [16, 16]>}
   %2 = linalg.matmul ins(%abf, %bbf : tensor<128x64xbf16>, tensor<64x64xbf16>) outs(%c32 : tensor<128x64xf32>) -> tensor<128x64xf32>
   // CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [32, 32], block_threads = [16, 16]>}
@@ -31,14 +33,26 @@ func.func @matmuls(%a16: tensor<128x64xf16>, %b16: tensor<64x64xf16>, %c32: tens
 
 // -----
 
-// mma.sync's s8 sums saturate where linalg's wrap: with K * 128 * 128 past
-// 2^31 - 1 the two could differ, so the matmul runs SIMT.
+// mma.sync's s8 instruction multiplies signed values and saturates its sums
+// where linalg's wrap. An i8 matmul runs SIMT when the two could differ: K *
+// 128 * 128 past 2^31 - 1, an accumulator that does not start from zeros, or
+// an unsigned matmul.
 
-// CHECK-LABEL: func.func @long_i8
-func.func @long_i8(%a: tensor<64x262144xi8>, %b: tensor<262144x32xi8>, %c: tensor<64x32xi32>) -> tensor<64x32xi32> {
+// CHECK-LABEL: func.func @i8_guards
+func.func @i8_guards(%a: tensor<64x262144xi8>, %b: tensor<262144x32xi8>, %c: tensor<64x32xi32>,
+                     %s: tensor<64x64xi8>, %t: tensor<64x32xi8>) -> (tensor<64x32xi32>, tensor<64x32xi32>, tensor<64x32xi32>) {
+  %zero = arith.constant 0 : i32
+  %z = linalg.fill ins(%zero : i32) outs(%c : tensor<64x32xi32>) -> tensor<64x32xi32>
   // CHECK: kernel = gpu_simt
-  %0 = linalg.matmul ins(%a, %b : tensor<64x262144xi8>, tensor<262144x32xi8>) outs(%c : tensor<64x32xi32>) -> tensor<64x32xi32>
-  return %0 : tensor<64x32xi32>
+  %0 = linalg.matmul ins(%a, %b : tensor<64x262144xi8>, tensor<262144x32xi8>) outs(%z : tensor<64x32xi32>) -> tensor<64x32xi32>
+  // CHECK: kernel = gpu_simt
+  %1 = linalg.matmul ins(%s, %t : tensor<64x64xi8>, tensor<64x32xi8>) outs(%c : tensor<64x32xi32>) -> tensor<64x32xi32>
+  // CHECK: kernel = gpu_simt
+  %2 = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%s, %t : tensor<64x64xi8>, tensor<64x32xi8>) outs(%z : tensor<64x32xi32>) -> tensor<64x32xi32>
+  // (The same matmul, signed and from zeros, gets tensor cores.)
+  // CHECK: kernel = gpu_mma_sync
+  %3 = linalg.matmul ins(%s, %t : tensor<64x64xi8>, tensor<64x32xi8>) outs(%z : tensor<64x32xi32>) -> tensor<64x32xi32>
+  return %0, %1, %2 : tensor<64x32xi32>, tensor<64x32xi32>, tensor<64x32xi32>
 }
 
 // -----

@@ -1,9 +1,10 @@
 // RUN: agn-opt %s --pass-pipeline="builtin.module(func.func(agn-gpu-insert-transfers))" | FileCheck %s
 
 // The kernel reads %a, writes %c and reads a strided view %v: each gets a
-// device buffer; %a and %v are copied in, %c out (not in: it is only
-// written); %v goes through a contiguous host copy; the constant the body
-// uses moves into it.
+// device buffer, copied in (%c too: the copy out writes all of it back, and
+// what the kernel does not write must come back unchanged); %c is copied
+// out; %v goes through a contiguous host copy; the constant the body uses
+// moves into it.
 
 // CHECK-LABEL: func.func @transfers
 // CHECK-SAME: (%[[A:.*]]: memref<8xf32>, %[[C:.*]]: memref<8xf32>, %[[B:.*]]: memref<8x2xf32>)
@@ -16,7 +17,8 @@
 // CHECK: %[[DV:.*]], %[[T3:.*]] = gpu.alloc async [%[[T2]]] () : memref<8xf32>
 // CHECK: %[[T4:.*]] = gpu.memcpy async [%[[T3]]] %[[DV]], %[[HV]]
 // CHECK: %[[DC:.*]], %[[T5:.*]] = gpu.alloc async [%[[T4]]] () : memref<8xf32>
-// CHECK-NEXT: gpu.wait [%[[T5]]]
+// CHECK-NEXT: %[[T6:.*]] = gpu.memcpy async [%[[T5]]] %[[DC]], %[[C]]
+// CHECK-NEXT: gpu.wait [%[[T6]]]
 // CHECK: gpu.launch
 // CHECK: arith.constant 2.0
 // CHECK: memref.load %[[DA]]
@@ -63,7 +65,6 @@ func.func @transfers(%a: memref<8xf32>, %c: memref<8xf32>, %b: memref<8x2xf32>) 
 // CHECK-NOT: gpu.memcpy {{.*}} %[[W]]
 // CHECK: gpu.launch
 // CHECK: memref.load %[[VIEW]]
-// CHECK: func.func private @agn_gpu_constant(!llvm.ptr, i64) -> !llvm.ptr
 memref.global "private" constant @weight_data : memref<2x4xf32> = dense<1.0>
 func.func @weights(%out: memref<2x4xf32>) {
   %one = arith.constant 1 : index
@@ -72,6 +73,32 @@ func.func @weights(%out: memref<2x4xf32>) {
              threads(%tx, %ty, %tz) in (%sx = %one, %sy = %one, %sz = %one) {
     %x = memref.load %w[%tx, %ty] : memref<2x4xf32>
     memref.store %x, %out[%tx, %ty] : memref<2x4xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// A buffer the body passes on (arith.select) is copied in and out: the
+// analysis cannot tell what is done with it. Two views of one buffer, one
+// written, are an error (tested in insert-transfers-invalid.mlir).
+
+// CHECK-LABEL: func.func @select
+// CHECK: %[[DX:.*]], %{{.*}} = gpu.alloc async
+// CHECK-NEXT: gpu.memcpy async {{.*}} %[[DX]], %arg0
+// CHECK: %[[DY:.*]], %{{.*}} = gpu.alloc async
+// CHECK-NEXT: gpu.memcpy async {{.*}} %[[DY]], %arg1
+// CHECK: gpu.launch
+// CHECK: arith.select %{{.*}}, %[[DX]], %[[DY]]
+// CHECK: gpu.memcpy async {{.*}} %arg0, %[[DX]]
+// CHECK: gpu.memcpy async {{.*}} %arg1, %[[DY]]
+// (The runtime function @weights calls, declared once.)
+// CHECK: func.func private @agn_gpu_constant(!llvm.ptr, i64) -> !llvm.ptr
+func.func @select(%x: memref<4xf32>, %y: memref<4xf32>, %flag: i1) {
+  %one = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %one, %sy = %one, %sz = %one) {
+    %m = arith.select %flag, %x, %y : memref<4xf32>
+    %v = memref.load %m[%tx] : memref<4xf32>
     gpu.terminator
   }
   return

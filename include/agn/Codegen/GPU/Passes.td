@@ -24,15 +24,18 @@ def AGNGpuConfigureKernels
     loops and static shapes (matmuls, batched matmuls, the parts of agn's
     block-scaled i4 matmul) an `#agn.lowering_config` that
     `agn-gpu-tile-contractions` carries out; an op that already has a GPU
-    config keeps it, and everything else stays on the host:
+    config keeps it, a CPU config (`agn-cpu-configure-kernels`) is
+    replaced, and everything else stays on the host:
 
     - `linalg.matmul` of f16 x f16 -> f32 or i8 x i8 -> i32 whose sizes
       are multiples of the tiles, on `chip` sm_80 or later: `gpu_mma_sync`
       with `mma-tile-sizes` (rows, columns) and a K step of 16 (32 for i8);
       bf16 has the instruction, but MLIR 22's vector-to-nvgpu patterns do
-      not load bf16 fragments, so bf16 runs SIMT kernels. The i8 tensor-core instruction
-      saturates its i32 sums, where linalg's addition wraps: it is chosen
-      only where K * 128 * 128 fits in 31 bits, so that the two agree;
+      not load bf16 fragments, so bf16 runs SIMT kernels. The i8
+      tensor-core instruction multiplies signed values and saturates its
+      i32 sums, where linalg's addition wraps: it is chosen only for signed
+      matmuls whose accumulator starts from zeros and with K * 128 * 128
+      below 2^31, so that the two agree;
     - every other one: `gpu_simt` with `simt-tile-sizes` and
       `simt-block-threads`.
   }];
@@ -107,8 +110,8 @@ def AGNGpuMapToLaunches
     a `gpu.launch` with one block per iteration, and the forall loops it
     holds (mapped to `#gpu.thread` or `#gpu.warp`) its threads, with
     upstream's `map_forall_to_blocks` and `map_nested_forall_to_threads`;
-    the block size is the trip count of the thread loops (32 threads per
-    warp).
+    the block size is the largest trip count of the thread loops along each
+    dimension (32 threads per warp along x), at most 1024 threads.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",
@@ -145,8 +148,8 @@ def AGNGpuVectorToMma : Pass<"agn-gpu-vector-to-mma", "::mlir::gpu::GPUFuncOp"> 
   let summary = "Turn a tensor-core kernel's vector.contract into mma.sync";
   let description = [{
     In every kernel that holds a `vector.contract`, rewrites the contraction
-    and the transfers that feed it into `nvgpu.mma.sync` and
-    `nvgpu.ldmatrix` (upstream's `convert-vector-to-gpu{use-nvgpu}`
+    and the transfers that feed it into `nvgpu.mma.sync` and the fragment
+    loads from global memory (upstream's `convert-vector-to-gpu{use-nvgpu}`
     patterns); kernels without one (SIMT kernels, whose scalar arithmetic
     those patterns reject) are left alone. A contraction the patterns
     cannot convert is an error.

@@ -74,7 +74,7 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
       `tile_sizes` = (rows, columns) of the two innermost parallel loops
       (outer parallel loops one per block), with `block_threads` = (y, x)
       threads per block, each computing its share of the block's tile.
-    - `gpu_mma_sync` (`linalg.matmul` of f16, bf16 -> f32 or i8 -> i32;
+    - `gpu_mma_sync` (`linalg.matmul` of f16 -> f32 or i8 -> i32;
       `agn-gpu-tile-contractions`): tensor-core tiles, `tile_sizes` = (block
       rows, block columns, K step) with warps of 16 x 8 outputs
       (`mma.sync` m16n8k16, m16n8k32 for i8).
