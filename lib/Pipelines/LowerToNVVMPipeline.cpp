@@ -15,7 +15,9 @@
 //    vector.contract)
 //   one-shot-bufferize and buffer deallocation (as on the CPU)
 //   agn-gpu-map-to-launches (upstream's canonicalization keeps mapped
-//    scf.forall loops, one-block ones included)
+//    scf.forall loops, one-block ones included; with cpu-fallback, each
+//    launch or, without a usable GPU, the same loops on the CPU),
+//    scf-forall-to-for (those CPU loops)
 //   agn-lower-strided-copies, convert-linalg-to-loops (the threads' tiles
 //    and the host's ops)
 //   agn-gpu-insert-transfers (device buffers and copies per launch)
@@ -44,6 +46,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -85,10 +88,14 @@ void mlir::agn::buildLowerToNVVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createAGNGpuConfigureKernels(configure));
   pm.addNestedPass<func::FuncOp>(createAGNGpuTileContractions());
   detail::addBufferization(pm);
-  pm.addNestedPass<func::FuncOp>(createAGNGpuMapToLaunches());
+  AGNGpuMapToLaunchesOptions launches;
+  launches.cpuFallback = options.cpuFallback;
+  pm.addPass(createAGNGpuMapToLaunches(launches));
+  // The CPU versions of the kernels (cpu-fallback).
+  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   pm.addPass(createAGNLowerStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addNestedPass<func::FuncOp>(createAGNGpuInsertTransfers());
+  pm.addPass(createAGNGpuInsertTransfers());
   pm.addPass(createGpuKernelOutliningPass());
   addKernelLowering(pm);
   GpuNVVMAttachTargetOptions target;

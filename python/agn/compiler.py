@@ -281,7 +281,8 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
                  output_dtypes: Sequence[Optional[np.dtype]] = (),
                  threads: int = 1, profile: bool = False,
                  profile_name: str = "model", target: str = "cpu",
-                 gpu_chip: str = "sm_80", gpu_format: str = "fatbin") -> CompiledModel:
+                 gpu_chip: str = "sm_80", gpu_format: str = "fatbin",
+                 gpu_fallback: bool = False) -> CompiledModel:
     """Compiles MLIR text through `passes` (None: none) and agn's lowering,
     its matmul kernels on up to `threads` threads. `profile` times each unit
     at each level and the costly ops around it at run time, under the name
@@ -292,8 +293,10 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
     NVIDIA GPU `gpu_chip`, embedded as `gpu_format`, one of GPU_FORMATS;
     the rest runs on the CPU). A "cuda" model compiles without a GPU;
     calling it where its kernels cannot run raises RuntimeError with the
-    GPU runtime's reason (see gpu_available). `gpu_chip` and `gpu_format`
-    apply to "cuda" only; `threads` and `profile` to "cpu" only."""
+    GPU runtime's reason (see gpu_available), unless `gpu_fallback`: then
+    the kernels' loops run on the CPU where no GPU is usable. `gpu_chip`,
+    `gpu_format` and `gpu_fallback` apply to "cuda" only; `threads` and
+    `profile` to "cpu" only."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(map(repr, TARGETS))}, "
                          f"got {target!r}")
@@ -317,8 +320,10 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
                 c.isalnum() or c == "_" for c in gpu_chip):
             raise ValueError(f"gpu_chip must name an NVIDIA GPU such as 'sm_80' or "
                              f"'sm_90', got {gpu_chip!r}")
+        if not isinstance(gpu_fallback, bool):
+            raise ValueError(f"gpu_fallback must be True or False, got {gpu_fallback!r}")
         compile_function = lib.agn_model_compile_gpu
-        options = f"chip={gpu_chip} format={gpu_format}"
+        options = f"chip={gpu_chip} format={gpu_format} cpu-fallback={str(gpu_fallback).lower()}"
     else:
         compile_function = lib.agn_model_compile_options
         options = f"threads={threads}"
@@ -375,7 +380,7 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
             static_inputs: Optional[Mapping[str, np.ndarray]] = None,
             name: Optional[str] = None, threads: int = 1, profile: bool = False,
             target: str = "cpu", gpu_chip: str = "sm_80", gpu_format: str = "fatbin",
-            **pipeline_options: Any) -> CompiledModel:
+            gpu_fallback: bool = False, **pipeline_options: Any) -> CompiledModel:
     """Compiles `model` and returns a callable on NumPy arrays.
 
     `model` is MLIR text, a path to a `.mlir` or `.onnx` file, or an
@@ -409,8 +414,9 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
     or "llvm" (LLVM IR, for inspection only). A "cuda" model compiles on any
     machine; calling it where no CUDA driver or device is usable raises
     RuntimeError with the GPU runtime's reason (`agn.gpu_available()` asks
-    beforehand). `threads` and `profile` are for "cpu" only: with "cuda"
-    they raise ValueError.
+    beforehand), unless `gpu_fallback=True`: then each kernel's loops run on
+    the CPU there, with the same numbers. `threads` and `profile` are for
+    "cpu" only: with "cuda" they raise ValueError.
     """
     if passes is not None and (pipeline_options or adaptive):
         raise TypeError("pass either 'passes' or adaptive pipeline options, not both")
@@ -430,4 +436,5 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
     return compile_mlir(source.text, passes, entry, source.input_names, source.input_dtypes,
                         source.output_names, source.output_dtypes, threads=threads,
                         profile=profile, profile_name=profile_name, target=target,
-                        gpu_chip=gpu_chip, gpu_format=gpu_format)
+                        gpu_chip=gpu_chip, gpu_format=gpu_format,
+                        gpu_fallback=gpu_fallback)

@@ -67,3 +67,21 @@ def test_level_tiling_matches_the_cpu_kernels(resnet18, level):
         text, passes=f"builtin.module({adaptive},{GPU_TILING})")
     assert tiled_model.ir.count("#gpu.block<x>]") == 22
     np.testing.assert_array_equal(tiled_model(x), cpu)
+
+
+def test_the_gpu_build_runs_on_the_cpu_with_fallback(resnet18):
+    """The whole GPU build (agn-lower-to-nvvm-pipeline: host code, transfers,
+    kernels) with gpu_fallback: on a machine without a usable GPU each
+    kernel's loops run on the CPU, so the GPU pipeline's host side and the
+    kernels' tiling are checked end to end. (On a machine with a GPU the
+    kernels run there: the same bounds hold.)"""
+    text, x, want = resnet18
+    model = agn.compile_mlir(text, target="cuda", gpu_format="isa", gpu_fallback=True)
+    assert model.runs_on_gpu
+    assert _relative_error(model(x), want) < 1e-5
+    adaptive = "builtin.module(agn-adaptive-pipeline{levels=i8})"
+    gpu_i8 = agn.compile_mlir(text, passes=adaptive, target="cuda", gpu_format="isa",
+                              gpu_fallback=True)(x)
+    cpu_i8 = agn.compile_mlir(text, passes=adaptive)(x)
+    if not agn.gpu_available()[0]:
+        np.testing.assert_array_equal(gpu_i8, cpu_i8)

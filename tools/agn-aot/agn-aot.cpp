@@ -92,6 +92,11 @@ static cl::opt<std::string>
             cl::desc("With --target=cuda, the GPU to compile for (default "
                      "sm_80)"),
             cl::init("sm_80"), cl::cat(category));
+static cl::opt<bool> gpuFallback(
+    "gpu-fallback",
+    cl::desc("With --target=cuda, run the kernels' loops on the CPU where no "
+             "GPU is usable, instead of failing the call"),
+    cl::init(false), cl::cat(category));
 static cl::opt<agn::GpuBinaryFormat>
     gpuFormat("gpu-format",
               cl::desc("With --target=cuda, how kernels are embedded "
@@ -272,6 +277,7 @@ int main(int argc, char **argv) {
     lowering.targetFeatures = targetFeatures;
     lowering.chip = gpuChip;
     lowering.format = gpuFormat;
+    lowering.cpuFallback = gpuFallback;
     agn::buildLowerToNVVMPipeline(pm, lowering);
   } else {
     agn::LowerToLLVMOptions lowering;
@@ -325,8 +331,7 @@ int main(int argc, char **argv) {
                << (*machine)->getTargetCPU();
   if (cuda)
     llvm::outs() << ", with " << agn::stringifyGpuBinaryFormat(gpuFormat)
-                 << " kernels for " << gpuChip
-                 << " (link libagn_gpu_runtime)";
+                 << " kernels for " << gpuChip << " (link libagn_gpu_runtime)";
   llvm::outs() << "\n";
   return 0;
 }

@@ -98,6 +98,11 @@ static cl::opt<std::string>
             cl::desc("With --target=cuda, the GPU to compile for (default "
                      "sm_80)"),
             cl::init("sm_80"), cl::cat(category));
+static cl::opt<bool> gpuFallback(
+    "gpu-fallback",
+    cl::desc("With --target=cuda, run the kernels' loops on the CPU where no "
+             "GPU is usable, instead of failing the call"),
+    cl::init(false), cl::cat(category));
 static cl::opt<agn::GpuBinaryFormat>
     gpuFormat("gpu-format",
               cl::desc("With --target=cuda, how kernels are embedded "
@@ -256,6 +261,7 @@ int main(int argc, char **argv) {
   agn::LowerToNVVMOptions gpuLowering;
   gpuLowering.chip = gpuChip;
   gpuLowering.format = gpuFormat;
+  gpuLowering.cpuFallback = gpuFallback;
 
   // Parse first: a wrong input is reported before the costly compilation.
   std::unique_ptr<agn::CompiledModel> model =

@@ -193,6 +193,12 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
       *this, "mma-tile-sizes",
       llvm::cl::desc("Outputs (rows, columns) per block of the tensor-core "
                      "kernels (default: 64,32)")};
+  Option<bool> cpuFallback{
+      *this, "cpu-fallback",
+      llvm::cl::desc("Run each kernel's loops on the CPU where no GPU is "
+                     "usable (agn_gpu_available()), instead of failing the "
+                     "call (default: off)"),
+      llvm::cl::init(false)};
   Option<std::string> targetCpu{
       *this, "target-cpu",
       llvm::cl::desc("CPU of the host code (agn-set-target; default: the "

@@ -133,6 +133,7 @@ static Value deviceConstant(OpBuilder &builder, Location loc, Value host) {
   auto pointerType = LLVM::LLVMPointerType::get(context);
   Type i64 = builder.getI64Type();
   if (!module.lookupSymbol(kDeviceConstant)) {
+    // (A module pass: declaring it is safe.)
     OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
     auto declaration = func::FuncOp::create(
         moduleBuilder, loc, kDeviceConstant,

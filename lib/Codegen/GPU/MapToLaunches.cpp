@@ -13,6 +13,8 @@
 #include "Schedule.h"
 #include "agn/Codegen/GPU/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/TransformOps/GPUTransformOps.h"
 #include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
@@ -28,6 +30,9 @@ using namespace mlir::agn;
 
 /// Threads per warp on every NVIDIA GPU.
 static constexpr int64_t kThreadsPerWarp = 32;
+
+/// The GPU runtime's query of a usable device (include/agn-c/GpuRuntime.h).
+static constexpr StringLiteral kAvailabilityQuery = "agn_gpu_available";
 
 /// Threads per block on every NVIDIA GPU since Fermi.
 static constexpr int64_t kMaxThreadsPerBlock = 1024;
@@ -69,6 +74,8 @@ struct GpuMapToLaunchesPass
   }
 
   void runOnOperation() override {
+    if (cpuFallback)
+      declareAvailabilityQuery();
     SmallVector<scf::ForallOp> blockLoops;
     getOperation().walk<WalkOrder::PreOrder>([&](scf::ForallOp forall) {
       if (!isMappedTo<gpu::GPUBlockMappingAttr>(forall))
@@ -133,8 +140,55 @@ private:
         : (!transform.any_op) -> !transform.any_op
 )mlir",
         (*threads)[0], (*threads)[1], (*threads)[2], kThreadsPerWarp);
-    return gpu_schedule::apply(getOperation(), blocks, body,
-                               "agn-gpu-map-to-launches");
+    // The CPU's copy, made before the mapping rewrites the loops.
+    scf::ForallOp cpuVersion;
+    if (cpuFallback) {
+      OpBuilder builder(blocks);
+      cpuVersion = cast<scf::ForallOp>(builder.clone(*blocks));
+      cpuVersion.walk([](scf::ForallOp forall) {
+        forall->removeAttr(forall.getMappingAttrName());
+      });
+    }
+    if (failed(gpu_schedule::apply(getOperation(), blocks, body,
+                                   "agn-gpu-map-to-launches")))
+      return failure();
+    if (cpuFallback)
+      guardWithAvailability(cpuVersion);
+    return success();
+  }
+
+  /// Declares `int32_t agn_gpu_available(void)` (libagn_gpu_runtime).
+  void declareAvailabilityQuery() {
+    ModuleOp module = getOperation();
+    if (module.lookupSymbol(kAvailabilityQuery))
+      return;
+    OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+    auto declaration = func::FuncOp::create(
+        builder, module.getLoc(), kAvailabilityQuery,
+        builder.getFunctionType({}, {builder.getI32Type()}));
+    declaration.setPrivate();
+  }
+
+  /// Puts the launch that follows `cpuVersion` (made from the same block
+  /// loop) and `cpuVersion` in the two branches of an scf.if on
+  /// agn_gpu_available().
+  void guardWithAvailability(scf::ForallOp cpuVersion) {
+    Operation *next = cpuVersion->getNextNode();
+    while (next && !isa<gpu::LaunchOp>(next))
+      next = next->getNextNode();
+    auto launch = cast<gpu::LaunchOp>(next);
+    Location loc = launch.getLoc();
+    OpBuilder builder(launch);
+    Value available =
+        func::CallOp::create(builder, loc, kAvailabilityQuery,
+                             TypeRange{builder.getI32Type()}, ValueRange())
+            .getResult(0);
+    Value zero = arith::ConstantIntOp::create(builder, loc, 0, 32);
+    Value usable = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ne,
+                                         available, zero);
+    auto branch = scf::IfOp::create(builder, loc, usable, /*withElse=*/true);
+    launch->moveBefore(branch.thenBlock()->getTerminator());
+    cpuVersion->moveBefore(branch.elseBlock()->getTerminator());
   }
 };
 } // namespace

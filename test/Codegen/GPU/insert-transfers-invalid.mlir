@@ -1,4 +1,4 @@
-// RUN: agn-opt %s --verify-diagnostics --pass-pipeline="builtin.module(func.func(agn-gpu-insert-transfers))"
+// RUN: agn-opt %s --verify-diagnostics --pass-pipeline="builtin.module(agn-gpu-insert-transfers)"
 
 // Two views of one host buffer, one of them written: separate device copies
 // could not be merged back.

@@ -1,4 +1,4 @@
-// RUN: agn-opt %s --pass-pipeline="builtin.module(func.func(agn-gpu-insert-transfers))" | FileCheck %s
+// RUN: agn-opt %s --pass-pipeline="builtin.module(agn-gpu-insert-transfers)" | FileCheck %s
 
 // The kernel reads %a, writes %c and reads a strided view %v: each gets a
 // device buffer, copied in (%c too: the copy out writes all of it back, and

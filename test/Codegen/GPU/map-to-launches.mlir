@@ -1,5 +1,5 @@
 // RUN: agn-opt %s --split-input-file --verify-diagnostics \
-// RUN:   --pass-pipeline="builtin.module(func.func(agn-gpu-map-to-launches))" | FileCheck %s
+// RUN:   --pass-pipeline="builtin.module(agn-gpu-map-to-launches)" | FileCheck %s
 
 // A block loop of 4 x 2 holding a thread loop of 8 x 16: a launch of 2 x 4
 // blocks (x is the last mapped dimension) of 16 x 8 threads.
@@ -65,6 +65,34 @@ func.func @dynamic(%out: memref<?xf32>, %n: index) {
   scf.forall (%i) in (%n) {
     scf.forall (%t) in (16) {
       memref.store %v, %out[%t] : memref<?xf32>
+    } {mapping = [#gpu.thread<x>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}
+
+// -----
+
+// With cpu-fallback, the launch runs where agn_gpu_available() finds a
+// device; elsewhere a copy of the loops without their mappings runs on the
+// CPU.
+// RUN: agn-opt %s --split-input-file --verify-diagnostics \
+// RUN:   --pass-pipeline="builtin.module(agn-gpu-map-to-launches{cpu-fallback})" | FileCheck %s --check-prefix=FALLBACK
+
+// FALLBACK-LABEL: func.func @fallback
+// FALLBACK: %[[AVAILABLE:.*]] = call @agn_gpu_available() : () -> i32
+// FALLBACK: %[[USABLE:.*]] = arith.cmpi ne, %[[AVAILABLE]], %{{.*}} : i32
+// FALLBACK: scf.if %[[USABLE]] {
+// FALLBACK: gpu.launch
+// FALLBACK: } else {
+// FALLBACK: scf.forall (%{{.*}}) in (2) {
+// FALLBACK: scf.forall (%{{.*}}) in (16) {
+// FALLBACK-NOT: mapping
+// FALLBACK: func.func private @agn_gpu_available() -> i32
+func.func @fallback(%out: memref<2x16xf32>) {
+  %v = arith.constant 1.0 : f32
+  scf.forall (%i) in (2) {
+    scf.forall (%t) in (16) {
+      memref.store %v, %out[%i, %t] : memref<2x16xf32>
     } {mapping = [#gpu.thread<x>]}
   } {mapping = [#gpu.block<x>]}
   return

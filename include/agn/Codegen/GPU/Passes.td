@@ -103,7 +103,7 @@ def AGNGpuTileContractions
 }
 
 def AGNGpuMapToLaunches
-    : Pass<"agn-gpu-map-to-launches", "::mlir::func::FuncOp"> {
+    : Pass<"agn-gpu-map-to-launches", "::mlir::ModuleOp"> {
   let summary = "Turn block and thread forall loops into gpu.launch";
   let description = [{
     After bufferization: every `scf.forall` mapped to `#gpu.block` becomes
@@ -112,15 +112,29 @@ def AGNGpuMapToLaunches
     upstream's `map_forall_to_blocks` and `map_nested_forall_to_threads`;
     the block size is the largest trip count of the thread loops along each
     dimension (32 threads per warp along x), at most 1024 threads.
+
+    With `cpu-fallback`, each launch runs only where the GPU runtime finds a
+    usable device (`agn_gpu_available()`, libagn_gpu_runtime); elsewhere the
+    same loops run on the CPU (a copy of the block loop without its
+    mappings, for `scf-forall-to-for`): a model compiled for a GPU still
+    runs, and gives the same numbers, on a machine without one. (A module
+    pass: it declares the runtime function.)
   }];
+  let options = [
+    Option<"cpuFallback", "cpu-fallback", "bool", "false",
+           "Run each kernel's loops on the CPU where no GPU is usable">
+  ];
   let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::transform::TransformDialect"
   ];
 }
 
 def AGNGpuInsertTransfers
-    : Pass<"agn-gpu-insert-transfers", "::mlir::func::FuncOp"> {
+    : Pass<"agn-gpu-insert-transfers", "::mlir::ModuleOp"> {
   let summary = "Give each gpu.launch device buffers and copies";
   let description = [{
     For every `gpu.launch`, each host buffer its body uses gets a device
@@ -133,7 +147,8 @@ def AGNGpuInsertTransfers
     launch itself runs after the copies in, on the same stream order
     (`gpu.wait`). The constants the body uses are cloned into it, so that
     the outlined kernels see their values (upstream's mma.sync patterns
-    need constant transfer indices).
+    need constant transfer indices). (A module pass: it declares the
+    runtime function.)
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
