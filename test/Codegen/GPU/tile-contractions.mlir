@@ -54,9 +54,41 @@ func.func @mma(%a: tensor<128x64xf16>, %b: tensor<64x64xf16>, %c: tensor<128x64x
 
 // -----
 
+// A contraction whose reduction loop comes first: blocks and threads tile
+// its two parallel loops, wherever they are.
+
+// CHECK-LABEL: func.func @reduction_first
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 2)
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 4)
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "parallel"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<32x4xf32>, tensor<32x2xf32>)
+func.func @reduction_first(%a: tensor<32x16xf32>, %b: tensor<32x16xf32>, %c: tensor<16x16xf32>) -> tensor<16x16xf32> {
+  %0 = linalg.generic {agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [8, 8], block_threads = [2, 4]>,
+      indexing_maps = [affine_map<(k, m, n) -> (k, m)>, affine_map<(k, m, n) -> (k, n)>, affine_map<(k, m, n) -> (m, n)>],
+      iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%a, %b : tensor<32x16xf32>, tensor<32x16xf32>) outs(%c : tensor<16x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<16x16xf32>
+  return %0 : tensor<16x16xf32>
+}
+
+// -----
+
 func.func @mma_not_matmul(%a: tensor<2x64x64xf16>, %b: tensor<2x64x64xf16>, %c: tensor<2x64x64xf32>) -> tensor<2x64x64xf32> {
   // expected-error @+1 {{agn-gpu-tile-contractions: cannot carry out #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16]>: expected a linalg op on tensors with two or three parallel loops (a gpu_mma_sync kernel: a linalg.matmul)}}
   %0 = linalg.batch_matmul {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16]>}
       ins(%a, %b : tensor<2x64x64xf16>, tensor<2x64x64xf16>) outs(%c : tensor<2x64x64xf32>) -> tensor<2x64x64xf32>
   return %0 : tensor<2x64x64xf32>
+}
+
+// -----
+
+func.func @mma_wrong_step(%a: tensor<128x64xf16>, %b: tensor<64x64xf16>, %c: tensor<128x64xf32>) -> tensor<128x64xf32> {
+  // expected-error @+1 {{agn-gpu-tile-contractions: cannot carry out #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 32]>: mma.sync takes f16 x f16 -> f32 with a K step of 16 or i8 x i8 -> i32 with a K step of 32, on static sizes that are multiples of the tiles}}
+  %0 = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 32]>}
+      ins(%a, %b : tensor<128x64xf16>, tensor<64x64xf16>) outs(%c : tensor<128x64xf32>) -> tensor<128x64xf32>
+  return %0 : tensor<128x64xf32>
 }

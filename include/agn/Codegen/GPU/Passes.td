@@ -159,7 +159,8 @@ def AGNGpuInsertTransfers
   ];
 }
 
-def AGNGpuVectorToMma : Pass<"agn-gpu-vector-to-mma", "::mlir::gpu::GPUFuncOp"> {
+def AGNGpuVectorToMma
+    : Pass<"agn-gpu-vector-to-mma", "::mlir::gpu::GPUFuncOp"> {
   let summary = "Turn a tensor-core kernel's vector.contract into mma.sync";
   let description = [{
     In every kernel that holds a `vector.contract`, rewrites the contraction
