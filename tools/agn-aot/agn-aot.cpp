@@ -26,6 +26,7 @@
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 #include "agn/InitAGN.h"
 #include "agn/Utils/CompileProgress.h"
+#include "common/GpuTargetOptions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -81,28 +82,10 @@ static cl::opt<std::string> targetFeatures(
              "CPU's, comma-separated"),
     cl::init(""), cl::cat(category));
 
-static cl::opt<std::string>
-    target("target",
-           cl::desc("Where the kernels run: cpu (default) or cuda (NVIDIA "
-                    "GPU kernels embedded in the object; link "
-                    "libagn_gpu_runtime)"),
-           cl::init("cpu"), cl::cat(category));
-static cl::opt<std::string>
-    gpuChip("gpu-chip",
-            cl::desc("With --target=cuda, the GPU to compile for (default "
-                     "sm_80)"),
-            cl::init("sm_80"), cl::cat(category));
-static cl::opt<bool> gpuFallback(
-    "gpu-fallback",
-    cl::desc("With --target=cuda, run the kernels' loops on the CPU where no "
-             "GPU is usable, instead of failing the call"),
-    cl::init(false), cl::cat(category));
-static cl::opt<agn::GpuBinaryFormat>
-    gpuFormat("gpu-format",
-              cl::desc("With --target=cuda, how kernels are embedded "
-                       "(default: fatbin)"),
-              cl::init(agn::GpuBinaryFormat::fatbin),
-              agn::gpuBinaryFormatValues(), cl::cat(category));
+static agn::tools::GpuTargetOptions gpuTarget(
+    category,
+    "Where the kernels run: cpu (default) or cuda (NVIDIA GPU kernels "
+    "embedded in the object; link libagn_gpu_runtime)");
 
 static cl::opt<bool>
     profile("profile",
@@ -224,9 +207,10 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "agn-aot: compile a model ahead of time\n");
   std::string name = modelName.empty() ? entryName.getValue() : modelName;
-  bool cuda = target == "cuda";
-  if (!cuda && target != "cpu")
-    return failWith("unknown --target '" + target + "'; expected cpu or cuda");
+  std::string targetError;
+  bool cuda = gpuTarget.isCuda(targetError);
+  if (!targetError.empty())
+    return failWith(targetError);
   if (cuda && profile)
     return failWith("--target=cuda does not take --profile");
 
@@ -275,9 +259,7 @@ int main(int argc, char **argv) {
     agn::LowerToNVVMOptions lowering;
     lowering.targetCpu = targetCpu;
     lowering.targetFeatures = targetFeatures;
-    lowering.chip = gpuChip;
-    lowering.format = gpuFormat;
-    lowering.cpuFallback = gpuFallback;
+    gpuTarget.apply(lowering);
     agn::buildLowerToNVVMPipeline(pm, lowering);
   } else {
     agn::LowerToLLVMOptions lowering;
@@ -330,8 +312,9 @@ int main(int argc, char **argv) {
                << " for " << (*machine)->getTargetTriple().str() << ", cpu "
                << (*machine)->getTargetCPU();
   if (cuda)
-    llvm::outs() << ", with " << agn::stringifyGpuBinaryFormat(gpuFormat)
-                 << " kernels for " << gpuChip << " (link libagn_gpu_runtime)";
+    llvm::outs() << ", with " << agn::stringifyGpuBinaryFormat(gpuTarget.format)
+                 << " kernels for " << gpuTarget.chip
+                 << " (link libagn_gpu_runtime)";
   llvm::outs() << "\n";
   return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "agn-c/Runtime.h"
 #include "agn/CAPI/CompiledModel.h"
+#include "common/GpuTargetOptions.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Support/FileUtilities.h"
@@ -86,29 +87,11 @@ static cl::opt<bool>
                      "around it (agn-lower-to-llvm-pipeline{profile=true}) "
                      "and print the table after the calls"),
             cl::init(false), cl::cat(category));
-static cl::opt<std::string>
-    target("target",
-           cl::desc("Where the kernels run: cpu (default; "
-                    "agn-lower-to-llvm-pipeline) or cuda (NVIDIA GPU; "
-                    "agn-lower-to-nvvm-pipeline, through libagn_gpu_runtime "
-                    "and the CUDA driver)"),
-           cl::init("cpu"), cl::cat(category));
-static cl::opt<std::string>
-    gpuChip("gpu-chip",
-            cl::desc("With --target=cuda, the GPU to compile for (default "
-                     "sm_80)"),
-            cl::init("sm_80"), cl::cat(category));
-static cl::opt<bool> gpuFallback(
-    "gpu-fallback",
-    cl::desc("With --target=cuda, run the kernels' loops on the CPU where no "
-             "GPU is usable, instead of failing the call"),
-    cl::init(false), cl::cat(category));
-static cl::opt<agn::GpuBinaryFormat>
-    gpuFormat("gpu-format",
-              cl::desc("With --target=cuda, how kernels are embedded "
-                       "(default: fatbin)"),
-              cl::init(agn::GpuBinaryFormat::fatbin),
-              agn::gpuBinaryFormatValues(), cl::cat(category));
+static agn::tools::GpuTargetOptions gpuTarget(
+    category,
+    "Where the kernels run: cpu (default; agn-lower-to-llvm-pipeline) or "
+    "cuda (NVIDIA GPU; agn-lower-to-nvvm-pipeline, through "
+    "libagn_gpu_runtime and the CUDA driver)");
 static cl::opt<std::string> profileTrace(
     "profile-trace",
     cl::desc("With --profile, also write the spans to this file as a Chrome "
@@ -248,9 +231,10 @@ int main(int argc, char **argv) {
     arrays.push_back(std::move(*array));
   }
 
-  bool cuda = target == "cuda";
-  if (!cuda && target != "cpu")
-    return failWith("unknown --target '" + target + "'; expected cpu or cuda");
+  std::string targetError;
+  bool cuda = gpuTarget.isCuda(targetError);
+  if (!targetError.empty())
+    return failWith(targetError);
   if (cuda && (profile || kernelThreads > 1))
     return failWith("--target=cuda takes neither --profile nor "
                     "--kernel-threads: the kernels run on the GPU");
@@ -259,9 +243,7 @@ int main(int argc, char **argv) {
   lowering.profile = profile;
   lowering.profileModel = getProfileModel();
   agn::LowerToNVVMOptions gpuLowering;
-  gpuLowering.chip = gpuChip;
-  gpuLowering.format = gpuFormat;
-  gpuLowering.cpuFallback = gpuFallback;
+  gpuTarget.apply(gpuLowering);
 
   // Parse first: a wrong input is reported before the costly compilation.
   std::unique_ptr<agn::CompiledModel> model =
