@@ -148,6 +148,26 @@ bool load(const Driver &driver, LazyModule &module) {
 // Memref descriptors
 //===----------------------------------------------------------------------===//
 
+/// The body of an mgpu* function that only acts on the device: once the
+/// driver is up and no error is set, and unless `nothingToDo` (an empty
+/// copy), runs `call` on the driver's API in the primary context and reports
+/// its failure as `name` (with `detail`). `badArgument`, when not null, is
+/// reported instead, as an invalid argument.
+template <typename Call>
+void act(bool nothingToDo, const char *badArgument, const char *name,
+         const std::string &detail, Call &&call) {
+  const Driver *driver = beginWork();
+  if (!driver || nothingToDo)
+    return;
+  if (badArgument) {
+    invalidArgument(badArgument);
+    return;
+  }
+  ScopedContext context(*driver);
+  if (context)
+    check(*driver, call(driver->api()), name, detail);
+}
+
 /// The fixed head of a strided memref descriptor; sizes[rank] and
 /// strides[rank] (int64_t each) follow it.
 struct MemRefHead {
@@ -359,32 +379,19 @@ void mgpuStreamDestroy(void *stream) {
 
 void mgpuStreamSynchronize(void *stream) {
   guarded([&] {
-    const Driver *driver = beginWork();
-    if (!driver)
-      return;
-    ScopedContext context(*driver);
-    if (context)
-      check(*driver,
-            driver->api().StreamSynchronize(static_cast<CUstream>(stream)),
-            "cuStreamSynchronize");
+    act(false, nullptr, "cuStreamSynchronize", "", [&](const DriverApi &api) {
+      return api.StreamSynchronize(static_cast<CUstream>(stream));
+    });
   });
 }
 
 void mgpuStreamWaitEvent(void *stream, void *event) {
   guarded([&] {
-    const Driver *driver = beginWork();
-    if (!driver)
-      return;
-    if (!event) {
-      invalidArgument("mgpuStreamWaitEvent: null event");
-      return;
-    }
-    ScopedContext context(*driver);
-    if (context)
-      check(*driver,
-            driver->api().StreamWaitEvent(static_cast<CUstream>(stream),
-                                          static_cast<CUevent>(event), 0),
-            "cuStreamWaitEvent");
+    act(false, event ? nullptr : "mgpuStreamWaitEvent: null event",
+        "cuStreamWaitEvent", "", [&](const DriverApi &api) {
+          return api.StreamWaitEvent(static_cast<CUstream>(stream),
+                                     static_cast<CUevent>(event), 0);
+        });
   });
 }
 
@@ -416,36 +423,20 @@ void mgpuEventDestroy(void *event) {
 
 void mgpuEventSynchronize(void *event) {
   guarded([&] {
-    const Driver *driver = beginWork();
-    if (!driver)
-      return;
-    if (!event) {
-      invalidArgument("mgpuEventSynchronize: null event");
-      return;
-    }
-    ScopedContext context(*driver);
-    if (context)
-      check(*driver,
-            driver->api().EventSynchronize(static_cast<CUevent>(event)),
-            "cuEventSynchronize");
+    act(false, event ? nullptr : "mgpuEventSynchronize: null event",
+        "cuEventSynchronize", "", [&](const DriverApi &api) {
+          return api.EventSynchronize(static_cast<CUevent>(event));
+        });
   });
 }
 
 void mgpuEventRecord(void *event, void *stream) {
   guarded([&] {
-    const Driver *driver = beginWork();
-    if (!driver)
-      return;
-    if (!event) {
-      invalidArgument("mgpuEventRecord: null event");
-      return;
-    }
-    ScopedContext context(*driver);
-    if (context)
-      check(*driver,
-            driver->api().EventRecord(static_cast<CUevent>(event),
-                                      static_cast<CUstream>(stream)),
-            "cuEventRecord");
+    act(false, event ? nullptr : "mgpuEventRecord: null event", "cuEventRecord",
+        "", [&](const DriverApi &api) {
+          return api.EventRecord(static_cast<CUevent>(event),
+                                 static_cast<CUstream>(stream));
+        });
   });
 }
 
@@ -483,71 +474,42 @@ void mgpuMemFree(void *ptr, void * /*stream*/) {
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
   guarded([&] {
-    const Driver *driver = beginWork();
-    if (!driver || bytes == 0)
-      return;
-    if (!dst || !src) {
-      invalidArgument("mgpuMemcpy: null pointer");
-      return;
-    }
-    ScopedContext context(*driver);
-    if (context)
-      check(*driver,
-            driver->api().MemcpyAsync(devicePointer(dst), devicePointer(src),
-                                      bytes, static_cast<CUstream>(stream)),
-            "cuMemcpyAsync", bytesDetail(bytes));
+    act(bytes == 0, dst && src ? nullptr : "mgpuMemcpy: null pointer",
+        "cuMemcpyAsync", bytesDetail(bytes), [&](const DriverApi &api) {
+          return api.MemcpyAsync(devicePointer(dst), devicePointer(src), bytes,
+                                 static_cast<CUstream>(stream));
+        });
   });
 }
 
 void mgpuMemset32(void *dst, unsigned int value, size_t count, void *stream) {
   guarded([&] {
-    const Driver *driver = beginWork();
-    if (!driver || count == 0)
-      return;
-    if (!dst) {
-      invalidArgument("mgpuMemset32: null pointer");
-      return;
-    }
-    ScopedContext context(*driver);
-    if (context)
-      check(*driver,
-            driver->api().MemsetD32Async(devicePointer(dst), value, count,
-                                         static_cast<CUstream>(stream)),
-            "cuMemsetD32Async", bytesDetail(uint64_t(count) * 4));
+    act(count == 0, dst ? nullptr : "mgpuMemset32: null pointer",
+        "cuMemsetD32Async", bytesDetail(uint64_t(count) * 4),
+        [&](const DriverApi &api) {
+          return api.MemsetD32Async(devicePointer(dst), value, count,
+                                    static_cast<CUstream>(stream));
+        });
   });
 }
 
 void mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream) {
   guarded([&] {
-    const Driver *driver = beginWork();
-    if (!driver || count == 0)
-      return;
-    if (!dst) {
-      invalidArgument("mgpuMemset16: null pointer");
-      return;
-    }
-    ScopedContext context(*driver);
-    if (context)
-      check(*driver,
-            driver->api().MemsetD16Async(devicePointer(dst), value, count,
-                                         static_cast<CUstream>(stream)),
-            "cuMemsetD16Async", bytesDetail(uint64_t(count) * 2));
+    act(count == 0, dst ? nullptr : "mgpuMemset16: null pointer",
+        "cuMemsetD16Async", bytesDetail(uint64_t(count) * 2),
+        [&](const DriverApi &api) {
+          return api.MemsetD16Async(devicePointer(dst), value, count,
+                                    static_cast<CUstream>(stream));
+        });
   });
 }
 
 void mgpuMemHostRegister(void *ptr, uint64_t bytes) {
   guarded([&] {
-    const Driver *driver = beginWork();
-    if (!driver || bytes == 0)
-      return;
-    if (!ptr) {
-      invalidArgument("mgpuMemHostRegister: null pointer");
-      return;
-    }
-    ScopedContext context(*driver);
-    if (context)
-      check(*driver, driver->api().MemHostRegister(ptr, bytes, 0),
-            "cuMemHostRegister_v2", bytesDetail(bytes));
+    act(bytes == 0, ptr ? nullptr : "mgpuMemHostRegister: null pointer",
+        "cuMemHostRegister_v2", bytesDetail(bytes), [&](const DriverApi &api) {
+          return api.MemHostRegister(ptr, bytes, 0);
+        });
   });
 }
 
