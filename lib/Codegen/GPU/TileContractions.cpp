@@ -16,12 +16,7 @@
 #include "agn/Codegen/GPU/Passes.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 
-#include "mlir/Dialect/Bufferization/TransformOps/BufferizationTransformOps.h"
-#include "mlir/Dialect/GPU/TransformOps/GPUTransformOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
-#include "mlir/Dialect/SCF/TransformOps/SCFTransformOps.h"
-#include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::agn {
@@ -75,7 +70,9 @@ static std::string simtSchedule(linalg::LinalgOp op,
 
 /// Returns the schedule of a `gpu_mma_sync` config: blocks, warps of 16 x 8
 /// outputs, a loop over K steps, the step vectorized to a mixed-precision
-/// vector.contract whose accumulator the loop carries.
+/// vector.contract whose accumulator the loop carries in registers (LICM
+/// first: the transfers' padding values are made inside the loop, which
+/// would keep the accumulator's read and write in it).
 static std::string mmaSchedule(LoweringConfigAttr config) {
   ArrayRef<int64_t> tiles = config.getTileSizes();
   return llvm::formatv(
@@ -102,6 +99,7 @@ static std::string mmaSchedule(LoweringConfigAttr config) {
     transform.apply_cse to %blocks : !transform.any_op
     %loops = transform.structured.match ops{{["scf.for"]} in %blocks
         : (!transform.any_op) -> !transform.any_op
+    transform.apply_licm to %loops : !transform.any_op
     transform.loop.hoist_loop_invariant_subsets %loops : !transform.any_op
 )mlir",
       tiles[0], tiles[1], tiles[2]);
@@ -114,18 +112,14 @@ struct GpuTileContractionsPass
 
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
-    linalg::registerTransformDialectExtension(registry);
-    gpu::registerTransformDialectExtension(registry);
-    scf::registerTransformDialectExtension(registry);
-    vector::registerTransformDialectExtension(registry);
-    bufferization::registerTransformDialectExtension(registry);
+    gpu_schedule::registerExtensions(registry);
   }
 
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> targets;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (LoweringConfigAttr::hasKernel(op, KernelKind::gpu_simt) ||
-          LoweringConfigAttr::hasKernel(op, KernelKind::gpu_mma_sync))
+      if (LoweringConfigAttr config = LoweringConfigAttr::of(op);
+          config && config.isGpuKernel())
         targets.push_back(op);
     });
     LogicalResult result = success();
@@ -134,8 +128,8 @@ struct GpuTileContractionsPass
         break;
     // The tiled copies of an op keep its attributes; the config is done.
     getOperation().walk([](Operation *op) {
-      if (LoweringConfigAttr::hasKernel(op, KernelKind::gpu_simt) ||
-          LoweringConfigAttr::hasKernel(op, KernelKind::gpu_mma_sync))
+      if (LoweringConfigAttr config = LoweringConfigAttr::of(op);
+          config && config.isGpuKernel())
         op->removeAttr(LoweringConfigAttr::getAttributeName());
     });
     if (failed(result))

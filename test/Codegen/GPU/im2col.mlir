@@ -29,3 +29,22 @@ func.func @grouped(%x: tensor<1x2x2x6x6xf32>, %w: tensor<2x3x2x3x3xf32>, %o: ten
       ins(%x, %w : tensor<1x2x2x6x6xf32>, tensor<2x3x2x3x3xf32>) outs(%o : tensor<1x2x3x4x4xf32>) -> tensor<1x2x3x4x4xf32>
   return %y : tensor<1x2x3x4x4xf32>
 }
+
+// An i8 convolution with i4 weights: the filter is first extended to i8
+// (signed), since upstream's im2col gives the reshaped filter the input's
+// element type, which reinterprets the bits of a narrower one (the i4
+// constant used to fold to zero-extended bytes: -2 became 14).
+// CHECK-LABEL: func.func @i4_filter
+// CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<3x2x3x3xi4>) outs(%{{.*}} : tensor<3x2x3x3xi8>)
+// CHECK: arith.extsi %{{.*}} : i4 to i8
+// CHECK: tensor.collapse_shape %[[WIDE]] {{.*}} : tensor<3x2x3x3xi8> into tensor<3x18xi8>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<3x18xi8>, tensor<1x18x16xi8>)
+func.func @i4_filter(%x: tensor<1x2x6x6xi8>, %w: tensor<3x2x3x3xi4>) -> tensor<1x3x4x4xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x3x4x4xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<1x3x4x4xi32>) -> tensor<1x3x4x4xi32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x6x6xi8>, tensor<3x2x3x3xi4>) outs(%f : tensor<1x3x4x4xi32>) -> tensor<1x3x4x4xi32>
+  return %y : tensor<1x3x4x4xi32>
+}

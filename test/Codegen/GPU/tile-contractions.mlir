@@ -40,10 +40,15 @@ func.func @batched(%a: tensor<2x8x16xf32>, %b: tensor<2x16x4xf32>, %c: tensor<2x
 // CHECK-LABEL: func.func @mma
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 2)
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (4, 4)
-// CHECK: scf.for
+// The accumulator is read once, carried by the K loop in registers and
+// written once.
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<16x8xf32>, vector<16x8xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[SUM:.*]] = %[[ACC]]) -> (tensor<16x8xf32>, vector<16x8xf32>)
 // CHECK-DAG: vector.transfer_read {{.*}} : tensor<16x16xf16>, vector<16x16xf16>
 // CHECK-DAG: vector.transfer_read {{.*}} : tensor<16x8xf16>, vector<16x8xf16>
-// CHECK: vector.contract {{.*}} : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
+// CHECK: vector.contract {{.*}}, %[[SUM]] : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
+// CHECK: scf.yield
+// CHECK: vector.transfer_write
 // CHECK: mapping = [#gpu.warp<y>, #gpu.warp<x>]
 // CHECK: mapping = [#gpu.block<y>, #gpu.block<x>]
 func.func @mma(%a: tensor<128x64xf16>, %b: tensor<64x64xf16>, %c: tensor<128x64xf32>) -> tensor<128x64xf32> {

@@ -63,8 +63,12 @@ def AGNGpuIm2Col : Pass<"agn-gpu-im2col", "::mlir::func::FuncOp"> {
     `depthwise_conv_2d_nhwc_hwc`, on tensors) into an im2col
     `linalg.generic` and a contraction with three parallel loops (image,
     output position or channel, filter), which `agn-gpu-configure-kernels`
-    gives a GPU kernel; the im2col copy stays on the host. Other
-    convolutions are left alone.
+    gives a GPU kernel; the im2col copy stays on the host. A filter
+    narrower than the input (i4 weights of an i8 convolution) is first
+    extended to the input's element type by an elementwise `linalg.generic`
+    (signed, as linalg's convolutions extend): upstream's rewrite gives the
+    reshaped filter the input's element type and would reinterpret its
+    bits. Other convolutions are left alone.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect",
