@@ -196,20 +196,34 @@ LogicalResult CompiledModel::compile(StringRef passes, std::string &error,
   return compile(passes, options, error);
 }
 
+/// Parses `text` as the options of the pass pipeline `name` into `options`;
+/// on failure sets `error` to what is wrong. An enumerated option's parser
+/// reports a bad value to stderr, not to the stream: `enumHint` then says
+/// which values the pipeline's enumerated options take.
+template <typename OptionsT>
+static LogicalResult parsePipelineOptions(StringRef name, StringRef text,
+                                          StringRef enumHint, OptionsT &options,
+                                          std::string &error) {
+  std::string parseErrors;
+  llvm::raw_string_ostream parseStream(parseErrors);
+  if (succeeded(options.parseFromString(text, parseStream)))
+    return success();
+  error = ("bad " + name + " options '" + text + "'").str();
+  if (!parseErrors.empty())
+    error += ": " + StringRef(parseErrors).trim().str();
+  else if (!enumHint.empty())
+    error += (": a value is not one the option takes (" + enumHint + ")").str();
+  return failure();
+}
+
 LogicalResult CompiledModel::compileWithOptions(StringRef passes,
                                                 StringRef loweringOptions,
                                                 std::string &error) {
   initializeOnce();
   LowerToLLVMOptions options;
-  std::string parseErrors;
-  llvm::raw_string_ostream parseStream(parseErrors);
-  if (failed(options.parseFromString(loweringOptions, parseStream))) {
-    error = "bad agn-lower-to-llvm-pipeline options '" + loweringOptions.str() +
-            "'";
-    if (!parseErrors.empty())
-      error += ": " + StringRef(parseErrors).trim().str();
+  if (failed(parsePipelineOptions("agn-lower-to-llvm-pipeline", loweringOptions,
+                                  "", options, error)))
     return failure();
-  }
   return compile(passes, options, error);
 }
 
@@ -218,18 +232,10 @@ LogicalResult CompiledModel::compileForGpuWithOptions(StringRef passes,
                                                       std::string &error) {
   initializeOnce();
   LowerToNVVMOptions options;
-  std::string parseErrors;
-  llvm::raw_string_ostream parseStream(parseErrors);
-  if (failed(options.parseFromString(loweringOptions, parseStream))) {
-    error = "bad agn-lower-to-nvvm-pipeline options '" + loweringOptions.str() +
-            "'";
-    // An enumerated option's parser reports to stderr, not to the stream.
-    error += parseErrors.empty()
-                 ? ": a value is not one the option takes (format: fatbin, "
-                   "bin, isa or llvm)"
-                 : ": " + StringRef(parseErrors).trim().str();
+  if (failed(parsePipelineOptions("agn-lower-to-nvvm-pipeline", loweringOptions,
+                                  "format: fatbin, bin, isa or llvm", options,
+                                  error)))
     return failure();
-  }
   return compile(passes, options, error);
 }
 
@@ -421,8 +427,6 @@ LogicalResult CompiledModel::run(
     resultWords.append(3 + 2 * info.shape.size(), 0);
   if (!resultWords.empty())
     packed.push_back(resultWords.data());
-  // One call is one inference: its wall time feeds the runtime's latency
-  // policy (`latency_target`), as agn-run's and AOT hosts' calls do.
   // The GPU runtime's error is sticky and process-wide: one left by an
   // earlier call (of any model) fails this one before it runs. Clearing it
   // here could hide another thread's failure from that thread; the host
@@ -434,6 +438,8 @@ LogicalResult CompiledModel::run(
             agn_gpu_last_error();
     return failure();
   }
+  // One call is one inference: its wall time feeds the runtime's latency
+  // policy (`latency_target`), as agn-run's and AOT hosts' calls do.
   agn_rt_begin_inference();
   llvm::Error callError = engine->invokePacked(entryName, packed);
   agn_rt_end_inference();

@@ -54,38 +54,43 @@ agn_model *agn_model_compile_threads(const char *mlirText, const char *passes,
   return new agn_model{std::move(model)};
 }
 
-agn_model *agn_model_compile_options(const char *mlirText, const char *passes,
-                                     const char *entry,
-                                     const char *loweringOptions) {
+/// Parses `mlirText` (the C function `function` reports its errors) and
+/// compiles it with `compile`; returns the model or null with lastError set.
+static agn_model *
+compileModel(const char *function, const char *mlirText, const char *entry,
+             function_ref<LogicalResult(CompiledModel &)> compile) {
   lastError.clear();
   if (!mlirText) {
-    lastError = "agn_model_compile_options: mlir_text is NULL";
+    lastError = std::string(function) + ": mlir_text is NULL";
     return nullptr;
   }
   std::unique_ptr<CompiledModel> model = CompiledModel::parse(
       mlirText, "<agn_model_compile>", entry ? entry : "", lastError);
-  if (!model || failed(model->compileWithOptions(
-                    passes ? passes : "",
-                    loweringOptions ? loweringOptions : "", lastError)))
+  if (!model || failed(compile(*model)))
     return nullptr;
   return new agn_model{std::move(model)};
+}
+
+agn_model *agn_model_compile_options(const char *mlirText, const char *passes,
+                                     const char *entry,
+                                     const char *loweringOptions) {
+  return compileModel(
+      "agn_model_compile_options", mlirText, entry, [&](CompiledModel &model) {
+        return model.compileWithOptions(passes ? passes : "",
+                                        loweringOptions ? loweringOptions : "",
+                                        lastError);
+      });
 }
 
 agn_model *agn_model_compile_gpu(const char *mlirText, const char *passes,
                                  const char *entry,
                                  const char *loweringOptions) {
-  lastError.clear();
-  if (!mlirText) {
-    lastError = "agn_model_compile_gpu: mlir_text is NULL";
-    return nullptr;
-  }
-  std::unique_ptr<CompiledModel> model = CompiledModel::parse(
-      mlirText, "<agn_model_compile>", entry ? entry : "", lastError);
-  if (!model || failed(model->compileForGpuWithOptions(
-                    passes ? passes : "",
-                    loweringOptions ? loweringOptions : "", lastError)))
-    return nullptr;
-  return new agn_model{std::move(model)};
+  return compileModel("agn_model_compile_gpu", mlirText, entry,
+                      [&](CompiledModel &model) {
+                        return model.compileForGpuWithOptions(
+                            passes ? passes : "",
+                            loweringOptions ? loweringOptions : "", lastError);
+                      });
 }
 
 int agn_model_runs_on_gpu(const agn_model *model) {

@@ -26,8 +26,10 @@ LogicalResult mlir::agn::declareRuntimeFunction(ModuleOp module,
   auto fn = dyn_cast<func::FuncOp>(existing);
   if (fn && fn.getFunctionType() == type)
     return success();
+  StringRef header = name.starts_with("agn_gpu_") ? "include/agn-c/GpuRuntime.h"
+                                                  : "include/agn-c/Runtime.h";
   return existing->emitError("symbol '")
          << name << "' is reserved for agn's runtime function of type " << type
-         << " (include/agn-c/Runtime.h), which " << caller
+         << " (" << header << "), which " << caller
          << " calls; rename this symbol or declare it with that type";
 }

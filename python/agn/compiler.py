@@ -32,12 +32,6 @@ MAX_RANK = 8
 #: What `target` may name: this CPU, or NVIDIA GPUs.
 TARGETS = ("cpu", "cuda")
 
-#: How a GPU model's kernels may be embedded (agn-lower-to-nvvm-pipeline's
-#: `format`): fatbin (CUDA toolkit's ptxas and fatbinary at compile time),
-#: bin (a cubin; ptxas), isa (PTX text, compiled by the driver at load time;
-#: no toolkit needed) or llvm (LLVM IR, for inspection; it does not run).
-GPU_FORMATS = ("fatbin", "bin", "isa", "llvm")
-
 _DTYPES = {"<f4": np.float32, "<f8": np.float64, "<f2": np.float16, "<i8": np.int64,
            "<i4": np.int32, "|i1": np.int8, "|b1": np.bool_}
 
@@ -96,6 +90,11 @@ def _capi() -> ctypes.CDLL:
 
 def _last_error() -> str:
     return (_capi().agn_last_error() or b"").decode("utf-8", "replace")
+
+
+def _is_word(text: Any) -> bool:
+    """Whether `text` is a non-empty string of letters, digits and '_'."""
+    return isinstance(text, str) and bool(text) and all(c.isalnum() or c == "_" for c in text)
 
 
 def gpu_available() -> Tuple[bool, str]:
@@ -290,7 +289,7 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
 
     `target` is "cpu" (agn-lower-to-llvm-pipeline, for this CPU) or "cuda"
     (agn-lower-to-nvvm-pipeline: the contractions become kernels for the
-    NVIDIA GPU `gpu_chip`, embedded as `gpu_format`, one of GPU_FORMATS;
+    NVIDIA GPU `gpu_chip`, embedded as `gpu_format` (fatbin, bin, isa or llvm);
     the rest runs on the CPU). A "cuda" model compiles without a GPU;
     calling it where its kernels cannot run raises RuntimeError with the
     GPU runtime's reason (see gpu_available), unless `gpu_fallback`: then
@@ -313,11 +312,13 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
         if threads > 1 or profile:
             raise ValueError("target='cuda' takes neither threads > 1 nor profile=True: "
                              "the kernels run on the GPU")
-        if gpu_format not in GPU_FORMATS:
-            raise ValueError(f"gpu_format must be one of {', '.join(map(repr, GPU_FORMATS))}"
-                             f", got {gpu_format!r}")
-        if not isinstance(gpu_chip, str) or not gpu_chip or not all(
-                c.isalnum() or c == "_" for c in gpu_chip):
+        # Single words, so that neither can carry another option into the
+        # options text; the library checks their values (the formats it
+        # takes: agn.pipeline_options("agn-lower-to-nvvm-pipeline")).
+        if not _is_word(gpu_format):
+            raise ValueError(f"gpu_format must be one word such as 'fatbin' or 'isa', "
+                             f"got {gpu_format!r}")
+        if not _is_word(gpu_chip):
             raise ValueError(f"gpu_chip must name an NVIDIA GPU such as 'sm_80' or "
                              f"'sm_90', got {gpu_chip!r}")
         if not isinstance(gpu_fallback, bool):

@@ -5,8 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The passes that emit calls into agn's runtime (include/agn-c/Runtime.h)
-// declare its functions the same way, kept once here.
+// The passes that emit calls into agn's runtimes (include/agn-c/Runtime.h,
+// include/agn-c/GpuRuntime.h) declare their functions the same way, kept
+// once here.
 //
 //===----------------------------------------------------------------------===//
 

@@ -87,18 +87,26 @@ struct GpuConfigureKernelsPass
     SmallVector<int64_t> simtThreads =
         sizesOr(simtBlockThreads, kSimtBlockThreads);
     SmallVector<int64_t> mmaTiles = sizesOr(mmaTileSizes, kMmaTileSizes);
-    auto positive = [](ArrayRef<int64_t> sizes) {
-      return llvm::all_of(sizes, [](int64_t size) { return size > 0; });
-    };
     if (simtTiles.size() != 2 || simtThreads.size() != 2 ||
-        mmaTiles.size() != 2 || !positive(simtTiles) ||
-        !positive(simtThreads) || !positive(mmaTiles)) {
+        mmaTiles.size() != 2) {
       getOperation().emitError()
           << "agn-gpu-configure-kernels: 'simt-tile-sizes', "
-             "'simt-block-threads' and 'mma-tile-sizes' take two positive "
-             "sizes (rows, columns)";
+             "'simt-block-threads' and 'mma-tile-sizes' take two sizes "
+             "(rows, columns)";
       return signalPassFailure();
     }
+    // The configs the options make are checked once, before any op gets
+    // one (a tensor-core config's K step, 16 or 32, does not change that).
+    auto emitError = [&] {
+      return getOperation().emitError("agn-gpu-configure-kernels: ");
+    };
+    if (failed(LoweringConfigAttr::verify(emitError, KernelKind::gpu_simt,
+                                          simtTiles, 0, 1, false, false,
+                                          simtThreads)) ||
+        failed(LoweringConfigAttr::verify(
+            emitError, KernelKind::gpu_mma_sync,
+            {mmaTiles[0], mmaTiles[1], 16}, 0, 1, false, false, {})))
+      return signalPassFailure();
     int64_t capability = computeCapability(chip);
     if (capability == 0) {
       getOperation().emitError()
@@ -107,15 +115,14 @@ struct GpuConfigureKernelsPass
       return signalPassFailure();
     }
     MLIRContext *context = &getContext();
-    WalkResult result = getOperation().walk([&](linalg::LinalgOp op) {
+    getOperation().walk([&](linalg::LinalgOp op) {
       if (LoweringConfigAttr existing = LoweringConfigAttr::of(op)) {
-        if (existing.getKernel() == KernelKind::gpu_simt ||
-            existing.getKernel() == KernelKind::gpu_mma_sync)
-          return WalkResult::advance();
+        if (existing.isGpuKernel())
+          return;
         op->removeAttr(LoweringConfigAttr::getAttributeName());
       }
       if (!isKernelCandidate(op))
-        return WalkResult::advance();
+        return;
       LoweringConfigAttr config;
       if (capability >= 80)
         config = mmaConfig(op, mmaTiles);
@@ -123,17 +130,8 @@ struct GpuConfigureKernelsPass
         config =
             LoweringConfigAttr::get(context, KernelKind::gpu_simt, simtTiles, 0,
                                     1, false, false, simtThreads);
-      if (failed(config.verify(
-              [&] { return op->emitError("agn-gpu-configure-kernels: "); },
-              config.getKernel(), config.getTileSizes(), config.getKBlock(),
-              config.getThreads(), config.getWidenToF32(),
-              config.getFilterOnRight(), config.getBlockThreads())))
-        return WalkResult::interrupt();
       config.attachTo(op);
-      return WalkResult::advance();
     });
-    if (result.wasInterrupted())
-      signalPassFailure();
   }
 
 private:

@@ -14,12 +14,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/Codegen/GPU/Passes.h"
+#include "agn/Utils/RuntimeFunctions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Utils/GPUUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -75,17 +77,6 @@ static void collectUse(Value value, Region &region, BufferUse &use) {
   }
 }
 
-/// Returns the buffer `value` is a view of (itself when it is none), looking
-/// through the views the host code made.
-static Value getRootBuffer(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>()) {
-    if (view.getViewDest() != value)
-      break;
-    value = view.getViewSource();
-  }
-  return value;
-}
-
 /// Returns the sizes of `value`'s dynamic dimensions, read at `builder`'s
 /// insertion point.
 static SmallVector<Value> dynamicSizes(OpBuilder &builder, Location loc,
@@ -129,17 +120,8 @@ static bool isConstantGlobal(Value value) {
 static Value deviceConstant(OpBuilder &builder, Location loc, Value host) {
   MLIRContext *context = builder.getContext();
   auto type = cast<MemRefType>(host.getType());
-  auto module = host.getParentRegion()->getParentOfType<ModuleOp>();
   auto pointerType = LLVM::LLVMPointerType::get(context);
   Type i64 = builder.getI64Type();
-  if (!module.lookupSymbol(kDeviceConstant)) {
-    // (A module pass: declaring it is safe.)
-    OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-    auto declaration = func::FuncOp::create(
-        moduleBuilder, loc, kDeviceConstant,
-        builder.getFunctionType({pointerType, i64}, {pointerType}));
-    declaration.setPrivate();
-  }
   Value address =
       memref::ExtractAlignedPointerAsIndexOp::create(builder, loc, host);
   Value pointer = LLVM::IntToPtrOp::create(
@@ -177,34 +159,47 @@ static Value deviceConstant(OpBuilder &builder, Location loc, Value host) {
       .getResult(0);
 }
 
-/// Gives `launch` device buffers for the host buffers its body uses. Fails
-/// (with a diagnostic) when two of them are views of one buffer that the
-/// kernel writes: their separate device copies could not be merged back.
-static LogicalResult insertTransfers(gpu::LaunchOp launch) {
+/// Returns the function type of agn_gpu_constant: (host pointer, bytes) ->
+/// device pointer.
+static FunctionType getDeviceConstantType(MLIRContext *context) {
+  auto pointerType = LLVM::LLVMPointerType::get(context);
+  return FunctionType::get(
+      context, {pointerType, IntegerType::get(context, 64)}, {pointerType});
+}
+
+/// Gives `launch` device buffers for the host buffers its body uses, and
+/// sets `callsDeviceConstant` when a constant's copy calls agn_gpu_constant.
+/// Fails (with a diagnostic) when two of them are views of one buffer that
+/// the kernel writes: their separate device copies could not be merged back.
+static LogicalResult insertTransfers(gpu::LaunchOp launch,
+                                     bool &callsDeviceConstant) {
   Location loc = launch.getLoc();
   Region &body = launch.getBody();
   // Globals read inside the kernel are host symbols: read them outside.
   launch.walk([&](memref::GetGlobalOp global) { global->moveBefore(launch); });
 
+  // The host buffers the body uses, and how.
   SetVector<Value> used;
   getUsedValuesDefinedAbove(body, used);
-  llvm::SmallDenseMap<Value, Value> firstUserOfRoot;
+  SmallVector<std::pair<Value, BufferUse>> buffers;
+  llvm::SmallDenseMap<Value, BufferUse> useOfRoot;
   for (Value value : used) {
     if (!isa<MemRefType>(value.getType()))
       continue;
-    auto [it, inserted] =
-        firstUserOfRoot.try_emplace(getRootBuffer(value), value);
-    BufferUse use, otherUse;
-    if (!inserted) {
-      collectUse(value, body, use);
-      collectUse(it->second, body, otherUse);
-    }
-    if (!inserted && (use.writes || otherUse.writes))
+    BufferUse use;
+    collectUse(value, body, use);
+    if (!use.reads && !use.writes)
+      continue;
+    auto [root, first] = useOfRoot.try_emplace(
+        memref::skipViewLikeOps(cast<MemrefValue>(value)), use);
+    if (!first && (use.writes || root->second.writes))
       return launch.emitError(
           "agn-gpu-insert-transfers: the kernel uses two views of one host "
           "buffer and writes one of them; each would get its own device "
           "copy, and the copies back would overwrite each other");
+    buffers.emplace_back(value, use);
   }
+
   OpBuilder builder(launch);
   Type tokenType = gpu::AsyncTokenType::get(launch.getContext());
   Value token =
@@ -217,17 +212,13 @@ static LogicalResult insertTransfers(gpu::LaunchOp launch) {
     BufferUse use;
   };
   SmallVector<Transfer> transfers;
-  for (Value value : used) {
-    auto type = dyn_cast<MemRefType>(value.getType());
-    if (!type)
-      continue;
-    Transfer transfer{value, value, Value(), BufferUse()};
-    collectUse(value, body, transfer.use);
-    if (!transfer.use.reads && !transfer.use.writes)
-      continue;
-    if (!transfer.use.writes && isConstantGlobal(value)) {
+  for (auto [value, use] : buffers) {
+    auto type = cast<MemRefType>(value.getType());
+    Transfer transfer{value, value, Value(), use};
+    if (!use.writes && isConstantGlobal(value)) {
       // Weights: copied to the device once, kept there.
       Value device = deviceConstant(builder, loc, value);
+      callsDeviceConstant = true;
       value.replaceUsesWithIf(device, [&](OpOperand &operand) {
         return body.isAncestor(operand.getOwner()->getParentRegion());
       });
@@ -298,14 +289,23 @@ struct GpuInsertTransfersPass
   using Base::Base;
 
   void runOnOperation() override {
+    ModuleOp module = getOperation();
     SmallVector<gpu::LaunchOp> launches;
     getOperation().walk(
         [&](gpu::LaunchOp launch) { launches.push_back(launch); });
+    bool callsDeviceConstant = false;
     for (gpu::LaunchOp launch : launches) {
-      if (failed(insertTransfers(launch)))
+      if (failed(insertTransfers(launch, callsDeviceConstant)))
         return signalPassFailure();
       sinkConstants(launch);
     }
+    // The runtime function the weights' copies call, declared once.
+    SymbolTable symbols(module);
+    if (callsDeviceConstant &&
+        failed(declareRuntimeFunction(
+            module, symbols, module.getLoc(), kDeviceConstant,
+            getDeviceConstantType(&getContext()), "agn-gpu-insert-transfers")))
+      signalPassFailure();
   }
 };
 } // namespace

@@ -12,12 +12,11 @@
 
 #include "Schedule.h"
 #include "agn/Codegen/GPU/Passes.h"
+#include "agn/Utils/RuntimeFunctions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/GPU/TransformOps/GPUTransformOps.h"
-#include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::agn {
@@ -70,12 +69,10 @@ struct GpuMapToLaunchesPass
 
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
-    gpu::registerTransformDialectExtension(registry);
+    gpu_schedule::registerExtensions(registry);
   }
 
   void runOnOperation() override {
-    if (cpuFallback)
-      declareAvailabilityQuery();
     SmallVector<scf::ForallOp> blockLoops;
     getOperation().walk<WalkOrder::PreOrder>([&](scf::ForallOp forall) {
       if (!isMappedTo<gpu::GPUBlockMappingAttr>(forall))
@@ -83,6 +80,17 @@ struct GpuMapToLaunchesPass
       blockLoops.push_back(forall);
       return WalkResult::skip();
     });
+    if (blockLoops.empty())
+      return;
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    if (cpuFallback &&
+        failed(declareRuntimeFunction(
+            module, symbols, module.getLoc(), kAvailabilityQuery,
+            FunctionType::get(&getContext(), {},
+                              {IntegerType::get(&getContext(), 32)}),
+            "agn-gpu-map-to-launches{cpu-fallback}")))
+      return signalPassFailure();
     for (scf::ForallOp forall : blockLoops)
       if (failed(mapToLaunch(forall)))
         return signalPassFailure();
@@ -155,18 +163,6 @@ private:
     if (cpuFallback)
       guardWithAvailability(cpuVersion);
     return success();
-  }
-
-  /// Declares `int32_t agn_gpu_available(void)` (libagn_gpu_runtime).
-  void declareAvailabilityQuery() {
-    ModuleOp module = getOperation();
-    if (module.lookupSymbol(kAvailabilityQuery))
-      return;
-    OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
-    auto declaration = func::FuncOp::create(
-        builder, module.getLoc(), kAvailabilityQuery,
-        builder.getFunctionType({}, {builder.getI32Type()}));
-    declaration.setPrivate();
   }
 
   /// Puts the launch that follows `cpuVersion` (made from the same block

@@ -6,8 +6,12 @@
 
 #include "Schedule.h"
 
+#include "mlir/Dialect/GPU/TransformOps/GPUTransformOps.h"
+#include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
+#include "mlir/Dialect/SCF/TransformOps/SCFTransformOps.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
+#include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/Debug.h"
@@ -20,6 +24,13 @@ using namespace mlir;
 /// The unit attribute that names the one op a schedule applies to. Tiling
 /// copies an op's attributes onto its tiles, so it is removed afterwards.
 static constexpr StringLiteral kTargetMarker = "agn.gpu_schedule_target";
+
+void mlir::agn::gpu_schedule::registerExtensions(DialectRegistry &registry) {
+  linalg::registerTransformDialectExtension(registry);
+  gpu::registerTransformDialectExtension(registry);
+  scf::registerTransformDialectExtension(registry);
+  vector::registerTransformDialectExtension(registry);
+}
 
 LogicalResult mlir::agn::gpu_schedule::apply(Operation *root, Operation *target,
                                              StringRef body, StringRef pass) {

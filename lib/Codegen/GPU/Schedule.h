@@ -14,10 +14,16 @@
 #ifndef AGN_LIB_CODEGEN_GPU_SCHEDULE_H
 #define AGN_LIB_CODEGEN_GPU_SCHEDULE_H
 
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LLVM.h"
 
 namespace mlir::agn::gpu_schedule {
+
+/// Adds the transform-dialect extensions the schedules use (structured
+/// match, tiling and vectorization; gpu mapping; scf loops; vector patterns)
+/// to `registry`: the passes that apply schedules depend on them.
+void registerExtensions(DialectRegistry &registry);
 
 /// Applies the transform-dialect statements `body`, in which `%target` is a
 /// handle to `target`, to `target` (nested in `root`, the payload the

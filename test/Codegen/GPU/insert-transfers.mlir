@@ -6,6 +6,9 @@
 // out; %v goes through a contiguous host copy; the constant the body uses
 // moves into it.
 
+// The runtime function @weights (below) calls, declared once, first.
+// CHECK: func.func private @agn_gpu_constant(!llvm.ptr, i64) -> !llvm.ptr
+
 // CHECK-LABEL: func.func @transfers
 // CHECK-SAME: (%[[A:.*]]: memref<8xf32>, %[[C:.*]]: memref<8xf32>, %[[B:.*]]: memref<8x2xf32>)
 // CHECK: %[[V:.*]] = memref.subview %[[B]]
@@ -91,8 +94,6 @@ func.func @weights(%out: memref<2x4xf32>) {
 // CHECK: arith.select %{{.*}}, %[[DX]], %[[DY]]
 // CHECK: gpu.memcpy async {{.*}} %arg0, %[[DX]]
 // CHECK: gpu.memcpy async {{.*}} %arg1, %[[DY]]
-// (The runtime function @weights calls, declared once.)
-// CHECK: func.func private @agn_gpu_constant(!llvm.ptr, i64) -> !llvm.ptr
 func.func @select(%x: memref<4xf32>, %y: memref<4xf32>, %flag: i1) {
   %one = arith.constant 1 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)

@@ -78,6 +78,7 @@ func.func @dynamic(%out: memref<?xf32>, %n: index) {
 // RUN: agn-opt %s --split-input-file --verify-diagnostics \
 // RUN:   --pass-pipeline="builtin.module(agn-gpu-map-to-launches{cpu-fallback})" | FileCheck %s --check-prefix=FALLBACK
 
+// FALLBACK: func.func private @agn_gpu_available() -> i32
 // FALLBACK-LABEL: func.func @fallback
 // FALLBACK: %[[AVAILABLE:.*]] = call @agn_gpu_available() : () -> i32
 // FALLBACK: %[[USABLE:.*]] = arith.cmpi ne, %[[AVAILABLE]], %{{.*}} : i32
@@ -87,7 +88,6 @@ func.func @dynamic(%out: memref<?xf32>, %n: index) {
 // FALLBACK: scf.forall (%{{.*}}) in (2) {
 // FALLBACK: scf.forall (%{{.*}}) in (16) {
 // FALLBACK-NOT: mapping
-// FALLBACK: func.func private @agn_gpu_available() -> i32
 func.func @fallback(%out: memref<2x16xf32>) {
   %v = arith.constant 1.0 : f32
   scf.forall (%i) in (2) {

@@ -117,6 +117,11 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
     static bool hasKernel(::mlir::Operation *op, KernelKind kind);
     /// Sets (or replaces) `op`'s config.
     void attachTo(::mlir::Operation *op) const;
+    /// Returns whether the kernel is a GPU one (gpu_simt, gpu_mma_sync).
+    bool isGpuKernel() const {
+      return getKernel() == KernelKind::gpu_simt ||
+             getKernel() == KernelKind::gpu_mma_sync;
+    }
   }];
 }
 
