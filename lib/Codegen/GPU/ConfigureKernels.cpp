@@ -103,9 +103,9 @@ struct GpuConfigureKernelsPass
     if (failed(LoweringConfigAttr::verify(emitError, KernelKind::gpu_simt,
                                           simtTiles, 0, 1, false, false,
                                           simtThreads)) ||
-        failed(LoweringConfigAttr::verify(
-            emitError, KernelKind::gpu_mma_sync,
-            {mmaTiles[0], mmaTiles[1], 16}, 0, 1, false, false, {})))
+        failed(LoweringConfigAttr::verify(emitError, KernelKind::gpu_mma_sync,
+                                          {mmaTiles[0], mmaTiles[1], 16}, 0, 1,
+                                          false, false, {})))
       return signalPassFailure();
     int64_t capability = computeCapability(chip);
     if (capability == 0) {
