@@ -183,6 +183,10 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   if (options.vectorize) {
     AGNCpuConfigureKernelsOptions configure;
     configure.threads = options.threads;
+    // A `threads` given to the pipeline is the runtime's: configs the module
+    // already has (pinned by hand, or from an earlier configuration) follow
+    // it.
+    configure.overrideThreads = options.threads.hasValue();
     // Convolutions become matmuls and batched products loops of matmuls;
     // the second configuration gives those their kernels.
     pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));

@@ -73,6 +73,21 @@ static bool shouldWiden(linalg::MatmulOp op) {
          rows >= kMinWidenedRows;
 }
 
+/// Returns whether kernels of `kind` split their work into the config's
+/// `threads` chunks.
+static bool splitsIntoThreads(KernelKind kind) {
+  return kind == KernelKind::vnni || kind == KernelKind::register_tiles;
+}
+
+/// Returns `config` with `threads` chunks.
+static LoweringConfigAttr withThreads(LoweringConfigAttr config,
+                                      int64_t threads) {
+  return LoweringConfigAttr::get(
+      config.getContext(), config.getKernel(), config.getTileSizes(),
+      config.getKBlock(), threads, config.getWidenToF32(),
+      config.getFilterOnRight(), config.getBlockThreads());
+}
+
 namespace {
 struct ConfigureKernelsPass
     : public agn::impl::AGNCpuConfigureKernelsBase<ConfigureKernelsPass> {
@@ -161,8 +176,14 @@ struct ConfigureKernelsPass
     bool vnni = targetHasFeature(func, "avx512vnni");
     bool wideVectors = !getTarget(func) || targetHasFeature(func, "avx512f");
     func.walk([&](Operation *op) {
+      if (LoweringConfigAttr existing = LoweringConfigAttr::of(op)) {
+        if (overrideThreads && splitsIntoThreads(existing.getKernel()) &&
+            existing.getThreads() != threads)
+          withThreads(existing, threads).attachTo(op);
+        return;
+      }
       // An op with an empty loop computes nothing: no kernel.
-      if (LoweringConfigAttr::of(op) || hasEmptyIterationDomain(op))
+      if (hasEmptyIterationDomain(op))
         return;
       if (LoweringConfigAttr config = choose(op, vnni, wideVectors))
         config.attachTo(op);

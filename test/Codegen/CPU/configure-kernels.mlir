@@ -1,6 +1,7 @@
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-cpu-configure-kernels | FileCheck %s --check-prefixes=CHECK,AVX512
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels | FileCheck %s --check-prefixes=CHECK,AVX2
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-cpu-configure-kernels="threads=2 k-block=0 float-tile-sizes=6,16,1" | FileCheck %s --check-prefix=OPTIONS
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-cpu-configure-kernels="threads=3 override-threads" | FileCheck %s --check-prefix=OVERRIDE
 
 // The kernel of each contraction is decided from the module's target and
 // written on the op; the kernel passes only carry it out. Float matmuls get
@@ -76,13 +77,25 @@ func.func @convolutions(%x: tensor<1x8x10x10xf32>, %w32: tensor<32x8x3x3xf32>, %
 
 // -----
 
-// A config written by hand pins the strategy: the pass keeps it.
+// A config written by hand pins the strategy: the pass keeps it, `threads`
+// included, unless `override-threads` asks for the option's threads (then
+// only kernels that split into threads change, and nothing else does).
 // CHECK-LABEL: func.func @pinned
 // CHECK: #agn.lowering_config<kernel = register_tiles, tile_sizes = [2, 8, 1]>
-func.func @pinned(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+// CHECK: #agn.lowering_config<kernel = im2col, filter_on_right = true>
+// OPTIONS-LABEL: func.func @pinned
+// OPTIONS: #agn.lowering_config<kernel = register_tiles, tile_sizes = [2, 8, 1]>
+// OVERRIDE-LABEL: func.func @pinned
+// OVERRIDE: #agn.lowering_config<kernel = register_tiles, tile_sizes = [2, 8, 1], threads = 3>
+// OVERRIDE: #agn.lowering_config<kernel = im2col, filter_on_right = true>
+func.func @pinned(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>,
+                  %x: tensor<1x2x8x8xf32>, %f: tensor<4x2x3x3xf32>, %y: tensor<1x4x6x6xf32>)
+    -> (tensor<4x16xf32>, tensor<1x4x6x6xf32>) {
   %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [2, 8, 1]>}
       ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
-  return %r : tensor<4x16xf32>
+  %s = linalg.conv_2d_nchw_fchw {agn.lowering_config = #agn.lowering_config<kernel = im2col, filter_on_right = true>}
+      ins(%x, %f : tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32>) outs(%y : tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  return %r, %s : tensor<4x16xf32>, tensor<1x4x6x6xf32>
 }
 
 // -----

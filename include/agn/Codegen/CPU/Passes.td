@@ -44,11 +44,17 @@ def AGNCpuConfigureKernels
     `threads` goes into every config it writes (the kernels' scf.forall
     chunks). Run it again after passes that make new contractions
     (`agn-vectorize-convolutions`, `agn-split-batch-matmuls`): it configures
-    only what has no config yet.
+    only what has no config yet. A config an op already has (written by hand
+    or by an earlier run) is kept whole, unless `override-threads` is set:
+    then its `threads` becomes the option's, so that a module configured
+    for one machine runs on as many threads as the pipeline's runtime has
+    (`agn-lower-to-llvm-pipeline` sets it when its `threads` is given).
   }];
   let options = [
     Option<"threads", "threads", "int64_t", "1",
            "Chunks (threads) the kernels split their columns into">,
+    Option<"overrideThreads", "override-threads", "bool", "false",
+           "Also set `threads` in the configs ops already have">,
     Option<"kBlock", "k-block", "int64_t", "32",
            "Rows of B (K values) each sweep of the register tiles covers; "
            "0 turns the K blocking off">,
