@@ -193,6 +193,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeConvolutions());
     pm.addNestedPass<func::FuncOp>(createAGNSplitBatchMatmuls());
     pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));
+    pm.addNestedPass<func::FuncOp>(createAGNVnniPack());
     pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls());
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeContractions());
     // The kernels transpose their accumulators in and out of the layout

@@ -8,12 +8,12 @@
 // a masked one; tiles of 4 rows and a row left over); batch 1 of X and
 // column 3 of the last W scaled up; values standard normal.
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=SPLIT
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=SPLIT
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i8.reference
 // RUN: FileCheck %s < %t.i8.reference
 // RUN: grep -v '^Unranked' %t.i8.reference > %t.i8.reference.data
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.portable
 // RUN: diff %t.i8.reference.data %t.i8.portable
@@ -24,7 +24,7 @@
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i4.reference
 // RUN: FileCheck %s < %t.i4.reference
 // RUN: grep -v '^Unranked' %t.i4.reference > %t.i4.reference.data
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.portable
 // RUN: diff %t.i4.reference.data %t.i4.portable

@@ -3,10 +3,10 @@
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.reference
 // RUN: FileCheck %s < %t.reference
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=FUSED
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=FUSED
 // The fused i4 kernel with agn_x86.usdot's portable lowering (any CPU):
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.portable
 // The first line of each output holds the buffer's address.
 // RUN: tail -n +2 %t.reference > %t.reference.data
@@ -14,7 +14,7 @@
 // RUN: diff %t.reference.data %t.portable.data
 // ... also in chunks of panels on two threads (async runtime, -O3):
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async > %t.portable.threads
 // RUN: tail -n +2 %t.portable.threads > %t.portable.threads.data
 // RUN: diff %t.reference.data %t.portable.threads.data

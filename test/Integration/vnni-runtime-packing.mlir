@@ -1,7 +1,7 @@
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=PACK
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=PACK
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=PACK
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=PACK
 
 // i8: the reference lowering (no agn-vnni-matmuls: the generic code) ...
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
@@ -9,12 +9,12 @@
 // RUN: FileCheck %s < %t.i8.reference
 // RUN: grep -v '^Unranked' %t.i8.reference > %t.i8.reference.data
 // ... against the kernel with agn_x86.usdot's portable lowering, one thread ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.portable
 // RUN: diff %t.i8.reference.data %t.i8.portable
 // ... two threads (MLIR's async runtime; its coroutines need -O3) ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async | grep -v '^Unranked' > %t.i8.threads
 // RUN: diff %t.i8.reference.data %t.i8.threads
@@ -29,12 +29,12 @@
 // RUN: FileCheck %s < %t.i4.reference
 // RUN: grep -v '^Unranked' %t.i4.reference > %t.i4.reference.data
 // ... against the kernel with agn_x86.usdot's portable lowering, one thread ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.portable
 // RUN: diff %t.i4.reference.data %t.i4.portable
 // ... two threads (MLIR's async runtime; its coroutines need -O3) ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async | grep -v '^Unranked' > %t.i4.threads
 // RUN: diff %t.i4.reference.data %t.i4.threads

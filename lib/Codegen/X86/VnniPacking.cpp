@@ -1,12 +1,13 @@
-//===- VnniPacking.cpp - Weight layouts of agn's VNNI kernels -------------===//
+//===- VnniPacking.cpp - Packing weights for agn's VNNI kernels -----------===//
 //
 // Part of the agn project.
 //
 //===----------------------------------------------------------------------===//
 //
-// Constant weights are packed here, at compile time. Other weights are packed
-// by the code emitted here, one panel of 64 columns at a time right before the
-// kernel's loops over that panel read it from the cache: K values in groups
+// Weights that are not constants are packed by the code emitted here, one
+// panel of 64 columns at a time right before the kernel's loops over that
+// panel read it from the cache (constants fold, VnniLayout.cpp): K values in
+// groups
 // of four rows, each read as a vector of the panel's 64 columns and
 // interleaved into the 256-byte vectors vpdpbusd reads,
 //
@@ -28,37 +29,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::agn;
 using namespace mlir::agn::vnni;
-
-/// Returns the signed values of the integer constant `attr`, row-major.
-static SmallVector<int8_t> getSignedBytes(DenseIntElementsAttr attr) {
-  SmallVector<int8_t> values;
-  values.reserve(attr.getNumElements());
-  for (const APInt &value : attr.getValues<APInt>())
-    values.push_back(static_cast<int8_t>(value.getSExtValue()));
-  return values;
-}
-
-/// Returns a constant tensor of `shape` holding `values`.
-template <typename T>
-static Value createConstant(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape,
-                            Type elementType, ArrayRef<T> values) {
-  auto type = RankedTensorType::get(shape, elementType);
-  return arith::ConstantOp::create(b, DenseElementsAttr::get(type, values));
-}
-
-/// Returns the i32 vector `values` as signed ints, wrapped modulo 2^32.
-static Value createWords(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape,
-                         ArrayRef<uint32_t> values) {
-  return createConstant(
-      b, shape, b.getI32Type(),
-      ArrayRef<int32_t>(reinterpret_cast<const int32_t *>(values.data()),
-                        values.size()));
-}
 
 /// Returns `rows` (four vectors of 64 bytes) interleaved byte by byte into
 /// one vector of 256: row t's byte j at 4 j + t.
@@ -127,37 +101,6 @@ static Value writeCorrection(ImplicitLocOpBuilder &b, Value sums,
 // i8 x i8 -> i32
 //===----------------------------------------------------------------------===//
 
-std::optional<PanelWeights> vnni::packInt8Constant(ImplicitLocOpBuilder &b,
-                                                   Value weights) {
-  DenseIntElementsAttr attr;
-  if (!matchPattern(weights, m_Constant(&attr)))
-    return std::nullopt;
-  auto type = cast<RankedTensorType>(weights.getType());
-  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-  int64_t panelCount = llvm::divideCeil(n, kPanelWidth);
-  int64_t groupCount = llvm::divideCeil(k, kGroup);
-  SmallVector<int8_t> values = getSignedBytes(attr);
-  int64_t panelBytes = groupCount * kGroup * kPanelWidth;
-  SmallVector<int8_t> packed(panelCount * panelBytes, 0);
-  // The kernel's i32 sums wrap modulo 2^32 as the matmul's do: so does the
-  // correction (unsigned arithmetic, which has no overflow).
-  SmallVector<uint32_t> bias(panelCount * kPanelWidth, 0);
-  for (int64_t row = 0; row < k; ++row) {
-    for (int64_t col = 0; col < n; ++col) {
-      int8_t value = values[row * n + col];
-      int64_t panel = col / kPanelWidth, column = col % kPanelWidth;
-      int64_t group = row / kGroup, member = row % kGroup;
-      packed[panel * panelBytes + group * kGroup * kPanelWidth +
-             column * kGroup + member] = value;
-      bias[col] -= 128u * static_cast<uint32_t>(static_cast<int32_t>(value));
-    }
-  }
-  return PanelWeights{
-      createConstant(b, {panelCount, groupCount, kGroup * kPanelWidth},
-                     b.getI8Type(), ArrayRef<int8_t>(packed)),
-      createWords(b, {panelCount, kPanelWidth}, bias), nullptr};
-}
-
 bool vnni::canPackInt8Panel(RankedTensorType type) {
   if (!type.hasStaticShape())
     return false;
@@ -174,7 +117,7 @@ PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
   int64_t groupCount = llvm::divideCeil(k, kGroup);
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   Value packed = tensor::EmptyOp::create(
-      b, ArrayRef<int64_t>{groupCount, kGroup * kPanelWidth}, i8);
+      b, ArrayRef<int64_t>{groupCount, kGroupBytes}, i8);
   auto groupType = VectorType::get({kGroup, kPanelWidth}, i8);
   auto sumType = VectorType::get({kPanelWidth}, i32);
   bool isNarrow = type.getElementType().isSignlessInteger(4);
@@ -221,55 +164,13 @@ PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
                             .getResult();
         return SmallVector<Value>{written, addRows(b, state[1], rows)};
       });
-  return {groups.getResult(0), writeCorrection(b, groups.getResult(1), -128),
-          nullptr};
+  return {groups.getResult(0),
+          writeCorrection(b, groups.getResult(1), kByteCorrection), nullptr};
 }
 
 //===----------------------------------------------------------------------===//
 // i4 in blocks, two per byte
 //===----------------------------------------------------------------------===//
-
-/// The correction of one i4 value unpacked as 16 w: -128 * 16.
-static constexpr int64_t kNibbleBias = -(int64_t{128} << kNibbleScaleLog2);
-
-std::optional<PanelWeights>
-vnni::packInt4BlockedConstant(ImplicitLocOpBuilder &b, Value weights) {
-  DenseIntElementsAttr attr;
-  if (!matchPattern(weights, m_Constant(&attr)))
-    return std::nullopt;
-  auto type = cast<RankedTensorType>(weights.getType());
-  int64_t blocks = type.getDimSize(0), blockSize = type.getDimSize(1),
-          n = type.getDimSize(2);
-  int64_t panelCount = llvm::divideCeil(n, kPanelWidth);
-  // Pairs of groups of 4 K values per block: one byte holds one of each.
-  int64_t pairs = blockSize / (2 * kGroup);
-  SmallVector<int8_t> values = getSignedBytes(attr);
-  int64_t pairBytes = kGroup * kPanelWidth;
-  SmallVector<uint8_t> packed(panelCount * blocks * pairs * pairBytes, 0);
-  SmallVector<uint32_t> bias(panelCount * blocks * kPanelWidth, 0);
-  for (int64_t j = 0; j < blocks; ++j) {
-    for (int64_t t = 0; t < blockSize; ++t) {
-      int64_t pair = t / (2 * kGroup), member = t % kGroup;
-      bool high = (t / kGroup) % 2 == 1;
-      for (int64_t col = 0; col < n; ++col) {
-        int8_t value = values[(j * blockSize + t) * n + col];
-        int64_t panel = col / kPanelWidth, column = col % kPanelWidth;
-        uint8_t nibble = static_cast<uint8_t>(value) & 0x0F;
-        packed[((panel * blocks + j) * pairs + pair) * pairBytes +
-               column * kGroup + member] |= high ? nibble << 4 : nibble;
-        bias[(panel * blocks + j) * kPanelWidth + column] +=
-            static_cast<uint32_t>(kNibbleBias) *
-            static_cast<uint32_t>(static_cast<int32_t>(value));
-      }
-    }
-  }
-  return PanelWeights{
-      createConstant(
-          b, {panelCount, blocks, pairs, pairBytes}, b.getI8Type(),
-          ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(packed.data()),
-                           packed.size())),
-      createWords(b, {panelCount, blocks, kPanelWidth}, bias), nullptr};
-}
 
 PanelWeights vnni::packInt4BlockedPanel(ImplicitLocOpBuilder &b, Value weights,
                                         Value panel) {
@@ -279,7 +180,7 @@ PanelWeights vnni::packInt4BlockedPanel(ImplicitLocOpBuilder &b, Value weights,
   int64_t pairs = blockSize / (2 * kGroup);
   Type i4 = b.getIntegerType(4), i8 = b.getI8Type(), i32 = b.getI32Type();
   Value packed = tensor::EmptyOp::create(
-      b, ArrayRef<int64_t>{blocks, pairs, kGroup * kPanelWidth}, i8);
+      b, ArrayRef<int64_t>{blocks, pairs, kGroupBytes}, i8);
   Value bias =
       tensor::EmptyOp::create(b, ArrayRef<int64_t>{blocks, kPanelWidth}, i32);
   auto nibblesType = VectorType::get({kPanelWidth}, i4);
@@ -331,7 +232,7 @@ PanelWeights vnni::packInt4BlockedPanel(ImplicitLocOpBuilder &b, Value weights,
               return packPair(b, block, pair, inner[0], inner[1]);
             });
         Value correction = arith::MulIOp::create(
-            b, pairLoop.getResult(1), splat(b, sumType, kNibbleBias));
+            b, pairLoop.getResult(1), splat(b, sumType, kNibbleCorrection));
         Value c0 = arith::ConstantIndexOp::create(b, 0);
         Value written = vector::TransferWriteOp::create(b, correction, outer[1],
                                                         ValueRange{block, c0},
@@ -340,4 +241,43 @@ PanelWeights vnni::packInt4BlockedPanel(ImplicitLocOpBuilder &b, Value weights,
         return SmallVector<Value>{pairLoop.getResult(0), written};
       });
   return {blockLoop.getResult(0), blockLoop.getResult(1), nullptr};
+}
+
+//===----------------------------------------------------------------------===//
+// Every panel
+//===----------------------------------------------------------------------===//
+
+/// Returns `panel` (one panel's tensor) inserted into `into` (every panel's)
+/// at panel `index`.
+static Value insertPanel(ImplicitLocOpBuilder &b, Value panel, Value into,
+                         Value index) {
+  auto type = cast<RankedTensorType>(into.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[0] = index;
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+  for (int64_t size : type.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(size));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, panel, into, offsets, sizes, strides);
+}
+
+std::pair<Value, Value> vnni::packAllPanels(ImplicitLocOpBuilder &b,
+                                            Value weights,
+                                            const PackedTypes &types,
+                                            bool blocked) {
+  Value packed = tensor::EmptyOp::create(b, types.packed.getShape(),
+                                         types.packed.getElementType());
+  Value correction = tensor::EmptyOp::create(b, types.correction.getShape(),
+                                             types.correction.getElementType());
+  scf::ForOp panels = buildCountedLoop(
+      b, types.packed.getDimSize(0), {packed, correction},
+      [&](ImplicitLocOpBuilder &b, Value panel, ValueRange state) {
+        PanelWeights weightsOfPanel =
+            blocked ? packInt4BlockedPanel(b, weights, panel)
+                    : packInt8Panel(b, weights, panel);
+        return SmallVector<Value>{
+            insertPanel(b, weightsOfPanel.packed, state[0], panel),
+            insertPanel(b, weightsOfPanel.bias, state[1], panel)};
+      });
+  return {panels.getResult(0), panels.getResult(1)};
 }

@@ -1,4 +1,4 @@
-// RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(agn-set-target{cpu=x86-64-v3},func.func(agn-cpu-configure-kernels,agn-vectorize-convolutions,agn-split-batch-matmuls,agn-cpu-configure-kernels,agn-vnni-matmuls,agn-vectorize-contractions))" | FileCheck %s
+// RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(agn-set-target{cpu=x86-64-v3},func.func(agn-cpu-configure-kernels,agn-vectorize-convolutions,agn-split-batch-matmuls,agn-cpu-configure-kernels,agn-vnni-pack,agn-vnni-matmuls,agn-vectorize-contractions))" | FileCheck %s
 
 // Contractions with a loop of size 0 compute nothing: the kernel passes
 // leave them alone (tiling them crashed in upstream's tile size

@@ -1,31 +1,31 @@
 // RUN: agn-opt %s -split-input-file --agn-vnni-matmuls -verify-diagnostics
 
-// A vnni config pinned by hand on an op the kernels do not take (float
-// operands) is an error, not silently ignored.
-func.func @pinned_float(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
-  // expected-error @+1 {{agn-vnni-matmuls: cannot compute this op with the VNNI kernels (its agn.lowering_config)}}
-  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 4]>}
-      ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+// A kernel op takes only a `vnni` config.
+func.func @other_kernel(%a: tensor<4x8xi8>, %p: tensor<1x2x256xi8>, %c: tensor<1x64xi32>, %init: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  // expected-error @+1 {{agn-vnni-matmuls: a VNNI kernel op takes only a 'vnni' agn.lowering_config, got #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 64, 1]>}}
+  %r = agn_x86.vnni_matmul %a, %p, %c into %init {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 64, 1]>}
+      : tensor<4x8xi8>, tensor<1x2x256xi8>, tensor<1x64xi32> into tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
+
+// -----
+
+// The config's K step must be the kernel's (8 for the blocked i4 kernel).
+func.func @wrong_step(%a: tensor<4x2x16xi8>, %p: tensor<1x2x2x256xi8>, %c: tensor<1x2x64xi32>,
+                      %sa: tensor<f32>, %sw: tensor<2x16xf32>, %init: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{agn-vnni-matmuls: this kernel takes 8 K values per step, but its agn.lowering_config says 4}}
+  %r = agn_x86.vnni_blocked_matmul %a, %p, %c, %sa, %sw into %init {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [2, 64, 4]>}
+      : tensor<4x2x16xi8>, tensor<1x2x2x256xi8>, tensor<1x2x64xi32>, tensor<f32>, tensor<2x16xf32> into tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
 
 // -----
 
-// Weights of dynamic shape cannot be packed into panels.
-func.func @pinned_dynamic(%a: tensor<4x8xi8>, %b: tensor<8x?xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
-  // expected-error @+1 {{agn-vnni-matmuls: cannot compute this op with the VNNI kernels}}
-  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 4]>}
-      ins(%a, %b : tensor<4x8xi8>, tensor<8x?xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
-  return %r : tensor<4x16xi32>
-}
-
-// -----
-
-// The config's K step must be the kernel's (4 for the i8 kernel).
-func.func @wrong_step(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
-  %b = arith.constant dense<1> : tensor<8x16xi8>
-  // expected-error @+1 {{agn-vnni-matmuls: this kernel takes 4 K values per step, but its agn.lowering_config says 8}}
-  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 8]>}
-      ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
-  return %r : tensor<4x16xi32>
+// i4 weights packed on every call are read in whole bytes: an odd N cannot
+// be.
+func.func @odd_columns(%a: tensor<4x8xi8>, %w: tensor<8x15xi4>, %init: tensor<4x15xi32>) -> tensor<4x15xi32> {
+  // expected-error @+1 {{agn-vnni-matmuls: cannot pack these i4 weights on every call}}
+  %p, %c = agn_x86.pack_vnni %w : tensor<8x15xi4> -> tensor<1x2x256xi8>, tensor<1x64xi32>
+  %r = agn_x86.vnni_matmul %a, %p, %c into %init : tensor<4x8xi8>, tensor<1x2x256xi8>, tensor<1x64xi32> into tensor<4x15xi32>
+  return %r : tensor<4x15xi32>
 }

@@ -1,5 +1,5 @@
-// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=vnni-rows=2 --agn-vnni-matmuls --canonicalize --cse | FileCheck %s
-// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels="vnni-rows=2 threads=2" --agn-vnni-matmuls --canonicalize --cse | FileCheck %s --check-prefix=PAR
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=vnni-rows=2 --agn-vnni-pack --agn-vnni-matmuls --canonicalize --cse | FileCheck %s
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels="vnni-rows=2 threads=2" --agn-vnni-pack --agn-vnni-matmuls --canonicalize --cse | FileCheck %s --check-prefix=PAR
 // RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=vnni-rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
 // RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=threads=0 2>&1 | FileCheck %s --check-prefix=THREADS
 
@@ -102,10 +102,12 @@ func.func @chunks(%a: tensor<?x4xi8>, %init: tensor<?x300xi32>) -> tensor<?x300x
 
 // -----
 
-// A dynamic K in A (B's K is static): the padded A stays dynamic.
+// A dynamic K in A (B's K is static): agn-vnni-pack casts A to B's K, then
+// the kernel pads it to whole groups of 4.
 // CHECK-LABEL: func.func @dynamic_k
+// CHECK: tensor.cast %{{.*}} : tensor<?x?xi8> to tensor<?x6xi8>
 // CHECK: tensor.pad %{{.*}} low[0, 0] high[0, 2]
-// CHECK: : tensor<?x?xi8> to tensor<?x?xi8>
+// CHECK: : tensor<?x6xi8> to tensor<?x8xi8>
 // CHECK: agn_x86.usdot
 func.func @dynamic_k(%a: tensor<?x?xi8>, %init: tensor<?x8xi32>) -> tensor<?x8xi32> {
   %w = arith.constant dense<1> : tensor<6x8xi8>
