@@ -37,6 +37,7 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNVECTORIZECONTRACTIONS
@@ -239,151 +240,187 @@ static linalg::MatmulOp replaceMatmulInputs(RewriterBase &rewriter,
 }
 
 namespace {
+/// Rewrites a float linalg.matvec or linalg.dot on tensors (default maps)
+/// configured `reassociated_sum` into the same contraction as a
+/// linalg.generic whose additions carry fastmath<reassoc>: the loops it
+/// becomes then let LLVM's vectorizer split the sum over K into vector
+/// partial sums (a float sum without reassociation stays scalar). Register
+/// tiles would read A by columns.
+struct ReassociateSum : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!LoweringConfigAttr::hasKernel(op, KernelKind::reassociated_sum))
+      return rewriter.notifyMatchFailure(op, "not a reassociated sum");
+    Type accType = getElementTypeOrSelf(op.getDpsInits()[0]);
+    rewriter.replaceOpWithNewOp<linalg::GenericOp>(
+        op, op->getResultTypes(), op.getDpsInputs(), op.getDpsInits(),
+        op.getIndexingMapsArray(), op.getIteratorTypesArray(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value lhs = convertScalarToDtype(b, loc, args[0], accType,
+                                           /*isUnsignedCast=*/false);
+          Value rhs = convertScalarToDtype(b, loc, args[1], accType,
+                                           /*isUnsignedCast=*/false);
+          Value product = arith::MulFOp::create(b, loc, lhs, rhs);
+          linalg::YieldOp::create(
+              b, loc,
+              ValueRange{arith::AddFOp::create(b, loc, args[2], product,
+                                               arith::FastMathFlags::reassoc)});
+        });
+    return success();
+  }
+};
+
+/// Rewrites a matmul of f16 or bf16 operands into f32 whose config has
+/// `widen_to_f32` into the f32 matmul of its operands converted to f32
+/// first (an elementwise linalg.generic each, which LLVM vectorizes). The
+/// results are the same (the conversions are exact, and the matmul converts
+/// its operands to f32 anyway); the register tiles then run at the f32
+/// speed, where converting in registers made every tile convert its rows of
+/// B again. (The configuration leaves one row of A as it is: there the
+/// kernel is memory-bound, and half-width weights read half the bytes.)
+struct WidenHalfPrecisionMatmul : public OpRewritePattern<linalg::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    LoweringConfigAttr config = LoweringConfigAttr::of(op);
+    if (!config || config.getKernel() != KernelKind::register_tiles ||
+        !config.getWidenToF32())
+      return rewriter.notifyMatchFailure(op, "not configured widen_to_f32");
+    Type f32 = rewriter.getF32Type();
+    SmallVector<Value> wide =
+        llvm::map_to_vector(op.getInputs(), [&](Value input) {
+          return extendElements(rewriter, op.getLoc(), input, f32);
+        });
+    linalg::MatmulOp matmul = replaceMatmulInputs(rewriter, op, wide);
+    // Without widen_to_f32: the f32 matmul is what the tiles take.
+    LoweringConfigAttr::get(matmul.getContext(), KernelKind::register_tiles,
+                            config.getTileSizes(), config.getKBlock(),
+                            config.getThreads())
+        .attachTo(matmul);
+    return success();
+  }
+};
+
+/// Returns whether `op` has an integer operand of fewer than 8 bits.
+static bool hasNarrowIntegerOperand(linalg::MatmulOp op) {
+  return llvm::any_of(op.getInputs(), [](Value input) {
+    Type type = getElementTypeOrSelf(input);
+    return type.isInteger() && type.getIntOrFloatBitWidth() < 8;
+  });
+}
+
+/// Rewrites a register-tiled integer matmul with an operand of fewer than 8
+/// bits (the i4 versions' weights) into the same matmul of that operand
+/// sign-extended to i8 first (an elementwise linalg.generic, whose loop LLVM
+/// vectorizes). The products and sums are the same; the register tiles then
+/// read bytes, as for i8, where vector.contract cannot take i4 beside i8.
+/// The unpacked copy costs one pass over the weights per call, against M
+/// multiply-adds per weight; the weights stay packed in memory.
+struct WidenNarrowIntegerOperands : public OpRewritePattern<linalg::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!LoweringConfigAttr::hasKernel(op, KernelKind::register_tiles) ||
+        !canUseRegisterTiles(op) || !hasNarrowIntegerOperand(op))
+      return rewriter.notifyMatchFailure(op, "no narrow operand to widen");
+    Type i8 = rewriter.getI8Type();
+    SmallVector<Value> wide =
+        llvm::map_to_vector(op.getInputs(), [&](Value input) {
+          return getElementTypeOrSelf(input).getIntOrFloatBitWidth() >= 8
+                     ? input
+                     : extendElements(rewriter, op.getLoc(), input, i8);
+        });
+    replaceMatmulInputs(rewriter, op, wide);
+    return success();
+  }
+};
+
+/// Carries out a `register_tiles` config: remainders split off, N split into
+/// the config's threads, K blocked, then register tiles vectorized to
+/// vector.contract. (Matmuls the rewrites above take first are left to
+/// them.)
+struct TileMatmulInRegisters : public OpRewritePattern<linalg::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    LoweringConfigAttr config = LoweringConfigAttr::of(op);
+    if (!config || config.getKernel() != KernelKind::register_tiles ||
+        config.getWidenToF32() || hasNarrowIntegerOperand(op) ||
+        !canUseRegisterTiles(op))
+      return rewriter.notifyMatchFailure(op, "not ready for register tiles");
+    ArrayRef<int64_t> sizes = config.getTileSizes();
+    for (linalg::MatmulOp part : splitRemainders(rewriter, op, sizes)) {
+      SmallVector<int64_t> partSizes = clampTileSizes(part, sizes);
+      FailureOr<linalg::MatmulOp> chunk =
+          splitForThreads(rewriter, part, config.getThreads(), partSizes[1]);
+      if (failed(chunk))
+        return failure();
+      FailureOr<linalg::MatmulOp> blocked =
+          blockReduction(rewriter, *chunk, config.getKBlock());
+      if (failed(blocked) ||
+          failed(tileAndVectorize(rewriter, *blocked, partSizes)))
+        return failure();
+    }
+    return success();
+  }
+};
+} // namespace
+
+void mlir::agn::populatePrepareContractionsPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<ReassociateSum, WidenHalfPrecisionMatmul,
+               WidenNarrowIntegerOperands>(patterns.getContext());
+}
+
+void mlir::agn::populateRegisterTilePatterns(RewritePatternSet &patterns) {
+  patterns.add<TileMatmulInRegisters>(patterns.getContext());
+}
+
+namespace {
 struct VectorizeContractionsPass
     : public agn::impl::AGNVectorizeContractionsBase<
           VectorizeContractionsPass> {
   using Base::Base;
 
-  /// Rewrites every float linalg.matvec and linalg.dot on tensors (default
-  /// maps) into the same contraction as a linalg.generic whose additions
-  /// carry fastmath<reassoc>: the loops it becomes then let LLVM's
-  /// vectorizer split the sum over K into vector partial sums (a float sum
-  /// without reassociation stays scalar). Register tiles would read A by
-  /// columns.
-  void reassociateSums() {
-    SmallVector<linalg::LinalgOp> sums;
-    getOperation().walk([&](linalg::LinalgOp op) {
-      if (LoweringConfigAttr::hasKernel(op, KernelKind::reassociated_sum))
-        sums.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : sums) {
-      rewriter.setInsertionPoint(op);
-      Type accType = getElementTypeOrSelf(op.getDpsInits()[0]);
-      rewriter.replaceOpWithNewOp<linalg::GenericOp>(
-          op, op->getResultTypes(), op.getDpsInputs(), op.getDpsInits(),
-          op.getIndexingMapsArray(), op.getIteratorTypesArray(),
-          [&](OpBuilder &b, Location loc, ValueRange args) {
-            Value lhs = convertScalarToDtype(b, loc, args[0], accType,
-                                             /*isUnsignedCast=*/false);
-            Value rhs = convertScalarToDtype(b, loc, args[1], accType,
-                                             /*isUnsignedCast=*/false);
-            Value product = arith::MulFOp::create(b, loc, lhs, rhs);
-            linalg::YieldOp::create(
-                b, loc,
-                ValueRange{arith::AddFOp::create(
-                    b, loc, args[2], product, arith::FastMathFlags::reassoc)});
-          });
-    }
-  }
-
-  /// Rewrites every matmul of f16 or bf16 operands into f32 whose config
-  /// has `widen_to_f32` into the f32 matmul of its operands
-  /// converted to f32 first (an elementwise linalg.generic each, which LLVM
-  /// vectorizes). The results are the same (the conversions are exact, and
-  /// the matmul converts its operands to f32 anyway); the register tiles then
-  /// run at the f32 speed, where converting in registers made every tile
-  /// convert its rows of B again. One row of A is left as it is: there the
-  /// kernel is memory-bound, and half-width weights read half the bytes.
-  void widenHalfPrecisionMatmuls() {
-    SmallVector<linalg::MatmulOp> narrow;
-    getOperation().walk([&](linalg::MatmulOp op) {
-      LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      if (config && config.getKernel() == KernelKind::register_tiles &&
-          config.getWidenToF32())
-        narrow.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::MatmulOp op : narrow) {
-      rewriter.setInsertionPoint(op);
-      Type f32 = rewriter.getF32Type();
-      SmallVector<Value> wide =
-          llvm::map_to_vector(op.getInputs(), [&](Value input) {
-            return extendElements(rewriter, op.getLoc(), input, f32);
-          });
-      LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      linalg::MatmulOp matmul = replaceMatmulInputs(rewriter, op, wide);
-      // Without widen_to_f32: the f32 matmul is what the tiles take.
-      LoweringConfigAttr::get(matmul.getContext(), KernelKind::register_tiles,
-                              config.getTileSizes(), config.getKBlock(),
-                              config.getThreads())
-          .attachTo(matmul);
-    }
-  }
-
-  /// Rewrites every register-tiled integer matmul with an operand of fewer
-  /// than 8 bits (the i4 versions' weights) into the same matmul of that
-  /// operand sign-extended to i8 first (an elementwise linalg.generic, whose
-  /// loop LLVM vectorizes). The products and sums are the same; the register
-  /// tiles then read bytes, as for i8, where vector.contract cannot take i4
-  /// beside i8. The unpacked copy costs one pass over the weights per call,
-  /// against M multiply-adds per weight; the weights stay packed in memory.
-  void widenNarrowIntegerOperands() {
-    SmallVector<linalg::MatmulOp> narrow;
-    getOperation().walk([&](linalg::MatmulOp op) {
-      LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      if (config && config.getKernel() == KernelKind::register_tiles &&
-          canUseRegisterTiles(op) &&
-          llvm::any_of(op.getInputs(), [](Value input) {
-            Type type = getElementTypeOrSelf(input);
-            return type.isInteger() && type.getIntOrFloatBitWidth() < 8;
-          }))
-        narrow.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::MatmulOp op : narrow) {
-      rewriter.setInsertionPoint(op);
-      Type i8 = rewriter.getI8Type();
-      SmallVector<Value> wide =
-          llvm::map_to_vector(op.getInputs(), [&](Value input) {
-            return getElementTypeOrSelf(input).getIntOrFloatBitWidth() >= 8
-                       ? input
-                       : extendElements(rewriter, op.getLoc(), input, i8);
-          });
-      replaceMatmulInputs(rewriter, op, wide);
-    }
-  }
-
   void runOnOperation() override {
-    reassociateSums();
-    widenHalfPrecisionMatmuls();
-    widenNarrowIntegerOperands();
-
-    // The matmuls configured for register tiles; a config this pass cannot
-    // carry out (set by hand on a matmul it does not take) is an error.
-    SmallVector<std::pair<linalg::MatmulOp, LoweringConfigAttr>> matmuls;
+    // A config this pass cannot carry out (set by hand on a matmul it does
+    // not take) is an error.
     WalkResult walk = getOperation().walk([&](linalg::MatmulOp op) {
-      LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      if (!config || config.getKernel() != KernelKind::register_tiles)
+      if (!LoweringConfigAttr::hasKernel(op, KernelKind::register_tiles) ||
+          canUseRegisterTiles(op))
         return WalkResult::advance();
-      if (!canUseRegisterTiles(op)) {
-        op.emitError("agn-vectorize-contractions: cannot tile and vectorize "
-                     "this matmul (its agn.lowering_config): it needs "
-                     "tensors, default maps, no empty dimension, and float "
-                     "or signed integer operands of 4 bits or more");
-        return WalkResult::interrupt();
-      }
-      matmuls.emplace_back(op, config);
-      return WalkResult::advance();
+      op.emitError("agn-vectorize-contractions: cannot tile and vectorize "
+                   "this matmul (its agn.lowering_config): it needs "
+                   "tensors, default maps, no empty dimension, and float "
+                   "or signed integer operands of 4 bits or more");
+      return WalkResult::interrupt();
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
-    IRRewriter rewriter(&getContext());
-    for (auto [op, config] : matmuls) {
-      ArrayRef<int64_t> sizes = config.getTileSizes();
-      for (linalg::MatmulOp part : splitRemainders(rewriter, op, sizes)) {
-        SmallVector<int64_t> partSizes = clampTileSizes(part, sizes);
-        FailureOr<linalg::MatmulOp> chunk =
-            splitForThreads(rewriter, part, config.getThreads(), partSizes[1]);
-        if (failed(chunk))
-          return signalPassFailure();
-        FailureOr<linalg::MatmulOp> blocked =
-            blockReduction(rewriter, *chunk, config.getKBlock());
-        if (failed(blocked) ||
-            failed(tileAndVectorize(rewriter, *blocked, partSizes)))
-          return signalPassFailure();
-      }
-    }
+
+    // The rewrites that make the matmuls the register tiles take, then the
+    // tiles (a walk each: neither revisits what it made).
+    RewritePatternSet prepare(&getContext());
+    populatePrepareContractionsPatterns(prepare);
+    walkAndApplyPatterns(getOperation(), std::move(prepare));
+    RewritePatternSet tiles(&getContext());
+    populateRegisterTilePatterns(tiles);
+    walkAndApplyPatterns(getOperation(), std::move(tiles));
+    // A matmul left configured is one whose tiling failed (and said why).
+    if (getOperation()
+            .walk([&](linalg::MatmulOp op) {
+              return LoweringConfigAttr::hasKernel(op,
+                                                   KernelKind::register_tiles)
+                         ? WalkResult::interrupt()
+                         : WalkResult::advance();
+            })
+            .wasInterrupted())
+      return signalPassFailure();
 
     // Partial tiles (dynamic sizes) are masked; bufferization wants the masks
     // inside the transfers rather than around them.

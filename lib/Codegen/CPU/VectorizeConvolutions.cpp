@@ -28,6 +28,8 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #include <cstring>
 
@@ -480,6 +482,86 @@ mlir::agn::chooseConvolutionConfig(linalg::LinalgOp op) {
   return im2col(filtersOnTheRight(filters));
 }
 
+/// Returns whether `op` carries a convolution config of `kind` that this
+/// file can carry out (the configuration's own choice for it).
+static bool hasCompatibleConfig(linalg::LinalgOp op, KernelKind kind) {
+  LoweringConfigAttr config = LoweringConfigAttr::of(op);
+  if (!config || config.getKernel() != kind)
+    return false;
+  std::optional<LoweringConfigAttr> possible = chooseConvolutionConfig(op);
+  return possible && possible->getKernel() == kind;
+}
+
+namespace {
+/// Carries out a `direct` config: vector loops over output rows.
+struct ComputeConvolutionDirectly
+    : public OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNgchwGfchwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!hasCompatibleConfig(op, KernelKind::direct))
+      return rewriter.notifyMatchFailure(op, "not configured 'direct'");
+    rewriteDirectConvolution(rewriter, op);
+    return success();
+  }
+};
+
+/// Carries out an `im2col` config: 1-D convolutions as 2-D ones of height 1,
+/// 3-D ones as a loop of 2-D ones over depths; several images (or groups) a
+/// loop of single-image (single-group) convolutions; each an im2col copy
+/// and a matmul, the filter on the side the config says.
+struct ConvolutionAsMatmul
+    : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!hasCompatibleConfig(op, KernelKind::im2col))
+      return rewriter.notifyMatchFailure(op, "not configured 'im2col'");
+    bool onTheRight = LoweringConfigAttr::of(op).getFilterOnRight();
+    linalg::LinalgOp convolution = op;
+    if (auto conv1d = dyn_cast<linalg::Conv1DNcwFcwOp>(op.getOperation())) {
+      convolution = liftToTwoDimensions(rewriter, conv1d);
+    } else if (auto conv3d =
+                   dyn_cast<linalg::Conv3DNcdhwFcdhwOp>(op.getOperation())) {
+      FailureOr<linalg::LinalgOp> plane = sliceDepths(rewriter, conv3d);
+      if (failed(plane))
+        return failure();
+      convolution = *plane;
+    }
+    bool grouped = isa<linalg::Conv2DNgchwGfchwOp>(convolution.getOperation());
+    SmallVector<int64_t> ranges = convolution.getStaticLoopRanges();
+    linalg::LinalgOp single = convolution;
+    if (ranges[0] != 1 || (grouped && ranges[1] != 1)) {
+      FailureOr<linalg::LinalgOp> tile = splitImages(rewriter, convolution);
+      if (failed(tile))
+        return failure();
+      single = *tile;
+    }
+    if (grouped)
+      single = dropGroup(
+          rewriter, cast<linalg::Conv2DNgchwGfchwOp>(single.getOperation()));
+    bool channelsFirst = isa<linalg::Conv2DNchwFchwOp>(single.getOperation());
+    rewriteAsMatmul(rewriter, single, channelsFirst,
+                    /*weightsOnTheRight=*/onTheRight);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::agn::populateVectorizeConvolutionsPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<ComputeConvolutionDirectly, ConvolutionAsMatmul>(
+      patterns.getContext());
+}
+
+/// Returns whether `op` carries an `im2col` or `direct` config.
+static bool hasConvolutionConfig(Operation *op) {
+  return LoweringConfigAttr::hasKernel(op, KernelKind::im2col) ||
+         LoweringConfigAttr::hasKernel(op, KernelKind::direct);
+}
+
 namespace {
 struct VectorizeConvolutionsPass
     : public agn::impl::AGNVectorizeConvolutionsBase<
@@ -487,75 +569,34 @@ struct VectorizeConvolutionsPass
   using Base::Base;
 
   void runOnOperation() override {
-    // The convolutions whose config asks for an im2col matmul (with the
-    // filter on the right or not) or direct loops; a config this pass
-    // cannot carry out (set by hand on an op it does not handle) is an error.
-    SmallVector<std::pair<linalg::LinalgOp, bool>> convolutions;
-    SmallVector<linalg::Conv2DNgchwGfchwOp> narrow;
-    SmallVector<std::pair<linalg::Conv1DNcwFcwOp, bool>> oneDimensional;
-    SmallVector<std::pair<linalg::Conv3DNcdhwFcdhwOp, bool>> threeDimensional;
+    // A config this pass cannot carry out (set by hand on an op it does not
+    // handle) is an error.
     WalkResult walk = getOperation().walk([&](linalg::LinalgOp op) {
-      LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      if (!config || (config.getKernel() != KernelKind::im2col &&
-                      config.getKernel() != KernelKind::direct))
+      if (!hasConvolutionConfig(op) ||
+          hasCompatibleConfig(op, KernelKind::im2col) ||
+          hasCompatibleConfig(op, KernelKind::direct))
         return WalkResult::advance();
-      std::optional<LoweringConfigAttr> possible = chooseConvolutionConfig(op);
-      bool direct = config.getKernel() == KernelKind::direct;
-      if (!possible ||
-          (possible->getKernel() == KernelKind::direct) != direct) {
-        op.emitError("agn-vectorize-convolutions: cannot lower this op as ")
-            << (direct ? "direct loops" : "an im2col matmul")
-            << " (its agn.lowering_config); agn-cpu-configure-kernels "
-               "chooses a kernel that applies";
-        return WalkResult::interrupt();
-      }
-      bool onTheRight = config.getFilterOnRight();
-      if (auto conv3d = dyn_cast<linalg::Conv3DNcdhwFcdhwOp>(op.getOperation()))
-        threeDimensional.emplace_back(conv3d, onTheRight);
-      else if (auto conv1d =
-                   dyn_cast<linalg::Conv1DNcwFcwOp>(op.getOperation()))
-        oneDimensional.emplace_back(conv1d, onTheRight);
-      else if (direct)
-        narrow.push_back(cast<linalg::Conv2DNgchwGfchwOp>(op.getOperation()));
-      else
-        convolutions.emplace_back(op, onTheRight);
-      return WalkResult::advance();
+      bool direct = LoweringConfigAttr::hasKernel(op, KernelKind::direct);
+      op.emitError("agn-vectorize-convolutions: cannot lower this op as ")
+          << (direct ? "direct loops" : "an im2col matmul")
+          << " (its agn.lowering_config); agn-cpu-configure-kernels "
+             "chooses a kernel that applies";
+      return WalkResult::interrupt();
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
-    IRRewriter rewriter(&getContext());
-    for (linalg::Conv2DNgchwGfchwOp op : narrow)
-      rewriteDirectConvolution(rewriter, op);
-    // 1-D convolutions (NCW/FCW, as the importer writes them) go as 2-D ones
-    // of height 1.
-    for (auto [op, onTheRight] : oneDimensional)
-      convolutions.emplace_back(liftToTwoDimensions(rewriter, op), onTheRight);
-    // 3-D ones (NCDHW/FCDHW) as loops of 2-D ones over the depths.
-    for (auto [op, onTheRight] : threeDimensional) {
-      FailureOr<linalg::LinalgOp> plane = sliceDepths(rewriter, op);
-      if (failed(plane))
-        return signalPassFailure();
-      convolutions.emplace_back(*plane, onTheRight);
-    }
-    for (auto [op, onTheRight] : convolutions) {
-      // Several images (or groups): a loop of single-image (single-group)
-      // convolutions.
-      bool grouped = isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation());
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      linalg::LinalgOp single = op;
-      if (ranges[0] != 1 || (grouped && ranges[1] != 1)) {
-        FailureOr<linalg::LinalgOp> tile = splitImages(rewriter, op);
-        if (failed(tile))
-          return signalPassFailure();
-        single = *tile;
-      }
-      if (grouped)
-        single = dropGroup(
-            rewriter, cast<linalg::Conv2DNgchwGfchwOp>(single.getOperation()));
-      bool channelsFirst = isa<linalg::Conv2DNchwFchwOp>(single.getOperation());
-      rewriteAsMatmul(rewriter, single, channelsFirst,
-                      /*weightsOnTheRight=*/onTheRight);
-    }
+    RewritePatternSet patterns(&getContext());
+    populateVectorizeConvolutionsPatterns(patterns);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    // A convolution left configured is one whose tiling failed (and said
+    // why).
+    if (getOperation()
+            .walk([](linalg::LinalgOp op) {
+              return hasConvolutionConfig(op) ? WalkResult::interrupt()
+                                              : WalkResult::advance();
+            })
+            .wasInterrupted())
+      return signalPassFailure();
   }
 };
 } // namespace

@@ -18,6 +18,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNSPLITBATCHMATMULS
@@ -137,156 +139,183 @@ static bool isZeroFilled(Value value) {
   return fill && matchPattern(fill.getInputs()[0], m_Zero());
 }
 
+/// Returns whether `op` is a linalg.batch_matmul on tensors (default maps)
+/// of float or signless integer operands with work to do.
+static bool isSplittableBatchMatmul(linalg::BatchMatmulOp op) {
+  return op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
+         !hasEmptyIterationDomain(op) &&
+         (hasFloatOperands(op) || hasSignlessIntegerOperands(op));
+}
+
+/// Returns whether `op` is a blocked partial-sums product this pass splits:
+/// without a config, with work to do, on a target without VNNI (where
+/// agn-vnni-pack takes the product whole).
+static bool isSplittableBlockedProduct(linalg::GenericOp op) {
+  return isBlockedPartialSums(op) && !LoweringConfigAttr::of(op) &&
+         !hasEmptyIterationDomain(op) && !targetHasFeature(op, "avx512vnni");
+}
+
+namespace {
+/// Makes a float or integer linalg.batch_matmul on tensors (with the
+/// default maps) a loop of linalg.matmul ops, one per batch element: tiled
+/// by 1 along the batch, each unit-batch tile's operands collapsed to
+/// matrices. (Upstream's rank-reducing patterns would also turn a matmul
+/// with M or N = 1 into a vecmat or matvec, which stays scalar here.) The
+/// integer ones (agn's i8 and i4 versions of batched units) then go to
+/// the VNNI kernels or the integer register tiles. A config of the batch
+/// matmul goes to its matmuls.
+struct SplitBatchMatmul : public OpRewritePattern<linalg::BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isSplittableBatchMatmul(op))
+      return rewriter.notifyMatchFailure(op, "not a batch matmul to split");
+    LoweringConfigAttr config = LoweringConfigAttr::of(op);
+    FailureOr<linalg::MatmulOp> matmul = splitBatch(rewriter, op, kPassName);
+    if (failed(matmul))
+      return failure();
+    if (config)
+      config.attachTo(*matmul);
+    return success();
+  }
+};
+
+/// Makes a float batched contraction linalg.generic on tensors (as agn's
+/// importer writes a MatMul whose batch dimensions broadcast, or that has
+/// more than one) a loop nest over its batch dimensions of linalg.matmul
+/// ops, as SplitBatchMatmul does for linalg.batch_matmul.
+struct SplitBatchedContraction : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isBatchedMatmul(op) || hasEmptyIterationDomain(op))
+      return rewriter.notifyMatchFailure(op, "not a batched contraction");
+    int64_t batchDims = op.getNumLoops() - 3;
+    SmallVector<int64_t> sizes(batchDims, 1);
+    sizes.append({0, 0, 0});
+    linalg::GenericOp tile = op;
+    if (batchDims > 0) {
+      FailureOr<Operation *> tiled =
+          tileInPlace(rewriter, op, sizes, kPassName, "splitting the batch");
+      if (failed(tiled))
+        return failure();
+      tile = cast<linalg::GenericOp>(*tiled);
+    }
+    // Every operand of the tile is a matrix behind unit dimensions.
+    Location loc = tile.getLoc();
+    rewriter.setInsertionPoint(tile);
+    auto matrix = [&](Value value) -> Value {
+      int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+      if (rank == 2)
+        return value;
+      ReassociationIndices leading;
+      for (int64_t dim = 0; dim < rank - 1; ++dim)
+        leading.push_back(dim);
+      return tensor::CollapseShapeOp::create(
+          rewriter, loc, value,
+          SmallVector<ReassociationIndices>{leading, {rank - 1}});
+    };
+    Value init = tile.getDpsInits()[0];
+    Value initMatrix = matrix(init);
+    auto matmul =
+        linalg::MatmulOp::create(rewriter, loc, TypeRange{initMatrix.getType()},
+                                 ValueRange{matrix(tile.getDpsInputs()[0]),
+                                            matrix(tile.getDpsInputs()[1])},
+                                 ValueRange{initMatrix});
+    if (LoweringConfigAttr config = LoweringConfigAttr::of(tile))
+      config.attachTo(matmul);
+    Value product = matmul.getResult(0);
+    // (`matrix` collapses only the operands that are not matrices.)
+    if (initMatrix != init)
+      product = tensor::ExpandShapeOp::create(
+          rewriter, loc, init.getType(), product,
+          initMatrix.getDefiningOp<tensor::CollapseShapeOp>()
+              .getReassociationIndices());
+    rewriter.replaceOp(tile, product);
+    return success();
+  }
+};
+
+/// On a target without VNNI, makes a blocked partial-sums product (without
+/// an `agn.lowering_config`) a loop over its blocks of linalg.matmul ops of
+/// A's block [M, B] and the weights' [B, N]: the integer register tiles then
+/// take them, where linalg's loops ran the whole product scalar (unpacking
+/// every i4 weight M times). Sums that start at zero (as agn-multiversion
+/// writes them) get each block's matmul a fresh zero-filled [M, N]
+/// accumulator, inserted into the sums' block column: the kernel then reads
+/// and writes rows, not a column of stride (K / B).
+struct SplitBlockedPartialSums : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isSplittableBlockedProduct(op))
+      return rewriter.notifyMatchFailure(op, "not a blocked product to split");
+    bool fromZero = isZeroFilled(op.getDpsInits()[0]);
+    FailureOr<Operation *> tiled = tileInPlace(
+        rewriter, op, {0, 0, 1, 0}, kPassName, "splitting the blocks");
+    if (failed(tiled))
+      return failure();
+    auto tile = cast<linalg::GenericOp>(*tiled);
+    Location loc = tile.getLoc();
+    rewriter.setInsertionPoint(tile);
+    // A [M, 1, B] -> [M, B]; weights [1, B, N] -> [B, N]; sums [M, N, 1]
+    // -> [M, N].
+    auto collapse = [&](Value value, SmallVector<ReassociationIndices> groups) {
+      return tensor::CollapseShapeOp::create(rewriter, loc, value, groups);
+    };
+    Value lhs = collapse(tile.getDpsInputs()[0], {{0, 1}, {2}});
+    Value rhs = collapse(tile.getDpsInputs()[1], {{0, 1}, {2}});
+    SmallVector<ReassociationIndices> sumsGroups = {{0}, {1, 2}};
+    Value init = collapse(tile.getDpsInits()[0], sumsGroups);
+    if (fromZero) {
+      auto type = cast<RankedTensorType>(init.getType());
+      Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                            type.getElementType());
+      Value zero = arith::ConstantOp::create(
+          rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
+      init = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    }
+    auto matmul =
+        linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
+                                 ValueRange{lhs, rhs}, ValueRange{init});
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        tile, tile.getResult(0).getType(), matmul.getResult(0), sumsGroups);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::agn::populateSplitBatchMatmulsPatterns(RewritePatternSet &patterns) {
+  patterns
+      .add<SplitBatchMatmul, SplitBatchedContraction, SplitBlockedPartialSums>(
+          patterns.getContext());
+}
+
 namespace {
 struct SplitBatchMatmulsPass
     : public agn::impl::AGNSplitBatchMatmulsBase<SplitBatchMatmulsPass> {
   using Base::Base;
 
-  /// Makes every float or integer linalg.batch_matmul on tensors (with the
-  /// default maps) a loop of linalg.matmul ops, one per batch element: tiled
-  /// by 1 along the batch, each unit-batch tile's operands collapsed to
-  /// matrices. (Upstream's rank-reducing patterns would also turn a matmul
-  /// with M or N = 1 into a vecmat or matvec, which stays scalar here.) The
-  /// integer ones (agn's i8 and i4 versions of batched units) then go to
-  /// agn-vnni-matmuls or the integer register tiles.
-  /// A config of the batch matmul goes to its matmuls.
-  LogicalResult splitBatches() {
-    SmallVector<linalg::BatchMatmulOp> batched;
-    getOperation().walk([&](linalg::BatchMatmulOp op) {
-      if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
-          !hasEmptyIterationDomain(op) &&
-          (hasFloatOperands(op) || hasSignlessIntegerOperands(op)))
-        batched.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::BatchMatmulOp op : batched) {
-      LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      FailureOr<linalg::MatmulOp> matmul = splitBatch(rewriter, op, kPassName);
-      if (failed(matmul))
-        return failure();
-      if (config)
-        config.attachTo(*matmul);
-    }
-    return success();
-  }
-
-  /// Makes every float batched contraction linalg.generic on tensors (as
-  /// agn's importer writes a MatMul whose batch dimensions broadcast, or
-  /// that has more than one) a loop nest over its batch dimensions of
-  /// linalg.matmul ops, as splitBatches does for linalg.batch_matmul.
-  LogicalResult splitBatchedContractions() {
-    SmallVector<linalg::GenericOp> contractions;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (isBatchedMatmul(op) && !hasEmptyIterationDomain(op))
-        contractions.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : contractions) {
-      int64_t batchDims = op.getNumLoops() - 3;
-      SmallVector<int64_t> sizes(batchDims, 1);
-      sizes.append({0, 0, 0});
-      linalg::GenericOp tile = op;
-      if (batchDims > 0) {
-        FailureOr<Operation *> tiled =
-            tileInPlace(rewriter, op, sizes, kPassName, "splitting the batch");
-        if (failed(tiled))
-          return failure();
-        tile = cast<linalg::GenericOp>(*tiled);
-      }
-      // Every operand of the tile is a matrix behind unit dimensions.
-      Location loc = tile.getLoc();
-      rewriter.setInsertionPoint(tile);
-      auto matrix = [&](Value value) -> Value {
-        int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
-        if (rank == 2)
-          return value;
-        ReassociationIndices leading;
-        for (int64_t dim = 0; dim < rank - 1; ++dim)
-          leading.push_back(dim);
-        return tensor::CollapseShapeOp::create(
-            rewriter, loc, value,
-            SmallVector<ReassociationIndices>{leading, {rank - 1}});
-      };
-      Value init = tile.getDpsInits()[0];
-      Value initMatrix = matrix(init);
-      auto matmul = linalg::MatmulOp::create(
-          rewriter, loc, TypeRange{initMatrix.getType()},
-          ValueRange{matrix(tile.getDpsInputs()[0]),
-                     matrix(tile.getDpsInputs()[1])},
-          ValueRange{initMatrix});
-      if (LoweringConfigAttr config = LoweringConfigAttr::of(tile))
-        config.attachTo(matmul);
-      Value product = matmul.getResult(0);
-      // (`matrix` collapses only the operands that are not matrices.)
-      if (initMatrix != init)
-        product = tensor::ExpandShapeOp::create(
-            rewriter, loc, init.getType(), product,
-            initMatrix.getDefiningOp<tensor::CollapseShapeOp>()
-                .getReassociationIndices());
-      rewriter.replaceOp(tile, product);
-    }
-    return success();
-  }
-
-  /// On a target without VNNI, makes every blocked partial-sums product
-  /// (without an `agn.lowering_config`) a loop over its blocks
-  /// of linalg.matmul ops of A's block [M, B] and the weights' [B, N]: the
-  /// integer register tiles then take them, where linalg's loops ran the
-  /// whole product scalar (unpacking every i4 weight M times). Sums that
-  /// start at zero (as agn-multiversion writes them) get each block's
-  /// matmul a fresh zero-filled [M, N] accumulator, inserted into the sums'
-  /// block column: the kernel then reads and writes rows, not a column of
-  /// stride (K / B).
-  LogicalResult splitBlockedPartialSums() {
-    // With VNNI, agn-vnni-matmuls takes the blocked product whole.
-    if (targetHasFeature(getOperation(), "avx512vnni"))
-      return success();
-    SmallVector<linalg::GenericOp> products;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (isBlockedPartialSums(op) && !LoweringConfigAttr::of(op) &&
-          !hasEmptyIterationDomain(op))
-        products.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : products) {
-      bool fromZero = isZeroFilled(op.getDpsInits()[0]);
-      FailureOr<Operation *> tiled = tileInPlace(
-          rewriter, op, {0, 0, 1, 0}, kPassName, "splitting the blocks");
-      if (failed(tiled))
-        return failure();
-      auto tile = cast<linalg::GenericOp>(*tiled);
-      Location loc = tile.getLoc();
-      rewriter.setInsertionPoint(tile);
-      // A [M, 1, B] -> [M, B]; weights [1, B, N] -> [B, N]; sums [M, N, 1]
-      // -> [M, N].
-      auto collapse = [&](Value value,
-                          SmallVector<ReassociationIndices> groups) {
-        return tensor::CollapseShapeOp::create(rewriter, loc, value, groups);
-      };
-      Value lhs = collapse(tile.getDpsInputs()[0], {{0, 1}, {2}});
-      Value rhs = collapse(tile.getDpsInputs()[1], {{0, 1}, {2}});
-      SmallVector<ReassociationIndices> sumsGroups = {{0}, {1, 2}};
-      Value init = collapse(tile.getDpsInits()[0], sumsGroups);
-      if (fromZero) {
-        auto type = cast<RankedTensorType>(init.getType());
-        Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                              type.getElementType());
-        Value zero = arith::ConstantOp::create(
-            rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
-        init = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
-      }
-      auto matmul =
-          linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
-                                   ValueRange{lhs, rhs}, ValueRange{init});
-      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-          tile, tile.getResult(0).getType(), matmul.getResult(0), sumsGroups);
-    }
-    return success();
-  }
-
   void runOnOperation() override {
-    if (failed(splitBatches()) || failed(splitBatchedContractions()) ||
-        failed(splitBlockedPartialSums()))
+    RewritePatternSet patterns(&getContext());
+    populateSplitBatchMatmulsPatterns(patterns);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    // What is left of what the patterns take failed to split (and said
+    // why).
+    WalkResult left = getOperation().walk([](Operation *op) {
+      auto batched = dyn_cast<linalg::BatchMatmulOp>(op);
+      auto generic = dyn_cast<linalg::GenericOp>(op);
+      bool splittable =
+          (batched && isSplittableBatchMatmul(batched)) ||
+          (generic &&
+           ((isBatchedMatmul(generic) && !hasEmptyIterationDomain(generic)) ||
+            isSplittableBlockedProduct(generic)));
+      return splittable ? WalkResult::interrupt() : WalkResult::advance();
+    });
+    if (left.wasInterrupted())
       return signalPassFailure();
   }
 };

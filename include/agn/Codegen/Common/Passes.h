@@ -42,6 +42,13 @@ void populateFoldZeroElementTensorsPatterns(RewritePatternSet &patterns);
 /// source or target that is not contiguous becomes a `linalg.copy`.
 void populateLowerStridedCopiesPatterns(RewritePatternSet &patterns);
 
+/// Adds the patterns of agn-split-batch-matmuls: a `linalg.batch_matmul`,
+/// and a float batched contraction written as a `linalg.generic`, become
+/// loops of `linalg.matmul` over their batch dimensions (a config goes to
+/// the matmuls); on a target without AVX512-VNNI, agn's blocked
+/// partial-sums product becomes a loop of matmuls over its blocks.
+void populateSplitBatchMatmulsPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::agn
 
 #endif // AGN_CODEGEN_COMMON_PASSES_H
