@@ -96,12 +96,19 @@ def as_calls(calibration: Any, inputs: Sequence[agn.TensorSpec]) -> List[Call]:
     def rows(array: Any, spec: agn.TensorSpec) -> List[np.ndarray]:
         array = np.asarray(array)
         if array.ndim == len(spec.shape) + 1:
-            return [array[i] for i in range(array.shape[0])]
-        if array.ndim == len(spec.shape) and array.ndim > 0:
-            return [array[i:i + 1] for i in range(array.shape[0])]
-        raise TuneError(f"calibration data for input {spec.name!r} has shape "
-                        f"{list(array.shape)}; the input is {list(spec.shape)}: give a stack "
-                        f"of inputs along a new first axis (or along the batch axis)")
+            found = [array[i] for i in range(array.shape[0])]
+        elif array.ndim == len(spec.shape) and array.ndim > 0:
+            found = [array[i:i + 1] for i in range(array.shape[0])]
+        else:
+            found = []
+        if not found or not fits(found[0].shape, spec.shape):
+            raise TuneError(f"calibration data for input {spec.name!r} has shape "
+                            f"{list(array.shape)}; the input is {list(spec.shape)}: give a "
+                            "stack of inputs along a new first axis (or along the batch axis)")
+        return found
+
+    def fits(shape: Tuple[int, ...], wanted: Tuple[int, ...]) -> bool:
+        return len(shape) == len(wanted) and all(w < 0 or w == s for s, w in zip(shape, wanted))
 
     if isinstance(calibration, Mapping):
         missing = [s.name for s in inputs if s.name not in calibration]
@@ -127,6 +134,10 @@ def as_calls(calibration: Any, inputs: Sequence[agn.TensorSpec]) -> List[Call]:
         if len(call) != len(inputs):
             raise TuneError(f"calibration call {i} has {len(call)} array(s); the model takes "
                             f"{len(inputs)} ({', '.join(s.name for s in inputs)})")
+        for array, spec in zip(call, inputs):
+            if not fits(np.shape(array), spec.shape):
+                raise TuneError(f"calibration call {i}: input {spec.name!r} has shape "
+                                f"{list(np.shape(array))}, the model takes {list(spec.shape)}")
     return calls
 
 
