@@ -24,6 +24,7 @@ here.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -91,6 +92,12 @@ class Measured:
     bits: float
     shares: Dict[str, Dict[str, float]]
     statistics: Dict[str, np.ndarray]
+    #: Wall time of each call (seconds; the first call's includes the
+    #: units' registration).
+    seconds: List[float] = field(default_factory=list)
+    #: Per call, the share of the model's MACs its units ran above their
+    #: least precise level (adaptive units only contribute).
+    upgraded: Optional[np.ndarray] = None
 
 
 class Tuner:
@@ -247,7 +254,9 @@ class Tuner:
         compiled = agn.compile(model, name=prefix, threads=self.probe.threads)
         try:
             calls = self.probe.calls if calls is None else as_calls(calls, compiled.inputs)
+            start = time.perf_counter()
             outputs = [compiled.run(*calls[0])]  # registers the adaptive units
+            seconds = [time.perf_counter() - start]
             adaptive = [u for u in self.units if len(plan.policies[u.node].levels) > 1]
             runtime_names = {u.node: f"{sanitize(prefix)}.{u.unit.split('.', 1)[1]}"
                              for u in adaptive}
@@ -262,14 +271,27 @@ class Tuner:
                 for lv, c in stats["granted"].items():
                     granted[u.node][lv] += c
                 statistics[u.node][0] = stats["statistic_mean"] or 0.0
+            upgraded = np.zeros(len(calls))
+            macs = total_macs(self.units)
+            for u in adaptive:
+                stats = runtime.unit_stats(runtime_names[u.node])
+                lowest = plan.policies[u.node].levels[0]
+                if sum(stats["granted"].values()) - stats["granted"][lowest]:
+                    upgraded[0] += u.macs / macs
             for i, call in enumerate(calls[1:], start=1):
+                start = time.perf_counter()
                 outputs.append(compiled.run(*call))
+                seconds.append(time.perf_counter() - start)
                 after = snapshot(names)
                 for u in adaptive:
                     name_ = runtime_names[u.node]
                     statistics[u.node][i] = after.sums[name_] - before.sums[name_]
+                    lowest = plan.policies[u.node].levels[0]
                     for lv, c in after.granted[name_].items():
-                        granted[u.node][lv] += c - before.granted[name_].get(lv, 0)
+                        delta = c - before.granted[name_].get(lv, 0)
+                        granted[u.node][lv] += delta
+                        if delta and lv != lowest:
+                            upgraded[i] += u.macs / macs
                 before = after
         finally:
             compiled.close()
@@ -281,7 +303,8 @@ class Tuner:
             else:
                 total = sum(granted[u.node].values())
                 shares[u.node] = {lv: c / total for lv, c in granted[u.node].items() if c}
-        return Measured(outputs, mean_bits(self.units, shares), shares, statistics)
+        return Measured(outputs, mean_bits(self.units, shares), shares, statistics, seconds,
+                        upgraded)
 
     def refine(self, plan: Plan, rounds: int = 1) -> Plan:
         """Recalibrates an adaptive plan's thresholds on the statistics its
