@@ -177,8 +177,6 @@ def plot(rows: List[Dict[str, Any]], sets: Sequence[str], metric: str, title: st
 
 def digits(args, log) -> Dict[str, Any]:
     """The digits CNN, clean and shifted."""
-    import torch
-
     from agn.demo.train import load_digits, pretrain
     from agn.training import export_onnx
     from agn.tune import Tuner
