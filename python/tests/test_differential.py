@@ -65,6 +65,35 @@ class AttentionBlock(nn.Module):
         return y + nn.functional.hardswish(self.ff(y))
 
 
+class GroupedConvNet(nn.Module):
+    """A depthwise convolution (one filter per channel: its weight scales
+    follow the groups) and a grouped one with four filters per group."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depthwise = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.grouped = nn.Conv2d(8, 16, 3, groups=2)
+        self.fc = nn.Linear(16 * 6 * 6, 10)
+
+    def forward(self, x):
+        y = torch.relu(self.grouped(torch.relu(self.depthwise(x))))
+        return self.fc(y.flatten(1))
+
+
+class Conv1d3dNet(nn.Module):
+    """A 3-D convolution whose output a 1-D convolution reads (depths and
+    channels flattened into channels)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c3 = nn.Conv3d(3, 4, 3)
+        self.c1 = nn.Conv1d(8, 4, 3)
+
+    def forward(self, x):
+        y = torch.relu(self.c3(x))
+        return self.c1(y.reshape(1, 8, 36))
+
+
 def _assert_passes(report: differential.Report) -> None:
     assert report.passed, "\n".join(report.lines())
     names = [c.name for c in report.checks]
@@ -76,6 +105,8 @@ def _assert_passes(report: differential.Report) -> None:
     (ConvNet, (1, 3, 16, 16), 3),
     # qkv, q @ k^T, attention @ v, out, ff.
     (AttentionBlock, (1, 8, 32), 5),
+    (GroupedConvNet, (1, 8, 8, 8), 3),
+    (Conv1d3dNet, (1, 3, 4, 8, 8), 2),
 ])
 def test_models_pass_every_level(module, shape, units):
     torch.manual_seed(0)

@@ -32,6 +32,12 @@ StringRef mlir::agn::stringifyContractionKind(ContractionKind kind) {
     return "conv_2d_nhwc_hwcf";
   case ContractionKind::Conv2DNhwcFhwc:
     return "conv_2d_nhwc_fhwc";
+  case ContractionKind::Conv2DNgchwGfchw:
+    return "conv_2d_ngchw_gfchw";
+  case ContractionKind::Conv1DNcwFcw:
+    return "conv_1d_ncw_fcw";
+  case ContractionKind::Conv3DNcdhwFcdhw:
+    return "conv_3d_ncdhw_fcdhw";
   case ContractionKind::Generic:
     return "generic";
   }
@@ -47,13 +53,17 @@ mlir::agn::symbolizeContractionKind(StringRef name) {
       .Case("conv_2d_nchw_fchw", ContractionKind::Conv2DNchwFchw)
       .Case("conv_2d_nhwc_hwcf", ContractionKind::Conv2DNhwcHwcf)
       .Case("conv_2d_nhwc_fhwc", ContractionKind::Conv2DNhwcFhwc)
+      .Case("conv_2d_ngchw_gfchw", ContractionKind::Conv2DNgchwGfchw)
+      .Case("conv_1d_ncw_fcw", ContractionKind::Conv1DNcwFcw)
+      .Case("conv_3d_ncdhw_fcdhw", ContractionKind::Conv3DNcdhwFcdhw)
       .Case("generic", ContractionKind::Generic)
       .Default(std::nullopt);
 }
 
 std::string mlir::agn::getContractionKindList() {
   return "matmul, batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, "
-         "conv_2d_nhwc_fhwc, generic";
+         "conv_2d_nhwc_fhwc, conv_2d_ngchw_gfchw, conv_1d_ncw_fcw, "
+         "conv_3d_ncdhw_fcdhw, generic";
 }
 
 std::optional<ContractionKind> mlir::agn::getContractionKind(Operation *op) {
@@ -69,6 +79,12 @@ std::optional<ContractionKind> mlir::agn::getContractionKind(Operation *op) {
     return ContractionKind::Conv2DNhwcHwcf;
   if (isa<linalg::Conv2DNhwcFhwcOp>(op))
     return ContractionKind::Conv2DNhwcFhwc;
+  if (isa<linalg::Conv2DNgchwGfchwOp>(op))
+    return ContractionKind::Conv2DNgchwGfchw;
+  if (isa<linalg::Conv1DNcwFcwOp>(op))
+    return ContractionKind::Conv1DNcwFcw;
+  if (isa<linalg::Conv3DNcdhwFcdhwOp>(op))
+    return ContractionKind::Conv3DNcdhwFcdhw;
   if (auto generic = dyn_cast<linalg::GenericOp>(op))
     if (linalg::isaContractionOpInterface(generic))
       return ContractionKind::Generic;
@@ -113,6 +129,32 @@ std::optional<int64_t> ContractionInfo::getResultChannelDim() const {
   if (channelLoops.size() != 1)
     return std::nullopt;
   return getOperandDim(getOutputOperand(), channelLoops.front());
+}
+
+std::optional<unsigned> ContractionInfo::getWeightScaleLoop() const {
+  if (channelLoops.size() != 1)
+    return std::nullopt;
+  unsigned channel = channelLoops.front();
+  if (kind != ContractionKind::Conv2DNgchwGfchw)
+    return channel;
+  // Loops (n, g, f, oh, ow, c, kh, kw).
+  constexpr unsigned kGroupLoop = 1;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!ShapedType::isDynamic(ranges[kGroupLoop]) &&
+      !ShapedType::isDynamic(ranges[channel]) &&
+      ranges[kGroupLoop] > ranges[channel])
+    return kGroupLoop;
+  return channel;
+}
+
+std::optional<int64_t> ContractionInfo::getWeightScaleDim() const {
+  std::optional<unsigned> loop = getWeightScaleLoop();
+  return loop ? getOperandDim(getWeightOperand(), *loop) : std::nullopt;
+}
+
+std::optional<int64_t> ContractionInfo::getResultScaleDim() const {
+  std::optional<unsigned> loop = getWeightScaleLoop();
+  return loop ? getOperandDim(getOutputOperand(), *loop) : std::nullopt;
 }
 
 std::optional<int64_t> ContractionInfo::getResultRowDim() const {

@@ -464,7 +464,7 @@ Value VersionBuilder::buildPerChannelRescale(OpBuilder &b, Value acc,
     rowDim = info.getResultRowDim();
   std::optional<int64_t> channelDim;
   if (!weightGranularity.isPerTensor())
-    channelDim = info.getResultChannelDim();
+    channelDim = info.getResultScaleDim();
   SmallVector<AffineMap> maps = {identity, getScaleMap(rank, rowDim, context),
                                  getScaleMap(rank, channelDim, context),
                                  identity};

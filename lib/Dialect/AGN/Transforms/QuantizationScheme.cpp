@@ -60,7 +60,7 @@ mlir::agn::getWeightScaleGranularity(const ContractionInfo &info,
                                      Precision level, int64_t i4BlockSize) {
   if (level == Precision::i4 && canUseBlockScales(info, i4BlockSize))
     return {info.getWeightReductionDim(), i4BlockSize};
-  return {info.getWeightChannelDim(), std::nullopt};
+  return {info.getWeightScaleDim(), std::nullopt};
 }
 
 uint64_t mlir::agn::getNumWeightScales(const ContractionInfo &info,

@@ -12,7 +12,7 @@
 // LEVEL: error: agn-form-units: unknown level 'i16' in 'levels'; expected i4, i8, bf16, f16 or f32
 // ORDER: error: agn-form-units: invalid 'levels' option: 'levels' must be strictly increasing (i4 < i8 < bf16 < f16 < f32), but i8 follows f32
 // THRESHOLDS: error: agn-form-units: invalid policy: policy 'thresholds' must have one fewer entry than 'levels' (expected 1, got 2)
-// OPS: error: agn-form-units: unknown op kind 'conv' in 'ops'; expected one of matmul, batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, generic
+// OPS: error: agn-form-units: unknown op kind 'conv' in 'ops'; expected one of matmul, batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, conv_2d_ngchw_gfchw, conv_1d_ncw_fcw, conv_3d_ncdhw_fcdhw, generic
 // STAT: error: agn-form-units: unknown statistic 'median'; expected variance or abs_max
 // SPLIT: error: agn-form-units: 'split' must be at least 1
 // ALONG: error: agn-form-units: unknown 'split-along' value 'columns'; expected channels or rows

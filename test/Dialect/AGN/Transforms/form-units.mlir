@@ -210,3 +210,33 @@ func.func @learned_policy(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %acc: tenso
       ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%acc : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %mm : tensor<4x16xf32>
 }
+
+// -----
+
+// Grouped (here depthwise), 1-D and 3-D convolutions form units too.
+// CHECK-LABEL: func.func @conv_kinds
+// CHECK:       agn.unit "conv_kinds.u0"
+// CHECK:         linalg.conv_2d_ngchw_gfchw
+// CHECK:       agn.unit "conv_kinds.u1"
+// CHECK:         linalg.conv_1d_ncw_fcw
+// CHECK:       agn.unit "conv_kinds.u2"
+// CHECK:         linalg.conv_3d_ncdhw_fcdhw
+func.func @conv_kinds(%x: tensor<1x4x1x8x8xf32>, %w: tensor<4x1x1x3x3xf32>,
+                      %x1: tensor<1x3x16xf32>, %w1: tensor<4x3x3xf32>,
+                      %x3: tensor<1x3x5x5x5xf32>, %w3: tensor<2x3x3x3x3xf32>)
+    -> (tensor<1x4x1x6x6xf32>, tensor<1x4x14xf32>, tensor<1x2x3x3x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x1x6x6xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x1x6x6xf32>) -> tensor<1x4x1x6x6xf32>
+  %dw = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x1x8x8xf32>, tensor<4x1x1x3x3xf32>) outs(%acc : tensor<1x4x1x6x6xf32>) -> tensor<1x4x1x6x6xf32>
+  %e1 = tensor.empty() : tensor<1x4x14xf32>
+  %acc1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x4x14xf32>) -> tensor<1x4x14xf32>
+  %c1 = linalg.conv_1d_ncw_fcw {dilations = dense<1> : tensor<1xi64>, strides = dense<1> : tensor<1xi64>}
+      ins(%x1, %w1 : tensor<1x3x16xf32>, tensor<4x3x3xf32>) outs(%acc1 : tensor<1x4x14xf32>) -> tensor<1x4x14xf32>
+  %e3 = tensor.empty() : tensor<1x2x3x3x3xf32>
+  %acc3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x2x3x3x3xf32>) -> tensor<1x2x3x3x3xf32>
+  %c3 = linalg.conv_3d_ncdhw_fcdhw {dilations = dense<1> : tensor<3xi64>, strides = dense<1> : tensor<3xi64>}
+      ins(%x3, %w3 : tensor<1x3x5x5x5xf32>, tensor<2x3x3x3x3xf32>) outs(%acc3 : tensor<1x2x3x3x3xf32>) -> tensor<1x2x3x3x3xf32>
+  return %dw, %c1, %c3 : tensor<1x4x1x6x6xf32>, tensor<1x4x14xf32>, tensor<1x2x3x3x3xf32>
+}

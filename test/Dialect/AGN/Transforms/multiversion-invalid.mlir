@@ -21,7 +21,7 @@ func.func @no_controller(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %acc: tensor
 // -----
 
 func.func @no_contraction(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{unit 'fc' has no contraction after its controller (one of matmul, batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, generic on tensors); agn-multiversion versions a unit's contraction, so form units with agn-form-units}}
+  // expected-error @+1 {{unit 'fc' has no contraction after its controller (one of matmul, batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, conv_2d_ngchw_gfchw, conv_1d_ncw_fcw, conv_3d_ncdhw_fcdhw, generic on tensors); agn-multiversion versions a unit's contraction, so form units with agn-form-units}}
   %y = agn.unit "fc" levels [i8, f32] policy #agn.policy<levels = [i8, f32], thresholds = [0.5]>
       ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x8xf32> {
   ^bb0(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>):

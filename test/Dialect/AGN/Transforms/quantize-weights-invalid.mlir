@@ -43,7 +43,7 @@ func.func @infinite_weights(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
 
 // Costs come from the unit's contraction.
 func.func @no_contraction(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> tensor<2x2xf32> {
-  // expected-error @+1 {{unit 'ew' has no contraction to take its costs from (one of matmul, batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, generic on tensors); form units with agn-form-units}}
+  // expected-error @+1 {{unit 'ew' has no contraction to take its costs from (one of matmul, batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, conv_2d_nhwc_fhwc, conv_2d_ngchw_gfchw, conv_1d_ncw_fcw, conv_3d_ncdhw_fcdhw, generic on tensors); form units with agn-form-units}}
   %y = agn.unit "ew" levels [i8, f32] policy #agn.policy<levels = [i8, f32], thresholds = [0.5]>
       ins(%x, %w : tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32> {
   ^bb0(%a: tensor<2x2xf32>, %b: tensor<2x2xf32>):

@@ -36,6 +36,13 @@ enum class ContractionKind {
   Conv2DNhwcHwcf,
   /// linalg.conv_2d_nhwc_fhwc (what TOSA's conv2d lowers to).
   Conv2DNhwcFhwc,
+  /// linalg.conv_2d_ngchw_gfchw: grouped and depthwise 2-D convolutions, as
+  /// agn's ONNX importer writes a Conv with group > 1.
+  Conv2DNgchwGfchw,
+  /// linalg.conv_1d_ncw_fcw.
+  Conv1DNcwFcw,
+  /// linalg.conv_3d_ncdhw_fcdhw.
+  Conv3DNcdhwFcdhw,
   /// A linalg.generic that is a contraction (mul-add over a reduction).
   Generic,
 };
@@ -85,6 +92,17 @@ struct ContractionInfo {
   std::optional<int64_t> getWeightReductionDim() const;
   /// Returns the result dimension that indexes output channels, or nullopt.
   std::optional<int64_t> getResultChannelDim() const;
+  /// Returns the loop that per-channel weight scales follow: the single
+  /// channel loop, except in a grouped convolution with more groups than
+  /// filters per group (depthwise ones: one filter each), where the group
+  /// loop separates more weights. (Any loop that indexes the weights and the
+  /// result but is not reduced can carry weight scales; the group loop is
+  /// not a channel loop because it indexes the input too.) Else nullopt.
+  std::optional<unsigned> getWeightScaleLoop() const;
+  /// Returns the weight dimension of getWeightScaleLoop(), or nullopt.
+  std::optional<int64_t> getWeightScaleDim() const;
+  /// Returns the result dimension of getWeightScaleLoop(), or nullopt.
+  std::optional<int64_t> getResultScaleDim() const;
   /// Returns the result dimension of the first row loop, or nullopt.
   std::optional<int64_t> getResultRowDim() const;
   /// Returns the input dimension of the first row loop, or nullopt.

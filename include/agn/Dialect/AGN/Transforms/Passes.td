@@ -15,8 +15,11 @@ def FormUnits : Pass<"agn-form-units"> {
     Wraps each contraction of the chosen kinds (`linalg.matmul` in all its
     transposed forms, `linalg.batch_matmul`, `linalg.matvec`,
     `linalg.conv_2d_nchw_fchw`, `linalg.conv_2d_nhwc_hwcf`,
-    `linalg.conv_2d_nhwc_fhwc` (TOSA's convolution), and `linalg.generic`
-    contractions) into an `agn.unit`, together with its
+    `linalg.conv_2d_nhwc_fhwc` (TOSA's convolution),
+    `linalg.conv_2d_ngchw_gfchw` (grouped and depthwise convolutions, whose
+    weight scales follow the groups when there are more groups than filters
+    per group), `linalg.conv_1d_ncw_fcw`, `linalg.conv_3d_ncdhw_fcdhw`, and
+    `linalg.generic` contractions) into an `agn.unit`, together with its
     elementwise epilogue: the chain of elementwise linalg ops (named ones such
     as `linalg.add` and `linalg.max`, `linalg.elementwise`, or all-parallel
     `linalg.generic`s: bias add, relu, gelu, sigmoid, tanh, clamp, ...) that
@@ -50,7 +53,8 @@ def FormUnits : Pass<"agn-form-units"> {
     ListOption<"ops", "ops", "std::string",
                "Contraction kinds to wrap (default: all of matmul, "
                "batch_matmul, matvec, conv_2d_nchw_fchw, conv_2d_nhwc_hwcf, "
-               "conv_2d_nhwc_fhwc, generic)">,
+               "conv_2d_nhwc_fhwc, conv_2d_ngchw_gfchw, conv_1d_ncw_fcw, "
+               "conv_3d_ncdhw_fcdhw, generic)">,
     ListOption<"levels", "levels", "std::string",
                "Allowed precision levels, increasing (default: "
                "i4,i8,bf16,f16,f32)">,
