@@ -129,8 +129,10 @@ def MultiVersion : Pass<"agn-multiversion"> {
     rounded to that type and f32 accumulation; i8 with dynamic per-row
     quantization of the activations, per-output-channel weights, i8 x i8 ->
     i32 accumulation and an f32 rescale; i4 the same from per-block (or
-    per-channel) i4 weights. The epilogue stays fused after the contraction
-    in every version, in f32.
+    per-channel) i4 weights; grouped convolutions with more groups than
+    filters per group (depthwise ones) take their weight scales per group.
+    The epilogue stays fused after the contraction in every version, in
+    f32.
   }];
   let dependentDialects = [
     "::mlir::agn::AGNDialect", "::mlir::linalg::LinalgDialect",
