@@ -324,12 +324,21 @@ Value KernelBuilder::loadUnsignedGroup(ImplicitLocOpBuilder &b, Value a,
 // Weights
 //===----------------------------------------------------------------------===//
 
-/// Rows per tile and threads of a kernel op: its config's, else `rows` and
-/// one thread.
+/// Rows per tile and threads of a kernel op: its `vnni` config's, else
+/// `rows` and one thread. (agn-vnni-matmuls rejects other configs; the
+/// patterns alone ignore them.)
 static std::pair<int64_t, int64_t> getTiling(Operation *op, int64_t rows) {
-  if (LoweringConfigAttr config = LoweringConfigAttr::of(op))
+  LoweringConfigAttr config = LoweringConfigAttr::of(op);
+  if (config && config.getKernel() == KernelKind::vnni &&
+      !config.getTileSizes().empty())
     return {config.getTileSizes()[0], config.getThreads()};
   return {rows, 1};
+}
+
+/// Returns whether `pack`'s weights are a constant its folder packs.
+template <typename PackOp> static bool hasFoldableWeights(PackOp pack) {
+  DenseIntElementsAttr weights;
+  return matchPattern(pack.getWeights(), m_Constant(&weights));
 }
 
 /// Returns whether agn-vnni-matmuls can pack the weights of `pack` on every
@@ -373,8 +382,8 @@ template <typename PackOp> struct KernelWeights {
 } // namespace
 
 /// Returns the weights of a kernel reading `packed` and `correction`: fused
-/// with their layout op when it packs weights that are not constants (it
-/// would have folded otherwise).
+/// with their layout op when it packs weights its folder cannot pack (not
+/// constants, or constants held other than as dense integer elements).
 template <typename PackOp>
 static FailureOr<KernelWeights<PackOp>>
 getKernelWeights(PatternRewriter &rewriter, Operation *kernel, Value packed,
@@ -382,7 +391,7 @@ getKernelWeights(PatternRewriter &rewriter, Operation *kernel, Value packed,
   auto pack = packed.getDefiningOp<PackOp>();
   if (!pack || correction.getDefiningOp() != pack.getOperation())
     return KernelWeights<PackOp>{packed, correction, nullptr};
-  if (matchPattern(pack.getWeights(), m_Constant()))
+  if (hasFoldableWeights(pack))
     return rewriter.notifyMatchFailure(kernel, "its layout op is not folded");
   if (!canPackOnEveryCall(pack))
     return rewriter.notifyMatchFailure(kernel,
@@ -677,12 +686,10 @@ struct FoldConstantPack : public OpRewritePattern<PackOp> {
 
   LogicalResult matchAndRewrite(PackOp pack,
                                 PatternRewriter &rewriter) const override {
-    if (!matchPattern(pack.getWeights(), m_Constant()))
-      return failure();
+    if (!hasFoldableWeights(pack))
+      return rewriter.notifyMatchFailure(pack, "weights do not fold");
     SmallVector<Value> folded;
     rewriter.createOrFold<PackOp>(folded, pack.getLoc(), pack.getWeights());
-    if (folded.size() != 2 || folded[0].getDefiningOp<PackOp>())
-      return rewriter.notifyMatchFailure(pack, "weights do not fold");
     rewriter.replaceOp(pack, folded);
     return success();
   }
