@@ -379,11 +379,13 @@ void ResourceManager::recompute() {
                   : std::min({o.MaxLevel, unit.LatencyCeiling, cpu, gpu});
     BudgetUnit &b = budgetUnits[i];
     b.Allowed = unit.Allowed;
-    std::copy(std::begin(unit.Bytes), std::end(unit.Bytes), b.Bytes);
+    for (int l = 0; l < kNumLevels; ++l)
+      b.Bytes[l] = unit.footprint(l);
     b.Sensitivity = unit.Sensitivity;
     b.Start = grantedLevel(unit.Allowed, kTopLevel, cap);
     b.Fixed = unit.Pin >= 0;
-    maxBytes = saturatingAdd(maxBytes, unit.Bytes[highestLevel(unit.Allowed)]);
+    maxBytes =
+        saturatingAdd(maxBytes, unit.footprint(highestLevel(unit.Allowed)));
   }
   BudgetBytes = std::min(o.MemoryBudget, Pressure.budget());
   BudgetAllocation allocation = allocateWeightBudget(budgetUnits, BudgetBytes);
@@ -482,7 +484,12 @@ Status ResourceManager::registerWeights(int64_t id, int64_t level,
                                                           "' has no level " +
                                                           kLevelNames[level]);
   AddressRange range{begin, begin + static_cast<uintptr_t>(bytes)};
+  uint64_t before = unit.footprint(static_cast<int>(level));
   unit.Weights[level].add(range);
+  // Weights larger than the cost table said (packed layouts) change what
+  // the budget must count: the next tick rebalances with them.
+  if (unit.footprint(static_cast<int>(level)) != before)
+    RebalancePending = true;
   // Loading may have brought every level's pages in (the JIT writes them):
   // only the level a call runs at when nothing holds it back stays; the
   // others come back when a call runs at them. A level already handed back

@@ -229,6 +229,12 @@ private:
     double AverageNs[kNumLevels] = {-1, -1, -1, -1, -1};
     /// Where the unit's weights lie, per level (agn_rt_register_weights).
     LevelWeights Weights[kNumLevels];
+    /// The bytes level \p level takes in memory: its cost table's, or
+    /// more when the weights registered for it are larger (a kernel's
+    /// packed layout with its corrections). The budget counts these.
+    uint64_t footprint(int level) const {
+      return std::max(Bytes[level], Weights[level].bytes());
+    }
     /// Levels whose weight pages were handed back to the OS and not used
     /// since as far as the runtime knows (see releaseWeightPages).
     LevelMask Released = 0;

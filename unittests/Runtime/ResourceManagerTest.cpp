@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <thread>
+#include <vector>
 
 using namespace agn::rt;
 using namespace agn::rt::test;
@@ -231,6 +232,30 @@ TEST(ResourceManagerTest, RegistrationUnderABudgetIsRebalancedOnTheNextTick) {
   m->applySample(emptySample());
   EXPECT_EQ(m->arbitrate(a, 4, 0), 1);
   EXPECT_EQ(m->arbitrate(b, 4, 0), 4);
+}
+
+TEST(ResourceManagerTest, BudgetCountsWeightsLargerThanTheCostTable) {
+  TestManager m;
+  // The cost table says 32000 bytes at f32 and 8000 at i8: f32 fits.
+  int64_t u = m.addUnit("packed", {1, 4}, 1);
+  m.set("memory_budget", "34000");
+  EXPECT_EQ(m->arbitrate(u, 4, 0), 4);
+  // The weights placed for f32 take 36000 bytes (a kernel's packed layout
+  // with its corrections): from the next tick the budget counts them, and
+  // f32 no longer fits.
+  std::vector<uint8_t> f32(36000);
+  ASSERT_TRUE(m->registerWeights(u, 4, f32.data(), f32.size()).ok());
+  m->applySample(emptySample());
+  EXPECT_EQ(m->arbitrate(u, 4, 0), 1);
+  ManagerSnapshot s = m->snapshot();
+  EXPECT_EQ(s.GrantedBytes, 8000u);
+  EXPECT_EQ(s.MaxBytes, 36000u);
+  EXPECT_EQ(s.Units[u].Reason, AGN_RT_REASON_MEMORY);
+  // The cost table itself is unchanged: the same registration again is
+  // still an answer, not a conflict.
+  EXPECT_EQ(m.addUnit("packed", {1, 4}, 1), u);
+  EXPECT_EQ(s.Units[u].Bytes[4], 32000u);
+  EXPECT_EQ(s.Units[u].PlacedBytes[4], 36000u);
 }
 
 TEST(ResourceManagerTest, CpuLoadStepsTheCeilingWithHysteresis) {
