@@ -67,6 +67,24 @@ bool vnni::startsOnWholeBytes(Value value) {
   }
 }
 
+bool vnni::isFoldableConstant(Value weights) {
+  DenseIntElementsAttr attr;
+  return matchPattern(weights, m_Constant(&attr));
+}
+
+bool vnni::canPackInt8OnEveryCall(Value weights) {
+  auto type = cast<RankedTensorType>(weights.getType());
+  return canPackInt8Panel(type) &&
+         (type.getElementType().isSignlessInteger(8) ||
+          startsOnWholeBytes(weights));
+}
+
+bool vnni::canPackBlockedOnEveryCall(Value weights) {
+  auto type = cast<RankedTensorType>(weights.getType());
+  return type.hasStaticShape() && type.getDimSize(2) % 2 == 0 &&
+         startsOnWholeBytes(weights);
+}
+
 std::optional<Int8Matmul> vnni::matchInt8Matmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
       op.getCast() != linalg::TypeFn::cast_signed)
@@ -81,11 +99,10 @@ std::optional<Int8Matmul> vnni::matchInt8Matmul(linalg::MatmulOp op) {
       !isInteger(op.getOutputs()[0], 32))
     return std::nullopt;
   auto type = cast<RankedTensorType>(weights.getType());
-  bool constant = matchPattern(weights, m_Constant());
+  bool constant = isFoldableConstant(weights);
   // (Empty weights: nothing to compute, and no panel to split among threads.)
   if (!type.hasStaticShape() || type.getNumElements() == 0 ||
-      (!constant && (!canPackInt8Panel(type) ||
-                     (isInteger(weights, 4) && !startsOnWholeBytes(weights)))))
+      (!constant && !canPackInt8OnEveryCall(weights)))
     return std::nullopt;
   // i8 weights packed on every call pay only over several rows of A: for
   // one row (a matrix-vector product) the packing doubles the reads of B,
@@ -206,10 +223,7 @@ vnni::matchInt4BlockedMatmul(linalg::GenericOp partial) {
       weightType.getDimSize(1) % 8 != 0 ||
       weightType.getDimSize(1) >= kMaxBlockSize)
     return std::nullopt;
-  // Weights packed at run time are read in rows of 64 i4 values, which must
-  // start on whole bytes of the emulated (two per byte) memref.
-  if (!matchPattern(weights, m_Constant()) &&
-      (weightType.getDimSize(2) % 2 != 0 || !startsOnWholeBytes(weights)))
+  if (!isFoldableConstant(weights) && !canPackBlockedOnEveryCall(weights))
     return std::nullopt;
 
   // The rescaling, loops (m, n, j): the one user of the partial sums.

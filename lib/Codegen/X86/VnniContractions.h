@@ -57,6 +57,22 @@ matchInt4BlockedMatmul(linalg::GenericOp partial);
 /// write).
 bool startsOnWholeBytes(Value value);
 
+/// Returns whether `weights` are a constant the layout ops fold (dense
+/// integer elements): packed at compile time. Other weights are packed on
+/// every call.
+bool isFoldableConstant(Value weights);
+
+/// Returns whether agn-vnni-matmuls can pack the K x N `weights` of an
+/// i8 matmul on every call: any static i8 weights; i4 ones with K a
+/// multiple of 4, N even and rows that start on whole bytes.
+bool canPackInt8OnEveryCall(Value weights);
+
+/// Returns whether agn-vnni-matmuls can pack the blocks x T x N i4
+/// `weights` of a block-scaled matmul on every call: read in rows of 64
+/// values, which must start on whole bytes of the emulated (two per byte)
+/// memref.
+bool canPackBlockedOnEveryCall(Value weights);
+
 } // namespace mlir::agn::vnni
 
 #endif // AGN_LIB_CODEGEN_X86_VNNICONTRACTIONS_H

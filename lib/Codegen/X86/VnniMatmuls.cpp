@@ -335,28 +335,11 @@ static std::pair<int64_t, int64_t> getTiling(Operation *op, int64_t rows) {
   return {rows, 1};
 }
 
-/// Returns whether `pack`'s weights are a constant its folder packs.
-template <typename PackOp> static bool hasFoldableWeights(PackOp pack) {
-  DenseIntElementsAttr weights;
-  return matchPattern(pack.getWeights(), m_Constant(&weights));
-}
-
-/// Returns whether agn-vnni-matmuls can pack the weights of `pack` on every
-/// call (it can pack any i8 weights; i4 ones in rows that start on whole
-/// bytes).
-static bool canPackOnEveryCall(PackVnniOp pack) {
-  TypedValue<RankedTensorType> weights = pack.getWeights();
-  return canPackInt8Panel(weights.getType()) &&
-         (weights.getType().getElementType().isSignlessInteger(8) ||
-          startsOnWholeBytes(weights));
-}
-
-/// Returns whether agn-vnni-matmuls can pack the weights of `pack` on every
-/// call (rows of 64 i4 values that start on whole bytes).
-static bool canPackOnEveryCall(PackVnniBlockedOp pack) {
-  TypedValue<RankedTensorType> weights = pack.getWeights();
-  return weights.getType().getDimSize(2) % 2 == 0 &&
-         startsOnWholeBytes(weights);
+/// Returns whether agn-vnni-matmuls can pack `weights` on every call, in
+/// the blocked i4 layout if `blocked`, else in the i8 one.
+static bool canPackOnEveryCall(Value weights, bool blocked) {
+  return blocked ? canPackBlockedOnEveryCall(weights)
+                 : canPackInt8OnEveryCall(weights);
 }
 
 namespace {
@@ -391,9 +374,10 @@ getKernelWeights(PatternRewriter &rewriter, Operation *kernel, Value packed,
   auto pack = packed.getDefiningOp<PackOp>();
   if (!pack || correction.getDefiningOp() != pack.getOperation())
     return KernelWeights<PackOp>{packed, correction, nullptr};
-  if (hasFoldableWeights(pack))
+  if (isFoldableConstant(pack.getWeights()))
     return rewriter.notifyMatchFailure(kernel, "its layout op is not folded");
-  if (!canPackOnEveryCall(pack))
+  if (!canPackOnEveryCall(pack.getWeights(),
+                          std::is_same_v<PackOp, PackVnniBlockedOp>))
     return rewriter.notifyMatchFailure(kernel,
                                        "cannot pack its weights on every call");
   return KernelWeights<PackOp>{packed, correction, pack};
@@ -686,7 +670,7 @@ struct FoldConstantPack : public OpRewritePattern<PackOp> {
 
   LogicalResult matchAndRewrite(PackOp pack,
                                 PatternRewriter &rewriter) const override {
-    if (!hasFoldableWeights(pack))
+    if (!isFoldableConstant(pack.getWeights()))
       return rewriter.notifyMatchFailure(pack, "weights do not fold");
     SmallVector<Value> folded;
     rewriter.createOrFold<PackOp>(folded, pack.getLoc(), pack.getWeights());
@@ -702,7 +686,8 @@ template <typename PackOp> struct LowerPack : public OpRewritePattern<PackOp> {
 
   LogicalResult matchAndRewrite(PackOp pack,
                                 PatternRewriter &rewriter) const override {
-    if (!canPackOnEveryCall(pack))
+    if (!canPackOnEveryCall(pack.getWeights(),
+                            std::is_same_v<PackOp, PackVnniBlockedOp>))
       return rewriter.notifyMatchFailure(
           pack, "cannot pack these weights on every call");
     ImplicitLocOpBuilder b(pack.getLoc(), rewriter);

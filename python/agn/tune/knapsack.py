@@ -2,7 +2,7 @@
 
 Given, per unit u and level l, a cost c[u][l] (MACs x bits, or measured
 time) and an error e[u][l] (the model's output error with u alone at l,
-the rest at f32: `sensitivity.py`), choose one level per unit to
+the rest at f32: `probe.py`), choose one level per unit to
 
     minimise   sum_u e[u][l_u]
     subject to sum_u c[u][l_u] <= capacity
