@@ -13,7 +13,12 @@
 //    loops), agn-split-batch-matmuls, agn-cpu-configure-kernels (the new
 //    matmuls), agn-vnni-matmuls, agn-vectorize-contractions, canonicalize,
 //    cse]
+//   agn-fuse-elementwise, agn-cpu-collapse-loops (elementwise chains as one
+//    op of long loops), canonicalize
 //   [profile: agn-instrument-profile (spans of units, levels, costly ops)]
+//   [threads > 1 and parallelize-ops: agn-cpu-parallelize-ops (the large ops
+//    outside the kernels in scf.forall chunks)]
+//   agn-cpu-tile-transposes (transposes in square blocks)
 //   agn-place-level-weights (each level's weights in globals of their own)
 //   agn-index-switch-to-if (tensor-valued switches; MLIR 22's bufferization
 //    misses their aliasing), agn-split-empty-tensors (one tensor.empty per
@@ -202,6 +207,11 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+  // The ops around the kernels: chains of elementwise ops as one op, and
+  // each as loops LLVM vectorizes whole (no short rows).
+  pm.addNestedPass<func::FuncOp>(createAGNFuseElementwise());
+  pm.addNestedPass<func::FuncOp>(createAGNCpuCollapseLoops());
+  pm.addPass(createCanonicalizerPass());
   // After the kernels, which split convolutions into their parts: each of
   // those is timed on its own.
   if (options.profile) {
@@ -209,6 +219,15 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     profile.model = options.profileModel;
     pm.addPass(createAGNInstrumentProfile(profile));
   }
+  // After the profile's brackets, so that each op is timed whole (both of
+  // its threads together) in the group it belongs to.
+  if (parallel && options.parallelizeOps) {
+    AGNCpuParallelizeOpsOptions parallelize;
+    parallelize.threads = options.threads;
+    pm.addNestedPass<func::FuncOp>(createAGNCpuParallelizeOps(parallelize));
+  }
+  // Inside the threads' chunks: each chunk's transpose block by block.
+  pm.addNestedPass<func::FuncOp>(createAGNCpuTileTransposes());
   // After the kernels, which fold packed weights into new constants.
   pm.addPass(createAGNPlaceLevelWeights());
   detail::addBufferization(pm);

@@ -14,8 +14,10 @@
 // CHECK-NOT: scf.
 // CHECK-DAG: llvm.mlir.global internal @__agn_unit_id_fc(-1 : i64)
 // CHECK-DAG: llvm.mlir.global internal constant @__agn_unit_costs_fc(dense<[0, 32, 64, 4, 128, 64]> : tensor<6xi64>)
-// The i4 weight, 8x8 values of 7 (0x7) per block, packed: 32 bytes 0x77.
-// CHECK-DAG: llvm.mlir.global private constant @{{.*}}(dense<119> : tensor<32xi8>)
+// The i4 weight, rows of 7 (0x7) and -7 (0x9) per block (rows of 0.5 and
+// -0.5; not a splat, which canonicalization folds into the loops), packed
+// two per byte: 4 bytes 0x77, 4 bytes 0x99, and so on, 32 bytes.
+// CHECK-DAG: llvm.mlir.global private constant @{{.*}}(dense<[119, 119, 119, 119, -103, -103, -103, -103, 119, {{.*}}, -103]> : tensor<32xi8>)
 // CHECK-DAG: llvm.func @agn_rt_arbitrate(i64, i64, f32) -> i64
 // CHECK-DAG: llvm.func @agn_rt_register_unit(!llvm.ptr, !llvm.ptr, i64, f64) -> i64
 // CHECK-DAG: llvm.func @fc(
@@ -25,7 +27,7 @@
 // CHECK-DAG: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 // SCALAR-NOT: vector<8xf32>
 func.func @fc(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
-  %w = arith.constant dense<0.5> : tensor<8x8xf32>
+  %w = arith.constant dense<[[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [-0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [-0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [-0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [-0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5]]> : tensor<8x8xf32>
   %y = agn.unit "fc" levels [i4, f32]
       policy #agn.policy<levels = [i4, f32], thresholds = [0.5]>
       costs [#agn.cost<i4, weight_bytes = 32, macs = 64>, #agn.cost<f32, weight_bytes = 128, macs = 64>]

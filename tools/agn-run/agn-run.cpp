@@ -72,6 +72,12 @@ static cl::opt<unsigned>
                   cl::desc("Threads the matmul kernels run on (default 1; "
                            "MLIR's async runtime)"),
                   cl::init(1), cl::cat(category));
+static cl::opt<std::string> loweringOptions(
+    "lowering-options",
+    cl::desc("Further options of agn-lower-to-llvm-pipeline, as in its "
+             "textual form, e.g. 'parallelize-ops=false target-cpu=znver4' "
+             "(--kernel-threads and --profile set their own)"),
+    cl::init(""), cl::cat(category));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Calls to time (default 1)"),
                                 cl::init(1), cl::cat(category));
 static cl::opt<std::string>
@@ -239,6 +245,11 @@ int main(int argc, char **argv) {
     return failWith("--target=cuda takes neither --profile nor "
                     "--kernel-threads: the kernels run on the GPU");
   agn::LowerToLLVMOptions lowering;
+  std::string optionsError;
+  llvm::raw_string_ostream optionsErrors(optionsError);
+  if (failed(lowering.parseFromString(loweringOptions, optionsErrors)))
+    return failWith("--lowering-options: " + StringRef(optionsError).trim() +
+                    " (see agn-opt --help, agn-lower-to-llvm-pipeline)");
   lowering.threads = kernelThreads;
   lowering.profile = profile;
   lowering.profileModel = getProfileModel();

@@ -90,6 +90,13 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "The async lowering needs LLVM's coroutine passes "
                      "(-O1 and up)"),
       llvm::cl::init(1)};
+  Option<bool> parallelizeOps{
+      *this, "parallelize-ops",
+      llvm::cl::desc("With threads > 1, split the large ops outside the "
+                     "kernels (im2col copies, layout changes, elementwise "
+                     "ops, pooling) into threads too "
+                     "(agn-cpu-parallelize-ops; default: on)"),
+      llvm::cl::init(true)};
   Option<bool> cacheBuffers{
       *this, "cache-buffers",
       llvm::cl::desc("Allocate and free buffers through MLIR's generic "

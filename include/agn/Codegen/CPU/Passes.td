@@ -176,4 +176,99 @@ def AGNVectorizeContractions
   ];
 }
 
+def AGNCpuCollapseLoops
+    : Pass<"agn-cpu-collapse-loops", "::mlir::func::FuncOp"> {
+  let summary = "Merge the contiguous loops of elementwise ops into one";
+  let description = [{
+    Rewrites every elementwise `linalg.generic` (every loop parallel, static
+    sizes, indexing maps that are projected permutations or broadcasts, no
+    `linalg.index`, no discardable attributes) on tensors so that
+    each run of consecutive loops that every operand indexes contiguously,
+    in the same order, becomes one loop (upstream's
+    `collapseOpIterationDims`; the operands are collapsed with
+    `tensor.collapse_shape` and the results expanded back). A ReLU on
+    1x128x28x28 becomes one loop of 100,352 iterations, and a bias added per
+    channel a loop over 128 channels around one over 784 pixels, where the
+    innermost loop had 28 iterations: LLVM vectorizes the long loops whole,
+    and left a scalar remainder on each row of 28 (the op took five times
+    as long).
+
+    Only the loop structure changes: the results are the same, bit for bit.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def AGNCpuParallelizeOps
+    : Pass<"agn-cpu-parallelize-ops", "::mlir::func::FuncOp"> {
+  let summary = "Split the ops outside the kernels into threads";
+  let description = [{
+    The contraction kernels split their own work into threads (the `threads`
+    of their `agn.lowering_config`); this pass does it for every other op
+    large enough to pay for it: im2col copies, layout changes, elementwise
+    ops, pooling, fills, reductions over inner loops (any linalg op on
+    tensors without an `agn.lowering_config`, with static loop ranges and
+    at least `min-iterations` iterations, outside an `scf.forall`). Such an
+    op becomes an `scf.forall` of at most `threads` iterations over chunks
+    of one of its parallel loops, the outermost whose range splits evenly
+    (or nearly: no chunk more than a quarter larger than an even share),
+    else the largest; each chunk is the same op on slices
+    (upstream's tiling). `agn-lower-to-llvm-pipeline` runs the loops on its
+    threads, as the kernels' loops.
+
+    Only parallel loops are split, so every element is computed as before,
+    by the same operations in the same order: the results are the same, bit
+    for bit. An op whose parallel loops are all shorter than `threads`
+    is left whole.
+
+    ```mlir
+    // 1x64x112x112 relu, threads = 2: two chunks of 32 channels
+    %r = scf.forall (%c) = (0) to (64) step (32) shared_outs(%o = %init) {
+      ... linalg.generic ... ins(tensor<1x32x112x112xf32>) ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", "1",
+           "Chunks (threads) to split each op into; 1 leaves the ops whole">,
+    Option<"minIterations", "min-iterations", "int64_t", "262144",
+           "Iterations (the product of an op's loop ranges) below which "
+           "an op stays whole: starting and joining the threads costs "
+           "tens of microseconds">
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
+def AGNCpuTileTransposes
+    : Pass<"agn-cpu-tile-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Copy transposes block by block, in the caches";
+  let description = [{
+    Tiles every transposing copy on tensors with static sizes (a
+    `linalg.transpose`, or a `linalg.generic` that yields its one input read
+    through a permutation into an identity-mapped output) whose permutation
+    moves the innermost dimension (the layout change after an
+    im2col convolution kernel, pixels x filters to filters x pixels) into
+    `block` x `block` tiles of that dimension and the one that becomes
+    innermost (`scf.for` loops; every other dimension in tiles of 1). Each
+    tile reads `block` rows of the input, a few cache lines, and writes
+    `block` rows of the output: the loops linalg lowers a transpose to
+    otherwise read one element per cache line along a whole row, and a
+    64x12544 transpose took 2 ms on two threads.
+
+    Only the order of the copies changes: the results are the same.
+  }];
+  let options = [
+    Option<"block", "block", "int64_t", "16",
+           "Rows and columns of each tile">
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
 #endif // AGN_CODEGEN_CPU_PASSES_TD

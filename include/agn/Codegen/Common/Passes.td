@@ -63,6 +63,24 @@ def AGNExpandBF16Conversions
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def AGNFuseElementwise : Pass<"agn-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse chains of elementwise linalg.generic ops";
+  let description = [{
+    Fuses an elementwise `linalg.generic` (every loop parallel) on tensors
+    into the elementwise `linalg.generic` that reads its result, when that
+    is the result's only use (upstream's elementwise fusion): a bias, a
+    ReLU and a residual addition after a convolution become one op, one
+    pass over memory instead of three. Ops with discardable attributes (a
+    kernel config, a unit's markers) are left alone.
+
+    Each element is computed by the same operations in the same order, so
+    the results are the same, bit for bit.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def AGNSplitBatchMatmuls
     : Pass<"agn-split-batch-matmuls", "::mlir::func::FuncOp"> {
   let summary = "Rewrite batched matrix products as loops of matmuls";

@@ -1,0 +1,119 @@
+//===- ParallelizeOps.cpp - agn-cpu-parallelize-ops -----------------------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Splits the linalg ops the kernels do not take (im2col copies, layout
+// changes, elementwise ops, pooling) into scf.forall chunks along one
+// parallel loop, so that they run on the pipeline's threads too.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/Codegen/CPU/Passes.h"
+#include "agn/Codegen/Common/Tiling.h"
+#include "agn/Dialect/AGN/IR/AGNAttrs.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+namespace mlir::agn {
+#define GEN_PASS_DEF_AGNCPUPARALLELIZEOPS
+#include "agn/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::agn
+
+using namespace mlir;
+using namespace mlir::agn;
+
+static constexpr StringLiteral kPassName = "agn-cpu-parallelize-ops";
+
+/// Returns whether loop `dim` of `op` indexes every output directly (a
+/// result of each output's map is that loop): then chunks of the loop write
+/// disjoint slices of every output.
+static bool indexesEveryOutput(linalg::LinalgOp op, unsigned dim) {
+  return llvm::all_of(op.getDpsInitsMutable(), [&](OpOperand &init) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    return llvm::any_of(map.getResults(), [&](AffineExpr result) {
+      auto loop = dyn_cast<AffineDimExpr>(result);
+      return loop && loop.getPosition() == dim;
+    });
+  });
+}
+
+/// Returns the loop of `op` to split into `threads` chunks: the outermost
+/// parallel loop whose chunks are nearly even (the largest, of
+/// ceil(range / threads) iterations, at most a quarter above range /
+/// threads), else the parallel loop with the largest range; nothing when no
+/// parallel loop has `threads` iterations or more.
+static std::optional<unsigned> chooseLoop(linalg::LinalgOp op,
+                                          int64_t threads) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  std::optional<unsigned> largest;
+  for (auto [dim, iterator] : llvm::enumerate(op.getIteratorTypesArray())) {
+    int64_t range = ranges[dim];
+    if (iterator != utils::IteratorType::parallel || range < threads ||
+        !indexesEveryOutput(op, dim))
+      continue;
+    // chunk / (range / threads) <= 5/4, in integers.
+    int64_t chunk = llvm::divideCeil(range, threads);
+    if (4 * chunk * threads <= 5 * range)
+      return dim;
+    if (!largest || range > ranges[*largest])
+      largest = dim;
+  }
+  return largest;
+}
+
+/// Returns whether `op` is one this pass splits: a linalg op on tensors with
+/// static loop ranges and at least `minIterations` iterations, without a
+/// kernel config (the kernels split their own work), outside an scf.forall.
+static bool shouldSplit(linalg::LinalgOp op, int64_t minIterations) {
+  if (!op.hasPureTensorSemantics() || LoweringConfigAttr::of(op) ||
+      op->getParentOfType<scf::ForallOp>() ||
+      !isa<TilingInterface>(op.getOperation()))
+    return false;
+  int64_t iterations = 1;
+  for (int64_t range : op.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(range) || range == 0)
+      return false;
+    // Saturates rather than overflowing: only the comparison matters.
+    iterations = range > std::numeric_limits<int64_t>::max() / iterations
+                     ? std::numeric_limits<int64_t>::max()
+                     : iterations * range;
+  }
+  return iterations >= minIterations;
+}
+
+namespace {
+struct ParallelizeOpsPass
+    : public agn::impl::AGNCpuParallelizeOpsBase<ParallelizeOpsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (threads < 1 || minIterations < 0) {
+      getOperation().emitError()
+          << kPassName << ": 'threads' must be at least 1 and "
+          << "'min-iterations' at least 0, got " << int64_t(threads) << " and "
+          << int64_t(minIterations);
+      return signalPassFailure();
+    }
+    if (threads == 1)
+      return;
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (shouldSplit(op, minIterations))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      std::optional<unsigned> dim = chooseLoop(op, threads);
+      if (!dim)
+        continue;
+      SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+      sizes[*dim] =
+          llvm::divideCeil(op.getStaticLoopRanges()[*dim], int64_t(threads));
+      if (failed(tileInPlace(rewriter, op, sizes, kPassName,
+                             "splitting into threads", /*forall=*/true)))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,195 @@
+// RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=2}))" | FileCheck %s
+// RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=3}))" | FileCheck %s --check-prefix=THREE
+// RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops))" | FileCheck %s --check-prefix=ONE
+// RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=2 min-iterations=1}))" | FileCheck %s --check-prefix=SMALL
+// RUN: not agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: error: agn-cpu-parallelize-ops: 'threads' must be at least 1 and 'min-iterations' at least 0, got 0 and 262144
+
+// An elementwise op on 1x64x112x112 (802,816 iterations): two chunks of 32
+// channels (the batch loop is shorter than the threads), each the same
+// generic on its slices; three threads take chunks of 22, 22 and 20. One
+// thread (the default) leaves it whole.
+
+// CHECK-LABEL: func.func @relu
+// CHECK:         scf.forall (%[[C:.*]]) = (0) to (64) step (32) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x64x112x112xf32>)
+// CHECK:           %[[IN:.*]] = tensor.extract_slice %{{.*}}[0, %[[C]], 0, 0] [1, 32, 112, 112] [1, 1, 1, 1]
+// CHECK:           %[[INIT:.*]] = tensor.extract_slice %[[OUT]][0, %[[C]], 0, 0] [1, 32, 112, 112] [1, 1, 1, 1]
+// CHECK:           %[[R:.*]] = linalg.generic {{.*}} ins(%[[IN]] : tensor<1x32x112x112xf32>) outs(%[[INIT]] : tensor<1x32x112x112xf32>)
+// CHECK:             arith.maximumf
+// CHECK:           scf.forall.in_parallel
+// CHECK-NEXT:        tensor.parallel_insert_slice %[[R]] into %[[OUT]][0, %[[C]], 0, 0] [1, 32, 112, 112] [1, 1, 1, 1]
+// THREE-LABEL: func.func @relu
+// THREE:         scf.forall (%{{.*}}) = (0) to (64) step (22)
+// THREE:           affine.min
+// THREE:           linalg.generic
+// ONE-LABEL: func.func @relu
+// ONE-NOT:       scf.forall
+// ONE:           linalg.generic
+#map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @relu(%x: tensor<1x64x112x112xf32>) -> tensor<1x64x112x112xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<1x64x112x112xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x64x112x112xf32>) outs(%empty : tensor<1x64x112x112xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x64x112x112xf32>
+  return %r : tensor<1x64x112x112xf32>
+}
+
+// -----
+
+// Three channels do not split evenly in two (chunks of 2 and 1): the rows
+// do.
+
+// CHECK-LABEL: func.func @three_channels
+// CHECK:         scf.forall (%{{.*}}) = (0) to (448) step (224)
+// CHECK:           linalg.generic {{.*}} ins(%{{.*}} : tensor<1x3x224x448xf32>)
+func.func @three_channels(%x: tensor<1x3x448x448xf32>) -> tensor<1x3x448x448xf32> {
+  %empty = tensor.empty() : tensor<1x3x448x448xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x3x448x448xf32>) outs(%empty : tensor<1x3x448x448xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<1x3x448x448xf32>
+  return %r : tensor<1x3x448x448xf32>
+}
+
+// -----
+
+// A transposing copy (the layout change after a convolution kernel): the
+// outermost loop of the result splits, each chunk reading its columns of
+// the input.
+
+// CHECK-LABEL: func.func @transpose
+// CHECK:         scf.forall (%[[I:.*]]) = (0) to (64) step (32)
+// CHECK:           tensor.extract_slice %{{.*}}[0, %[[I]]] [12544, 32] [1, 1]
+// CHECK:           linalg.transpose ins(%{{.*}} : tensor<12544x32xf32>) outs(%{{.*}} : tensor<32x12544xf32>) permutation = [1, 0]
+func.func @transpose(%x: tensor<12544x64xf32>) -> tensor<64x12544xf32> {
+  %empty = tensor.empty() : tensor<64x12544xf32>
+  %t = linalg.transpose ins(%x : tensor<12544x64xf32>) outs(%empty : tensor<64x12544xf32>) permutation = [1, 0]
+  return %t : tensor<64x12544xf32>
+}
+
+// -----
+
+// An im2col copy (an input map that is not a permutation): its chunks are
+// windows of the input, the slices upstream's tiling computes.
+
+// CHECK-LABEL: func.func @im2col
+// CHECK:         scf.forall (%{{.*}}) = (0) to (64) step (32)
+// CHECK:           linalg.generic {{.*}} outs(%{{.*}} : tensor<32x3x3x56x56xf32>)
+func.func @im2col(%x: tensor<1x64x58x58xf32>) -> tensor<64x3x3x56x56xf32> {
+  %empty = tensor.empty() : tensor<64x3x3x56x56xf32>
+  %col = linalg.generic {indexing_maps = [affine_map<(c, i, j, h, w) -> (0, c, h + i, w + j)>, affine_map<(c, i, j, h, w) -> (c, i, j, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x64x58x58xf32>) outs(%empty : tensor<64x3x3x56x56xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x3x3x56x56xf32>
+  return %col : tensor<64x3x3x56x56xf32>
+}
+
+// -----
+
+// Pooling: the window loops are reductions and stay inside each chunk,
+// which reads the rows and columns its windows cover (113 of 114).
+
+// CHECK-LABEL: func.func @max_pool
+// CHECK:         scf.forall (%{{.*}}) = (0) to (64) step (32)
+// CHECK:           linalg.pooling_nchw_max {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x113x113xf32>, tensor<3x3xf32>) outs(%{{.*}} : tensor<1x32x56x56xf32>)
+func.func @max_pool(%x: tensor<1x64x114x114xf32>, %init: tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> {
+  %window = tensor.empty() : tensor<3x3xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %window : tensor<1x64x114x114xf32>, tensor<3x3xf32>) outs(%init : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+  return %p : tensor<1x64x56x56xf32>
+}
+
+// -----
+
+// A sum over rows: the reduced loop is never split (each output element is
+// summed in its chunk, in the same order); the rows are.
+
+// CHECK-LABEL: func.func @row_sums
+// CHECK:         scf.forall (%{{.*}}) = (0) to (512) step (256)
+// CHECK:           linalg.reduce ins(%{{.*}} : tensor<256x1024xf32>) outs(%{{.*}} : tensor<256xf32>) dimensions = [1]
+func.func @row_sums(%x: tensor<512x1024xf32>, %init: tensor<512xf32>) -> tensor<512xf32> {
+  %s = linalg.reduce ins(%x : tensor<512x1024xf32>) outs(%init : tensor<512xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %a = arith.addf %in, %acc : f32
+      linalg.yield %a : f32
+    }
+  return %s : tensor<512xf32>
+}
+
+// -----
+
+// A sum of all elements has no parallel loop: left whole.
+
+// CHECK-LABEL: func.func @total
+// CHECK-NOT:     scf.forall (
+// CHECK:         linalg.reduce
+func.func @total(%x: tensor<512x1024xf32>, %init: tensor<f32>) -> tensor<f32> {
+  %s = linalg.reduce ins(%x : tensor<512x1024xf32>) outs(%init : tensor<f32>) dimensions = [0, 1]
+    (%in: f32, %acc: f32) {
+      %a = arith.addf %in, %acc : f32
+      linalg.yield %a : f32
+    }
+  return %s : tensor<f32>
+}
+
+// -----
+
+// Left whole: ops below min-iterations (unless it is lowered), ops with a
+// kernel config (the kernels split their own work), ops inside an
+// scf.forall, ops with dynamic sizes.
+
+// CHECK-LABEL: func.func @left_whole
+// CHECK-NOT:     scf.forall (
+// CHECK:         linalg.fill
+// CHECK:         linalg.matmul {agn.lowering_config
+// CHECK:         linalg.generic
+// CHECK-NOT:     scf.forall (
+// CHECK:         return
+// SMALL-LABEL: func.func @left_whole
+// SMALL:         scf.forall (%{{.*}}) = (0) to (8) step (4)
+// SMALL:           linalg.fill {{.*}} -> tensor<4x16xf32>
+// SMALL-NOT:     scf.forall (
+// SMALL:         linalg.matmul {agn.lowering_config
+// SMALL-NOT:     scf.forall (
+// SMALL:         return
+func.func @left_whole(%a: tensor<8x4096xf32>, %b: tensor<4096x16xf32>, %d: tensor<?x1024xf32>) -> (tensor<8x16xf32>, tensor<?x1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<8x16xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %mm = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 16, 1], threads = 2>} ins(%a, %b : tensor<8x4096xf32>, tensor<4096x16xf32>) outs(%fill : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %neg = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<?x1024xf32>) outs(%d : tensor<?x1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<?x1024xf32>
+  return %mm, %neg : tensor<8x16xf32>, tensor<?x1024xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @inside_forall
+// CHECK:         scf.forall
+// CHECK-NOT:     scf.forall (
+// CHECK:         linalg.generic
+// SMALL-LABEL: func.func @inside_forall
+// SMALL:         scf.forall
+// SMALL-NOT:     scf.forall (
+// SMALL:         linalg.generic
+func.func @inside_forall(%x: tensor<2x512x1024xf32>) -> tensor<2x512x1024xf32> {
+  %r = scf.forall (%i) in (2) shared_outs(%o = %x) -> tensor<2x512x1024xf32> {
+    %s = tensor.extract_slice %x[%i, 0, 0] [1, 512, 1024] [1, 1, 1] : tensor<2x512x1024xf32> to tensor<512x1024xf32>
+    %n = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<512x1024xf32>) outs(%s : tensor<512x1024xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %m = arith.negf %in : f32
+      linalg.yield %m : f32
+    } -> tensor<512x1024xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %n into %o[%i, 0, 0] [1, 512, 1024] [1, 1, 1] : tensor<512x1024xf32> into tensor<2x512x1024xf32>
+    }
+  }
+  return %r : tensor<2x512x1024xf32>
+}
