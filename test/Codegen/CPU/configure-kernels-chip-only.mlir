@@ -5,7 +5,7 @@
 // CHECK-LABEL: func.func @int8_matmul
 // CHECK: #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 4]>
 // CHECK-LABEL: func.func @float_matmul
-// CHECK: #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], k_block = 32>
+// CHECK: #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1]>
 module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4">} {
   func.func @int8_matmul(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
     %b = arith.constant dense<1> : tensor<8x16xi8>

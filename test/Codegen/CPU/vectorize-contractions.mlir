@@ -1,7 +1,7 @@
-// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vectorize-contractions | FileCheck %s
+// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels=k-block=32 --agn-vectorize-contractions | FileCheck %s
 // RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels="float-tile-sizes=4,16,1 integer-tile-sizes=4,16,1" --agn-vectorize-contractions | FileCheck %s --check-prefix=SIZES
 // RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels=k-block=0 --agn-vectorize-contractions | FileCheck %s --check-prefix=NOBLOCK
-// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vectorize-contractions | FileCheck %s --check-prefix=THREADS
+// RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels="threads=2 k-block=32" --agn-vectorize-contractions | FileCheck %s --check-prefix=THREADS
 // RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=threads=0 2>&1 | FileCheck %s --check-prefix=BADTHREADS
 // RUN: agn-opt %s -split-input-file --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vectorize-contractions --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --cse --canonicalize --agn-hoist-vector-transfers | FileCheck %s --check-prefix=HOIST
 
