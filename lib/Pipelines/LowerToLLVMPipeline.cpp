@@ -18,7 +18,6 @@
 //   [profile: agn-instrument-profile (spans of units, levels, costly ops)]
 //   [threads > 1 and parallelize-ops: agn-cpu-parallelize-ops (the large ops
 //    outside the kernels in scf.forall chunks)]
-//   agn-cpu-tile-transposes (transposes in square blocks)
 //   agn-place-level-weights (each level's weights in globals of their own)
 //   agn-index-switch-to-if (tensor-valued switches; MLIR 22's bufferization
 //    misses their aliasing), agn-split-empty-tensors (one tensor.empty per
@@ -226,8 +225,9 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     parallelize.threads = options.threads;
     pm.addNestedPass<func::FuncOp>(createAGNCpuParallelizeOps(parallelize));
   }
-  // Inside the threads' chunks: each chunk's transpose block by block.
-  pm.addNestedPass<func::FuncOp>(createAGNCpuTileTransposes());
+  // (agn-cpu-tile-transposes is left out: it makes each layout change 6x
+  // as fast alone, yet resnet18 as a whole 15 % slower, its convolution
+  // kernels slower by more than the transposes gain; docs/Profiling.md.)
   // After the kernels, which fold packed weights into new constants.
   pm.addPass(createAGNPlaceLevelWeights());
   detail::addBufferization(pm);

@@ -265,6 +265,11 @@ def AGNCpuTileTransposes
     64x12544 transpose took 2 ms on two threads.
 
     Only the order of the copies changes: the results are the same.
+
+    Not in `agn-lower-to-llvm-pipeline`: there it made resnet18's layout
+    changes 6x as fast and the model as a whole 15 % slower on two threads,
+    its convolution kernels slower by more than the transposes gained (the
+    kernels' IR is the same either way; why is open, docs/Profiling.md).
   }];
   let options = [
     Option<"block", "block", "int64_t", "16",
