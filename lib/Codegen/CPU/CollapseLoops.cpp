@@ -23,9 +23,9 @@ using namespace mlir;
 using namespace mlir::agn;
 
 /// Returns the runs of two or more consecutive loops of `op` to merge: each
-/// as long as every indexing map (a projected permutation, with broadcast
-/// zeros) keeps it contiguous and in order, or does not use it at all;
-/// nothing for ops this pass leaves alone.
+/// as long as every indexing map (a projected permutation) keeps it
+/// contiguous and in order, or does not use it at all; nothing for ops this
+/// pass leaves alone.
 static SmallVector<ReassociationIndices> getLoopsToMerge(linalg::LinalgOp op) {
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
   if (!generic || !generic.hasPureTensorSemantics() ||
@@ -34,12 +34,12 @@ static SmallVector<ReassociationIndices> getLoopsToMerge(linalg::LinalgOp op) {
       generic.hasIndexSemantics() ||
       llvm::any_of(generic.getStaticLoopRanges(), ShapedType::isDynamic))
     return {};
-  // Upstream's contiguity test reads only results that are loops: an im2col
-  // copy's `oh + kh` would pass it, and collapsing that crashes.
+  // Upstream's contiguity test reads only results that are loops, and its
+  // collapsing handles no other: an im2col copy's `oh + kh` would pass the
+  // test and crash, a broadcast's constant 0 comes out as a garbage size.
   SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-  if (!llvm::all_of(maps, [](AffineMap map) {
-        return map.isProjectedPermutation(/*allowZeroInResults=*/true);
-      }))
+  if (!llvm::all_of(maps,
+                    [](AffineMap map) { return map.isProjectedPermutation(); }))
     return {};
   SmallVector<ReassociationIndices> runs;
   ReassociationIndices run = {0};

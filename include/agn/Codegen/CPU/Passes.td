@@ -186,7 +186,8 @@ def AGNCpuCollapseLoops
   let summary = "Merge the contiguous loops of elementwise ops into one";
   let description = [{
     Rewrites every elementwise `linalg.generic` (every loop parallel, static
-    sizes, indexing maps that are projected permutations or broadcasts, no
+    sizes, indexing maps that are projected permutations (a broadcast's
+    constant 0 is not: upstream's collapsing mishandles it), no
     `linalg.index`, no discardable attributes) on tensors so that
     each run of consecutive loops that every operand indexes contiguously,
     in the same order, becomes one loop (upstream's
