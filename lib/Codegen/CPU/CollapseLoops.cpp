@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/Codegen/CPU/Passes.h"
+#include "agn/Codegen/Common/Tiling.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -27,17 +28,13 @@ using namespace mlir::agn;
 /// contiguous and in order, or does not use it at all; nothing for ops this
 /// pass leaves alone.
 static SmallVector<ReassociationIndices> getLoopsToMerge(linalg::LinalgOp op) {
-  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || !generic.hasPureTensorSemantics() ||
-      generic.getNumLoops() != generic.getNumParallelLoops() ||
-      !generic->getDiscardableAttrDictionary().empty() ||
-      generic.hasIndexSemantics() ||
-      llvm::any_of(generic.getStaticLoopRanges(), ShapedType::isDynamic))
+  if (!isPlainElementwise(op) || op.hasIndexSemantics() ||
+      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
     return {};
   // Upstream's contiguity test reads only results that are loops, and its
   // collapsing handles no other: an im2col copy's `oh + kh` would pass the
   // test and crash, a broadcast's constant 0 comes out as a garbage size.
-  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   if (!llvm::all_of(maps,
                     [](AffineMap map) { return map.isProjectedPermutation(); }))
     return {};
@@ -47,7 +44,7 @@ static SmallVector<ReassociationIndices> getLoopsToMerge(linalg::LinalgOp op) {
     if (run.size() > 1)
       runs.push_back(run);
   };
-  for (int64_t loop = 1, e = generic.getNumLoops(); loop < e; ++loop) {
+  for (int64_t loop = 1, e = op.getNumLoops(); loop < e; ++loop) {
     ReassociationIndices longer = run;
     longer.push_back(loop);
     if (linalg::areDimSequencesPreserved(maps, longer)) {

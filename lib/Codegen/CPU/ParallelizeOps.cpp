@@ -68,11 +68,11 @@ static std::optional<unsigned> chooseLoop(linalg::LinalgOp op,
 static bool shouldSplit(linalg::LinalgOp op, int64_t minIterations) {
   if (!op.hasPureTensorSemantics() || LoweringConfigAttr::of(op) ||
       op->getParentOfType<scf::ForallOp>() ||
-      !isa<TilingInterface>(op.getOperation()))
+      !isa<TilingInterface>(op.getOperation()) || hasEmptyIterationDomain(op))
     return false;
   int64_t iterations = 1;
   for (int64_t range : op.getStaticLoopRanges()) {
-    if (ShapedType::isDynamic(range) || range == 0)
+    if (ShapedType::isDynamic(range))
       return false;
     // Saturates rather than overflowing: only the comparison matters.
     iterations = range > std::numeric_limits<int64_t>::max() / iterations

@@ -22,45 +22,29 @@ using namespace mlir::agn;
 
 static constexpr StringLiteral kPassName = "agn-cpu-tile-transposes";
 
-/// Returns the loop of `op` that walks the innermost dimension of its input,
-/// when `op` is a transposing copy on tensors with static sizes: a
-/// linalg.transpose, or a linalg.generic that yields its one input through a
-/// permutation map into an identity-mapped output. Nothing otherwise.
-static std::optional<int64_t> getInputInnermostLoop(linalg::LinalgOp op) {
-  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
-      op.getNumDpsInits() != 1 ||
-      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
-    return std::nullopt;
-  if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation())) {
-    Block &body = generic.getRegion().front();
-    auto yield = cast<linalg::YieldOp>(body.getTerminator());
-    if (body.getOperations().size() != 1 ||
-        yield.getValues().front() != body.getArgument(0) ||
-        generic.getNumLoops() != generic.getNumParallelLoops() ||
-        !generic.getIndexingMapsArray()[1].isIdentity())
-      return std::nullopt;
-  } else if (!isa<linalg::TransposeOp>(op.getOperation())) {
-    return std::nullopt;
-  }
-  AffineMap input = op.getIndexingMapsArray()[0];
-  if (!input.isPermutation() || input.getNumResults() < 2)
-    return std::nullopt;
-  return input.getDimPosition(input.getNumResults() - 1);
-}
-
-/// Returns the tile sizes for the transposing copy `op` that moves the
-/// innermost dimension: `block` for the output's innermost loop and for
-/// the loop that walks the input's innermost dimension, 1 for the others;
-/// nothing for an op this pass leaves alone.
+/// Returns the tile sizes of `op`, a transposing copy on tensors with static
+/// sizes (a linalg.transpose, or a linalg.generic upstream's
+/// `isaTransposeOpInterface` recognizes) that moves the innermost dimension:
+/// `block` for the loops that walk the input's and the output's innermost
+/// dimensions, 1 for the others; nothing for an op this pass leaves alone.
 static std::optional<SmallVector<int64_t>> getBlockSizes(linalg::LinalgOp op,
                                                          int64_t block) {
-  std::optional<int64_t> inputInnermost = getInputInnermostLoop(op);
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!op.hasPureTensorSemantics() ||
+      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic) ||
+      !(isa<linalg::TransposeOp>(op.getOperation()) ||
+        (generic && linalg::isaTransposeOpInterface(generic))))
+    return std::nullopt;
+  // Both maps are permutations of the loops.
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   int64_t loops = op.getNumLoops();
-  if (!inputInnermost || *inputInnermost == loops - 1)
+  unsigned input = maps.front().getDimPosition(loops - 1);
+  unsigned output = maps.back().getDimPosition(loops - 1);
+  if (input == output)
     return std::nullopt;
   SmallVector<int64_t> sizes(loops, 1);
-  sizes[loops - 1] = block;
-  sizes[*inputInnermost] = block;
+  sizes[input] = block;
+  sizes[output] = block;
   return sizes;
 }
 
@@ -76,18 +60,16 @@ struct TileTransposesPass
           << int64_t(block);
       return signalPassFailure();
     }
-    SmallVector<linalg::LinalgOp> transposes;
+    SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> transposes;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (getInputInnermostLoop(op))
-        transposes.push_back(op);
+      if (std::optional<SmallVector<int64_t>> sizes = getBlockSizes(op, block))
+        transposes.emplace_back(op, std::move(*sizes));
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : transposes) {
-      std::optional<SmallVector<int64_t>> sizes = getBlockSizes(op, block);
-      if (sizes && failed(tileInPlace(rewriter, op, *sizes, kPassName,
-                                      "tiling into blocks")))
+    for (auto &[op, sizes] : transposes)
+      if (failed(tileInPlace(rewriter, op, sizes, kPassName,
+                             "tiling into blocks")))
         return signalPassFailure();
-    }
   }
 };
 } // namespace

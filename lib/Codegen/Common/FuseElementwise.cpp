@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "agn/Codegen/Common/Passes.h"
+#include "agn/Codegen/Common/Tiling.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -20,15 +21,6 @@ namespace mlir::agn {
 
 using namespace mlir;
 using namespace mlir::agn;
-
-/// Returns whether `op` is an elementwise linalg.generic on tensors (every
-/// loop parallel) without discardable attributes, which fusion would drop.
-static bool isPlainElementwise(Operation *op) {
-  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
-  return generic && generic.hasPureTensorSemantics() &&
-         generic.getNumLoops() == generic.getNumParallelLoops() &&
-         generic->getDiscardableAttrDictionary().empty();
-}
 
 namespace {
 struct FuseElementwisePass

@@ -39,6 +39,13 @@ bool mlir::agn::hasEmptyIterationDomain(Operation *op) {
   return linalgOp && llvm::is_contained(linalgOp.getStaticLoopRanges(), 0);
 }
 
+bool mlir::agn::isPlainElementwise(Operation *op) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  return generic && generic.hasPureTensorSemantics() &&
+         generic.getNumLoops() == generic.getNumParallelLoops() &&
+         generic->getDiscardableAttrDictionary().empty();
+}
+
 bool mlir::agn::hasFloatOperands(Operation *op) {
   return llvm::all_of(op->getOperandTypes(), [](Type type) {
     return isa<FloatType>(getElementTypeOrSelf(type));

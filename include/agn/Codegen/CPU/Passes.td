@@ -254,8 +254,8 @@ def AGNCpuTileTransposes
   let summary = "Copy transposes block by block, in the caches";
   let description = [{
     Tiles every transposing copy on tensors with static sizes (a
-    `linalg.transpose`, or a `linalg.generic` that yields its one input read
-    through a permutation into an identity-mapped output) whose permutation
+    `linalg.transpose`, or a `linalg.generic` upstream's
+    `isaTransposeOpInterface` recognizes) whose permutation
     moves the innermost dimension (the layout change after an
     im2col convolution kernel, pixels x filters to filters x pixels) into
     `block` x `block` tiles of that dimension and the one that becomes

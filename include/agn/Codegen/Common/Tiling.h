@@ -34,6 +34,11 @@ FailureOr<Operation *> tileInPlace(RewriterBase &rewriter, Operation *op,
 /// lowering; agn-fold-zero-element-tensors removes them in the pipeline.
 bool hasEmptyIterationDomain(Operation *op);
 
+/// Returns whether `op` is an elementwise linalg.generic on tensors (every
+/// loop parallel) without discardable attributes (a kernel config, a unit's
+/// markers), which rewrites that replace the op would drop.
+bool isPlainElementwise(Operation *op);
+
 /// Returns whether every operand of `op` has a float element type.
 bool hasFloatOperands(Operation *op);
 
