@@ -76,7 +76,7 @@ def test_imported_node_tests_verify_with_agn_opt(tmp_path):
         if conformance.skip_reason(case):
             continue
         inputs, _ = conformance.data_sets(case)[0]
-        static = conformance._static_inputs(case, inputs)
+        static = conformance.static_inputs(case, inputs)
         names = conformance._fed_inputs(case)
         shapes = {n: a.shape for n, a in zip(names, inputs) if n not in static}
         text = import_model(case.model, ImportOptions(input_shapes=shapes,

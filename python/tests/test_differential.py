@@ -98,7 +98,7 @@ def _assert_passes(report: differential.Report) -> None:
     assert report.passed, "\n".join(report.lines())
     names = [c.name for c in report.checks]
     assert names == ["f32", "pinned f32", "pinned i4", "pinned i8", "pinned bf16",
-                     "pinned f16", "adaptive"]
+                     "pinned f16", "adaptive", "units"]
 
 
 @pytest.mark.parametrize("module,shape,units", [
@@ -129,9 +129,17 @@ def test_models_pass_every_level(module, shape, units):
 
 @pytest.mark.skipif(not os.path.isdir("/usr/share/libonnx-testdata/data/pytorch-converted"),
                     reason="libonnx-testdata is not installed")
-@pytest.mark.parametrize("name", ["test_Linear", "test_operator_addmm", "test_operator_conv"])
+@pytest.mark.parametrize("name", ["test_Linear", "test_operator_addmm", "test_operator_conv",
+                                  # Grouped 1-D and 3-D convolutions (no named linalg
+                                  # op) form units: they formed none before.
+                                  "test_Conv1d_groups", "test_Conv3d_groups",
+                                  # ONNX's node tests: automatic pads; a ConvTranspose
+                                  # whose weights are an input the importer binds.
+                                  "test_conv_with_autopad_same",
+                                  "test_convtranspose_output_shape"])
 def test_onnx_testdata_models(name):
-    """ONNX's PyTorch-converted models against the outputs they ship."""
+    """ONNX's models (node tests, PyTorch-converted ones) against the outputs
+    they ship."""
     case = next(c for c in corpus.onnx_testdata_cases() if c.name == name)
     report = corpus.check_onnx_case(case)
     assert isinstance(report, differential.Report), report
@@ -172,7 +180,9 @@ def test_policies_from_ir_and_bands():
     assert differential.policy_level(levels, thresholds, math.nan) == "f32"
 
 
-def test_unit_outputs_are_added_in_graph_order():
+def test_unit_operands_are_added_in_graph_order():
+    """with_unit_operands returns each contraction's output and the operands
+    it computes from, once each, and says where every operand comes from."""
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper
 
@@ -184,10 +194,12 @@ def test_unit_outputs_are_added_in_graph_order():
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])],
         [helper.make_tensor("w", TensorProto.FLOAT, [2, 2], [1, 0, 0, 1])])
     model = helper.make_model(graph)
-    augmented, nodes = differential.with_unit_outputs(model)
+    augmented, nodes, sources = differential.with_unit_operands(model)
+    assert [n.name for n in nodes] == ["first", "second"]
     # The model's own output is already one of the units' outputs.
-    assert nodes == ["first"]
-    assert [o.name for o in augmented.graph.output] == ["y", "h"]
+    assert [o.name for o in augmented.graph.output] == ["y", "h", "r"]
+    assert sources == [[("input", 0), ("initializer", "w")],
+                       [("output", 2), ("initializer", "w")]]
     assert len(model.graph.output) == 1
 
 
@@ -256,3 +268,16 @@ def test_models_and_callers_in_parallel():
     for caller in callers:
         caller.join()
     assert not errors, errors
+
+
+def test_photo_is_a_normalised_square_image():
+    """The corpus's photographs: scikit-learn's, centre-cropped to 224 x 224
+    and normalised with ImageNet's statistics (so about zero mean, unit
+    spread per channel, and far from normal noise: neighbours correlate)."""
+    pytest.importorskip("sklearn")
+    x = differential.photo("china.jpg")
+    assert x.shape == (1, 3, 224, 224) and x.dtype == np.float32
+    assert np.all(np.isfinite(x))
+    assert 0.2 < float(x.std()) < 3.0
+    neighbours = np.corrcoef(x[0, :, :, :-1].ravel(), x[0, :, :, 1:].ravel())[0, 1]
+    assert neighbours > 0.8

@@ -270,7 +270,8 @@ def _grouped_conv_generic(ctx: ImportContext, x: str, x_shape: Shape, w: str,
     return ctx.fb.generic(
         [(x, tensor_type(x_shape, dtype)), (w, tensor_type(w_shape, dtype))],
         [(init, tensor_type(out_shape, dtype))], [x_map, w_map, out_map],
-        ["parallel"] * (3 + n_sp) + ["reduction"] * (1 + n_sp), body, hint="gconv")[0]
+        ["parallel"] * (3 + n_sp) + ["reduction"] * (1 + n_sp), body, hint="gconv",
+        attributes=ctx.unit_attribute_entries())[0]
 
 
 @emitter("Conv")

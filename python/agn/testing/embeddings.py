@@ -7,11 +7,11 @@ between a sentence's embedding and its f32 embedding, and whether the
 paraphrase pairs still rank above every unrelated pair (the margin: the
 least cosine of a paraphrase pair less the greatest of an unrelated pair).
 
-**The bound.** The noise model of `agn.testing.differential` bounds an
-output's relative error at level L by b = `level_bound(L, n)` (three
-standard deviations). An embedding e' = e + d with |d| <= b |e| is at most
-arcsin(b) away from e, so cos(e, e') >= sqrt(1 - b^2); for b >= 1 the model
-bounds nothing (0). Paraphrase ranking is then guaranteed when every
+**The bound.** `agn.testing.differential` bounds an output's relative
+error at level L by b: the bound its noise model derives for the model at
+L (the `pinned L` check's), or else the first-order `level_bound(L, n)`.
+An embedding e' = e + d with |d| <= b |e| is at most arcsin(b) away from
+e, so cos(e, e') >= sqrt(1 - b^2); for b >= 1 the bound says nothing (0). Paraphrase ranking is then guaranteed when every
 embedding's angle arcsin(b) is under a quarter of the f32 embeddings'
 angular gap between the closest unrelated pair and the farthest
 paraphrase pair (each pair's angle moves by at most twice arcsin(b)); a
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -54,9 +54,11 @@ def ranking_margin(embeddings: np.ndarray, pairs: Pairs) -> float:
     return float(min(similarity[i, j] for i, j in paired) - max(unrelated))
 
 
-def cosine_bound(level: str, units: int) -> float:
-    """The least cosine against f32 the noise model allows at `level`."""
-    b = level_bound(level, units)
+def cosine_bound(level: str, units: int, bounds: Optional[Mapping[str, float]] = None) -> float:
+    """The least cosine against f32 that a relative error bound b allows at
+    `level`: b from `bounds` (the differential checks' derived bounds, by
+    level), or else the first-order model `level_bound`."""
+    b = (bounds or {}).get(level) or level_bound(level, units)
     return math.sqrt(1 - b * b) if b < 1 else 0.0
 
 
@@ -119,12 +121,14 @@ def _embed(model: Callable, rows: Rows, output: int) -> np.ndarray:
 
 
 def similarities(plain: Callable, adaptive: Callable, prefix: str, rows: Rows, output: int,
-                 pairs: Pairs, units: Optional[int] = None) -> List[LevelSimilarity]:
+                 pairs: Pairs, units: Optional[int] = None,
+                 bounds: Optional[Mapping[str, float]] = None) -> List[LevelSimilarity]:
     """Each level's embeddings of `rows` (one call's inputs each) against
     the f32 ones: every unit of `adaptive` (units named `prefix.*`) pinned
     to i4, i8, bf16, f16, then the controllers free ("adaptive", against
     the bound of the coarsest level granted on any sentence). `output` is
-    the embedding's index among the model's outputs."""
+    the embedding's index among the model's outputs; `bounds` the relative
+    error bound of each level (see `cosine_bound`)."""
     f32 = _embed(plain, rows, output)
     adaptive(*rows[0])  # Registers the units, if no call has yet.
     n = units if units is not None else len(grant_counters(prefix))
@@ -135,7 +139,7 @@ def similarities(plain: Callable, adaptive: Callable, prefix: str, rows: Rows, o
         embeddings = _embed(adaptive, rows, output)
         coarsest = min(_granted_since(before, prefix), key=runtime.level_index,
                        default="f32" if level == "adaptive" else level)
-        bound = cosine_bound(coarsest, n)
+        bound = cosine_bound(coarsest, n, bounds)
         results.append(LevelSimilarity(
             level, float(cosines(embeddings, f32).min()), bound,
             ranking_margin(embeddings, pairs), bound > ranking_cosine(f32, pairs),

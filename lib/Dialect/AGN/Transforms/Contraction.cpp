@@ -66,6 +66,19 @@ std::string mlir::agn::getContractionKindList() {
          "conv_3d_ncdhw_fcdhw, generic";
 }
 
+/// Returns whether `op` has a convolution's indexing maps and a
+/// multiply-accumulate body. (Upstream's convolution interface also admits
+/// pooling, whose body takes a maximum or a plain sum.)
+static bool isGenericConvolution(linalg::GenericOp op) {
+  if (!linalg::isaConvolutionOpInterface(op))
+    return false;
+  return linalg::detail::isContractionBody(
+      *op.getBlock(), [](Operation *multiply, Operation *accumulate) {
+        return (isa<arith::MulFOp>(multiply) && isa<arith::AddFOp>(accumulate)) ||
+               (isa<arith::MulIOp>(multiply) && isa<arith::AddIOp>(accumulate));
+      });
+}
+
 std::optional<ContractionKind> mlir::agn::getContractionKind(Operation *op) {
   if (isa<linalg::MatmulOp>(op))
     return ContractionKind::Matmul;
@@ -85,8 +98,11 @@ std::optional<ContractionKind> mlir::agn::getContractionKind(Operation *op) {
     return ContractionKind::Conv1DNcwFcw;
   if (isa<linalg::Conv3DNcdhwFcdhwOp>(op))
     return ContractionKind::Conv3DNcdhwFcdhw;
+  // Generics that multiply and sum two operands: contractions, and
+  // convolutions with no named op (the importer's grouped 1-D and 3-D ones).
   if (auto generic = dyn_cast<linalg::GenericOp>(op))
-    if (linalg::isaContractionOpInterface(generic))
+    if (linalg::isaContractionOpInterface(generic) ||
+        isGenericConvolution(generic))
       return ContractionKind::Generic;
   return std::nullopt;
 }
@@ -135,16 +151,37 @@ std::optional<unsigned> ContractionInfo::getWeightScaleLoop() const {
   if (channelLoops.size() != 1)
     return std::nullopt;
   unsigned channel = channelLoops.front();
-  if (kind != ContractionKind::Conv2DNgchwGfchw)
+  std::optional<unsigned> group = getGroupLoop();
+  if (!group)
     return channel;
-  // Loops (n, g, f, oh, ow, c, kh, kw).
-  constexpr unsigned kGroupLoop = 1;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (!ShapedType::isDynamic(ranges[kGroupLoop]) &&
-      !ShapedType::isDynamic(ranges[channel]) &&
-      ranges[kGroupLoop] > ranges[channel])
-    return kGroupLoop;
+  if (!ShapedType::isDynamic(ranges[*group]) &&
+      !ShapedType::isDynamic(ranges[channel]) && ranges[*group] > ranges[channel])
+    return *group;
   return channel;
+}
+
+std::optional<unsigned> ContractionInfo::getGroupLoop() const {
+  bool grouped =
+      kind == ContractionKind::Conv2DNgchwGfchw ||
+      (kind == ContractionKind::Generic && isa<linalg::GenericOp>(op) &&
+       isGenericConvolution(cast<linalg::GenericOp>(*op)));
+  if (!grouped)
+    return std::nullopt;
+  // The group loop indexes the input, the filter and the result alike:
+  // (n, g, f, oh, ow, c, kh, kw) has g.
+  std::optional<unsigned> group;
+  for (auto [loop, iterator] : llvm::enumerate(op.getIteratorTypesArray())) {
+    if (iterator != utils::IteratorType::parallel ||
+        !getOperandDim(getInputOperand(), loop) ||
+        !getOperandDim(getWeightOperand(), loop) ||
+        !getOperandDim(getOutputOperand(), loop))
+      continue;
+    if (group)
+      return std::nullopt;
+    group = loop;
+  }
+  return group;
 }
 
 std::optional<int64_t> ContractionInfo::getWeightScaleDim() const {

@@ -240,3 +240,53 @@ func.func @conv_kinds(%x: tensor<1x4x1x8x8xf32>, %w: tensor<4x1x1x3x3xf32>,
       ins(%x3, %w3 : tensor<1x3x5x5x5xf32>, tensor<2x3x3x3x3xf32>) outs(%acc3 : tensor<1x2x3x3x3xf32>) -> tensor<1x2x3x3x3xf32>
   return %dw, %c1, %c3 : tensor<1x4x1x6x6xf32>, tensor<1x4x14xf32>, tensor<1x2x3x3x3xf32>
 }
+
+// -----
+
+// A convolution with no named op (the importer's grouped 1-D and 3-D ones:
+// a generic over [N, G, C/G, W] and [G, F/G, C/G, K]) forms a unit too.
+// CHECK-LABEL: func.func @generic_convolution
+// CHECK:       agn.unit "generic_convolution.u0" {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x2x10xf32>, tensor<4x2x2x3xf32>)
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+func.func @generic_convolution(%x: tensor<1x4x2x10xf32>, %w: tensor<4x2x2x3xf32>) -> tensor<1x4x2x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x2x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x2x8xf32>) -> tensor<1x4x2x8xf32>
+  %conv = linalg.generic {indexing_maps = [affine_map<(n, g, f, o, c, k) -> (n, g, c, o + k)>,
+                                           affine_map<(n, g, f, o, c, k) -> (g, f, c, k)>,
+                                           affine_map<(n, g, f, o, c, k) -> (n, g, f, o)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x4x2x10xf32>, tensor<4x2x2x3xf32>) outs(%acc : tensor<1x4x2x8xf32>) {
+  ^bb0(%in: f32, %flt: f32, %out: f32):
+    %m = arith.mulf %in, %flt : f32
+    %s = arith.addf %out, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x2x8xf32>
+  return %conv : tensor<1x4x2x8xf32>
+}
+
+// -----
+
+// Pooling has a convolution's maps but no multiply-accumulate body: no unit
+// (a max pool taken for a convolution changed resnet-style models' results).
+// CHECK-LABEL: func.func @generic_max_pool
+// CHECK-NOT:   agn.unit
+// CHECK:       linalg.generic
+// CHECK:       arith.maximumf
+func.func @generic_max_pool(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> {
+  %lowest = arith.constant 0xFF800000 : f32
+  %window = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %init = linalg.fill ins(%lowest : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %pool = linalg.generic {indexing_maps = [affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>,
+                                           affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>,
+                                           affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %window : tensor<1x4x8x8xf32>, tensor<2x2xf32>) outs(%init : tensor<1x4x4x4xf32>) {
+  ^bb0(%in: f32, %unused: f32, %out: f32):
+    %m = arith.maximumf %out, %in : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x4xf32>
+  return %pool : tensor<1x4x4x4xf32>
+}

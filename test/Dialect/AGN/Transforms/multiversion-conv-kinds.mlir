@@ -118,3 +118,44 @@ func.func @conv_3d(%x: tensor<1x3x5x5x5xf32>, %w: tensor<2x3x3x3x3xf32>) -> tens
   }
   return %y : tensor<1x2x3x3x3xf32>
 }
+
+// -----
+
+// A grouped 1-D convolution as the importer writes it (no named op: a
+// generic convolution over [N, G, C/G, W] and [G, F/G, C/G, K]), with more
+// groups (4) than filters per group (2): the weight scales follow the
+// groups, as for the named 2-D grouped convolution.
+
+// CHECK-DAG: #[[GROUP1:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @grouped_1d
+// CHECK:       case i8 {
+// CHECK:         agn.quantize %{{.*}} axis 0 : tensor<1x4x2x10xf32> -> tensor<1x4x2x10xi8>, tensor<1xf32>
+// CHECK:         agn.quantize %{{.*}} axis 0 : tensor<4x2x2x3xf32> -> tensor<4x2x2x3xi8>, tensor<4xf32>
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x2x10xi8>, tensor<4x2x2x3xi8>) outs(%{{.*}} : tensor<1x4x2x8xi32>)
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[GROUP1]], #{{.*}}]
+#x1d = affine_map<(n, g, f, o, c, k) -> (n, g, c, o + k)>
+#w1d = affine_map<(n, g, f, o, c, k) -> (g, f, c, k)>
+#y1d = affine_map<(n, g, f, o, c, k) -> (n, g, f, o)>
+func.func @grouped_1d(%x: tensor<1x4x2x10xf32>, %w: tensor<4x2x2x3xf32>) -> tensor<1x4x2x8xf32> {
+  %y = agn.unit "g1d" levels [i8, f32]
+      policy #agn.policy<levels = [i8, f32], thresholds = [0.1]>
+      ins(%x, %w : tensor<1x4x2x10xf32>, tensor<4x2x2x3xf32>) -> tensor<1x4x2x8xf32> {
+  ^bb0(%a: tensor<1x4x2x10xf32>, %b: tensor<4x2x2x3xf32>):
+    %v = agn.variance %a : tensor<1x4x2x10xf32>
+    %r = agn.select %v policy #agn.policy<levels = [i8, f32], thresholds = [0.1]>
+    %g = agn.arbitrate %r, %v
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x4x2x8xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x2x8xf32>) -> tensor<1x4x2x8xf32>
+    %conv = linalg.generic {indexing_maps = [#x1d, #w1d, #y1d],
+        iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+        ins(%a, %b : tensor<1x4x2x10xf32>, tensor<4x2x2x3xf32>) outs(%acc : tensor<1x4x2x8xf32>) {
+    ^bb1(%in: f32, %flt: f32, %out: f32):
+      %m = arith.mulf %in, %flt : f32
+      %s = arith.addf %out, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<1x4x2x8xf32>
+    agn.yield %conv : tensor<1x4x2x8xf32>
+  }
+  return %y : tensor<1x4x2x8xf32>
+}

@@ -99,6 +99,10 @@ struct ContractionInfo {
   /// result but is not reduced can carry weight scales; the group loop is
   /// not a channel loop because it indexes the input too.) Else nullopt.
   std::optional<unsigned> getWeightScaleLoop() const;
+  /// Returns the group loop of a grouped convolution (named, or a generic
+  /// convolution): the one parallel loop that indexes the input, the weights
+  /// and the result. Else nullopt.
+  std::optional<unsigned> getGroupLoop() const;
   /// Returns the weight dimension of getWeightScaleLoop(), or nullopt.
   std::optional<int64_t> getWeightScaleDim() const;
   /// Returns the result dimension of getWeightScaleLoop(), or nullopt.

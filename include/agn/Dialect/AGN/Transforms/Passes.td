@@ -19,7 +19,9 @@ def FormUnits : Pass<"agn-form-units"> {
     `linalg.conv_2d_ngchw_gfchw` (grouped and depthwise convolutions, whose
     weight scales follow the groups when there are more groups than filters
     per group), `linalg.conv_1d_ncw_fcw`, `linalg.conv_3d_ncdhw_fcdhw`, and
-    `linalg.generic` contractions) into an `agn.unit`, together with its
+    `linalg.generic` contractions and convolutions (grouped 1-D and 3-D
+    convolutions have no named op; their weight scales follow the groups as
+    above)) into an `agn.unit`, together with its
     elementwise epilogue: the chain of elementwise linalg ops (named ones such
     as `linalg.add` and `linalg.max`, `linalg.elementwise`, or all-parallel
     `linalg.generic`s: bias add, relu, gelu, sigmoid, tanh, clamp, ...) that
