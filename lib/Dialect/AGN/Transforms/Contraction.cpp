@@ -74,7 +74,8 @@ static bool isGenericConvolution(linalg::GenericOp op) {
     return false;
   return linalg::detail::isContractionBody(
       *op.getBlock(), [](Operation *multiply, Operation *accumulate) {
-        return (isa<arith::MulFOp>(multiply) && isa<arith::AddFOp>(accumulate)) ||
+        return (isa<arith::MulFOp>(multiply) &&
+                isa<arith::AddFOp>(accumulate)) ||
                (isa<arith::MulIOp>(multiply) && isa<arith::AddIOp>(accumulate));
       });
 }
@@ -156,7 +157,8 @@ std::optional<unsigned> ContractionInfo::getWeightScaleLoop() const {
     return channel;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (!ShapedType::isDynamic(ranges[*group]) &&
-      !ShapedType::isDynamic(ranges[channel]) && ranges[*group] > ranges[channel])
+      !ShapedType::isDynamic(ranges[channel]) &&
+      ranges[*group] > ranges[channel])
     return *group;
   return channel;
 }
