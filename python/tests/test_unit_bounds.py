@@ -152,11 +152,8 @@ def test_sampled_errors_have_the_modelled_spread():
     the bound uses (op(da^2, w^2) + op(a^2, dw^2)) / 3, to within the
     draws' own scatter, and no draw exceeds the worst case."""
     node, values = CASES["conv2d"]
-    a, w = (np.asarray(v, np.float64) for v in values[:2])
-    op, activation_max, weight_max, _ = unit_bounds._unit_op(node, a, w)
-    da, dw = unit_bounds.operand_error_bounds("i8", a, w, activation_max, weight_max)
-    sigma = np.sqrt((op(da * da, w * w) + op(a * a, dw * dw)) / 3)
-    worst = op(da, np.abs(w)) + op(np.abs(a), dw) + op(da, dw)
+    rounded = unit_bounds.rounded_operands(node, values, "i8")
+    sigma, worst = rounded.sigma(), rounded.worst_case()
     rng = np.random.default_rng(1)
     draws = np.stack([unit_bounds.sample_error(node, values, "i8", rng) for _ in range(400)])
     assert np.all(np.abs(draws) <= worst * (1 + 1e-12))
@@ -175,13 +172,22 @@ def test_unsupported_units_are_named():
 
 
 def test_false_alarm_quantile():
-    """z = sqrt(2 ln(2 N / p)): a thousand elements 6.5, a million 7.5."""
-    node, values = CASES["gemm"]
+    """z = sqrt(2 ln(2 N / p)): a thousand elements 6.5, a million 7.5; and
+    the check's bound is z sigma where that is below the worst case (a
+    unit of 512 terms)."""
+    assert unit_bounds.elementwise_quantile(1000) == pytest.approx(6.5, abs=0.05)
+    assert unit_bounds.elementwise_quantile(10**6) == pytest.approx(7.5, abs=0.05)
+    node = _node("MatMul", ["x", "w"])
+    values = [RNG.standard_normal((4, 512)), RNG.standard_normal((512, 8))]
+    rounded = unit_bounds.rounded_operands(node, values, "i8")
+    z = unit_bounds.elementwise_quantile(4 * 8)
+    assert np.all(z * rounded.sigma() < rounded.worst_case())
+    # An error of 0.9 z sigma on every element passes; 1.1 z sigma fails.
     output = _emulate(node, values, "i8")
-    assert unit_bounds.check_unit(node, values, output, "i8").passed
-    z = lambda n: math.sqrt(2 * math.log(2 * n / unit_bounds.FALSE_ALARM_PROBABILITY))
-    assert z(1000) == pytest.approx(6.5, abs=0.05)
-    assert z(10**6) == pytest.approx(7.5, abs=0.05)
+    exact = rounded.op(rounded.a, rounded.w) + unit_bounds._bias(node, values, output.shape)
+    for factor, passes in ((0.9, True), (1.1, False)):
+        moved = exact + factor * z * rounded.sigma()
+        assert unit_bounds.check_unit(node, values, moved, "i8").passed == passes
 
 
 @requires_compiler

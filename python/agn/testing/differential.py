@@ -324,6 +324,18 @@ def with_unit_noise(model: onnx.ModelProto, shapes: Dict[str, Tuple[int, ...]]
 
 
 @dataclass
+class _OperandUnit:
+    """A contraction of the operands copy (`with_unit_operands`): where its
+    operands come from, its output's index, and its unit's runtime name
+    (None when it formed no unit)."""
+
+    node: onnx.NodeProto
+    sources: List[OperandSource]
+    output: int
+    runtime_name: Optional[str]
+
+
+@dataclass
 class Analysis:
     """One configuration of levels, unit by unit and through the noise
     model (`DifferentialTest.analyse`)."""
@@ -356,7 +368,8 @@ class DifferentialTest:
         #: output; None: all): errors are measured there only.
         self.output_masks = output_masks
         self._plain_units: Optional[Tuple[np.ndarray, ...]] = None
-        self._operands: Optional[Tuple[Any, ...]] = None
+        self._operands: Optional[Tuple[Any, str, List[_OperandUnit],
+                                       Dict[str, np.ndarray]]] = None
         self._noise_model: Optional[agn.CompiledModel] = None
         #: After `run`: the plain f32 compile, the adaptive one and the
         #: prefix of its units' names, for task-level checks on more inputs
@@ -475,47 +488,36 @@ class DifferentialTest:
                 seed: int = 0) -> Analysis:
         """Every unit run at `levels` (one level, or a level per contraction
         node, by its output's name; f32 where missing) against float64 from
-        the operands it
-        received, within the bound they imply, and `samples` draws of the
-        model's output error under the noise model, each the model in f32
-        with every unit's output moved by a draw of its error
+        the operands it received, within the bound they imply, and `samples`
+        draws of the model's output error under the noise model, each the
+        model in f32 with every unit's output moved by a draw of its error
         (`agn.testing.unit_bounds.sample_error`)."""
         if self._operands is None:
-            augmented, nodes, sources = with_unit_operands(self.proto)
-            compiled, _ = self._compile(augmented, f"{self.name}_operands",
-                                        levels=["i4", "i8", "bf16", "f16", "f32"])
-            compiled(*self.inputs)
-            self._operands = (augmented, nodes, sources, compiled)
-        augmented, nodes, sources, compiled = self._operands
-        prefix = policy.sanitize(f"{self.name}_operands")
-        index = {id(node): i for i, node in enumerate(augmented.graph.node)}
-        registered = {unit["name"] for unit in model_units(prefix)}
+            self._operands = self._compile_operands()
+        compiled, prefix, units, initializers = self._operands
         # By output name: ONNX names outputs uniquely, not always nodes.
         level_of = {}
-        for node in nodes:
-            key = node.output[0]
-            unit = policy.unit_name(prefix, node, index[id(node)])
-            if unit not in registered:  # No unit formed: it runs f32 as written.
+        for unit in units:
+            key = unit.node.output[0]
+            if unit.runtime_name is None:  # No unit formed: it runs f32 as written.
                 level_of[key] = "f32"
                 continue
             level_of[key] = levels if isinstance(levels, str) else levels.get(key, "f32")
-            runtime.pin_unit(unit, level_of[key])
+            runtime.pin_unit(unit.runtime_name, level_of[key])
         try:
             outputs = _as_tuple(compiled(*self.inputs))
         finally:
             pin_all(prefix, None)
 
-        names = [o.name for o in augmented.graph.output]
-        initializers = {i.name: onnx.numpy_helper.to_array(i)
-                        for i in augmented.graph.initializer}
         analysis = Analysis()
         operands = []
-        for node, node_sources in zip(nodes, sources):
+        for unit in units:
+            node = unit.node
             values = [outputs[where] if kind == "output"
                       else self.inputs[where] if kind == "input"
                       else initializers[where] if kind == "initializer" else None
-                      for kind, where in node_sources]
-            output = outputs[names.index(node.output[0])]
+                      for kind, where in unit.sources]
+            output = outputs[unit.output]
             try:
                 analysis.units.append(unit_bounds.check_unit(node, values, output,
                                                              level_of[node.output[0]]))
@@ -542,6 +544,28 @@ class DifferentialTest:
                 y = _as_tuple(self._noise_model(*self.inputs, *noise))
                 analysis.simulated.append(self.error(y, exact))
         return analysis
+
+    def _compile_operands(self) -> Tuple[Any, str, List[_OperandUnit], Dict[str, np.ndarray]]:
+        """The copy of the model that returns every contraction's operands
+        and output, compiled adaptively and called once (its units
+        registered), with its units' prefix, each contraction, and the
+        model's initializers as arrays."""
+        augmented, nodes, sources = with_unit_operands(self.proto)
+        compiled, _ = self._compile(augmented, f"{self.name}_operands",
+                                    levels=["i4", "i8", "bf16", "f16", "f32"])
+        compiled(*self.inputs)
+        prefix = policy.sanitize(f"{self.name}_operands")
+        registered = {unit["name"] for unit in model_units(prefix)}
+        index = {id(node): i for i, node in enumerate(augmented.graph.node)}
+        outputs = {o.name: i for i, o in enumerate(augmented.graph.output)}
+        units = []
+        for node, node_sources in zip(nodes, sources):
+            name = policy.unit_name(prefix, node, index[id(node)])
+            units.append(_OperandUnit(node, node_sources, outputs[node.output[0]],
+                                      name if name in registered else None))
+        initializers = {i.name: onnx.numpy_helper.to_array(i)
+                        for i in augmented.graph.initializer}
+        return compiled, prefix, units, initializers
 
     def _locate_against_plain(self) -> Optional[Divergence]:
         """The first contraction whose output with every unit pinned to f32

@@ -316,6 +316,47 @@ def operand_error_bounds(level: str, a: np.ndarray, w: np.ndarray, activation_ma
     return da, dw
 
 
+@dataclass
+class RoundedOperands:
+    """A unit's operands at one level: its bilinear op, the operands in
+    float64, each element's largest rounding error, and the reduction
+    length."""
+
+    op: Op
+    a: np.ndarray
+    w: np.ndarray
+    da: np.ndarray
+    dw: np.ndarray
+    k: int
+
+    def sigma(self) -> np.ndarray:
+        """Per output element, the standard deviation of the error when every
+        rounding error is uniform on its bound and independent."""
+        op, a, w, da, dw = self.op, self.a, self.w, self.da, self.dw
+        return np.sqrt(np.maximum((op(da * da, w * w) + op(a * a, dw * dw)) / 3, 0.0))
+
+    def worst_case(self) -> np.ndarray:
+        """Per output element, the largest error the roundings allow."""
+        op, da, dw = self.op, self.da, self.dw
+        return op(da, np.abs(self.w)) + op(np.abs(self.a), dw) + op(da, dw)
+
+
+def rounded_operands(node: onnx.NodeProto, values: Sequence[Optional[np.ndarray]],
+                     level: str) -> RoundedOperands:
+    """`node`'s operands `values` as `level` rounds them (raises
+    UnsupportedUnit for what the bounds do not model)."""
+    a, w = _operands(node, values)
+    op, activation_max, weight_max, k = _unit_op(node, a, w)
+    da, dw = operand_error_bounds(level, a, w, activation_max, weight_max)
+    return RoundedOperands(op, a, w, da, dw, k)
+
+
+def elementwise_quantile(count: int) -> float:
+    """z such that `count` normal errors all stay within z standard
+    deviations with probability 1 - FALSE_ALARM_PROBABILITY."""
+    return math.sqrt(2 * math.log(2 * max(count, 1) / FALSE_ALARM_PROBABILITY))
+
+
 def sample_error(node: onnx.NodeProto, values: Sequence[Optional[np.ndarray]], level: str,
                  rng: np.random.Generator) -> np.ndarray:
     """One draw of the unit's output error at `level` under the noise model:
@@ -324,12 +365,10 @@ def sample_error(node: onnx.NodeProto, values: Sequence[Optional[np.ndarray]], l
     op(da, w) + op(a, dw) + op(da, dw), with the correlations the shared
     operands give it (one weight's error reaches every position of its
     channel)."""
-    a, w = _operands(node, values)
-    op, activation_max, weight_max, _ = _unit_op(node, a, w)
-    da, dw = operand_error_bounds(level, a, w, activation_max, weight_max)
-    da = da * rng.uniform(-1.0, 1.0, a.shape)
-    dw = dw * rng.uniform(-1.0, 1.0, w.shape)
-    return op(da, w) + op(a, dw) + op(da, dw)
+    r = rounded_operands(node, values, level)
+    da = r.da * rng.uniform(-1.0, 1.0, r.a.shape)
+    dw = r.dw * rng.uniform(-1.0, 1.0, r.w.shape)
+    return r.op(da, r.w) + r.op(r.a, dw) + r.op(da, dw)
 
 
 def check_unit(node: onnx.NodeProto, values: Sequence[Optional[np.ndarray]],
@@ -337,24 +376,18 @@ def check_unit(node: onnx.NodeProto, values: Sequence[Optional[np.ndarray]],
     """Checks `output`, what agn computed for `node` at `level` from the
     operands `values` (the node's inputs as agn saw them), against float64
     within the derived bound."""
-    a, w = _operands(node, values)
-    op, activation_max, weight_max, k = _unit_op(node, a, w)
-    product = op(a, w)
+    r = rounded_operands(node, values, level)
+    product = r.op(r.a, r.w)
     ref = product + _bias(node, values, product.shape)
     y = np.asarray(output, np.float64)
     name = node.name or node.output[0]
     if y.shape != ref.shape or not np.all(np.isfinite(y)):
         return UnitCheck(name, math.inf, math.inf, math.nan)
 
-    da, dw = operand_error_bounds(level, a, w, activation_max, weight_max)
-    variance = (op(da * da, w * w) + op(a * a, dw * dw)) / 3
-    sigma = np.sqrt(np.maximum(variance, 0.0))
-    abs_a, abs_w = np.abs(a), np.abs(w)
-    worst = op(da, abs_w) + op(abs_a, dw) + op(da, dw)
-    z = math.sqrt(2 * math.log(2 * max(ref.size, 1) / FALSE_ALARM_PROBABILITY))
-    rounding = (2.0**-24 * max(64.0, math.sqrt(k)) * op(abs_a, abs_w)
+    sigma = r.sigma()
+    rounding = (2.0**-24 * max(64.0, math.sqrt(r.k)) * r.op(np.abs(r.a), np.abs(r.w))
                 + 2.0**-22 * np.abs(ref))
-    bound = np.minimum(z * sigma, worst) + rounding
+    bound = np.minimum(elementwise_quantile(ref.size) * sigma, r.worst_case()) + rounding
     diff = np.abs(y - ref)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(diff == 0, 0.0, diff / bound)

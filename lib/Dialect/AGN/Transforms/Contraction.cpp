@@ -164,10 +164,9 @@ std::optional<unsigned> ContractionInfo::getWeightScaleLoop() const {
 }
 
 std::optional<unsigned> ContractionInfo::getGroupLoop() const {
-  bool grouped =
-      kind == ContractionKind::Conv2DNgchwGfchw ||
-      (kind == ContractionKind::Generic && isa<linalg::GenericOp>(op) &&
-       isGenericConvolution(cast<linalg::GenericOp>(*op)));
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  bool grouped = kind == ContractionKind::Conv2DNgchwGfchw ||
+                 (generic && isGenericConvolution(generic));
   if (!grouped)
     return std::nullopt;
   // The group loop indexes the input, the filter and the result alike:
