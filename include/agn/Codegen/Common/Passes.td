@@ -119,7 +119,10 @@ def AGNHoistVectorTransfers
     After bufferization, folds subviews into the vector transfers that read
     them and hoists the loop-invariant transfer pairs (the accumulator tile
     of a vectorized matmul, read and written at the same place on every K
-    iteration) out of their loops, so the tile stays in registers.
+    iteration) out of their loops, so the tile stays in registers. It
+    hoists one outermost loop nest at a time: upstream's hoisting restarts
+    its walk of the whole root after each pair, which over a function
+    holding every unit at every level is quadratic in the model's size.
   }];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect",
