@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -273,7 +274,13 @@ CompiledModel::compileWith(StringRef passes,
   // Every diagnostic goes to `error`, with its location in the source.
   SourceMgrDiagnosticHandler handler(*sourceMgr, &context, errors);
 
+  // The verifier runs once after each stage, not after every pass as
+  // agn-opt's does: after each of the lowering's ~70 passes it was a third
+  // of a large model's lowering (densenet121 at two levels: 17.6 s against
+  // 12.1 s). A pass that breaks the IR is still caught, at the stage's end;
+  // agn-opt names the pass.
   PassManager pm(&context);
+  pm.enableVerifier(false);
   if (failed(addTextualPipeline(pm, passes, errors)))
     return failure();
   // Stages: agn's passes (if any), the lowering, translation, LLVM
@@ -283,7 +290,7 @@ CompiledModel::compileWith(StringRef passes,
   if (hasPasses) {
     progress.beginStage("agn passes", pm.size());
     progress.instrument(pm);
-    if (failed(pm.run(*module)))
+    if (failed(pm.run(*module)) || failed(verify(*module)))
       return failure();
   }
   ir.clear();
@@ -291,10 +298,11 @@ CompiledModel::compileWith(StringRef passes,
   module->print(irStream);
 
   PassManager lowering(&context);
+  lowering.enableVerifier(false);
   buildLowering(lowering);
   progress.beginStage("lowering", lowering.size());
   progress.instrument(lowering);
-  if (failed(lowering.run(*module))) {
+  if (failed(lowering.run(*module)) || failed(verify(*module))) {
     errors << "\nlowering to LLVM failed";
     return failure();
   }
