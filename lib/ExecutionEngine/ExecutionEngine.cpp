@@ -9,21 +9,32 @@
 #include "AsyncTasks.h"
 #include "FileBackedConstants.h"
 
+#include "agn/ExecutionEngine/ModulePartition.h"
 #include "agn/Utils/CompileProgress.h"
 #include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/SmallVectorMemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+
+#include <cstdlib>
+#include <mutex>
 
 using namespace mlir;
 using namespace mlir::agn;
@@ -130,62 +141,137 @@ mlir::agn::createTargetMachine(ModuleOp module, std::string &error,
   return std::move(*machine);
 }
 
+void mlir::agn::optimizeModule(llvm::Module &module,
+                               llvm::TargetMachine &machine,
+                               llvm::function_ref<void()> onFunctionOptimized) {
+  llvm::PassInstrumentationCallbacks callbacks;
+  // Each function meets the loop vectorizer once, late in the pipeline.
+  if (onFunctionOptimized)
+    callbacks.registerAfterPassCallback(
+        [onFunctionOptimized](StringRef pass, llvm::Any,
+                              const llvm::PreservedAnalyses &) {
+          if (pass == "LoopVectorizePass")
+            onFunctionOptimized();
+        });
+  // MLIR's makeOptimizingTransformer at -O3, with the callbacks.
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = true;
+  tuning.LoopInterleaving = true;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  llvm::PassBuilder builder(&machine, tuning, std::nullopt, &callbacks);
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functionAnalyses;
+  llvm::CGSCCAnalysisManager sccs;
+  llvm::ModuleAnalysisManager modules;
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(sccs);
+  builder.registerFunctionAnalyses(functionAnalyses);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functionAnalyses, sccs, modules);
+  llvm::ModulePassManager passes =
+      builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  passes.run(module, modules);
+}
+
+/// Returns the number of functions that `module` defines.
+static unsigned countDefinitions(const llvm::Module &module) {
+  return llvm::count_if(
+      module, [](const llvm::Function &f) { return !f.isDeclaration(); });
+}
+
 std::function<llvm::Error(llvm::Module *)>
 mlir::agn::makeOptimizer(llvm::TargetMachine *machine,
                          CompileProgress *progress) {
   return [machine, progress](llvm::Module *module) -> llvm::Error {
-    unsigned functions = llvm::count_if(
-        *module, [](const llvm::Function &f) { return !f.isDeclaration(); });
     if (progress)
-      progress->beginStage("LLVM optimization", functions, "functions");
-    llvm::PassInstrumentationCallbacks callbacks;
-    // Each function meets the loop vectorizer once, late in the pipeline:
-    // the count of functions done so far.
-    if (progress)
-      callbacks.registerAfterPassCallback(
-          [progress](StringRef pass, llvm::Any,
-                     const llvm::PreservedAnalyses &) {
-            if (pass == "LoopVectorizePass")
-              progress->advance();
-          });
-    // MLIR's makeOptimizingTransformer at -O3, with the callbacks.
-    llvm::PipelineTuningOptions tuning;
-    tuning.LoopUnrolling = true;
-    tuning.LoopInterleaving = true;
-    tuning.LoopVectorization = true;
-    tuning.SLPVectorization = true;
-    llvm::PassBuilder builder(machine, tuning, std::nullopt, &callbacks);
-    llvm::LoopAnalysisManager loops;
-    llvm::FunctionAnalysisManager functionAnalyses;
-    llvm::CGSCCAnalysisManager sccs;
-    llvm::ModuleAnalysisManager modules;
-    builder.registerModuleAnalyses(modules);
-    builder.registerCGSCCAnalyses(sccs);
-    builder.registerFunctionAnalyses(functionAnalyses);
-    builder.registerLoopAnalyses(loops);
-    builder.crossRegisterProxies(loops, functionAnalyses, sccs, modules);
-    llvm::ModulePassManager passes =
-        builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
-    passes.run(*module, modules);
-    // Machine code follows, when the engine first looks up a symbol.
+      progress->beginStage("LLVM optimization", countDefinitions(*module),
+                           "functions");
+    optimizeModule(*module, *machine, [progress] {
+      if (progress)
+        progress->advance();
+    });
+    // Machine code follows.
     if (progress)
       progress->beginStage("machine code");
     return llvm::Error::success();
   };
 }
 
-void mlir::agn::EngineDeleter::operator()(ExecutionEngine *engine) const {
+void mlir::agn::EngineDeleter::operator()(JitEngine *engine) const {
   // Workers may still be finishing tasks of this engine's last call in its
   // code (see AsyncTasks.h).
   detail::waitForStartedAsyncTasks();
   delete engine;
 }
 
+/// Adds MLIR's packed wrapper `_mlir_<name>` of `function`: a function of one
+/// pointer to an array holding a pointer to each argument, then one to where
+/// the result goes (if any), as ExecutionEngine::invokePacked calls it.
+static void addPackedWrapper(llvm::Function &function) {
+  llvm::Module &module = *function.getParent();
+  llvm::LLVMContext &context = module.getContext();
+  llvm::IRBuilder<> builder(context);
+  auto *type = llvm::FunctionType::get(builder.getVoidTy(), builder.getPtrTy(),
+                                       /*isVarArg=*/false);
+  auto *wrapper =
+      llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                             "_mlir_" + function.getName(), module);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", wrapper));
+  llvm::Value *pointers = wrapper->getArg(0);
+  SmallVector<llvm::Value *> arguments;
+  auto loadSlot = [&](unsigned index) {
+    llvm::Value *slot = builder.CreateGEP(builder.getPtrTy(), pointers,
+                                          builder.getInt64(index));
+    return builder.CreateLoad(builder.getPtrTy(), slot);
+  };
+  for (llvm::Argument &argument : function.args())
+    arguments.push_back(
+        builder.CreateLoad(argument.getType(), loadSlot(argument.getArgNo())));
+  llvm::Value *result = builder.CreateCall(&function, arguments);
+  if (!result->getType()->isVoidTy())
+    builder.CreateStore(result, loadSlot(function.arg_size()));
+  builder.CreateRetVoid();
+}
+
+/// Compiles `module` for `machine` into an object file in memory.
+static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+emitObject(llvm::Module &module, llvm::TargetMachine &machine) {
+  SmallVector<char, 0> bytes;
+  llvm::raw_svector_ostream os(bytes);
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target '" +
+                                   machine.getTargetTriple().str() +
+                                   "' cannot emit object files");
+  codegen.run(module);
+  return std::make_unique<llvm::SmallVectorMemoryBuffer>(
+      std::move(bytes), module.getModuleIdentifier(),
+      /*RequiresNullTerminator=*/false);
+}
+
+/// One part of a module on its way to machine code: its own LLVMContext
+/// (LLVM's types and constants are not shared between threads), module and
+/// target machine.
+struct CompilationPart {
+  std::unique_ptr<llvm::LLVMContext> context;
+  std::unique_ptr<llvm::Module> module;
+  std::unique_ptr<llvm::TargetMachine> machine;
+  std::unique_ptr<llvm::MemoryBuffer> object;
+  std::string error;
+};
+
 FailureOr<OwningExecutionEngine>
 mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
                                  std::string &error) {
+  // Position-independent code: the parts reach each other's functions and
+  // weights through the GOT and stubs of the JIT's linker, wherever their
+  // sections land.
+  TargetMachineOptions machineOptions;
+  machineOptions.relocationModel = llvm::Reloc::PIC_;
   FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
-      createTargetMachine(module, error);
+      createTargetMachine(module, error, machineOptions);
   if (failed(machine))
     return failure();
   llvm::Triple host(llvm::sys::getProcessTriple());
@@ -213,24 +299,122 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
             "features of), or use agn-aot to build for the other machine";
     return failure();
   }
-
-  // ExecutionEngineOptions::transformer is a function_ref: the function it
-  // refers to must outlive ExecutionEngine::create, which runs it. So must
-  // the machine it optimizes for, which create() owns until it returns.
-  std::function<llvm::Error(llvm::Module *)> optimize =
-      makeOptimizer(machine->get(), options.progress);
+  // Object files have no place for the constructors the IR platform of
+  // MLIR's engine would run; agn's pipelines make none.
+  if (!module.getOps<LLVM::GlobalCtorsOp>().empty() ||
+      !module.getOps<LLVM::GlobalDtorsOp>().empty()) {
+    error = "cannot JIT-compile a module with global constructors or "
+            "destructors (llvm.mlir.global_ctors, llvm.mlir.global_dtors)";
+    return failure();
+  }
   if (options.asyncRuntime && failed(detail::loadAsyncRuntime(error)))
     return failure();
-  SmallVector<StringRef, 1> sharedLibs = {AGN_MLIR_C_RUNNER_UTILS};
-  if (options.progress)
-    options.progress->beginStage("translation to LLVM IR");
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = optimize;
-  engineOptions.sharedLibPaths = sharedLibs;
-  // Weights in file pages, which the runtime may hand back to the OS.
-  engineOptions.sectionMemoryMapper = &detail::getFileBackedConstantsMapper();
-  auto engine =
-      ExecutionEngine::create(module, engineOptions, std::move(*machine));
+
+  // The public functions get MLIR's packed wrappers; the parts may make
+  // more functions public than that.
+  llvm::StringSet<> entryPoints;
+  for (auto function : module.getOps<LLVM::LLVMFuncOp>())
+    if (!function.isExternal() &&
+        function.getLinkage() == LLVM::Linkage::External)
+      entryPoints.insert(function.getSymName());
+
+  unsigned requestedThreads = options.compileThreads;
+  if (const char *value = std::getenv("AGN_COMPILE_THREADS");
+      value && requestedThreads == 0) {
+    if (StringRef(value).getAsInteger(10, requestedThreads) ||
+        requestedThreads == 0) {
+      error = "AGN_COMPILE_THREADS must be a positive number of threads, "
+              "not '" +
+              std::string(value) + "'";
+      return failure();
+    }
+  }
+  llvm::ThreadPoolStrategy strategy =
+      llvm::hardware_concurrency(requestedThreads);
+  unsigned threads = strategy.compute_thread_count();
+  // Three parts per thread, so that the threads share the work evenly
+  // although the entry function (all the glue between the kernels) is one
+  // part however large.
+  SmallVector<OwningOpRef<ModuleOp>> split =
+      partitionModule(module, threads > 1 ? 3 * threads : 1);
+  SmallVector<ModuleOp> partModules;
+  for (OwningOpRef<ModuleOp> &part : split)
+    partModules.push_back(*part);
+  if (partModules.empty())
+    partModules.push_back(module);
+
+  CompileProgress *progress = options.progress;
+  if (progress)
+    progress->beginStage("translation to LLVM IR");
+  SmallVector<CompilationPart> parts(partModules.size());
+  unsigned functions = 0;
+  for (auto [index, part] : llvm::enumerate(parts)) {
+    part.context = std::make_unique<llvm::LLVMContext>();
+    part.module = translateModuleToLLVMIR(partModules[index], *part.context,
+                                          ("agn-part-" + Twine(index)).str());
+    if (!part.module) {
+      error = "could not translate the module to LLVM IR";
+      return failure();
+    }
+    FailureOr<std::unique_ptr<llvm::TargetMachine>> partMachine =
+        index == 0 ? std::move(machine)
+                   : createTargetMachine(module, error, machineOptions);
+    if (failed(partMachine))
+      return failure();
+    part.machine = std::move(*partMachine);
+    part.module->setDataLayout(part.machine->createDataLayout());
+    part.module->setTargetTriple(part.machine->getTargetTriple());
+    SmallVector<llvm::Function *> wrapped;
+    for (llvm::Function &function : *part.module)
+      if (!function.isDeclaration() && entryPoints.contains(function.getName()))
+        wrapped.push_back(&function);
+    for (llvm::Function *function : wrapped)
+      addPackedWrapper(*function);
+    functions += countDefinitions(*part.module);
+  }
+  split.clear();
+
+  // Optimization, then machine code, each part on a thread of its own.
+  llvm::DefaultThreadPool pool(strategy);
+  std::mutex progressMutex;
+  if (progress)
+    progress->beginStage("LLVM optimization", functions, "functions");
+  for (CompilationPart &part : parts)
+    pool.async([&part, &progressMutex, progress] {
+      optimizeModule(*part.module, *part.machine, [&] {
+        if (!progress)
+          return;
+        std::lock_guard<std::mutex> lock(progressMutex);
+        progress->advance();
+      });
+    });
+  pool.wait();
+  if (progress)
+    progress->beginStage("machine code");
+  for (CompilationPart &part : parts)
+    pool.async([&part] {
+      auto object = emitObject(*part.module, *part.machine);
+      if (!object) {
+        part.error = llvm::toString(object.takeError());
+        return;
+      }
+      part.object = std::move(*object);
+      // The IR is done with: free it on this thread, now.
+      part.module.reset();
+      part.context.reset();
+    });
+  pool.wait();
+
+  SmallVector<std::unique_ptr<llvm::MemoryBuffer>> objects;
+  for (CompilationPart &part : parts) {
+    if (!part.object) {
+      error = "JIT compilation failed: " + part.error;
+      return failure();
+    }
+    objects.push_back(std::move(part.object));
+  }
+  SmallVector<StringRef, 1> sharedLibraries = {AGN_MLIR_C_RUNNER_UTILS};
+  auto engine = JitEngine::create(std::move(objects), sharedLibraries);
   if (!engine) {
     error = "JIT compilation failed: " + llvm::toString(engine.takeError());
     return failure();

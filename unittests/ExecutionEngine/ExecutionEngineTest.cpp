@@ -173,7 +173,7 @@ static constexpr const char *kAwaitToken = R"mlir(
 TEST_F(ExecutionEngineTest, AsyncRuntimeOutlivesAnEngine) {
   agn::JitOptions options;
   options.asyncRuntime = true;
-  auto awaitToken = [&](ExecutionEngine &engine) {
+  auto awaitToken = [&](agn::JitEngine &engine) {
     int32_t failedToken = -1;
     void *args[] = {&failedToken};
     llvm::Error callError = engine.invokePacked("await_token", args);

@@ -6,10 +6,13 @@
 //
 // The one place where agn turns a module lowered to the LLVM dialect into
 // machine code: the target machine it is compiled for, LLVM's -O3 pipeline
-// for that machine, and MLIR's ExecutionEngine with the shared libraries that
-// agn's generated code calls. CompiledModel (the JIT behind agn-run and the
-// C API), agn-aot (object files) and the kernel benchmark all use it, so the
-// three compile the same code for the same target.
+// for that machine, and a JIT engine (LLVM's ORC LLJIT, as MLIR's
+// ExecutionEngine builds it) with the shared libraries that agn's generated
+// code calls. The engine compiles the module on several threads: split by
+// partitionModule, each part optimized and compiled to an object file of
+// its own, and the objects linked in the JIT. CompiledModel (the JIT behind
+// agn-run and the C API), agn-aot (object files) and the kernel benchmark all
+// use it, so the three compile the same code for the same target.
 //
 // The target comes from the module's upstream `llvm.target` attribute,
 //
@@ -25,9 +28,10 @@
 #ifndef AGN_EXECUTIONENGINE_EXECUTIONENGINE_H
 #define AGN_EXECUTIONENGINE_EXECUTIONENGINE_H
 
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/Error.h"
 
@@ -37,8 +41,12 @@
 #include <string>
 
 namespace llvm {
+class MemoryBuffer;
 class Module;
 class TargetMachine;
+namespace orc {
+class LLJIT;
+} // namespace orc
 } // namespace llvm
 
 namespace mlir::agn {
@@ -74,6 +82,13 @@ std::function<llvm::Error(llvm::Module *)>
 makeOptimizer(llvm::TargetMachine *machine,
               CompileProgress *progress = nullptr);
 
+/// Runs LLVM's optimization pipeline at -O3 for `machine` on `module`, and
+/// calls `onFunctionOptimized` (if any) as each function leaves the loop
+/// vectorizer. Several threads may each optimize a module of their own
+/// LLVMContext at once.
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
+                    llvm::function_ref<void()> onFunctionOptimized = {});
+
 /// What a JIT-compiled module needs at run time.
 struct JitOptions {
   /// Loads MLIR's async runtime: modules lowered with
@@ -83,24 +98,66 @@ struct JitOptions {
   /// buffers) are always loaded.
   bool asyncRuntime = false;
   /// Where the stages of the compilation go (translation, optimization,
-  /// machine code), if anywhere. The last stage, machine code, runs at the
-  /// engine's first lookup.
+  /// machine code), if anywhere.
   CompileProgress *progress = nullptr;
+  /// The threads that optimize and compile the module (0: the environment's
+  /// AGN_COMPILE_THREADS, else one per hardware thread). They only compile:
+  /// `threads` of agn's pipelines is the run time's. The code is the same
+  /// however many there are, but for the linkage of the functions that one part
+  /// calls in another.
+  unsigned compileThreads = 0;
+};
+
+/// Machine code in the process, from the object files of createExecution-
+/// Engine: MLIR's ExecutionEngine's interface (lookup, lookupPacked,
+/// invokePacked) over an LLJIT that links objects instead of compiling IR.
+class JitEngine {
+public:
+  /// Links `objects` (object files for this process's architecture) into a
+  /// new JIT dylib, whose undefined symbols resolve to the process's and to
+  /// the shared libraries `sharedLibraries`; their sections come from the
+  /// file-backed constants mapper (FileBackedConstants.h).
+  static llvm::Expected<std::unique_ptr<JitEngine>>
+  create(SmallVector<std::unique_ptr<llvm::MemoryBuffer>> objects,
+         ArrayRef<StringRef> sharedLibraries);
+  ~JitEngine();
+
+  /// Returns the address of the symbol `name`; the first lookup links the
+  /// objects.
+  llvm::Expected<void *> lookup(StringRef name) const;
+  /// Returns the `_mlir_` wrapper of the function `name`, which takes its
+  /// arguments and results as one array of pointers (MLIR's packed calling
+  /// convention).
+  llvm::Expected<void (*)(void **)> lookupPacked(StringRef name) const;
+  /// Calls the `_mlir_` wrapper of `name` on `args`.
+  llvm::Error invokePacked(StringRef name, MutableArrayRef<void *> args);
+  /// Defines the symbols that `symbolMap` returns in the engine's dylib.
+  void registerSymbols(
+      llvm::function_ref<llvm::orc::SymbolMap(llvm::orc::MangleAndInterner)>
+          symbolMap);
+
+private:
+  JitEngine();
+  std::unique_ptr<llvm::orc::LLJIT> jit;
 };
 
 /// Frees an engine of createExecutionEngine once MLIR's async runtime has no
 /// worker left in its code.
 struct EngineDeleter {
-  void operator()(ExecutionEngine *engine) const;
+  void operator()(JitEngine *engine) const;
 };
 
 /// An engine of createExecutionEngine.
-using OwningExecutionEngine = std::unique_ptr<ExecutionEngine, EngineDeleter>;
+using OwningExecutionEngine = std::unique_ptr<JitEngine, EngineDeleter>;
 
 /// JIT-compiles `module` (in the LLVM dialect) for the target of
-/// createTargetMachine, optimized by makeOptimizer, with the shared
-/// libraries of `options`. The module's target must be able to run on this
-/// host (same architecture). On failure `error` says why.
+/// createTargetMachine, optimized as optimizeModule does, with the shared
+/// libraries of `options`: split by partitionModule into parts that are
+/// translated, optimized and compiled to objects on `compileThreads` threads
+/// (position-independent code, as the parts reach each other's symbols
+/// through the JIT's GOT), and linked by a JitEngine. Every public function
+/// gets MLIR's `_mlir_` wrapper. The module's target must be able to run on
+/// this host (same architecture). On failure `error` says why.
 FailureOr<OwningExecutionEngine>
 createExecutionEngine(ModuleOp module, const JitOptions &options,
                       std::string &error);

@@ -1,0 +1,214 @@
+//===- ModulePartitionTest.cpp - Modules split for parallel compiles ------===//
+//
+// Part of the agn project.
+//
+//===----------------------------------------------------------------------===//
+//
+// agn::partitionModule splits an LLVM-dialect module into parts that define,
+// together, what it defines, each valid on its own; createExecutionEngine
+// compiles the parts on several threads and links them into the same
+// functions as one part gives.
+//
+//===----------------------------------------------------------------------===//
+
+#include "agn/ExecutionEngine/ModulePartition.h"
+#include "agn/ExecutionEngine/ExecutionEngine.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using ::testing::HasSubstr;
+
+namespace {
+
+/// An entry function that calls two private kernels (as agn-outline-loop-nests
+/// makes them), one of which reads a private constant (as weights are), and
+/// an external runtime function.
+constexpr const char *kKernels = R"mlir(
+  module attributes {agn.test = "kept"} {
+    llvm.mlir.global private constant @weights(dense<[1, 2, 3, 4]> : tensor<4xi32>) {addr_space = 0 : i32} : !llvm.array<4 x i32>
+    llvm.func @agn_rt_note(i32)
+    llvm.func internal @scale(%x: i32) -> i32 attributes {passthrough = ["noinline"]} {
+      %w = llvm.mlir.addressof @weights : !llvm.ptr
+      %p = llvm.getelementptr %w[0, 2] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<4 x i32>
+      %v = llvm.load %p : !llvm.ptr -> i32
+      %r = llvm.mul %x, %v : i32
+      llvm.return %r : i32
+    }
+    llvm.func internal @shift(%x: i32) -> i32 attributes {passthrough = ["noinline"]} {
+      %c = llvm.mlir.constant(5 : i32) : i32
+      %r = llvm.add %x, %c : i32
+      llvm.return %r : i32
+    }
+    llvm.func @main(%x: i32) -> i32 {
+      %a = llvm.call @scale(%x) : (i32) -> i32
+      %b = llvm.call @shift(%a) : (i32) -> i32
+      llvm.return %b : i32
+    }
+  }
+)mlir";
+
+class ModulePartitionTest : public ::testing::Test {
+protected:
+  ModulePartitionTest() {
+    DialectRegistry registry;
+    registry.insert<LLVM::LLVMDialect>();
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    context.appendDialectRegistry(registry);
+    context.loadAllAvailableDialects();
+  }
+
+  /// Parses `text`, failing the test if it does not parse.
+  OwningOpRef<ModuleOp> parse(StringRef text) {
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
+    EXPECT_TRUE(module) << text.str();
+    return module;
+  }
+
+  /// Compiles `module` on `threads` threads and returns main(7).
+  int32_t compileAndRun(ModuleOp module, unsigned threads) {
+    agn::JitOptions options;
+    options.compileThreads = threads;
+    std::string error;
+    auto engine = agn::createExecutionEngine(module, options, error);
+    EXPECT_TRUE(succeeded(engine)) << error;
+    if (failed(engine))
+      return -1;
+    int32_t x = 7, result = 0;
+    void *args[] = {&x, &result};
+    llvm::Error callError = (*engine)->invokePacked("main", args);
+    EXPECT_FALSE(callError) << llvm::toString(std::move(callError));
+    return result;
+  }
+
+  MLIRContext context;
+};
+
+TEST_F(ModulePartitionTest, PartsDefineEachSymbolOnce) {
+  OwningOpRef<ModuleOp> module = parse(kKernels);
+  ASSERT_TRUE(module);
+  SmallVector<OwningOpRef<ModuleOp>> parts = agn::partitionModule(*module, 3);
+  ASSERT_EQ(parts.size(), 3u);
+
+  llvm::StringMap<unsigned> definedIn;
+  for (unsigned index = 0; index < parts.size(); ++index) {
+    ModuleOp part = *parts[index];
+    EXPECT_TRUE(succeeded(verify(part)));
+    EXPECT_EQ(part->getAttr("agn.test"), (*module)->getAttr("agn.test"));
+    for (auto function : part.getOps<LLVM::LLVMFuncOp>())
+      if (!function.isExternal())
+        EXPECT_TRUE(definedIn.try_emplace(function.getSymName(), index).second)
+            << function.getSymName().str() << " defined twice";
+    for (auto global : part.getOps<LLVM::GlobalOp>())
+      if (global.getValueOrNull())
+        EXPECT_TRUE(definedIn.try_emplace(global.getSymName(), index).second)
+            << global.getSymName().str() << " defined twice";
+    // Every symbol a part uses is in the part, defined or declared.
+    SymbolTable table(part);
+    part.walk([&](Operation *op) {
+      if (auto uses = SymbolTable::getSymbolUses(op))
+        for (const SymbolTable::SymbolUse &use : *uses)
+          EXPECT_TRUE(table.lookup(use.getSymbolRef().getRootReference()))
+              << "part " << index << " uses "
+              << use.getSymbolRef().getRootReference().str()
+              << " without declaring it";
+    });
+  }
+  EXPECT_EQ(definedIn.size(), 4u); // main, scale, shift, weights
+  EXPECT_FALSE(definedIn.contains("agn_rt_note")); // only declared
+  // The weights go with their only user.
+  EXPECT_EQ(definedIn.lookup("weights"), definedIn.lookup("scale"));
+
+  // A kernel that main calls from another part is external there, and
+  // declared (external, no body) in main's part.
+  ModuleOp mainPart = *parts[definedIn.lookup("main")];
+  for (StringRef kernel : {"scale", "shift"}) {
+    ModuleOp kernelPart = *parts[definedIn.lookup(kernel)];
+    if (kernelPart == mainPart)
+      continue;
+    auto definition = kernelPart.lookupSymbol<LLVM::LLVMFuncOp>(kernel);
+    EXPECT_EQ(definition.getLinkage(), LLVM::Linkage::External);
+    auto declaration = mainPart.lookupSymbol<LLVM::LLVMFuncOp>(kernel);
+    ASSERT_TRUE(declaration) << kernel.str();
+    EXPECT_TRUE(declaration.isExternal());
+    EXPECT_EQ(declaration.getLinkage(), LLVM::Linkage::External);
+  }
+}
+
+TEST_F(ModulePartitionTest, ModulesKeptWhole) {
+  OwningOpRef<ModuleOp> module = parse(kKernels);
+  ASSERT_TRUE(module);
+  EXPECT_TRUE(agn::partitionModule(*module, 1).empty());
+
+  OwningOpRef<ModuleOp> single = parse(R"mlir(
+    llvm.func @agn_rt_note(i32)
+    llvm.func @main(%x: i32) -> i32 {
+      llvm.return %x : i32
+    }
+  )mlir");
+  ASSERT_TRUE(single);
+  EXPECT_TRUE(agn::partitionModule(*single, 4).empty());
+
+  // Constructors run in the order of one list: not split.
+  OwningOpRef<ModuleOp> withCtors = parse(R"mlir(
+    llvm.mlir.global_ctors ctors = [@init], priorities = [0 : i32], data = [#llvm.zero]
+    llvm.func @init() {
+      llvm.return
+    }
+    llvm.func @main(%x: i32) -> i32 {
+      llvm.return %x : i32
+    }
+  )mlir");
+  ASSERT_TRUE(withCtors);
+  EXPECT_TRUE(agn::partitionModule(*withCtors, 2).empty());
+}
+
+TEST_F(ModulePartitionTest, ThreadsComputeTheSame) {
+  OwningOpRef<ModuleOp> module = parse(kKernels);
+  ASSERT_TRUE(module);
+  // main(7) = 7 * 3 + 5, on one part and on as many parts as there are
+  // functions.
+  EXPECT_EQ(compileAndRun(*module, 1), 26);
+  EXPECT_EQ(compileAndRun(*module, 4), 26);
+}
+
+TEST_F(ModulePartitionTest, BadCompileThreadsIsAnError) {
+  OwningOpRef<ModuleOp> module = parse(kKernels);
+  ASSERT_TRUE(module);
+  ::setenv("AGN_COMPILE_THREADS", "two", /*overwrite=*/1);
+  std::string error;
+  bool failedToCreate =
+      failed(agn::createExecutionEngine(*module, agn::JitOptions(), error));
+  ::unsetenv("AGN_COMPILE_THREADS");
+  EXPECT_TRUE(failedToCreate);
+  EXPECT_THAT(error, HasSubstr("AGN_COMPILE_THREADS must be a positive "
+                               "number of threads, not 'two'"));
+}
+
+TEST_F(ModulePartitionTest, ConstructorsAreRefused) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    llvm.mlir.global_ctors ctors = [@init], priorities = [0 : i32], data = [#llvm.zero]
+    llvm.func @init() {
+      llvm.return
+    }
+  )mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  EXPECT_TRUE(
+      failed(agn::createExecutionEngine(*module, agn::JitOptions(), error)));
+  EXPECT_THAT(error, HasSubstr("global constructors"));
+}
+
+} // namespace
