@@ -12,7 +12,7 @@
 #include "llvm/ADT/DenseSet.h"
 
 #include <algorithm>
-#include <numeric>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::agn;
@@ -67,28 +67,11 @@ static bool hasLoop(LLVM::LLVMFuncOp function) {
   return false;
 }
 
-/// Globals of at least this cost (4 KiB of data: weights, which the entry
-/// function only takes the address of) are balanced across the parts like
-/// functions; smaller ones stay with their user.
-static constexpr uint64_t kLargeGlobalCost = 8;
-
-/// Returns the estimated cost of compiling `op`, in units of one operation
-/// of straight-line code. Measured on densenet121 at five levels on this
-/// project's CPU: an operation of a function with loops costs LLVM about 5
-/// (the vectorizer and unroller multiply it), and a global's initializer
-/// about one per 512 bytes (emitted into the object).
-static uint64_t estimateCost(Operation *op) {
-  if (auto global = dyn_cast<LLVM::GlobalOp>(op)) {
-    auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
-    if (!value)
-      return 1;
-    Type element = value.getElementType();
-    uint64_t bits =
-        value.getNumElements() *
-        (element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64);
-    return 1 + bits / (8 * 512);
-  }
-  auto function = cast<LLVM::LLVMFuncOp>(op);
+/// Returns the estimated cost of compiling `function`, in units of one
+/// operation of straight-line code. Measured on densenet121 at five levels
+/// on this project's CPU: an operation of a function with loops costs LLVM
+/// about 5 (the vectorizer and unroller multiply it).
+static uint64_t estimateCost(LLVM::LLVMFuncOp function) {
   uint64_t operations = 0;
   function.walk([&](Operation *) { ++operations; });
   return hasLoop(function) ? 5 * operations : operations;
@@ -111,30 +94,29 @@ SmallVector<OwningOpRef<ModuleOp>> mlir::agn::partitionModule(ModuleOp module,
     return {};
 
   // Costliest first, each to the part with the least cost so far (LPT
-  // scheduling: within 4/3 of the best balance). Functions and the globals
-  // that hold data (weights) alike: emitting a model's weights is a share
-  // of its machine code.
-  SmallVector<std::pair<uint64_t, Operation *>> costs;
-  for (Operation *op : symbols) {
-    auto function = dyn_cast<LLVM::LLVMFuncOp>(op);
-    if (function && function.isExternal())
-      continue;
-    uint64_t cost = estimateCost(op);
-    if (function || cost >= kLargeGlobalCost)
-      costs.push_back({cost, op});
-  }
-  llvm::stable_sort(
-      costs, [](const auto &a, const auto &b) { return a.first > b.first; });
+  // scheduling: within 4/3 of the best balance); ties in module order, so
+  // that a module always splits the same way.
+  SmallVector<std::tuple<uint64_t, unsigned, LLVM::LLVMFuncOp>> costs;
+  for (auto [index, function] : llvm::enumerate(definitions))
+    costs.push_back({estimateCost(function), index, function});
+  llvm::sort(costs, [](const auto &a, const auto &b) {
+    return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b)
+                                            : std::get<1>(a) < std::get<1>(b);
+  });
   llvm::DenseMap<Operation *, unsigned> partOf;
   SmallVector<uint64_t> load(count, 0);
-  for (auto [cost, op] : costs) {
+  for (auto [cost, index, function] : costs) {
     unsigned part = std::min_element(load.begin(), load.end()) - load.begin();
     load[part] += cost;
-    partOf[op] = part;
+    partOf[function] = part;
   }
-  // Smaller globals go with the first function that uses them (in module
-  // order), where LLVM still sees the constants a kernel reads; unused ones
-  // to part 0.
+
+  // Globals go with the first function that uses them (in module order):
+  // LLVM still sees the constants a kernel reads, and a model's weights,
+  // which only the entry function uses, stay together in one object, laid
+  // out as agn-place-level-weights placed them (spread over the parts'
+  // objects, pages of the granted levels went uncounted in the runtime's
+  // residency: test_weight_memory.py). Unused ones go to part 0.
   SymbolTable table(module);
   SmallVector<SmallVector<StringAttr>> referenced(symbols.size());
   for (auto [index, op] : llvm::enumerate(symbols))

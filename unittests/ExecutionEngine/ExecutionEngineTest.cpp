@@ -13,11 +13,9 @@
 
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 
+#include "LLVMModuleTest.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -29,26 +27,7 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class ExecutionEngineTest : public ::testing::Test {
-protected:
-  ExecutionEngineTest() {
-    DialectRegistry registry;
-    registry.insert<LLVM::LLVMDialect>();
-    registerBuiltinDialectTranslation(registry);
-    registerLLVMDialectTranslation(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  /// Parses `text`, failing the test if it does not parse.
-  OwningOpRef<ModuleOp> parse(StringRef text) {
-    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
-    EXPECT_TRUE(module) << text.str();
-    return module;
-  }
-
-  MLIRContext context;
-};
+class ExecutionEngineTest : public agn::test::LLVMModuleTest {};
 
 TEST_F(ExecutionEngineTest, TargetFromModule) {
   OwningOpRef<ModuleOp> module = parse(R"mlir(

@@ -14,13 +14,11 @@
 #include "agn/ExecutionEngine/ModulePartition.h"
 #include "agn/ExecutionEngine/ExecutionEngine.h"
 
+#include "LLVMModuleTest.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -59,24 +57,8 @@ constexpr const char *kKernels = R"mlir(
   }
 )mlir";
 
-class ModulePartitionTest : public ::testing::Test {
+class ModulePartitionTest : public agn::test::LLVMModuleTest {
 protected:
-  ModulePartitionTest() {
-    DialectRegistry registry;
-    registry.insert<LLVM::LLVMDialect>();
-    registerBuiltinDialectTranslation(registry);
-    registerLLVMDialectTranslation(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  /// Parses `text`, failing the test if it does not parse.
-  OwningOpRef<ModuleOp> parse(StringRef text) {
-    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
-    EXPECT_TRUE(module) << text.str();
-    return module;
-  }
-
   /// Compiles `module` on `threads` threads and returns main(7).
   int32_t compileAndRun(ModuleOp module, unsigned threads) {
     agn::JitOptions options;
@@ -92,8 +74,6 @@ protected:
     EXPECT_FALSE(callError) << llvm::toString(std::move(callError));
     return result;
   }
-
-  MLIRContext context;
 };
 
 TEST_F(ModulePartitionTest, PartsDefineEachSymbolOnce) {

@@ -28,9 +28,8 @@ namespace mlir::agn {
 
 /// Splits `module`, in the LLVM dialect, into at most `count` modules that
 /// together define exactly what `module` defines, balanced by an estimate
-/// of LLVM's work (operations, more for those of functions with loops, and
-/// the bytes of large globals). Each part holds its share of the function
-/// definitions and of the large globals (weights), the smaller globals its
+/// of LLVM's work (operations, more for those of functions with loops).
+/// Each part holds its share of the function definitions, the globals its
 /// functions use first, and declarations of what it uses from the other
 /// parts; a private or internal symbol that
 /// another part uses becomes external (the JIT links the parts into one
