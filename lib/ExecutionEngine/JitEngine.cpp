@@ -22,6 +22,8 @@
 #include "llvm/ExecutionEngine/SectionMemoryManager.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <mutex>
+
 using namespace mlir;
 using namespace mlir::agn;
 
@@ -31,7 +33,7 @@ static llvm::Error rewrap(llvm::Error error) {
   return llvm::createStringError(llvm::toString(std::move(error)));
 }
 
-JitEngine::JitEngine() = default;
+JitEngine::JitEngine() : linkErrors(std::make_shared<LinkErrors>()) {}
 JitEngine::~JitEngine() = default;
 
 llvm::Expected<std::unique_ptr<JitEngine>>
@@ -50,6 +52,16 @@ JitEngine::create(SmallVector<std::unique_ptr<llvm::MemoryBuffer>> objects,
                  .create();
   if (!jit)
     return rewrap(jit.takeError());
+  std::unique_ptr<JitEngine> engine(new JitEngine());
+  // The linker reports why an object failed to load (a symbol not found, a
+  // relocation it cannot apply) here, and the lookup only that it failed:
+  // kept for the lookup's error.
+  (*jit)->getExecutionSession().setErrorReporter(
+      [reports = engine->linkErrors](llvm::Error error) {
+        std::string message = llvm::toString(std::move(error));
+        std::lock_guard<std::mutex> lock(reports->mutex);
+        reports->messages.push_back(std::move(message));
+      });
 
   llvm::orc::JITDylib &dylib = (*jit)->getMainJITDylib();
   char prefix = (*jit)->getDataLayout().getGlobalPrefix();
@@ -71,15 +83,19 @@ JitEngine::create(SmallVector<std::unique_ptr<llvm::MemoryBuffer>> objects,
     if (llvm::Error error = (*jit)->addObjectFile(std::move(object)))
       return rewrap(std::move(error));
 
-  std::unique_ptr<JitEngine> engine(new JitEngine());
   engine->jit = std::move(*jit);
   return engine;
 }
 
 llvm::Expected<void *> JitEngine::lookup(StringRef name) const {
   auto symbol = jit->lookup(name);
-  if (!symbol)
-    return rewrap(symbol.takeError());
+  if (!symbol) {
+    std::string message = llvm::toString(symbol.takeError());
+    std::lock_guard<std::mutex> lock(linkErrors->mutex);
+    for (const std::string &report : linkErrors->messages)
+      message += "; " + report;
+    return llvm::createStringError(message);
+  }
   if (void *address = symbol->toPtr<void *>())
     return address;
   return llvm::createStringError("the symbol '" + name + "' is null");

@@ -77,6 +77,19 @@ static uint64_t estimateCost(LLVM::LLVMFuncOp function) {
   return hasLoop(function) ? 5 * operations : operations;
 }
 
+/// The size of a page on the CPUs agn compiles for.
+static constexpr uint64_t kPageBytes = 4096;
+
+/// Returns the bytes of data that `global`'s value holds (0 for none).
+static uint64_t getDataBytes(LLVM::GlobalOp global) {
+  auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
+  if (!value)
+    return 0;
+  Type element = value.getElementType();
+  unsigned bits = element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64;
+  return (value.getNumElements() * bits + 7) / 8;
+}
+
 SmallVector<OwningOpRef<ModuleOp>> mlir::agn::partitionModule(ModuleOp module,
                                                               unsigned count) {
   SmallVector<LLVM::LLVMFuncOp> definitions;
@@ -111,12 +124,22 @@ SmallVector<OwningOpRef<ModuleOp>> mlir::agn::partitionModule(ModuleOp module,
     partOf[function] = part;
   }
 
-  // Globals go with the first function that uses them (in module order):
-  // LLVM still sees the constants a kernel reads, and a model's weights,
-  // which only the entry function uses, stay together in one object, laid
+  // The weights (globals of data larger than a page) go to a part of their
+  // own, in module order: emitting them is a share of the machine code that
+  // runs beside the other parts, and they stay together in one object, laid
   // out as agn-place-level-weights placed them (spread over the parts'
   // objects, pages of the granted levels went uncounted in the runtime's
-  // residency: test_weight_memory.py). Unused ones go to part 0.
+  // residency: test_weight_memory.py). Other globals go with the first
+  // function that uses them (in module order), where LLVM still sees the
+  // constants a kernel reads; unused ones to part 0.
+  unsigned dataPart = count;
+  for (Operation *op : symbols)
+    if (auto global = dyn_cast<LLVM::GlobalOp>(op);
+        global && getDataBytes(global) > kPageBytes)
+      partOf[op] = dataPart;
+  if (llvm::any_of(partOf,
+                   [&](const auto &entry) { return entry.second == dataPart; }))
+    ++count;
   SymbolTable table(module);
   SmallVector<SmallVector<StringAttr>> referenced(symbols.size());
   for (auto [index, op] : llvm::enumerate(symbols))

@@ -125,6 +125,27 @@ TEST_F(ExecutionEngineTest, JitRuns) {
   EXPECT_EQ(result, 42);
 }
 
+TEST_F(ExecutionEngineTest, MissingSymbolIsNamed) {
+  // The call links (and fails) at the first lookup; the error says why, not
+  // only that the symbols failed to materialize.
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    llvm.func @agn_no_such_function(i32) -> i32
+    llvm.func @call(%a: i32) -> i32 {
+      %r = llvm.call @agn_no_such_function(%a) : (i32) -> i32
+      llvm.return %r : i32
+    }
+  )mlir");
+  ASSERT_TRUE(module);
+  std::string error;
+  FailureOr<agn::OwningExecutionEngine> engine =
+      agn::createExecutionEngine(*module, agn::JitOptions(), error);
+  ASSERT_TRUE(succeeded(engine)) << error;
+  auto function = (*engine)->lookupPacked("call");
+  ASSERT_FALSE(function);
+  std::string message = llvm::toString(function.takeError());
+  EXPECT_THAT(message, HasSubstr("agn_no_such_function"));
+}
+
 /// Creates a token on MLIR's async runtime, completes it, waits for it and
 /// drops it: every step goes through the process-wide default runtime.
 static constexpr const char *kAwaitToken = R"mlir(

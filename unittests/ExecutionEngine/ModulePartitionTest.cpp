@@ -127,6 +127,56 @@ TEST_F(ModulePartitionTest, PartsDefineEachSymbolOnce) {
   }
 }
 
+TEST_F(ModulePartitionTest, WeightsGoToAPartOfTheirOwn) {
+  // Two kernels and two globals: 2048 i32 (8 KiB, weights) and 4 i32.
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    llvm.mlir.global private constant @big(dense<7> : tensor<2048xi32>) {addr_space = 0 : i32} : !llvm.array<2048 x i32>
+    llvm.mlir.global private constant @small(dense<[1, 2, 3, 4]> : tensor<4xi32>) {addr_space = 0 : i32} : !llvm.array<4 x i32>
+    llvm.func internal @first(%i: i64) -> i32 attributes {passthrough = ["noinline"]} {
+      %w = llvm.mlir.addressof @big : !llvm.ptr
+      %p = llvm.getelementptr %w[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<2048 x i32>
+      %v = llvm.load %p : !llvm.ptr -> i32
+      llvm.return %v : i32
+    }
+    llvm.func internal @second(%i: i64) -> i32 attributes {passthrough = ["noinline"]} {
+      %w = llvm.mlir.addressof @small : !llvm.ptr
+      %p = llvm.getelementptr %w[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<4 x i32>
+      %v = llvm.load %p : !llvm.ptr -> i32
+      llvm.return %v : i32
+    }
+    llvm.func @main(%x: i32) -> i32 {
+      %i = llvm.mlir.constant(3 : i64) : i64
+      %a = llvm.call @first(%i) : (i64) -> i32
+      %b = llvm.call @second(%i) : (i64) -> i32
+      %s = llvm.add %a, %b : i32
+      %r = llvm.add %s, %x : i32
+      llvm.return %r : i32
+    }
+  )mlir");
+  ASSERT_TRUE(module);
+  SmallVector<OwningOpRef<ModuleOp>> parts = agn::partitionModule(*module, 2);
+  ASSERT_EQ(parts.size(), 3u);
+  // The last part holds the weights and nothing else; the small global is
+  // with its user.
+  ModuleOp data = *parts.back();
+  auto big = data.lookupSymbol<LLVM::GlobalOp>("big");
+  ASSERT_TRUE(big && big.getValueOrNull());
+  EXPECT_EQ(big.getLinkage(), LLVM::Linkage::External);
+  EXPECT_TRUE(data.getOps<LLVM::LLVMFuncOp>().empty());
+  for (unsigned index = 0; index + 1 < parts.size(); ++index) {
+    ModuleOp part = *parts[index];
+    EXPECT_TRUE(succeeded(verify(part)));
+    if (auto declared = part.lookupSymbol<LLVM::GlobalOp>("big"))
+      EXPECT_FALSE(declared.getValueOrNull());
+    auto second = part.lookupSymbol<LLVM::LLVMFuncOp>("second");
+    if (second && !second.isExternal())
+      EXPECT_TRUE(part.lookupSymbol<LLVM::GlobalOp>("small").getValueOrNull());
+  }
+  // main(7) = 7 + 4 + 7, whole and split (the weights stored as bytes).
+  EXPECT_EQ(compileAndRun(*module, 1), 18);
+  EXPECT_EQ(compileAndRun(*module, 2), 18);
+}
+
 TEST_F(ModulePartitionTest, ModulesKeptWhole) {
   OwningOpRef<ModuleOp> module = parse(kKernels);
   ASSERT_TRUE(module);

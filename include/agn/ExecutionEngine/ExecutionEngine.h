@@ -37,6 +37,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -137,7 +138,14 @@ public:
           symbolMap);
 
 private:
+  /// What the JIT's session reported while linking, for lookup's errors.
+  struct LinkErrors {
+    std::mutex mutex;
+    SmallVector<std::string> messages;
+  };
+
   JitEngine();
+  std::shared_ptr<LinkErrors> linkErrors;
   std::unique_ptr<llvm::orc::LLJIT> jit;
 };
 
