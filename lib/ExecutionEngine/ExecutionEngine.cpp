@@ -332,106 +332,80 @@ struct CompilationPart {
   std::string error;
 };
 
-FailureOr<OwningExecutionEngine>
-mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
-                                 std::string &error) {
-  // Position-independent code: the parts reach each other's functions and
-  // weights through the GOT and stubs of the JIT's linker, wherever their
-  // sections land.
-  TargetMachineOptions machineOptions;
-  machineOptions.relocationModel = llvm::Reloc::PIC_;
-  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
-      createTargetMachine(module, error, machineOptions);
-  if (failed(machine))
-    return failure();
+/// Checks that code for `machine` runs on this host: the same architecture,
+/// and no CPU feature the host lacks (which would die of an illegal
+/// instruction at the first call).
+static LogicalResult checkRunsOnHost(llvm::TargetMachine &machine,
+                                     std::string &error) {
   llvm::Triple host(llvm::sys::getProcessTriple());
-  const llvm::Triple &triple = (*machine)->getTargetTriple();
+  const llvm::Triple &triple = machine.getTargetTriple();
   if (triple.getArch() != host.getArch()) {
     error = "cannot JIT-compile for triple '" + triple.str() +
             "' on this host ('" + host.str() + "')";
     return failure();
   }
-  // Code for a CPU with features this one lacks would die of an illegal
-  // instruction at the first call: refuse it here, saying which.
   llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
   SmallVector<StringRef> missing;
   SmallVector<StringRef> targetFeatures;
-  StringRef((*machine)->getTargetFeatureString())
+  StringRef(machine.getTargetFeatureString())
       .split(targetFeatures, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
   for (StringRef feature : targetFeatures)
     if (feature.consume_front("+") && hostFeatures.count(feature) &&
         !hostFeatures.lookup(feature))
       missing.push_back(feature);
   if (!missing.empty()) {
-    error = "cannot run code for chip '" + (*machine)->getTargetCPU().str() +
+    error = "cannot run code for chip '" + machine.getTargetCPU().str() +
             "' on this CPU, which lacks " + llvm::join(missing, ", ") +
             "; compile for target-cpu=native (or a CPU this one has the "
             "features of), or use agn-aot to build for the other machine";
     return failure();
   }
-  // Object files have no place for the constructors the IR platform of
-  // MLIR's engine would run; agn's pipelines make none.
-  if (!module.getOps<LLVM::GlobalCtorsOp>().empty() ||
-      !module.getOps<LLVM::GlobalDtorsOp>().empty()) {
-    error = "cannot JIT-compile a module with global constructors or "
-            "destructors (llvm.mlir.global_ctors, llvm.mlir.global_dtors)";
-    return failure();
-  }
-  if (options.asyncRuntime && failed(detail::loadAsyncRuntime(error)))
-    return failure();
+  return success();
+}
 
-  // The public functions get MLIR's packed wrappers; the parts may make
-  // more functions public than that.
-  llvm::StringSet<> entryPoints;
-  for (auto function : module.getOps<LLVM::LLVMFuncOp>())
-    if (!function.isExternal() &&
-        function.getLinkage() == LLVM::Linkage::External)
-      entryPoints.insert(function.getSymName());
-
-  unsigned requestedThreads = options.compileThreads;
+/// Returns the compile threads `options` ask for (0: the environment's
+/// AGN_COMPILE_THREADS, else every hardware thread).
+static FailureOr<llvm::ThreadPoolStrategy>
+getCompileThreads(const JitOptions &options, std::string &error) {
+  unsigned threads = options.compileThreads;
   if (const char *value = std::getenv("AGN_COMPILE_THREADS");
-      value && requestedThreads == 0) {
-    if (StringRef(value).getAsInteger(10, requestedThreads) ||
-        requestedThreads == 0) {
+      value && threads == 0) {
+    if (StringRef(value).getAsInteger(10, threads) || threads == 0) {
       error = "AGN_COMPILE_THREADS must be a positive number of threads, "
               "not '" +
               std::string(value) + "'";
       return failure();
     }
   }
-  llvm::ThreadPoolStrategy strategy =
-      llvm::hardware_concurrency(requestedThreads);
-  unsigned threads = strategy.compute_thread_count();
-  // Three parts per thread, so that the threads share the work evenly
-  // although the entry function (all the glue between the kernels) is one
-  // part however large.
-  SmallVector<OwningOpRef<ModuleOp>> split =
-      partitionModule(module, threads > 1 ? 3 * threads : 1);
-  SmallVector<ModuleOp> partModules;
-  for (OwningOpRef<ModuleOp> &part : split)
-    partModules.push_back(*part);
-  if (partModules.empty())
-    partModules.push_back(module);
+  return llvm::hardware_concurrency(threads);
+}
 
-  CompileProgress *progress = options.progress;
-  if (progress)
-    progress->beginStage("translation to LLVM IR");
-  SmallVector<CompilationPart> parts(partModules.size());
-  unsigned functions = 0;
+/// Translates each of `modules` (the parts of `module`) into an LLVM module
+/// of its own context, with a target machine of its own, MLIR's packed
+/// wrappers of `module`'s public functions, and its weights as bytes.
+static FailureOr<SmallVector<CompilationPart>>
+translateParts(ModuleOp module, ArrayRef<ModuleOp> modules,
+               const TargetMachineOptions &machineOptions, std::string &error) {
+  llvm::StringSet<> entryPoints;
+  for (auto function : module.getOps<LLVM::LLVMFuncOp>())
+    if (!function.isExternal() &&
+        function.getLinkage() == LLVM::Linkage::External)
+      entryPoints.insert(function.getSymName());
+
+  SmallVector<CompilationPart> parts(modules.size());
   for (auto [index, part] : llvm::enumerate(parts)) {
     part.context = std::make_unique<llvm::LLVMContext>();
-    part.module = translateModuleToLLVMIR(partModules[index], *part.context,
+    part.module = translateModuleToLLVMIR(modules[index], *part.context,
                                           ("agn-part-" + Twine(index)).str());
     if (!part.module) {
       error = "could not translate the module to LLVM IR";
       return failure();
     }
-    FailureOr<std::unique_ptr<llvm::TargetMachine>> partMachine =
-        index == 0 ? std::move(machine)
-                   : createTargetMachine(module, error, machineOptions);
-    if (failed(partMachine))
+    FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+        createTargetMachine(module, error, machineOptions);
+    if (failed(machine))
       return failure();
-    part.machine = std::move(*partMachine);
+    part.machine = std::move(*machine);
     part.module->setDataLayout(part.machine->createDataLayout());
     part.module->setTargetTriple(part.machine->getTargetTriple());
     SmallVector<llvm::Function *> wrapped;
@@ -441,12 +415,19 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
     for (llvm::Function *function : wrapped)
       addPackedWrapper(*function);
     storeWeightsAsBytes(*part.module);
-    functions += countDefinitions(*part.module);
   }
-  split.clear();
+  return parts;
+}
 
-  // Optimization, then machine code, each part on a thread of its own.
-  llvm::DefaultThreadPool pool(strategy);
+/// Optimizes every part, then compiles every part to an object, each part on
+/// a thread of `pool`; returns the objects.
+static FailureOr<SmallVector<std::unique_ptr<llvm::MemoryBuffer>>>
+compileParts(MutableArrayRef<CompilationPart> parts,
+             llvm::DefaultThreadPool &pool, CompileProgress *progress,
+             std::string &error) {
+  unsigned functions = 0;
+  for (CompilationPart &part : parts)
+    functions += countDefinitions(*part.module);
   std::mutex progressMutex;
   if (progress)
     progress->beginStage("LLVM optimization", functions, "functions");
@@ -484,8 +465,64 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
     }
     objects.push_back(std::move(part.object));
   }
+  return objects;
+}
+
+FailureOr<OwningExecutionEngine>
+mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
+                                 std::string &error) {
+  // Position-independent code: the parts reach each other's functions and
+  // weights through the GOT and stubs of the JIT's linker, wherever their
+  // sections land.
+  TargetMachineOptions machineOptions;
+  machineOptions.relocationModel = llvm::Reloc::PIC_;
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+      createTargetMachine(module, error, machineOptions);
+  if (failed(machine) || failed(checkRunsOnHost(**machine, error)))
+    return failure();
+  // Object files have no place for the constructors the IR platform of
+  // MLIR's engine would run; agn's pipelines make none.
+  if (!module.getOps<LLVM::GlobalCtorsOp>().empty() ||
+      !module.getOps<LLVM::GlobalDtorsOp>().empty()) {
+    error = "cannot JIT-compile a module with global constructors or "
+            "destructors (llvm.mlir.global_ctors, llvm.mlir.global_dtors)";
+    return failure();
+  }
+  FailureOr<llvm::ThreadPoolStrategy> threads =
+      getCompileThreads(options, error);
+  if (failed(threads))
+    return failure();
+  if (options.asyncRuntime && failed(detail::loadAsyncRuntime(error)))
+    return failure();
+
+  // Three parts per thread, so that the threads share the work evenly
+  // although the entry function (all the glue between the kernels) is one
+  // part however large.
+  unsigned threadCount = threads->compute_thread_count();
+  SmallVector<OwningOpRef<ModuleOp>> split =
+      partitionModule(module, threadCount > 1 ? 3 * threadCount : 1);
+  SmallVector<ModuleOp> partModules;
+  for (OwningOpRef<ModuleOp> &part : split)
+    partModules.push_back(*part);
+  if (partModules.empty())
+    partModules.push_back(module);
+
+  CompileProgress *progress = options.progress;
+  if (progress)
+    progress->beginStage("translation to LLVM IR");
+  FailureOr<SmallVector<CompilationPart>> parts =
+      translateParts(module, partModules, machineOptions, error);
+  if (failed(parts))
+    return failure();
+  split.clear();
+  llvm::DefaultThreadPool pool(*threads);
+  FailureOr<SmallVector<std::unique_ptr<llvm::MemoryBuffer>>> objects =
+      compileParts(*parts, pool, progress, error);
+  if (failed(objects))
+    return failure();
+
   SmallVector<StringRef, 1> sharedLibraries = {AGN_MLIR_C_RUNNER_UTILS};
-  auto engine = JitEngine::create(std::move(objects), sharedLibraries);
+  auto engine = JitEngine::create(std::move(*objects), sharedLibraries);
   if (!engine) {
     error = "JIT compilation failed: " + llvm::toString(engine.takeError());
     return failure();
