@@ -27,7 +27,21 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class ExecutionEngineTest : public agn::test::LLVMModuleTest {};
+class ExecutionEngineTest : public agn::test::LLVMModuleTest {
+protected:
+  /// JIT-compiles the module `text`, failing the test (and returning null)
+  /// if it does not parse or compile.
+  agn::OwningExecutionEngine compile(StringRef text) {
+    OwningOpRef<ModuleOp> module = parse(text);
+    if (!module)
+      return nullptr;
+    std::string error;
+    FailureOr<agn::OwningExecutionEngine> engine =
+        agn::createExecutionEngine(*module, agn::JitOptions(), error);
+    EXPECT_TRUE(succeeded(engine)) << error;
+    return succeeded(engine) ? std::move(*engine) : nullptr;
+  }
+};
 
 TEST_F(ExecutionEngineTest, TargetFromModule) {
   OwningOpRef<ModuleOp> module = parse(R"mlir(
@@ -106,21 +120,17 @@ TEST_F(ExecutionEngineTest, NotATargetAttribute) {
 }
 
 TEST_F(ExecutionEngineTest, JitRuns) {
-  OwningOpRef<ModuleOp> module = parse(R"mlir(
+  agn::OwningExecutionEngine engine = compile(R"mlir(
     llvm.func @add(%a: i32, %b: i32) -> i32 {
       %sum = llvm.add %a, %b : i32
       llvm.return %sum : i32
     }
   )mlir");
-  ASSERT_TRUE(module);
-  std::string error;
-  FailureOr<agn::OwningExecutionEngine> engine =
-      agn::createExecutionEngine(*module, agn::JitOptions(), error);
-  ASSERT_TRUE(succeeded(engine)) << error;
+  ASSERT_TRUE(engine);
   // The packed wrapper takes pointers to the arguments and the result.
   int32_t a = 40, b = 2, result = 0;
   void *args[] = {&a, &b, &result};
-  llvm::Error callError = (*engine)->invokePacked("add", args);
+  llvm::Error callError = engine->invokePacked("add", args);
   ASSERT_FALSE(callError) << llvm::toString(std::move(callError));
   EXPECT_EQ(result, 42);
 }
@@ -128,19 +138,15 @@ TEST_F(ExecutionEngineTest, JitRuns) {
 TEST_F(ExecutionEngineTest, MissingSymbolIsNamed) {
   // The call links (and fails) at the first lookup; the error says why, not
   // only that the symbols failed to materialize.
-  OwningOpRef<ModuleOp> module = parse(R"mlir(
+  agn::OwningExecutionEngine engine = compile(R"mlir(
     llvm.func @agn_no_such_function(i32) -> i32
     llvm.func @call(%a: i32) -> i32 {
       %r = llvm.call @agn_no_such_function(%a) : (i32) -> i32
       llvm.return %r : i32
     }
   )mlir");
-  ASSERT_TRUE(module);
-  std::string error;
-  FailureOr<agn::OwningExecutionEngine> engine =
-      agn::createExecutionEngine(*module, agn::JitOptions(), error);
-  ASSERT_TRUE(succeeded(engine)) << error;
-  auto function = (*engine)->lookupPacked("call");
+  ASSERT_TRUE(engine);
+  auto function = engine->lookupPacked("call");
   ASSERT_FALSE(function);
   std::string message = llvm::toString(function.takeError());
   EXPECT_THAT(message, HasSubstr("agn_no_such_function"));
