@@ -280,7 +280,7 @@ static void storeWeightsAsBytes(llvm::Module &module) {
   for (llvm::GlobalVariable &global : module.globals())
     if (global.hasInitializer() && global.getValueType()->isArrayTy() &&
         !global.getValueType()->getArrayElementType()->isIntegerTy(8) &&
-        layout.getTypeAllocSize(global.getValueType()) > 4096)
+        layout.getTypeAllocSize(global.getValueType()) > kWeightGlobalBytes)
       globals.push_back(&global);
   for (llvm::GlobalVariable *global : globals) {
     SmallVector<char> bytes;

@@ -77,9 +77,6 @@ static uint64_t estimateCost(LLVM::LLVMFuncOp function) {
   return hasLoop(function) ? 5 * operations : operations;
 }
 
-/// The size of a page on the CPUs agn compiles for.
-static constexpr uint64_t kPageBytes = 4096;
-
 /// Returns the bytes of data that `global`'s value holds (0 for none).
 static uint64_t getDataBytes(LLVM::GlobalOp global) {
   auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
@@ -135,7 +132,7 @@ SmallVector<OwningOpRef<ModuleOp>> mlir::agn::partitionModule(ModuleOp module,
   unsigned dataPart = count;
   for (Operation *op : symbols)
     if (auto global = dyn_cast<LLVM::GlobalOp>(op);
-        global && getDataBytes(global) > kPageBytes)
+        global && getDataBytes(global) > kWeightGlobalBytes)
       partOf[op] = dataPart;
   if (llvm::any_of(partOf,
                    [&](const auto &entry) { return entry.second == dataPart; }))

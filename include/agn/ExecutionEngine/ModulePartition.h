@@ -24,7 +24,14 @@
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <cstdint>
+
 namespace mlir::agn {
+
+/// Globals whose data is larger than this many bytes (a page) are weights:
+/// partitionModule gives them a part of their own, and the JIT writes them
+/// into the object as bytes.
+constexpr uint64_t kWeightGlobalBytes = 4096;
 
 /// Splits `module`, in the LLVM dialect, into at most `count` modules that
 /// together define exactly what `module` defines, balanced by an estimate
