@@ -75,9 +75,11 @@ struct PlaceLevelWeightsPass
   void runOnOperation() override;
 
 private:
-  /// Places the weights of one unit's dispatch; fails with a diagnostic on
+  /// Places `weights`, the constants used by one region of `dispatch` each
+  /// (in the order of the function), in globals; fails with a diagnostic on
   /// malformed attributes.
-  LogicalResult placeWeights(scf::IndexSwitchOp dispatch);
+  LogicalResult placeWeights(scf::IndexSwitchOp dispatch,
+                             ArrayRef<arith::ConstantOp> weights);
 
   /// Emits, before `dispatch`, the once-per-process registration of `placed`.
   void emitRegistration(scf::IndexSwitchOp dispatch, LLVM::GlobalOp unitId,
@@ -102,13 +104,32 @@ StringAttr PlaceLevelWeightsPass::getFreeName(const Twine &prefix) {
   }
 }
 
-LogicalResult PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch) {
+/// The region of `dispatch` (index into its regions, cases first and the
+/// default last, as agn.case_levels lists them) that holds every user of
+/// `constant`, if one does.
+static std::optional<unsigned> getUsingRegion(scf::IndexSwitchOp dispatch,
+                                              arith::ConstantOp constant) {
+  unsigned numCases = dispatch.getNumCases();
+  for (unsigned r = 0; r <= numCases; ++r) {
+    Region &region = r < numCases ? dispatch.getCaseRegions()[r]
+                                  : dispatch.getDefaultRegion();
+    // Dominance: a constant used in one region alone is defined there or
+    // outside the switch.
+    if (llvm::all_of(constant->getUsers(), [&](Operation *user) {
+          return region.isAncestor(user->getParentRegion());
+        }))
+      return r;
+  }
+  return std::nullopt;
+}
+
+LogicalResult
+PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch,
+                                    ArrayRef<arith::ConstantOp> weights) {
   auto unitIdRef =
       dispatch->getAttrOfType<FlatSymbolRefAttr>(AGNDialect::kUnitIdAttrName);
   auto caseLevels = dispatch->getAttrOfType<DenseI32ArrayAttr>(
       AGNDialect::kCaseLevelsAttrName);
-  if (!unitIdRef || !caseLevels)
-    return success();
   unsigned numRegions = dispatch.getNumCases() + 1;
   if (caseLevels.size() != static_cast<int64_t>(numRegions))
     return dispatch.emitError("'")
@@ -124,26 +145,8 @@ LogicalResult PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch) {
 
   // The constants each region uses alone, region by region.
   SmallVector<SmallVector<arith::ConstantOp>> perRegion(numRegions);
-  auto func = dispatch->getParentOfType<FunctionOpInterface>();
-  func->walk([&](arith::ConstantOp constant) {
-    if (!isWeight(constant) || constant->use_empty())
-      return;
-    for (unsigned r = 0; r < numRegions; ++r) {
-      // The switch keeps its default region first; agn.case_levels lists it
-      // last.
-      Region &region = r < dispatch.getNumCases() ? dispatch.getCaseRegions()[r]
-                                                  : dispatch.getDefaultRegion();
-      bool usedHereOnly = llvm::all_of(constant->getUsers(), [&](Operation *u) {
-        return region.isAncestor(u->getParentRegion());
-      });
-      // Dominance: a constant used in one region alone is defined there or
-      // outside the switch.
-      if (usedHereOnly) {
-        perRegion[r].push_back(constant);
-        return;
-      }
-    }
-  });
+  for (arith::ConstantOp constant : weights)
+    perRegion[*getUsingRegion(dispatch, constant)].push_back(constant);
 
   MLIRContext *context = &getContext();
   SmallVector<PlacedWeight> placed;
@@ -277,17 +280,42 @@ void PlaceLevelWeightsPass::emitRegistration(scf::IndexSwitchOp dispatch,
   });
 }
 
+/// Whether `op` is the dispatch of a unit, whose weights the pass places:
+/// it names the unit's id and the level of each region.
+static bool isUnitDispatch(scf::IndexSwitchOp op) {
+  return op->getAttrOfType<FlatSymbolRefAttr>(AGNDialect::kUnitIdAttrName) &&
+         op->getAttrOfType<DenseI32ArrayAttr>(AGNDialect::kCaseLevelsAttrName);
+}
+
 void PlaceLevelWeightsPass::runOnOperation() {
   ModuleOp module = getOperation();
   symbols.emplace(module);
   lastGlobal = nullptr;
   nextSuffix = 0;
+  // Each weight goes to the innermost dispatch one of whose regions holds
+  // all its users: one walk of the module, not one per dispatch (densenet121
+  // has hundreds).
   SmallVector<scf::IndexSwitchOp> dispatches;
-  module.walk([&](scf::IndexSwitchOp op) {
-    if (op->hasAttr(AGNDialect::kUnitIdAttrName))
-      dispatches.push_back(op);
+  DenseMap<Operation *, SmallVector<arith::ConstantOp>> weightsOf;
+  module.walk([&](Operation *op) {
+    if (auto dispatch = dyn_cast<scf::IndexSwitchOp>(op)) {
+      if (isUnitDispatch(dispatch))
+        dispatches.push_back(dispatch);
+      return;
+    }
+    auto constant = dyn_cast<arith::ConstantOp>(op);
+    if (!constant || !isWeight(constant) || constant->use_empty())
+      return;
+    Operation *firstUser = *constant->getUsers().begin();
+    for (auto dispatch = firstUser->getParentOfType<scf::IndexSwitchOp>();
+         dispatch; dispatch = dispatch->getParentOfType<scf::IndexSwitchOp>()) {
+      if (isUnitDispatch(dispatch) && getUsingRegion(dispatch, constant)) {
+        weightsOf[dispatch].push_back(constant);
+        return;
+      }
+    }
   });
   for (scf::IndexSwitchOp dispatch : dispatches)
-    if (failed(placeWeights(dispatch)))
+    if (failed(placeWeights(dispatch, weightsOf.lookup(dispatch))))
       return signalPassFailure();
 }
