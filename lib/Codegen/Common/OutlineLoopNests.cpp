@@ -46,18 +46,14 @@ static SmallVector<Operation *> collectOutermostLoops(func::FuncOp function) {
   return loops;
 }
 
-/// Returns true if `nest` accumulates into a scalar on its function's stack
-/// (a rank-0 `memref.alloca` from outside the nest, as bufferization makes
-/// of a reduction to a 0-d tensor). LLVM keeps such an accumulator in a
-/// register, and vectorizes the reduction, only where it sees the alloca:
-/// behind a pointer argument that may alias the others it can do neither.
-static bool accumulatesOnStack(Operation *nest) {
-  llvm::SetVector<Value> captured;
-  getUsedValuesDefinedAbove(nest->getRegions(), captured);
-  return llvm::any_of(captured, [](Value value) {
-    auto alloca = value.getDefiningOp<memref::AllocaOp>();
-    return alloca && alloca.getType().getRank() == 0;
-  });
+/// Returns the rank-0 `memref.alloca` that defines `value`, if one does: a
+/// scalar on the function's stack, such as the accumulator bufferization
+/// makes of a reduction to a 0-d tensor (a controller's statistic).
+static memref::AllocaOp getStackScalar(Value value) {
+  auto alloca = value.getDefiningOp<memref::AllocaOp>();
+  if (alloca && alloca.getType().getRank() == 0)
+    return alloca;
+  return {};
 }
 
 /// Returns true if `value` is the result of an operand-free constant-like
@@ -71,6 +67,12 @@ static bool isClonableConstant(Value value) {
 /// Moves `nest` into a new private, non-inlinable function named after
 /// `parent` and the nest's `index` in it, and replaces it by a call. Returns
 /// the new function.
+///
+/// A scalar on the parent's stack that the nest uses (an accumulator) goes
+/// in by value and comes back as a result, and the function keeps it on a
+/// stack of its own: LLVM keeps such an accumulator in a register, and
+/// vectorizes the reduction, only where it sees the alloca; behind a pointer
+/// argument that may alias the others it can do neither.
 static func::FuncOp outlineNest(Operation *nest, func::FuncOp parent,
                                 unsigned index, SymbolTable &symbols) {
   // The values the nest uses from above, its own operands first, then in
@@ -78,20 +80,30 @@ static func::FuncOp outlineNest(Operation *nest, func::FuncOp parent,
   llvm::SetVector<Value> captured(llvm::from_range, nest->getOperands());
   getUsedValuesDefinedAbove(nest->getRegions(), captured);
   SmallVector<Value> arguments;
+  SmallVector<memref::AllocaOp> stackScalars;
   llvm::SetVector<Operation *> constants;
   for (Value value : captured) {
     if (isClonableConstant(value))
       constants.insert(value.getDefiningOp());
+    else if (memref::AllocaOp alloca = getStackScalar(value))
+      stackScalars.push_back(alloca);
     else
       arguments.push_back(value);
+  }
+  // The scalars' values follow the other arguments, and follow the nest's
+  // results.
+  SmallVector<Type> argumentTypes(ValueRange(arguments).getTypes());
+  SmallVector<Type> resultTypes(nest->getResultTypes());
+  for (memref::AllocaOp alloca : stackScalars) {
+    argumentTypes.push_back(alloca.getType().getElementType());
+    resultTypes.push_back(alloca.getType().getElementType());
   }
 
   Location loc = nest->getLoc();
   MLIRContext *context = nest->getContext();
   OpBuilder builder(parent);
   builder.setInsertionPointAfter(parent);
-  auto type = FunctionType::get(context, ValueRange(arguments).getTypes(),
-                                nest->getResultTypes());
+  auto type = FunctionType::get(context, argumentTypes, resultTypes);
   auto function = func::FuncOp::create(
       builder, loc, (parent.getSymName() + "_nest" + Twine(index)).str(), type);
   function.setPrivate();
@@ -107,16 +119,34 @@ static func::FuncOp outlineNest(Operation *nest, func::FuncOp parent,
 
   Block *entry = function.addEntryBlock();
   IRMapping mapping;
-  mapping.map(arguments, entry->getArguments());
+  mapping.map(arguments, entry->getArguments().take_front(arguments.size()));
   builder.setInsertionPointToStart(entry);
+  SmallVector<Value> localScalars;
+  for (auto [alloca, initial] : llvm::zip_equal(
+           stackScalars, entry->getArguments().drop_front(arguments.size()))) {
+    Value local = builder.clone(*alloca)->getResult(0);
+    memref::StoreOp::create(builder, loc, initial, local);
+    mapping.map(alloca.getResult(), local);
+    localScalars.push_back(local);
+  }
   for (Operation *constant : constants)
     builder.clone(*constant, mapping);
   Operation *clone = builder.clone(*nest, mapping);
-  func::ReturnOp::create(builder, loc, clone->getResults());
+  SmallVector<Value> results(clone->getResults());
+  for (Value local : localScalars)
+    results.push_back(memref::LoadOp::create(builder, loc, local));
+  func::ReturnOp::create(builder, loc, results);
 
   builder.setInsertionPoint(nest);
-  auto call = func::CallOp::create(builder, loc, function, arguments);
-  nest->replaceAllUsesWith(call.getResults());
+  SmallVector<Value> operands(arguments);
+  for (memref::AllocaOp alloca : stackScalars)
+    operands.push_back(
+        memref::LoadOp::create(builder, loc, alloca.getResult()));
+  auto call = func::CallOp::create(builder, loc, function, operands);
+  for (auto [alloca, finalValue] : llvm::zip_equal(
+           stackScalars, call.getResults().drop_front(nest->getNumResults())))
+    memref::StoreOp::create(builder, loc, finalValue, alloca.getResult());
+  nest->replaceAllUsesWith(call.getResults().take_front(nest->getNumResults()));
   nest->erase();
   // Constants only the nest used go with it.
   for (Operation *constant : constants)
@@ -189,8 +219,7 @@ struct OutlineLoopNestsPass
         continue;
       for (auto [index, nest] :
            llvm::enumerate(collectOutermostLoops(function)))
-        if (!accumulatesOnStack(nest))
-          outlined.push_back(outlineNest(nest, function, index, symbols));
+        outlined.push_back(outlineNest(nest, function, index, symbols));
     }
     mergeIdenticalFunctions(outlined, module);
   }

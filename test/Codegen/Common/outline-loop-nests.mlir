@@ -146,19 +146,37 @@ func.func @no_loops(%a: memref<8xf32>) {
 
 // -----
 
-// A reduction into a scalar on the function's stack stays in the function
-// (LLVM keeps that accumulator in a register and vectorizes the loop only
-// there); the copy after it is outlined.
+// A reduction into a scalar on the function's stack is outlined with its
+// accumulator: the scalar goes in by value and comes back as a result, and
+// the function accumulates on a stack of its own (LLVM keeps the
+// accumulator in a register and vectorizes the loop only where it sees the
+// alloca). The copy after it is outlined as any nest.
 
-// CHECK-LABEL: func.func @sum(
+// CHECK-LABEL: func.func @stack_sum(
+// CHECK-SAME: %[[X:.*]]: memref<64xf32>, %[[Y:.*]]: memref<64xf32>)
 // CHECK: %[[ACC:.*]] = memref.alloca() : memref<f32>
+// CHECK: memref.store %{{.*}}, %[[ACC]][]
+// CHECK: %[[INIT:.*]] = memref.load %[[ACC]][]
+// CHECK: %[[SUM:.*]] = call @stack_sum_nest0(%[[X]], %[[INIT]]) : (memref<64xf32>, f32) -> f32
+// CHECK: memref.store %[[SUM]], %[[ACC]][]
+// CHECK: call @stack_sum_nest1(%[[X]], %[[Y]])
+// CHECK: %[[R:.*]] = memref.load %[[ACC]][]
+// CHECK: return %[[R]]
+// CHECK: func.func private @stack_sum_nest0(%[[IN:.*]]: memref<64xf32>, %[[START:.*]]: f32) -> f32
+// CHECK: %[[LOCAL:.*]] = memref.alloca() : memref<f32>
+// CHECK: memref.store %[[START]], %[[LOCAL]][]
 // CHECK: scf.for
-// CHECK:   memref.load %[[ACC]][]
-// CHECK:   memref.store %{{.*}}, %[[ACC]][]
-// CHECK: call @sum_nest1(
-// CHECK-NOT: @sum_nest0
-// CHECK: func.func private @sum_nest1(
-func.func @sum(%x: memref<64xf32>, %y: memref<64xf32>) -> f32 {
+// CHECK:   memref.load %[[LOCAL]][]
+// CHECK:   memref.store %{{.*}}, %[[LOCAL]][]
+// CHECK: %[[END:.*]] = memref.load %[[LOCAL]][]
+// CHECK: return %[[END]] : f32
+
+// LLVM: define float @stack_sum(
+// LLVM: call float @stack_sum_nest0(
+// LLVM: define internal float @stack_sum_nest0(
+// LLVM-NOT: define
+// LLVM: alloca float
+func.func @stack_sum(%x: memref<64xf32>, %y: memref<64xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c64 = arith.constant 64 : index

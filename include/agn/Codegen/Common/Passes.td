@@ -242,11 +242,14 @@ def AGNOutlineLoopNests
     bounds and steps stay constants there). The nest's results are the
     function's results.
 
-    A nest that accumulates into a rank-0 `memref.alloca` of its function
-    (a reduction to a scalar, such as a controller's statistic, whose
-    accumulator bufferization put on the stack) stays where it is: LLVM
-    keeps that accumulator in a register and vectorizes the reduction only
-    while it sees the alloca, not behind a pointer argument.
+    A rank-0 `memref.alloca` of the function that the nest uses (the
+    accumulator of a reduction to a scalar, such as a controller's
+    statistic, which bufferization put on the stack) is not passed by
+    pointer: its value goes in as an argument and comes back as an extra
+    result, stored back after the call, and the function accumulates on a
+    rank-0 alloca of its own. LLVM keeps an accumulator in a register, and
+    vectorizes the reduction, only where it sees the alloca, not behind a
+    pointer argument that may alias the others.
 
     Nests that are the same but for the buffers they work on (the same
     kernel for two layers of equal shape, or for the same layer at two
