@@ -145,10 +145,15 @@ SmallVector<OwningOpRef<ModuleOp>> mlir::agn::partitionModule(ModuleOp module,
     auto user = partOf.find(op);
     if (user == partOf.end() || !isa<LLVM::LLVMFuncOp>(op))
       continue;
+    // A copy: try_emplace may grow the map, which frees the entry `user`
+    // points to. (Reading it afterwards gave globals a part number that no
+    // part has, now and then, when another thread had reused the memory:
+    // the JIT then found none of them, "Symbols not found".)
+    unsigned userPart = user->second;
     for (StringAttr name : referenced[index]) {
       Operation *used = table.lookup(name);
       if (isa_and_nonnull<LLVM::GlobalOp>(used))
-        partOf.try_emplace(used, user->second);
+        partOf.try_emplace(used, userPart);
     }
   }
   for (Operation *op : symbols)

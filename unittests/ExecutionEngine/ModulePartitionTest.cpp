@@ -241,4 +241,59 @@ TEST_F(ModulePartitionTest, ConstructorsAreRefused) {
   EXPECT_THAT(error, HasSubstr("global constructors"));
 }
 
+TEST_F(ModulePartitionTest, ManyGlobalsFollowTheirOnlyUser) {
+  // An entry function reading 200 small globals (as a model's entry reads
+  // its units' flags and constants) and calling two kernels: taking the
+  // globals for main's part grows the partition's map while it reads main's
+  // entry. Each global must be defined once, in main's part.
+  constexpr unsigned kGlobals = 200;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (unsigned i = 0; i < kGlobals; ++i)
+    os << "llvm.mlir.global private constant @g" << i << "(" << i
+       << " : i32) {addr_space = 0 : i32} : i32\n";
+  os << R"mlir(
+    llvm.func internal @one(%x: i32) -> i32 attributes {passthrough = ["noinline"]} {
+      %c = llvm.mlir.constant(1 : i32) : i32
+      %r = llvm.add %x, %c : i32
+      llvm.return %r : i32
+    }
+    llvm.func internal @two(%x: i32) -> i32 attributes {passthrough = ["noinline"]} {
+      %c = llvm.mlir.constant(2 : i32) : i32
+      %r = llvm.mul %x, %c : i32
+      llvm.return %r : i32
+    }
+    llvm.func @main(%x: i32) -> i32 {
+      %a = llvm.call @one(%x) : (i32) -> i32
+      %s0 = llvm.call @two(%a) : (i32) -> i32
+)mlir";
+  for (unsigned i = 0; i < kGlobals; ++i)
+    os << "%p" << i << " = llvm.mlir.addressof @g" << i << " : !llvm.ptr\n"
+       << "%v" << i << " = llvm.load %p" << i << " : !llvm.ptr -> i32\n"
+       << "%s" << i + 1 << " = llvm.add %s" << i << ", %v" << i << " : i32\n";
+  os << "llvm.return %s" << kGlobals << " : i32\n}\n";
+  OwningOpRef<ModuleOp> module = parse(text);
+  ASSERT_TRUE(module);
+
+  SmallVector<OwningOpRef<ModuleOp>> parts = agn::partitionModule(*module, 3);
+  ASSERT_EQ(parts.size(), 3u);
+  llvm::StringMap<unsigned> definedIn;
+  for (unsigned index = 0; index < parts.size(); ++index) {
+    for (auto function : parts[index]->getOps<LLVM::LLVMFuncOp>())
+      if (!function.isExternal())
+        definedIn.try_emplace(function.getSymName(), index);
+    for (auto global : parts[index]->getOps<LLVM::GlobalOp>())
+      if (global.getValueOrNull())
+        EXPECT_TRUE(definedIn.try_emplace(global.getSymName(), index).second)
+            << global.getSymName().str() << " defined twice";
+  }
+  for (unsigned i = 0; i < kGlobals; ++i) {
+    std::string name = "g" + std::to_string(i);
+    ASSERT_TRUE(definedIn.contains(name)) << name << " is in no part";
+    EXPECT_EQ(definedIn.lookup(name), definedIn.lookup("main")) << name;
+  }
+  // (7 + 1) * 2 + (0 + 1 + ... + 199).
+  EXPECT_EQ(compileAndRun(*module, 2), 16 + kGlobals * (kGlobals - 1) / 2);
+}
+
 } // namespace
