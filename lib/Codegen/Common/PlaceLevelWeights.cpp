@@ -61,6 +61,13 @@ static bool isWeight(arith::ConstantOp constant) {
 }
 
 namespace {
+/// A weight constant and the region of its dispatch that uses it (cases
+/// first, the default last, as agn.case_levels lists them).
+struct RegionWeight {
+  arith::ConstantOp constant;
+  unsigned region;
+};
+
 /// One weight global and the level it belongs to.
 struct PlacedWeight {
   Precision level;
@@ -75,11 +82,11 @@ struct PlaceLevelWeightsPass
   void runOnOperation() override;
 
 private:
-  /// Places `weights`, the constants used by one region of `dispatch` each
-  /// (in the order of the function), in globals; fails with a diagnostic on
-  /// malformed attributes.
+  /// Places `weights` (each constant with the region of `dispatch` that
+  /// holds all its users, in the order of the function) in globals; fails
+  /// with a diagnostic on malformed attributes.
   LogicalResult placeWeights(scf::IndexSwitchOp dispatch,
-                             ArrayRef<arith::ConstantOp> weights);
+                             ArrayRef<RegionWeight> weights);
 
   /// Emits, before `dispatch`, the once-per-process registration of `placed`.
   void emitRegistration(scf::IndexSwitchOp dispatch, LLVM::GlobalOp unitId,
@@ -125,7 +132,7 @@ static std::optional<unsigned> getUsingRegion(scf::IndexSwitchOp dispatch,
 
 LogicalResult
 PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch,
-                                    ArrayRef<arith::ConstantOp> weights) {
+                                    ArrayRef<RegionWeight> weights) {
   auto unitIdRef =
       dispatch->getAttrOfType<FlatSymbolRefAttr>(AGNDialect::kUnitIdAttrName);
   auto caseLevels = dispatch->getAttrOfType<DenseI32ArrayAttr>(
@@ -145,8 +152,8 @@ PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch,
 
   // The constants each region uses alone, region by region.
   SmallVector<SmallVector<arith::ConstantOp>> perRegion(numRegions);
-  for (arith::ConstantOp constant : weights)
-    perRegion[*getUsingRegion(dispatch, constant)].push_back(constant);
+  for (RegionWeight weight : weights)
+    perRegion[weight.region].push_back(weight.constant);
 
   MLIRContext *context = &getContext();
   SmallVector<PlacedWeight> placed;
@@ -296,7 +303,7 @@ void PlaceLevelWeightsPass::runOnOperation() {
   // all its users: one walk of the module, not one per dispatch (densenet121
   // has hundreds).
   SmallVector<scf::IndexSwitchOp> dispatches;
-  DenseMap<Operation *, SmallVector<arith::ConstantOp>> weightsOf;
+  DenseMap<Operation *, SmallVector<RegionWeight>> weightsOf;
   module.walk([&](Operation *op) {
     if (auto dispatch = dyn_cast<scf::IndexSwitchOp>(op)) {
       if (isUnitDispatch(dispatch))
@@ -309,8 +316,10 @@ void PlaceLevelWeightsPass::runOnOperation() {
     Operation *firstUser = *constant->getUsers().begin();
     for (auto dispatch = firstUser->getParentOfType<scf::IndexSwitchOp>();
          dispatch; dispatch = dispatch->getParentOfType<scf::IndexSwitchOp>()) {
-      if (isUnitDispatch(dispatch) && getUsingRegion(dispatch, constant)) {
-        weightsOf[dispatch].push_back(constant);
+      if (!isUnitDispatch(dispatch))
+        continue;
+      if (std::optional<unsigned> region = getUsingRegion(dispatch, constant)) {
+        weightsOf[dispatch].push_back({constant, *region});
         return;
       }
     }
