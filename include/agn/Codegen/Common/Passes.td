@@ -123,6 +123,12 @@ def AGNHoistVectorTransfers
     hoists one outermost loop nest at a time: upstream's hoisting restarts
     its walk of the whole root after each pair, which over a function
     holding every unit at every level is quadratic in the model's size.
+
+    Upstream's hoisting also gives up on a buffer that has a view anywhere
+    in the function, as the result of a matmul split into whole tiles and a
+    remainder has. The pass then hoists such a pair itself when the loop
+    writes nothing else and reads only buffers that cannot overlap the
+    tile's: views of another allocation, or of another global.
   }];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect",
