@@ -127,20 +127,23 @@ struct ConfigureKernelsPass
     return success();
   }
 
-  /// Returns the K block of `matmul`: the `k-block` option's, or with the
-  /// default (-1) none when the columns of B one thread reads fit in
+  /// Returns the K block of `matmul` with register tiles `sizes`: the
+  /// `k-block` option's, or with the default (-1) none when the columns of B
+  /// one thread reads (all of them when the threads split M) fit in
   /// kUnblockedBytes, else kDefaultKBlock rows.
-  int64_t chooseKBlock(linalg::MatmulOp matmul) {
+  int64_t chooseKBlock(linalg::MatmulOp matmul, ArrayRef<int64_t> sizes) {
     if (kBlock >= 0)
       return kBlock;
-    // Loops 1 and 2 are N and K whatever the operands' maps.
+    // Loops 0, 1 and 2 are M, N and K whatever the operands' maps.
     SmallVector<int64_t> ranges = matmul.getStaticLoopRanges();
     int64_t n = ranges[1], k = ranges[2];
     if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k))
       return kDefaultKBlock;
     Type b = getElementTypeOrSelf(matmul.getInputs()[1]);
     int64_t bytes = llvm::divideCeil(b.getIntOrFloatBitWidth(), 8);
-    int64_t columns = llvm::divideCeil(n, threads);
+    int64_t columns = splitsRowsForThreads(ranges, sizes, threads)
+                          ? n
+                          : llvm::divideCeil(n, threads);
     return columns * k * bytes <= kUnblockedBytes ? 0 : kDefaultKBlock;
   }
 
@@ -149,10 +152,10 @@ struct ConfigureKernelsPass
   LoweringConfigAttr registerTiles(linalg::MatmulOp matmul,
                                    ArrayRef<int64_t> sizes,
                                    ArrayRef<int64_t> option, bool widen) {
+    ArrayRef<int64_t> tiles = option.empty() ? sizes : option;
     return LoweringConfigAttr::get(&getContext(), KernelKind::register_tiles,
-                                   option.empty() ? sizes : option,
-                                   chooseKBlock(matmul), threads, widen,
-                                   /*filterOnRight=*/false);
+                                   tiles, chooseKBlock(matmul, tiles), threads,
+                                   widen, /*filterOnRight=*/false);
   }
 
   /// Returns the kernel of `op`, or null to leave it to linalg's loops.

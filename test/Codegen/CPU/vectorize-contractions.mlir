@@ -77,6 +77,26 @@ func.func @remainder(%a: tensor<16x40xf32>, %b: tensor<40x64xf32>, %c: tensor<16
 
 // -----
 
+// The rows the tiles do not cover (17 = 2 x 8 + 1) are split off inside each
+// K block, where the block's rows of B the whole tiles just read are still in
+// the caches, rather than as a second matmul that reads all of B again.
+
+// CHECK-LABEL: func.func @row_remainder_in_k_block
+// CHECK:     scf.for %{{.*}} = %c0 to %c64 step %c32 {{.*}} -> (tensor<17x32xf32>)
+// CHECK:       scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK:         vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK-NOT:   step %c32 {{.*}} -> (tensor<17x32xf32>)
+// CHECK:         vector.contract {{.*}} : vector<1x1xf32>, vector<1x32xf32> into vector<1x32xf32>
+// CHECK:       %[[ROWS:.*]] = tensor.insert_slice %{{.*}}[16, 0] [1, 32] [1, 1] : tensor<1x32xf32> into tensor<17x32xf32>
+// CHECK:       scf.yield %[[ROWS]] : tensor<17x32xf32>
+// CHECK-NOT: vector.contract
+func.func @row_remainder_in_k_block(%a: tensor<17x64xf32>, %b: tensor<64x32xf32>, %c: tensor<17x32xf32>) -> tensor<17x32xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<17x64xf32>, tensor<64x32xf32>) outs(%c : tensor<17x32xf32>) -> tensor<17x32xf32>
+  return %r : tensor<17x32xf32>
+}
+
+// -----
+
 // Static sizes smaller than a register tile clamp it (4x10 instead of
 // 8x32): no partial tile, no mask. bf16 operands accumulate in f32.
 
@@ -243,6 +263,36 @@ func.func @empty(%a: tensor<0x16xf32>, %b: tensor<16x40xf32>, %c: tensor<0x40xf3
 func.func @three_tiles(%a: tensor<8x16xf32>, %b: tensor<16x96xf32>, %c: tensor<8x96xf32>) -> tensor<8x96xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x96xf32>) outs(%c : tensor<8x96xf32>) -> tensor<8x96xf32>
   return %r : tensor<8x96xf32>
+}
+
+// -----
+
+// More rows than columns, in whole tiles, at least one per thread: the
+// threads take rows (each reads half of A and all of B, where columns would
+// have each read all of A, the larger operand, and half of B).
+
+// THREADS-LABEL: func.func @rows_for_threads
+// THREADS: scf.forall (%[[I:.*]]) = (0) to (64) step (32) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<64x32xf32>)
+// THREADS: tensor.extract_slice %{{.*}}[%[[I]], 0] [32, 16] [1, 1] : tensor<64x16xf32> to tensor<32x16xf32>
+// THREADS: tensor.extract_slice %[[OUT]][%[[I]], 0] [32, 32] [1, 1] : tensor<64x32xf32> to tensor<32x32xf32>
+// THREADS: vector.contract {{.*}} into vector<8x32xf32>
+// THREADS: scf.forall.in_parallel
+// THREADS-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[I]], 0] [32, 32] [1, 1]
+func.func @rows_for_threads(%a: tensor<64x16xf32>, %b: tensor<16x32xf32>, %c: tensor<64x32xf32>) -> tensor<64x32xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x16xf32>, tensor<16x32xf32>) outs(%c : tensor<64x32xf32>) -> tensor<64x32xf32>
+  return %r : tensor<64x32xf32>
+}
+
+// -----
+
+// Rows that are not whole tiles stay together: the threads take columns.
+
+// THREADS-LABEL: func.func @rows_not_whole_tiles
+// THREADS: scf.forall (%{{.*}}) = (0) to (64) step (32) shared_outs(%{{.*}}) -> (tensor<68x64xf32>)
+// THREADS: tensor.extract_slice %{{.*}}[0, %{{.*}}] [16, 32] [1, 1] : tensor<16x64xf32> to tensor<16x32xf32>
+func.func @rows_not_whole_tiles(%a: tensor<68x16xf32>, %b: tensor<16x64xf32>, %c: tensor<68x64xf32>) -> tensor<68x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<68x16xf32>, tensor<16x64xf32>) outs(%c : tensor<68x64xf32>) -> tensor<68x64xf32>
+  return %r : tensor<68x64xf32>
 }
 
 // -----

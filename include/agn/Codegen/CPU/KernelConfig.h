@@ -33,6 +33,16 @@ std::optional<LoweringConfigAttr> chooseConvolutionConfig(linalg::LinalgOp op);
 /// result).
 bool canUseRegisterTiles(linalg::MatmulOp op);
 
+/// Returns whether a register-tiled matmul with static loop ranges `ranges`
+/// (M, N, K) and register tiles `tileSizes` gives its `threads` threads rows
+/// (chunks of M) rather than columns (chunks of N): where A is the larger
+/// operand (M > N), so that each thread reads half of A and all of B rather
+/// than all of A and half of B, and M is whole tiles, at least one per
+/// thread (the convolutions of a network's first stages: 12544 or 3136
+/// pixels by 64 filters).
+bool splitsRowsForThreads(ArrayRef<int64_t> ranges, ArrayRef<int64_t> tileSizes,
+                          int64_t threads);
+
 /// Returns whether the float matvec or dot product `op` (tensors, default
 /// maps) can become a reassociated sum.
 bool canReassociateSum(linalg::LinalgOp op);
