@@ -85,7 +85,8 @@ static bool shouldWiden(linalg::MatmulOp op) {
 /// Returns whether kernels of `kind` split their work into the config's
 /// `threads` chunks.
 static bool splitsIntoThreads(KernelKind kind) {
-  return kind == KernelKind::vnni || kind == KernelKind::register_tiles;
+  return kind == KernelKind::vnni || kind == KernelKind::register_tiles ||
+         kind == KernelKind::padded_plane;
 }
 
 /// Returns `config` with `threads` chunks.
@@ -196,8 +197,18 @@ struct ConfigureKernelsPass
     if (canReassociateSum(linalgOp))
       return LoweringConfigAttr::get(context, KernelKind::reassociated_sum, {});
     if (std::optional<LoweringConfigAttr> convolution =
-            chooseConvolutionConfig(linalgOp))
-      return *convolution;
+            chooseConvolutionConfig(linalgOp)) {
+      if (convolution->getKernel() != KernelKind::padded_plane)
+        return *convolution;
+      // 8 x 32 f32 accumulators fill half of AVX-512's 32 registers; AVX2
+      // has 16 of half the width: 4 x 16 (8 accumulators, room for the
+      // input and the broadcasts).
+      SmallVector<int64_t> sizes(convolution->getTileSizes());
+      if (!wideVectors)
+        sizes = {4, 16};
+      return LoweringConfigAttr::get(context, KernelKind::padded_plane, sizes,
+                                     /*kBlock=*/0, threads);
+    }
     return nullptr;
   }
 

@@ -29,3 +29,14 @@ func.func @direct_ungrouped(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %y
       ins(%x, %w : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) outs(%y : tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
   return %r : tensor<1x4x6x6xf32>
 }
+
+// -----
+
+// Padded-plane tiles pinned on a convolution whose filter is an argument (it
+// is packed at compile time): an error.
+func.func @padded_plane_argument_filter(%x: tensor<1x3x8x8xf32>, %w: tensor<8x3x3x3xf32>, %y: tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32> {
+  // expected-error @+1 {{agn-vectorize-convolutions: cannot lower this op as padded-plane tiles (its agn.lowering_config)}}
+  %r = linalg.conv_2d_nchw_fchw {agn.lowering_config = #agn.lowering_config<kernel = padded_plane, tile_sizes = [8, 32]>}
+      ins(%x, %w : tensor<1x3x8x8xf32>, tensor<8x3x3x3xf32>) outs(%y : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  return %r : tensor<1x8x6x6xf32>
+}

@@ -572,3 +572,21 @@ func.func @config_block_threads_cpu(%a: tensor<4x16xf32>) -> tensor<4x16xf32> {
   %r = arith.addf %a, %a {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16], block_threads = [4, 4]>} : tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
+
+// -----
+
+func.func @padded_plane_tiles(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{a 'padded_plane' kernel needs two 'tile_sizes' (filters, output positions), got 3}}
+  %r = linalg.dot {agn.lowering_config = #agn.lowering_config<kernel = padded_plane, tile_sizes = [8, 32, 1]>}
+      ins(%a, %b : tensor<4xf32>, tensor<4xf32>) outs(%c : tensor<f32>) -> tensor<f32>
+  return %r : tensor<f32>
+}
+
+// -----
+
+func.func @padded_plane_k_block(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{a 'padded_plane' kernel takes only 'tile_sizes' and 'threads'}}
+  %r = linalg.dot {agn.lowering_config = #agn.lowering_config<kernel = padded_plane, tile_sizes = [8, 32], k_block = 32>}
+      ins(%a, %b : tensor<4xf32>, tensor<4xf32>) outs(%c : tensor<f32>) -> tensor<f32>
+  return %r : tensor<f32>
+}

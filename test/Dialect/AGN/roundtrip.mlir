@@ -151,5 +151,7 @@ func.func @codegen_attributes(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: ten
   %u = arith.addf %t, %t {agn.lowering_config = #agn.lowering_config<kernel = gpu_simt, tile_sizes = [32, 32], block_threads = [16, 16]>} : tensor<4x16xf32>
   // CHECK: agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16]>
   %v = arith.addf %u, %u {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16]>} : tensor<4x16xf32>
-  return %v : tensor<4x16xf32>
+  // CHECK: agn.lowering_config = #agn.lowering_config<kernel = padded_plane, tile_sizes = [8, 32], threads = 2>
+  %w = arith.addf %v, %v {agn.lowering_config = #agn.lowering_config<kernel = padded_plane, tile_sizes = [8, 32], threads = 2>} : tensor<4x16xf32>
+  return %w : tensor<4x16xf32>
 }

@@ -70,6 +70,16 @@ LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << " warps of 16 x 8 need " << warps * 32;
     return success();
   }
+  if (kernel == KernelKind::padded_plane) {
+    if (tileSizes.size() != 2)
+      return emitError() << "a 'padded_plane' kernel needs two 'tile_sizes' "
+                            "(filters, output positions), got "
+                         << tileSizes.size();
+    if (kBlock != 0 || widenToF32 || filterOnRight)
+      return emitError() << "a 'padded_plane' kernel takes only 'tile_sizes' "
+                            "and 'threads'";
+    return success();
+  }
   bool tiled =
       kernel == KernelKind::register_tiles || kernel == KernelKind::vnni;
   if (tiled && tileSizes.size() != 3)

@@ -24,7 +24,8 @@ def AGN_KernelKind : I32EnumAttr<"KernelKind",
     I32EnumAttrCase<"im2col", 4>,
     I32EnumAttrCase<"direct", 5>,
     I32EnumAttrCase<"gpu_simt", 6>,
-    I32EnumAttrCase<"gpu_mma_sync", 7>
+    I32EnumAttrCase<"gpu_mma_sync", 7>,
+    I32EnumAttrCase<"padded_plane", 8>
   ]> {
   let cppNamespace = "::mlir::agn";
   let genSpecializedAttr = 0;
@@ -68,6 +69,11 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
       and a matmul, the filter on the right of the matmul with
       `filter_on_right`.
     - `direct` (grouped convolutions): vector loops over output rows.
+    - `padded_plane` (f32 NCHW convolutions of one image, stride 1, a
+      constant filter; `agn-vectorize-convolutions`): register tiles of
+      `tile_sizes` = (filters, output positions) over the input plane as it
+      lies in memory, the padding columns computed and dropped: no im2col
+      copy, no transpose of the result; `threads` chunks of filters.
     - `loops`: left to linalg's loops.
     - `gpu_simt` (any linalg op with two to three parallel loops;
       `agn-gpu-tile-contractions`): a GPU kernel whose blocks compute
@@ -79,8 +85,8 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
       rows, block columns, K step) with warps of 16 x 8 outputs
       (`mma.sync` m16n8k16, m16n8k32 for i8).
 
-    `threads` > 1 splits the kernel's columns into that many chunks, the
-    iterations of an `scf.forall`.
+    `threads` > 1 splits the kernel's work (columns, rows or filters) into
+    that many chunks, the iterations of an `scf.forall`.
   }];
   let parameters = (ins
     "KernelKind":$kernel,

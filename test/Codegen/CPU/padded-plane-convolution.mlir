@@ -1,0 +1,112 @@
+// RUN: agn-opt %s -split-input-file --agn-cpu-configure-kernels --agn-vectorize-convolutions --canonicalize --cse | FileCheck %s
+// RUN: agn-opt %s -split-input-file --agn-cpu-configure-kernels=threads=2 --agn-vectorize-convolutions --canonicalize --cse | FileCheck %s --check-prefix=THREADS
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels | FileCheck %s --check-prefix=AVX2
+
+// A stride-1 f32 convolution with a constant filter runs on the input plane
+// as it lies in memory: no im2col copy, no transpose of the result. The 16
+// filters are packed at compile time in two panels of 8, each step's 8
+// weights adjacent (filter f, kernel column kw at [f / 8, kw, f % 8]). The 4
+// output rows of 5 positions (the last of each dropped) are one tile of 32:
+// its reads reach position 32 + 1, so the image gets 3 zero rows.
+
+// CHECK-LABEL: func.func @packed_filter
+// CHECK-DAG:   %[[INIT:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-DAG:   %[[W:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00, 8.000000e+00, 1.000000e+01, 1.200000e+01, 1.400000e+01], [1.000000e+00, 3.000000e+00, 5.000000e+00, 7.000000e+00, 9.000000e+00, 1.100000e+01, 1.300000e+01, 1.500000e+01]], {{\[\[}}1.600000e+01, {{.*}}, 3.000000e+01], [1.700000e+01, {{.*}}, 3.100000e+01]]]> : tensor<2x2x8xf32>
+// CHECK:       %[[PAD:.*]] = tensor.pad %arg0 low[0, 0, 0, 0] high[0, 0, 3, 0]
+// CHECK:       %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]] {{\[\[}}0, 1, 2, 3]] : tensor<1x1x7x5xf32> into tensor<35xf32>
+// CHECK:       scf.for %[[PANEL:.*]] = %c0 to %c2 step %c1
+// CHECK:         %[[X0:.*]] = vector.transfer_read %[[FLAT]][%c0], {{.*}} : tensor<35xf32>, vector<32xf32>
+// CHECK:         %[[W0:.*]] = vector.transfer_read %[[W]][%[[PANEL]], %c0, %c0], {{.*}} : tensor<2x2x8xf32>, vector<8xf32>
+// CHECK:         %[[ACC:.*]] = vector.outerproduct %[[W0]], %[[X0]], %[[INIT]] {kind = #vector.kind<add>}
+// CHECK:         %[[X1:.*]] = vector.transfer_read %[[FLAT]][%c1], {{.*}} : tensor<35xf32>, vector<32xf32>
+// CHECK:         %[[W1:.*]] = vector.transfer_read %[[W]][%[[PANEL]], %c1, %c0], {{.*}} : tensor<2x2x8xf32>, vector<8xf32>
+// CHECK:         %[[SUM:.*]] = vector.outerproduct %[[W1]], %[[X1]], %[[ACC]] {kind = #vector.kind<add>}
+// CHECK:         vector.transfer_write %[[SUM]], %{{.*}} {in_bounds = [true, true]} : vector<8x32xf32>, tensor<16x32xf32>
+// CHECK:       %[[USED:.*]] = tensor.extract_slice %{{.*}}[0, 0] [16, 20] [1, 1] : tensor<16x32xf32> to tensor<16x20xf32>
+// CHECK:       %[[ROWS:.*]] = tensor.expand_shape %[[USED]] {{\[\[}}0], [1, 2]] output_shape [16, 4, 5]
+// CHECK:       %[[OUT:.*]] = tensor.extract_slice %[[ROWS]][0, 0, 0] [16, 4, 4] [1, 1, 1] : tensor<16x4x5xf32> to tensor<16x4x4xf32>
+// CHECK:       tensor.expand_shape %[[OUT]] {{\[\[}}0, 1], [2], [3]] output_shape [1, 16, 4, 4]
+// CHECK-NOT:   linalg.conv_2d
+
+// Two threads take a panel each.
+// THREADS-LABEL: func.func @packed_filter
+// THREADS:       scf.forall (%[[CHUNK:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<16x32xf32>)
+// THREADS:         %[[ROW:.*]] = arith.muli %[[CHUNK]], %c8
+// THREADS:         tensor.extract_slice %[[OUT]][%[[ROW]], 0] [8, 32] [1, 1]
+// THREADS:         vector.outerproduct
+// THREADS:         tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[ROW]], 0] [8, 32] [1, 1]
+
+// On AVX2 the tiles are 4 filters x 16 positions.
+// AVX2: #agn.lowering_config<kernel = padded_plane, tile_sizes = [4, 16]>
+func.func @packed_filter(%x: tensor<1x1x4x5xf32>) -> tensor<1x16x4x4xf32> {
+  %w = arith.constant dense<[[[[0.0, 1.0]]], [[[2.0, 3.0]]], [[[4.0, 5.0]]], [[[6.0, 7.0]]], [[[8.0, 9.0]]], [[[10.0, 11.0]]], [[[12.0, 13.0]]], [[[14.0, 15.0]]], [[[16.0, 17.0]]], [[[18.0, 19.0]]], [[[20.0, 21.0]]], [[[22.0, 23.0]]], [[[24.0, 25.0]]], [[[26.0, 27.0]]], [[[28.0, 29.0]]], [[[30.0, 31.0]]]]> : tensor<16x1x1x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x4x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x4x5xf32>, tensor<16x1x1x2xf32>) outs(%init : tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32>
+  return %y : tensor<1x16x4x4xf32>
+}
+
+// -----
+
+// The rows the last tile needs widen the padding the input already has (one
+// copy of the image, not two); 24 positions, one tile of 32, reads up to 32 +
+// 2, 2 more rows of 6. The sum over each channel unrolls the 3 x 3 kernel.
+
+// CHECK-LABEL: func.func @widened_padding
+// CHECK:       %[[PAD:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 3, 1]
+// CHECK-NOT:   tensor.pad
+// CHECK:       tensor.collapse_shape %[[PAD]] {{\[\[}}0, 1, 2, 3]] : tensor<1x2x8x6xf32> into tensor<96xf32>
+// CHECK:       scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK-COUNT-9: vector.outerproduct
+// CHECK:       scf.yield
+func.func @widened_padding(%x: tensor<1x2x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %w = arith.constant dense<0.5> : tensor<8x2x3x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x4x4xf32> to tensor<1x2x6x6xf32>
+  %e = tensor.empty() : tensor<1x8x4x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%padded, %w : tensor<1x2x6x6xf32>, tensor<8x2x3x3xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// What the padded plane does not take goes to an im2col matmul: a stride of
+// 2, a filter that is an argument, two images, a filter count that 8 does
+// not divide.
+
+// CHECK-LABEL: func.func @not_on_the_plane
+// CHECK-NOT:   vector.outerproduct {{.*}} vector<32xf32>
+// CHECK-COUNT-4: linalg.matmul
+// AVX2-LABEL: func.func @not_on_the_plane
+// AVX2-NOT:   padded_plane
+func.func @not_on_the_plane(%x: tensor<1x4x9x9xf32>, %warg: tensor<8x4x3x3xf32>,
+                            %x2: tensor<2x4x9x9xf32>)
+    -> (tensor<1x8x4x4xf32>, tensor<1x8x7x7xf32>, tensor<2x8x7x7xf32>, tensor<1x12x7x7xf32>) {
+  %w = arith.constant dense<0.25> : tensor<8x4x3x3xf32>
+  %w12 = arith.constant dense<0.25> : tensor<12x4x3x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<1x8x4x4xf32>
+  %i0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %strided = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x9x9xf32>, tensor<8x4x3x3xf32>) outs(%i0 : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %e1 = tensor.empty() : tensor<1x8x7x7xf32>
+  %i1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32>
+  %argument = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %warg : tensor<1x4x9x9xf32>, tensor<8x4x3x3xf32>) outs(%i1 : tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32>
+  %e2 = tensor.empty() : tensor<2x8x7x7xf32>
+  %i2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<2x8x7x7xf32>) -> tensor<2x8x7x7xf32>
+  %batch = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x2, %w : tensor<2x4x9x9xf32>, tensor<8x4x3x3xf32>) outs(%i2 : tensor<2x8x7x7xf32>) -> tensor<2x8x7x7xf32>
+  %e3 = tensor.empty() : tensor<1x12x7x7xf32>
+  %i3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x12x7x7xf32>) -> tensor<1x12x7x7xf32>
+  %twelve = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w12 : tensor<1x4x9x9xf32>, tensor<12x4x3x3xf32>) outs(%i3 : tensor<1x12x7x7xf32>) -> tensor<1x12x7x7xf32>
+  return %strided, %argument, %batch, %twelve : tensor<1x8x4x4xf32>, tensor<1x8x7x7xf32>, tensor<2x8x7x7xf32>, tensor<1x12x7x7xf32>
+}
