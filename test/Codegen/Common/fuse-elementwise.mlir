@@ -84,3 +84,48 @@ func.func @left_apart(%x: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64
   } -> tensor<64xf32>
   return %twice, %neg, %abs, %sums : tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64xf32>
 }
+
+// -----
+
+// Not fused either: consumers that read an element of the producer more than
+// once. An im2col gather (the quantization of a 3x3 convolution's input,
+// fused into it, ran 9 times per element) and a broadcast.
+
+// CHECK-LABEL: func.func @read_more_than_once
+// CHECK:         %[[Q:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x4x6x6xf32>) outs(%{{.*}} : tensor<1x4x6x6xi8>)
+// CHECK:           arith.fptosi
+// CHECK:         linalg.generic {{.*}} ins(%[[Q]] : tensor<1x4x6x6xi8>) outs(%{{.*}} : tensor<4x4x4x3x3xi8>)
+// CHECK-NOT:       arith.fptosi
+// CHECK:         %[[N:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<8xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[N]] : tensor<8xf32>) outs(%{{.*}} : tensor<8x16xf32>)
+#nchw4 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#window = affine_map<(oh, ow, c, kh, kw) -> (0, c, oh + kh, ow + kw)>
+#patch = affine_map<(oh, ow, c, kh, kw) -> (oh, ow, c, kh, kw)>
+#vec = affine_map<(i, j) -> (i)>
+#mat = affine_map<(i, j) -> (i, j)>
+#one = affine_map<(i) -> (i)>
+func.func @read_more_than_once(%x: tensor<1x4x6x6xf32>, %v: tensor<8xf32>) -> (tensor<4x4x4x3x3xi8>, tensor<8x16xf32>) {
+  %e = tensor.empty() : tensor<1x4x6x6xi8>
+  %q = linalg.generic {indexing_maps = [#nchw4, #nchw4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x4x6x6xf32>) outs(%e : tensor<1x4x6x6xi8>) {
+  ^bb0(%in: f32, %out: i8):
+    %i = arith.fptosi %in : f32 to i8
+    linalg.yield %i : i8
+  } -> tensor<1x4x6x6xi8>
+  %pe = tensor.empty() : tensor<4x4x4x3x3xi8>
+  %patches = linalg.generic {indexing_maps = [#window, #patch], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%q : tensor<1x4x6x6xi8>) outs(%pe : tensor<4x4x4x3x3xi8>) {
+  ^bb0(%in: i8, %out: i8):
+    linalg.yield %in : i8
+  } -> tensor<4x4x4x3x3xi8>
+  %ve = tensor.empty() : tensor<8xf32>
+  %neg = linalg.generic {indexing_maps = [#one, #one], iterator_types = ["parallel"]} ins(%v : tensor<8xf32>) outs(%ve : tensor<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<8xf32>
+  %me = tensor.empty() : tensor<8x16xf32>
+  %wide = linalg.generic {indexing_maps = [#vec, #mat], iterator_types = ["parallel", "parallel"]} ins(%neg : tensor<8xf32>) outs(%me : tensor<8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<8x16xf32>
+  return %patches, %wide : tensor<4x4x4x3x3xi8>, tensor<8x16xf32>
+}

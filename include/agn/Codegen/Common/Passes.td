@@ -68,10 +68,12 @@ def AGNFuseElementwise : Pass<"agn-fuse-elementwise", "::mlir::func::FuncOp"> {
   let description = [{
     Fuses an elementwise `linalg.generic` (every loop parallel) on tensors
     into the elementwise `linalg.generic` that reads its result, when that
-    is the result's only use (upstream's elementwise fusion): a bias, a
-    ReLU and a residual addition after a convolution become one op, one
-    pass over memory instead of three. Ops with discardable attributes (a
-    kernel config, a unit's markers) are left alone.
+    is the result's only use and the consumer reads each element once (its
+    map of the result is a permutation; upstream's elementwise fusion): a
+    bias, a ReLU and a residual addition after a convolution become one op,
+    one pass over memory instead of three. A gather (an im2col copy) or a
+    broadcast would compute an element several times and is left apart, as
+    are ops with discardable attributes (a kernel config, a unit's markers).
 
     Each element is computed by the same operations in the same order, so
     the results are the same, bit for bit.
