@@ -23,9 +23,9 @@
 //     out[f0 + i, p0 : p0 + Pt] = acc[i]
 //
 // The filter is repacked at compile time as [F / Ft, C KH KW, Ft], so that a
-// step's Ft weights are adjacent. The last tiles read up to Pt + KW - 1
-// positions past the OH W the outputs use: the image gets that many zero
-// rows at its bottom.
+// step's Ft weights are adjacent (one vector.outerproduct per step). The
+// last tiles read up to Pt + KW - 1 positions past the OH W the outputs use:
+// the image gets the rows that covers at its bottom (its padding widened).
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,35 +88,34 @@ static Value packFilter(ImplicitLocOpBuilder &b, DenseElementsAttr values,
       b, DenseElementsAttr::getFromRawBuffer(packedType, packed));
 }
 
-/// Returns `input` ([1, C, H, W]) with `rows` more zero rows at its bottom:
-/// its producer's padding widened when it is a tensor.pad of zeros (one
-/// copy, not two), else a tensor.pad of its own.
+/// Returns `input` ([1, C, H, W]) with `rows` more rows at its bottom, which
+/// only the dropped positions read: its producer's padding widened when it
+/// is a tensor.pad of a constant with a constant bottom (one copy of the
+/// image, not two; the border keeps that constant), else zero rows of a
+/// tensor.pad of its own.
 static Value padBottom(ImplicitLocOpBuilder &b, Value input, int64_t rows) {
   if (rows == 0)
     return input;
-  Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
-  Value source = input;
-  SmallVector<OpFoldResult> low(4, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> high(4, b.getIndexAttr(0));
-  auto pad = input.getDefiningOp<tensor::PadOp>();
-  if (pad && matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat()) &&
-      !pad.getNofold()) {
-    source = pad.getSource();
-    low = pad.getMixedLowPad();
-    high = pad.getMixedHighPad();
-  }
-  std::optional<int64_t> bottom = getConstantIntValue(high[2]);
-  if (!bottom) {
-    source = input;
-    low.assign(4, b.getIndexAttr(0));
-    high.assign(4, b.getIndexAttr(0));
-    bottom = 0;
-  }
-  high[2] = b.getIndexAttr(*bottom + rows);
   auto type = cast<RankedTensorType>(input.getType());
   SmallVector<int64_t> shape(type.getShape());
   shape[2] += rows;
-  return tensor::PadOp::create(b, type.clone(shape), source, low, high, zero)
+  if (auto pad = input.getDefiningOp<tensor::PadOp>();
+      pad && !pad.getNofold()) {
+    Value value = pad.getConstantPaddingValue();
+    SmallVector<OpFoldResult> high = pad.getMixedHighPad();
+    if (std::optional<int64_t> bottom = getConstantIntValue(high[2]);
+        value && bottom) {
+      high[2] = b.getIndexAttr(*bottom + rows);
+      return tensor::PadOp::create(b, type.clone(shape), pad.getSource(),
+                                   pad.getMixedLowPad(), high, value)
+          .getResult();
+    }
+  }
+  SmallVector<OpFoldResult> low(4, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> high(4, b.getIndexAttr(0));
+  high[2] = b.getIndexAttr(rows);
+  Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
+  return tensor::PadOp::create(b, type.clone(shape), input, low, high, zero)
       .getResult();
 }
 

@@ -36,7 +36,7 @@ bool canComputeOnPaddedPlane(linalg::Conv2DNchwFchwOp op, int64_t filterTile);
 /// consecutive inputs and broadcasts `filterTile` weights. The W - OW
 /// positions past each output row are computed and dropped. The filter is
 /// repacked at compile time into panels of `filterTile` filters, each step's
-/// weights adjacent; the image gets the zero rows at its bottom that the
+/// weights adjacent; the image gets the rows at its bottom that the
 /// last tile reads past the plane. The work is split into `threads` chunks
 /// of filters (an scf.forall). The sums run in the order of the im2col
 /// matmul's (channels, then kernel rows, then columns), with the same fused

@@ -77,6 +77,33 @@ func.func @widened_padding(%x: tensor<1x2x4x4xf32>) -> tensor<1x8x4x4xf32> {
 
 // -----
 
+// A padding of another constant (here -0.0) is widened with that constant:
+// the border the outputs read stays as it was; the added rows feed only
+// dropped positions.
+
+// CHECK-LABEL: func.func @negative_zero_padding
+// CHECK:       %[[NZ:.*]] = arith.constant -0.000000e+00 : f32
+// CHECK:       tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 3, 1]
+// CHECK-NEXT:  ^bb0
+// CHECK-NEXT:    tensor.yield %[[NZ]] : f32
+// CHECK-NOT:   tensor.pad
+func.func @negative_zero_padding(%x: tensor<1x2x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %w = arith.constant dense<0.5> : tensor<8x2x3x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %nz = arith.constant -0.0 : f32
+  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %nz : f32
+  } : tensor<1x2x4x4xf32> to tensor<1x2x6x6xf32>
+  %e = tensor.empty() : tensor<1x8x4x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%padded, %w : tensor<1x2x6x6xf32>, tensor<8x2x3x3xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
+
+// -----
+
 // What the padded plane does not take goes to an im2col matmul: a stride of
 // 2, a filter that is an argument, two images, a filter count that 8 does
 // not divide.
