@@ -1,15 +1,17 @@
-// Grouped and depthwise i8 convolutions (linalg.conv_2d_ngchw_gfchw, as
-// agn's ONNX importer writes Conv with group > 1) lowered three ways: the
-// reference loops (vectorize=false); agn-vectorize-convolutions' loop over
-// images and groups of im2col matmuls with the generic integer vector code;
-// and the same with agn-vnni-matmuls' vpdpbusd kernels, where the CPU has
-// them (weights packed on every call: a group's filter is a slice). Integer
-// sums are exact, so the outputs must be equal; two elements of each are
+// Grouped and depthwise convolutions (linalg.conv_2d_ngchw_gfchw, as agn's
+// ONNX importer writes Conv with group > 1) lowered three ways: the
+// reference loops (vectorize=false); agn-vectorize-convolutions' kernels with
+// the generic vector code; and the same with agn-vnni-matmuls' vpdpbusd
+// kernels, where the CPU has them (weights packed on every call: a group's
+// filter is a slice). The outputs must be equal, bit for bit also for f32:
+// every kernel sums in linalg's order. Two elements of each i8 output are
 // checked against numpy's (int64) sums.
-// Grouped: 2 images, 2 groups of 3 channels and 20 filters (weights on the
-// right of the matmul), 7x7, 3x3 kernel, stride 2. Depthwise: 1 image, 5
-// groups of one channel and one filter (the filter on the left: the output
-// positions are the matmul's N), 9x9, 3x3 kernel, dilation 2.
+// Grouped i8 (an im2col matmul per group): 2 images, 2 groups of 3 channels
+// and 20 filters, 7x7, 3x3 kernel, stride 2. Groups of fewer than 16
+// filters get direct vector loops: over the channel's plane for stride 1
+// (depthwise i8: 1 image, 5 groups of one channel and one filter, 9x9, 3x3
+// kernel, dilation 2; narrow f32: 2 images, 2 groups of 2 channels and 3
+// filters, 4x68) and over output rows for stride 2 (depthwise f32, 5x141).
 // RUN: agn-opt %s --agn-lower-to-llvm-pipeline=vectorize=false \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.reference
 // RUN: FileCheck %s < %t.reference
@@ -28,13 +30,15 @@
 // IR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<9x27xi8>, tensor<27x20xi8>) outs(%{{.*}} : tensor<9x20xi32>)
 // IR-NOT: linalg.conv
 // IR-LABEL: func.func @depthwise
-// IR: vector.transfer_read {{.*}} : tensor<1x5x1x9x9xi8>, vector<64xi8>
+// IR: tensor.collapse_shape {{.*}} : tensor<1x5x1x12x9xi8> into tensor<540xi8>
+// IR: vector.transfer_read {{.*}} : tensor<540xi8>, vector<64xi8>
 // IR-NOT: linalg.conv
 // IR-LABEL: func.func @depthwise_f32
 // IR: vector.shuffle
 // IR-NOT: linalg.conv
 // IR-LABEL: func.func @narrow_f32
-// IR: vector.transfer_read {{.*}} : tensor<2x2x2x4x68xf32>, vector<64xf32>
+// IR: tensor.collapse_shape {{.*}} : tensor<2x2x2x5x68xf32> into tensor<2720xf32>
+// IR: vector.transfer_read {{.*}} : tensor<2720xf32>, vector<64xf32>
 // IR-NOT: linalg.conv
 // IR-LABEL: func.func @main
 

@@ -86,7 +86,7 @@ static bool shouldWiden(linalg::MatmulOp op) {
 /// `threads` chunks.
 static bool splitsIntoThreads(KernelKind kind) {
   return kind == KernelKind::vnni || kind == KernelKind::register_tiles ||
-         kind == KernelKind::padded_plane;
+         kind == KernelKind::padded_plane || kind == KernelKind::direct;
 }
 
 /// Returns `config` with `threads` chunks.
@@ -198,6 +198,8 @@ struct ConfigureKernelsPass
       return LoweringConfigAttr::get(context, KernelKind::reassociated_sum, {});
     if (std::optional<LoweringConfigAttr> convolution =
             chooseConvolutionConfig(linalgOp)) {
+      if (convolution->getKernel() == KernelKind::direct)
+        return withThreads(*convolution, threads);
       if (convolution->getKernel() != KernelKind::padded_plane)
         return *convolution;
       // 8 x 32 f32 accumulators fill half of AVX-512's 32 registers; AVX2

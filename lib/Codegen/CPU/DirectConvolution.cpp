@@ -19,9 +19,20 @@
 // a shuffle of every s-th lane; columns past OW (and the input past W) are
 // masked. Integers are sign-extended to the output type, as linalg does.
 //
+// A row of 7 or 14 outputs fills a tenth or a fifth of those 64 lanes
+// (MobileNet's last stages). So for stride 1 and an output that starts as
+// a fill, the vector runs over the channel's plane as it lies in memory
+// instead, as the padded-plane convolutions do: output (oh, ow) is position
+// p = oh W + ow and reads, at kernel offset (i, j), the input at
+// p + i dh W + j dw, so that each step is one unmasked read of 64
+// consecutive inputs. The W - OW positions past each output row are
+// computed and dropped; the image gets the rows at its bottom that the last
+// step reads (its padding widened). Each output's sum is the same either way.
+//
 //===----------------------------------------------------------------------===//
 
 #include "DirectConvolution.h"
+#include "PaddedPlaneConvolution.h"
 
 #include "agn/Codegen/Common/Tiling.h"
 
@@ -73,8 +84,72 @@ static Value affine(ImplicitLocOpBuilder &b, Value a, int64_t factor,
   return arith::AddIOp::create(b, scaled, offset);
 }
 
+/// Returns `computeGroups(b, first, count, y)` over the `init.shape[1]`
+/// groups of `init`: all at once, or split into `threads` chunks of whole
+/// groups (an scf.forall) that divide their count.
+static Value
+splitGroups(ImplicitLocOpBuilder &b, Value init, int64_t threads,
+            function_ref<Value(ImplicitLocOpBuilder &, Value, int64_t, Value)>
+                computeGroups) {
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(init.getType()).getShape();
+  int64_t groups = shape[1];
+  if (threads <= 1 || groups < 2)
+    return computeGroups(b, arith::ConstantIndexOp::create(b, 0), groups, init);
+  int64_t perChunk = llvm::divideCeil(groups, threads);
+  while (groups % perChunk != 0)
+    --perChunk;
+  auto forall = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(groups / perChunk)},
+      ValueRange{init}, /*mapping=*/std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value first =
+      arith::MulIOp::create(b, forall.getInductionVar(0),
+                            arith::ConstantIndexOp::create(b, perChunk));
+  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0));
+  offsets[1] = first;
+  SmallVector<OpFoldResult> sizes =
+      getAsIndexOpFoldResult(b.getContext(), shape);
+  sizes[1] = b.getIndexAttr(perChunk);
+  SmallVector<OpFoldResult> unitStrides(shape.size(), b.getIndexAttr(1));
+  Value shared = forall.getRegionIterArgs()[0];
+  Value slice =
+      tensor::ExtractSliceOp::create(b, shared, offsets, sizes, unitStrides);
+  Value chunk = computeGroups(b, first, perChunk, slice);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, chunk, shared, offsets, sizes,
+                                        unitStrides);
+  return forall.getResult(0);
+}
+
+/// Returns `input` ([N, G, Cg, H, W]) with `rows` more rows at its bottom,
+/// which only dropped plane positions read: the padding of its producer
+/// widened (also through the expand_shape that splits NCHW channels into
+/// groups), else zero rows of a tensor.pad.
+static Value padRowsBelow(ImplicitLocOpBuilder &b, Value input, int64_t rows) {
+  if (rows == 0)
+    return input;
+  if (Value widened = widenPadding(b, input, rows, 0))
+    return widened;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[3] += rows;
+  if (auto expand = input.getDefiningOp<tensor::ExpandShapeOp>()) {
+    SmallVector<ReassociationIndices> dims = expand.getReassociationIndices();
+    bool rowsOwnDimension = dims.size() == 4 &&
+                            dims[2] == ReassociationIndices{3} &&
+                            dims[3] == ReassociationIndices{4};
+    if (rowsOwnDimension)
+      if (Value widened = widenPadding(b, expand.getSrc(), rows, 0))
+        return tensor::ExpandShapeOp::create(b, type.clone(shape), widened,
+                                             dims);
+  }
+  return padHigh(b, input, {0, 0, 0, rows, 0});
+}
+
 void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
-                                         linalg::Conv2DNgchwGfchwOp op) {
+                                         linalg::Conv2DNgchwGfchwOp op,
+                                         int64_t threads) {
   rewriter.setInsertionPoint(op);
   ImplicitLocOpBuilder b(op.getLoc(), rewriter);
   Value input = op.getDpsInputs()[0], filter = op.getDpsInputs()[1];
@@ -90,24 +165,11 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
   ArrayRef<int64_t> in = inputType.getShape();
   ArrayRef<int64_t> kernel = filterType.getShape();
   ArrayRef<int64_t> out = outputType.getShape();
-  int64_t chunks = llvm::divideCeil(out[4], kRowChunk);
-  bool wholeChunks = out[4] % kRowChunk == 0;
   Type elementType = outputType.getElementType();
   Type inputElementType = inputType.getElementType();
   bool isFloat = isa<FloatType>(elementType);
   auto accType = VectorType::get({kRowChunk}, elementType);
-  // Input elements one read covers: the last lane is 63 s further.
-  int64_t span = (kRowChunk - 1) * strides[1] + 1;
-  auto spanType = VectorType::get({span}, inputElementType);
   auto lanesType = VectorType::get({kRowChunk}, inputElementType);
-  SmallVector<int64_t> everyStride;
-  for (int64_t lane = 0; lane < kRowChunk; ++lane)
-    everyStride.push_back(lane * strides[1]);
-  // An input row is read whole only if the last read stays inside it.
-  bool inputInBounds = wholeChunks && (chunks - 1) * kRowChunk * strides[1] +
-                                              (kernel[4] - 1) * dilations[1] +
-                                              span <=
-                                          in[4];
 
   // Returns acc + x * w in the output type, as linalg's body computes it.
   auto multiplyAdd = [&](ImplicitLocOpBuilder &b, Value acc, Value x,
@@ -119,18 +181,139 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
                       : arith::ExtSIOp::create(b, accType, x).getResult();
     return arith::AddIOp::create(b, acc, arith::MulIOp::create(b, wideX, w));
   };
+  // Returns w[g, f, c, i, j] broadcast to the accumulators' type.
+  auto broadcastWeight = [&](ImplicitLocOpBuilder &b, Value g, Value f, Value c,
+                             int64_t i, int64_t j) -> Value {
+    Value weight = tensor::ExtractOp::create(
+        b, filter,
+        ValueRange{g, f, c, arith::ConstantIndexOp::create(b, i),
+                   arith::ConstantIndexOp::create(b, j)});
+    if (!isFloat && weight.getType() != elementType)
+      weight = arith::ExtSIOp::create(b, elementType, weight);
+    return vector::BroadcastOp::create(b, accType, weight);
+  };
+  Value inputZero =
+      arith::ConstantOp::create(b, b.getZeroAttr(inputElementType));
 
-  // The row `oh` of filter `f` of group `g` of image `n`, chunk `chunk`.
-  auto computeChunk = [&](ImplicitLocOpBuilder &b, Value n, Value g, Value f,
-                          Value oh, Value chunk, Value y) -> Value {
+  // Stride 1 from a filled output: the plane form (file comment). Position
+  // p = oh W + ow of a channel's plane reads p + i dh W + j dw at kernel
+  // offset (i, j); 64 positions per step, the W - OW past each row dropped.
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (fill && strides[0] == 1 && strides[1] == 1) {
+    int64_t width = in[4];
+    int64_t positions = out[3] * width;
+    int64_t tiles = llvm::divideCeil(positions, kRowChunk);
+    int64_t computed = tiles * kRowChunk;
+    int64_t lastRead = computed + (kernel[3] - 1) * dilations[0] * width +
+                       (kernel[4] - 1) * dilations[1];
+    int64_t planeRows = llvm::divideCeil(lastRead, width);
+    int64_t plane = planeRows * width;
+    Value image = padRowsBelow(b, input, planeRows - in[3]);
+    Value flat = tensor::CollapseShapeOp::create(
+        b, image, ArrayRef<ReassociationIndices>{{0, 1, 2, 3, 4}});
+    Value start = vector::BroadcastOp::create(b, accType, fill.getInputs()[0]);
+    Value planeInit = tensor::EmptyOp::create(
+        b, ArrayRef<int64_t>{out[0], out[1], out[2], computed}, elementType);
+
+    auto computeGroups = [&](ImplicitLocOpBuilder &b, Value first,
+                             int64_t count, Value y) -> Value {
+      auto body = [&](ImplicitLocOpBuilder &b, Value n, Value local, Value f,
+                      Value tile, Value y) -> Value {
+        Value g = arith::AddIOp::create(b, first, local);
+        Value p0 = arith::MulIOp::create(
+            b, tile, arith::ConstantIndexOp::create(b, kRowChunk));
+        // The first plane of group g of image n.
+        Value groupPlanes = affine(b, n, in[1], g);
+        Value acc = buildLoop(
+            b, kernel[2], start,
+            [&](ImplicitLocOpBuilder &b, Value c, Value acc) -> Value {
+              Value channel = affine(b, groupPlanes, in[2], c);
+              Value base = affine(b, channel, plane, p0);
+              for (int64_t i = 0; i < kernel[3]; ++i) {
+                for (int64_t j = 0; j < kernel[4]; ++j) {
+                  Value at = arith::AddIOp::create(
+                      b, base,
+                      arith::ConstantIndexOp::create(
+                          b, i * dilations[0] * width + j * dilations[1]));
+                  Value x = vector::TransferReadOp::create(
+                      b, lanesType, flat, ValueRange{at}, inputZero,
+                      ArrayRef<bool>{true});
+                  acc =
+                      multiplyAdd(b, acc, x, broadcastWeight(b, g, f, c, i, j));
+                }
+              }
+              return acc;
+            });
+        return vector::TransferWriteOp::create(
+                   b, acc, y, ValueRange{n, local, f, p0}, ArrayRef<bool>{true})
+            .getResult();
+      };
+      return buildLoop(
+          b, out[0], y, [&](ImplicitLocOpBuilder &b, Value n, Value y) {
+            return buildLoop(
+                b, count, y,
+                [&](ImplicitLocOpBuilder &b, Value local, Value y) {
+                  return buildLoop(
+                      b, out[2], y,
+                      [&](ImplicitLocOpBuilder &b, Value f, Value y) {
+                        return buildLoop(
+                            b, tiles, y,
+                            [&](ImplicitLocOpBuilder &b, Value tile, Value y) {
+                              return body(b, n, local, f, tile, y);
+                            });
+                      });
+                });
+          });
+    };
+    Value result = splitGroups(b, planeInit, threads, computeGroups);
+
+    // The outputs: the first OW of every W positions of the plane's rows.
+    SmallVector<OpFoldResult> zeros4(4, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1));
+    Value used = tensor::ExtractSliceOp::create(
+        b, result, zeros4,
+        getAsIndexOpFoldResult(b.getContext(),
+                               {out[0], out[1], out[2], positions}),
+        ones4);
+    Value rows = tensor::ExpandShapeOp::create(
+        b,
+        RankedTensorType::get({out[0], out[1], out[2], out[3], width},
+                              elementType),
+        used, ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+    SmallVector<OpFoldResult> zeros5(5, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> ones5(5, b.getIndexAttr(1));
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, outputType, rows, zeros5,
+        getAsIndexOpFoldResult(b.getContext(), out), ones5);
+    return;
+  }
+
+  // The row form.
+  int64_t chunks = llvm::divideCeil(out[4], kRowChunk);
+  bool wholeChunks = out[4] % kRowChunk == 0;
+  // Input elements one read covers: the last lane is 63 s further.
+  int64_t span = (kRowChunk - 1) * strides[1] + 1;
+  auto spanType = VectorType::get({span}, inputElementType);
+  SmallVector<int64_t> everyStride;
+  for (int64_t lane = 0; lane < kRowChunk; ++lane)
+    everyStride.push_back(lane * strides[1]);
+  // An input row is read whole only if the last read stays inside it.
+  bool inputInBounds = wholeChunks && (chunks - 1) * kRowChunk * strides[1] +
+                                              (kernel[4] - 1) * dilations[1] +
+                                              span <=
+                                          in[4];
+
+  // The row `oh` of filter `f` of group `g` of image `n`, chunk `chunk`,
+  // into `y`, where group `g` is group `yGroup`.
+  auto computeChunk = [&](ImplicitLocOpBuilder &b, Value n, Value g,
+                          Value yGroup, Value f, Value oh, Value chunk,
+                          Value y) -> Value {
     Value ow0 = arith::MulIOp::create(
         b, chunk, arith::ConstantIndexOp::create(b, kRowChunk));
     Value zero = arith::ConstantOp::create(b, b.getZeroAttr(elementType));
     Value acc = vector::TransferReadOp::create(
-        b, accType, y, ValueRange{n, g, f, oh, ow0}, zero,
+        b, accType, y, ValueRange{n, yGroup, f, oh, ow0}, zero,
         ArrayRef<bool>{wholeChunks});
-    Value inputZero =
-        arith::ConstantOp::create(b, b.getZeroAttr(inputElementType));
     Value firstColumn = arith::MulIOp::create(
         b, ow0, arith::ConstantIndexOp::create(b, strides[1]));
     acc = buildLoop(
@@ -150,42 +333,43 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
                   ArrayRef<bool>{inputInBounds});
               if (strides[1] != 1)
                 x = vector::ShuffleOp::create(b, x, x, everyStride);
-              Value weight = tensor::ExtractOp::create(
-                  b, filter,
-                  ValueRange{g, f, c, arith::ConstantIndexOp::create(b, i),
-                             arith::ConstantIndexOp::create(b, j)});
-              if (!isFloat && weight.getType() != elementType)
-                weight = arith::ExtSIOp::create(b, elementType, weight);
-              acc = multiplyAdd(
-                  b, acc, x, vector::BroadcastOp::create(b, accType, weight));
+              acc = multiplyAdd(b, acc, x, broadcastWeight(b, g, f, c, i, j));
             }
           }
           return acc;
         });
     return vector::TransferWriteOp::create(b, acc, y,
-                                           ValueRange{n, g, f, oh, ow0},
+                                           ValueRange{n, yGroup, f, oh, ow0},
                                            ArrayRef<bool>{wholeChunks})
         .getResult();
   };
 
-  Value result = buildLoop(
-      b, out[0], init, [&](ImplicitLocOpBuilder &b, Value n, Value y) {
-        return buildLoop(
-            b, out[1], y, [&](ImplicitLocOpBuilder &b, Value g, Value y) {
-              return buildLoop(
-                  b, out[2], y, [&](ImplicitLocOpBuilder &b, Value f, Value y) {
-                    return buildLoop(
-                        b, out[3], y,
-                        [&](ImplicitLocOpBuilder &b, Value oh, Value y) {
-                          return buildLoop(b, chunks, y,
-                                           [&](ImplicitLocOpBuilder &b,
-                                               Value chunk, Value y) {
-                                             return computeChunk(b, n, g, f, oh,
-                                                                 chunk, y);
-                                           });
-                        });
-                  });
-            });
-      });
-  rewriter.replaceOp(op, result);
+  // Groups [first, first + count) of every image into `y`, whose group 0
+  // is group `first`.
+  auto computeGroups = [&](ImplicitLocOpBuilder &b, Value first, int64_t count,
+                           Value y) -> Value {
+    return buildLoop(
+        b, out[0], y, [&](ImplicitLocOpBuilder &b, Value n, Value y) {
+          return buildLoop(
+              b, count, y, [&](ImplicitLocOpBuilder &b, Value local, Value y) {
+                Value g = arith::AddIOp::create(b, first, local);
+                return buildLoop(
+                    b, out[2], y,
+                    [&](ImplicitLocOpBuilder &b, Value f, Value y) {
+                      return buildLoop(
+                          b, out[3], y,
+                          [&](ImplicitLocOpBuilder &b, Value oh, Value y) {
+                            return buildLoop(b, chunks, y,
+                                             [&](ImplicitLocOpBuilder &b,
+                                                 Value chunk, Value y) {
+                                               return computeChunk(b, n, g,
+                                                                   local, f, oh,
+                                                                   chunk, y);
+                                             });
+                          });
+                    });
+              });
+        });
+  };
+  rewriter.replaceOp(op, splitGroups(b, init, threads, computeGroups));
 }

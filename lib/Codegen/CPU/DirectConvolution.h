@@ -27,9 +27,13 @@ bool canComputeDirectly(linalg::Conv2DNgchwGfchwOp op);
 /// for each input channel of the group and kernel position, a vector of the
 /// input row (every stride-th element) times the broadcast filter value,
 /// added in the convolution's own order (channels, then kernel rows, then
-/// kernel columns), so that the results are those of linalg's loops.
+/// kernel columns), so that the results are those of linalg's loops. For
+/// stride 1 and an output that starts as a linalg.fill, the 64 outputs are
+/// 64 consecutive positions of the channel's plane instead (whole rows of
+/// W, the W - OW past each output dropped), the same sums. The groups are
+/// split into `threads` chunks (an scf.forall).
 void rewriteDirectConvolution(RewriterBase &rewriter,
-                              linalg::Conv2DNgchwGfchwOp op);
+                              linalg::Conv2DNgchwGfchwOp op, int64_t threads);
 
 } // namespace mlir::agn
 

@@ -27,6 +27,14 @@
 // last tiles read up to Pt + KW - 1 positions past the OH W the outputs use:
 // the image gets the rows that covers at its bottom (its padding widened).
 //
+// A convolution of stride (SH, SW) reads, at kernel offset (kh, kw), the
+// input at (SH oh + kh, SW ow + kw): row kh / SH and column kw / SW of the
+// phase plane (kh % SH, kw % SW), the inputs whose row and column leave those
+// remainders. One copy of the image splits it into its phase planes
+// ([C, SH, SW, H / SH, W / SW], fewer phases when the kernel is smaller than
+// the stride), after which the sum is the stride-1 one over the phase
+// planes: nine (or 49) copies of each input in the im2col matrix become one.
+//
 //===----------------------------------------------------------------------===//
 
 #include "PaddedPlaneConvolution.h"
@@ -55,7 +63,7 @@ bool mlir::agn::canComputeOnPaddedPlane(linalg::Conv2DNchwFchwOp op,
     return llvm::all_of(attr.getValues<int64_t>(),
                         [](int64_t value) { return value == 1; });
   };
-  if (!isOne(op.getStrides()) || !isOne(op.getDilations()))
+  if (!isOne(op.getDilations()))
     return false;
   // Loops (n, f, oh, ow, c, kh, kw).
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -88,35 +96,77 @@ static Value packFilter(ImplicitLocOpBuilder &b, DenseElementsAttr values,
       b, DenseElementsAttr::getFromRawBuffer(packedType, packed));
 }
 
-/// Returns `input` ([1, C, H, W]) with `rows` more rows at its bottom, which
-/// only the dropped positions read: its producer's padding widened when it
-/// is a tensor.pad of a constant with a constant bottom (one copy of the
-/// image, not two; the border keeps that constant), else zero rows of a
-/// tensor.pad of its own.
-static Value padBottom(ImplicitLocOpBuilder &b, Value input, int64_t rows) {
-  if (rows == 0)
+Value mlir::agn::widenPadding(ImplicitLocOpBuilder &b, Value input,
+                              int64_t rows, int64_t columns) {
+  auto pad = input.getDefiningOp<tensor::PadOp>();
+  if (!pad || pad.getNofold())
+    return nullptr;
+  Value value = pad.getConstantPaddingValue();
+  SmallVector<OpFoldResult> high = pad.getMixedHighPad();
+  int64_t rank = high.size();
+  std::optional<int64_t> bottom = getConstantIntValue(high[rank - 2]);
+  std::optional<int64_t> right = getConstantIntValue(high[rank - 1]);
+  if (!value || !bottom || !right)
+    return nullptr;
+  if (rows == 0 && columns == 0)
     return input;
+  high[rank - 2] = b.getIndexAttr(*bottom + rows);
+  high[rank - 1] = b.getIndexAttr(*right + columns);
   auto type = cast<RankedTensorType>(input.getType());
   SmallVector<int64_t> shape(type.getShape());
-  shape[2] += rows;
-  if (auto pad = input.getDefiningOp<tensor::PadOp>();
-      pad && !pad.getNofold()) {
-    Value value = pad.getConstantPaddingValue();
-    SmallVector<OpFoldResult> high = pad.getMixedHighPad();
-    if (std::optional<int64_t> bottom = getConstantIntValue(high[2]);
-        value && bottom) {
-      high[2] = b.getIndexAttr(*bottom + rows);
-      return tensor::PadOp::create(b, type.clone(shape), pad.getSource(),
-                                   pad.getMixedLowPad(), high, value)
-          .getResult();
-    }
-  }
-  SmallVector<OpFoldResult> low(4, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> high(4, b.getIndexAttr(0));
-  high[2] = b.getIndexAttr(rows);
-  Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
-  return tensor::PadOp::create(b, type.clone(shape), input, low, high, zero)
+  shape[rank - 2] += rows;
+  shape[rank - 1] += columns;
+  return tensor::PadOp::create(b, type.clone(shape), pad.getSource(),
+                               pad.getMixedLowPad(), high, value)
       .getResult();
+}
+
+Value mlir::agn::padHigh(ImplicitLocOpBuilder &b, Value tensor,
+                         ArrayRef<int64_t> high) {
+  if (llvm::all_of(high, [](int64_t size) { return size == 0; }))
+    return tensor;
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  for (auto [size, more] : llvm::zip_equal(shape, high))
+    size += more;
+  SmallVector<OpFoldResult> low(high.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> highSizes =
+      getAsIndexOpFoldResult(b.getContext(), llvm::to_vector(high));
+  Value zero =
+      arith::ConstantOp::create(b, b.getZeroAttr(type.getElementType()));
+  return tensor::PadOp::create(b, type.clone(shape), tensor, low, highSizes,
+                               zero)
+      .getResult();
+}
+
+/// Returns the phase planes of `image` ([1, C, H, W]) for strides
+/// (`rowStride`, `columnStride`): [C, `rowPhases`, `columnPhases`, `rows`,
+/// `columns`], element (c, a, b, i, j) the image's (0, c, rowStride i + a,
+/// columnStride j + b). One copy of the image (a linalg.generic).
+static Value splitPhases(ImplicitLocOpBuilder &b, Value image,
+                         int64_t rowStride, int64_t columnStride,
+                         int64_t rowPhases, int64_t columnPhases, int64_t rows,
+                         int64_t columns) {
+  auto type = cast<RankedTensorType>(image.getType());
+  MLIRContext *context = b.getContext();
+  AffineExpr c, a, p, i, j;
+  bindDims(context, c, a, p, i, j);
+  AffineMap read = AffineMap::get(5, 0,
+                                  {getAffineConstantExpr(0, context), c,
+                                   i * rowStride + a, j * columnStride + p},
+                                  context);
+  AffineMap write = AffineMap::getMultiDimIdentityMap(5, context);
+  SmallVector<int64_t> shape = {type.getDimSize(1), rowPhases, columnPhases,
+                                rows, columns};
+  Value init = tensor::EmptyOp::create(b, shape, type.getElementType());
+  return linalg::GenericOp::create(
+             b, init.getType(), ValueRange{image}, ValueRange{init},
+             ArrayRef<AffineMap>{read, write},
+             SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+             [](OpBuilder &nested, Location loc, ValueRange args) {
+               linalg::YieldOp::create(nested, loc, args[0]);
+             })
+      .getResult(0);
 }
 
 void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
@@ -135,24 +185,83 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
   auto outputType = cast<RankedTensorType>(op.getResult(0).getType());
   // [1, C, H, W], [F, C, KH, KW], [1, F, OH, OW].
   ArrayRef<int64_t> in = cast<RankedTensorType>(input.getType()).getShape();
-  int64_t channels = in[1], width = in[3];
+  int64_t channels = in[1];
   int64_t filters = filterType.getDimSize(0);
   int64_t kernelRows = filterType.getDimSize(2);
   int64_t kernelColumns = filterType.getDimSize(3);
   int64_t outRows = outputType.getDimSize(2);
   int64_t outColumns = outputType.getDimSize(3);
 
+  // Strides and the phase planes they split the image into: phase (a, b)
+  // holds rows a, a + SH, ... and columns b, b + SW, ... (one plane, the
+  // image itself, for stride 1).
+  SmallVector<int64_t> strides =
+      llvm::to_vector(op.getStrides().getValues<int64_t>());
+  int64_t rowStride = strides[0], columnStride = strides[1];
+  int64_t rowPhases = std::min(kernelRows, rowStride);
+  int64_t columnPhases = std::min(kernelColumns, columnStride);
+  int64_t width = llvm::divideCeil(in[3], columnStride);
+
   // Plane positions the outputs use, computed in tiles of `pixelTile`, and
-  // the rows the last tile's reads need beyond the input's.
+  // the rows of each phase plane that the last tile's reads need.
   int64_t positions = outRows * width;
   int64_t tiles = llvm::divideCeil(positions, pixelTile);
   int64_t computed = tiles * pixelTile;
-  int64_t extraRows = llvm::divideCeil(
-      std::max<int64_t>(0, computed + kernelColumns - 1 - positions), width);
-  Value image = padBottom(b, input, extraRows);
-  int64_t plane = (in[2] + extraRows) * width;
-  Value flat = tensor::CollapseShapeOp::create(
-      b, image, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+  int64_t lastRead = computed + (kernelRows - 1) / rowStride * width +
+                     (kernelColumns - 1) / columnStride;
+  int64_t planeRows = llvm::divideCeil(lastRead, width);
+  int64_t plane = planeRows * width;
+  // Tiles from `firstMaskedTile` on read with masks: past the end of the last
+  // channel's plane they read zeros (only for dropped positions).
+  int64_t firstMaskedTile = tiles;
+  // Only dropped positions read past the rows and columns the image has,
+  // so those reads may see any number: zeros, or the padding's constant.
+  Value flat;
+  if (rowStride == 1 && columnStride == 1) {
+    // A padded image gets the rows the last tiles read (its padding
+    // widened); another is read as it is (a copy with more rows would cost
+    // a pass over it), the last tiles masked where they reach past its end.
+    Value image = widenPadding(b, input, planeRows - in[2], 0);
+    if (!image) {
+      image = input;
+      plane = in[2] * width;
+      int64_t readsPastTile = lastRead - computed;
+      int64_t safe = plane - readsPastTile - pixelTile;
+      firstMaskedTile = safe < 0 ? 0 : std::min(tiles, safe / pixelTile + 1);
+    }
+    flat = tensor::CollapseShapeOp::create(
+        b, image, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+  } else {
+    // A padded image has its padding widened to what the phase planes read.
+    // Else the planes are cut from the rows and columns every phase has and
+    // then padded (a copy of the planes, not of the image) when that keeps
+    // every row and column the outputs read; else the image is padded.
+    int64_t neededRows = rowStride * (planeRows - 1) + rowPhases;
+    int64_t neededColumns = columnStride * (width - 1) + columnPhases;
+    int64_t extraRows = std::max<int64_t>(0, neededRows - in[2]);
+    int64_t extraColumns = std::max<int64_t>(0, neededColumns - in[3]);
+    int64_t cutRows = planeRows, cutColumns = width;
+    Value image = widenPadding(b, input, extraRows, extraColumns);
+    if (!image) {
+      cutRows = std::min(planeRows, (in[2] - rowPhases) / rowStride + 1);
+      cutColumns = std::min(width, (in[3] - columnPhases) / columnStride + 1);
+      bool keepsOutputs =
+          cutRows >= outRows + (kernelRows - 1) / rowStride &&
+          cutColumns >= outColumns + (kernelColumns - 1) / columnStride;
+      image = input;
+      if (!keepsOutputs) {
+        image = padHigh(b, input, {0, 0, extraRows, extraColumns});
+        cutRows = planeRows;
+        cutColumns = width;
+      }
+    }
+    Value phases = splitPhases(b, image, rowStride, columnStride, rowPhases,
+                               columnPhases, cutRows, cutColumns);
+    phases =
+        padHigh(b, phases, {0, 0, 0, planeRows - cutRows, width - cutColumns});
+    flat = tensor::CollapseShapeOp::create(
+        b, phases, ArrayRef<ReassociationIndices>{{0, 1, 2, 3, 4}});
+  }
   Value packed = packFilter(b, filterValues, filterTile);
   int64_t steps = kernelRows * kernelColumns;
 
@@ -164,9 +273,10 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
       tensor::EmptyOp::create(b, ArrayRef<int64_t>{filters, computed}, f32);
 
   // The tile of `filterTile` filters from panel `panel` and positions from
-  // tile `tile`, written into `out` at row `outRow`.
+  // tile `tile`, written into `out` at row `outRow`; its image reads masked
+  // unless `inBounds`.
   auto computeTile = [&](ImplicitLocOpBuilder &b, Value panel, Value tile,
-                         Value outRow, Value out) -> Value {
+                         Value outRow, Value out, bool inBounds) -> Value {
     Value p0 = arith::MulIOp::create(
         b, tile, arith::ConstantIndexOp::create(b, pixelTile));
     Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0));
@@ -180,18 +290,21 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
           Value channelStart = arith::AddIOp::create(
               b,
               arith::MulIOp::create(b, c,
-                                    arith::ConstantIndexOp::create(b, plane)),
+                                    arith::ConstantIndexOp::create(
+                                        b, rowPhases * columnPhases * plane)),
               p0);
           Value firstRow = arith::MulIOp::create(
               b, c, arith::ConstantIndexOp::create(b, steps));
           for (int64_t kh = 0; kh < kernelRows; ++kh) {
             for (int64_t kw = 0; kw < kernelColumns; ++kw) {
+              int64_t phase = kh % rowStride * columnPhases + kw % columnStride;
+              int64_t offset =
+                  phase * plane + kh / rowStride * width + kw / columnStride;
               Value at = arith::AddIOp::create(
-                  b, channelStart,
-                  arith::ConstantIndexOp::create(b, kh * width + kw));
-              Value x = vector::TransferReadOp::create(b, pixelsType, flat,
-                                                       ValueRange{at}, zero,
-                                                       ArrayRef<bool>{true});
+                  b, channelStart, arith::ConstantIndexOp::create(b, offset));
+              Value x = vector::TransferReadOp::create(
+                  b, pixelsType, flat, ValueRange{at}, zero,
+                  ArrayRef<bool>{inBounds});
               Value row = arith::AddIOp::create(
                   b, firstRow,
                   arith::ConstantIndexOp::create(b, kh * kernelColumns + kw));
@@ -221,12 +334,25 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
           Value outRow = arith::MulIOp::create(
               b, local, arith::ConstantIndexOp::create(b, filterTile));
           scf::ForOp columns = buildCountedLoop(
-              b, tiles, panelArgs,
+              b, firstMaskedTile, panelArgs,
               [&](ImplicitLocOpBuilder &b, Value tile,
                   ValueRange tileArgs) -> SmallVector<Value> {
-                return {computeTile(b, panel, tile, outRow, tileArgs[0])};
+                return {computeTile(b, panel, tile, outRow, tileArgs[0],
+                                    /*inBounds=*/true)};
               });
-          return {columns.getResult(0)};
+          if (firstMaskedTile == tiles)
+            return {columns.getResult(0)};
+          scf::ForOp lastColumns = buildCountedLoop(
+              b, tiles - firstMaskedTile, columns.getResults(),
+              [&](ImplicitLocOpBuilder &b, Value local,
+                  ValueRange tileArgs) -> SmallVector<Value> {
+                Value tile = arith::AddIOp::create(
+                    b, local,
+                    arith::ConstantIndexOp::create(b, firstMaskedTile));
+                return {computeTile(b, panel, tile, outRow, tileArgs[0],
+                                    /*inBounds=*/false)};
+              });
+          return {lastColumns.getResult(0)};
         });
     return panels.getResult(0);
   };

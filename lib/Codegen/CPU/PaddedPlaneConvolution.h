@@ -4,9 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The vector code agn-vectorize-convolutions gives float NCHW convolutions of
-// stride 1 with constant filters under a `padded_plane` config: no im2col
-// copy and no transpose of the result (PaddedPlaneConvolution.cpp).
+// The vector code agn-vectorize-convolutions gives float NCHW convolutions
+// with constant filters under a `padded_plane` config: no im2col copy and no
+// transpose of the result (PaddedPlaneConvolution.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +14,7 @@
 #define AGN_LIB_CODEGEN_CPU_PADDEDPLANECONVOLUTION_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace mlir::agn {
 
@@ -22,8 +23,21 @@ namespace mlir::agn {
 inline constexpr int64_t kPaddedPlaneFilters = 8;
 inline constexpr int64_t kPaddedPlanePixels = 32;
 
+/// Returns `input` (an image of rows and columns in its last two dimensions)
+/// with `rows` more rows at its bottom and `columns` more columns at its
+/// right when it is a tensor.pad of a constant with a constant bottom and
+/// right: that padding widened (one copy of the image, not two; the border
+/// keeps that constant). Returns null for any other `input`. For the rows and
+/// columns that only dropped positions of a plane read.
+Value widenPadding(ImplicitLocOpBuilder &b, Value input, int64_t rows,
+                   int64_t columns);
+
+/// Returns `tensor` with `high[d]` more zeros at the end of each dimension d
+/// (a tensor.pad; `tensor` itself when `high` is all zeros).
+Value padHigh(ImplicitLocOpBuilder &b, Value tensor, ArrayRef<int64_t> high);
+
 /// Returns whether `rewritePaddedPlaneConvolution` can compute `op`: one
-/// image, f32 operands, static shapes, strides and dilations 1, a constant
+/// image, f32 operands, static shapes, dilations 1, a constant
 /// filter whose filter count `filterTile` divides, and an initial value
 /// that is a linalg.fill.
 bool canComputeOnPaddedPlane(linalg::Conv2DNchwFchwOp op, int64_t filterTile);
@@ -37,7 +51,11 @@ bool canComputeOnPaddedPlane(linalg::Conv2DNchwFchwOp op, int64_t filterTile);
 /// positions past each output row are computed and dropped. The filter is
 /// repacked at compile time into panels of `filterTile` filters, each step's
 /// weights adjacent; the image gets the rows at its bottom that the
-/// last tile reads past the plane. The work is split into `threads` chunks
+/// last tile reads past the plane. A strided convolution runs the same
+/// loops over the image's phase planes (one copy of the image splits it into
+/// the SH x SW planes of rows a + SH i, columns b + SW j), where its kernel
+/// offset (kh, kw) is offset (kh / SH, kw / SW) of phase (kh % SH, kw % SW).
+/// The work is split into `threads` chunks
 /// of filters (an scf.forall). The sums run in the order of the im2col
 /// matmul's (channels, then kernel rows, then columns), with the same fused
 /// multiply-adds, so the results are the same bits.

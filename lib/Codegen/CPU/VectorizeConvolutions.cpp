@@ -523,7 +523,8 @@ struct ComputeConvolutionDirectly
                                 PatternRewriter &rewriter) const override {
     if (!hasCompatibleConfig(op, KernelKind::direct))
       return rewriter.notifyMatchFailure(op, "not configured 'direct'");
-    rewriteDirectConvolution(rewriter, op);
+    rewriteDirectConvolution(rewriter, op,
+                             LoweringConfigAttr::of(op).getThreads());
     return success();
   }
 };

@@ -89,3 +89,42 @@ func.func @left_alone(%x: tensor<1x8x10x10xf32>, %t: tensor<16x32xf32>, %d: tens
   } -> tensor<16x32xf32>
   return %col, %tr, %sum, %dyn, %ix, %centered : tensor<8x3x3x8x8xf32>, tensor<32x16xf32>, tensor<16xf32>, tensor<?x8xf32>, tensor<16x32xf32>, tensor<1x2x1x3xf32>
 }
+
+// -----
+
+// Loops merge only where the operands' buffers are contiguous too. A
+// padded-plane convolution's result holds W = 30 positions per output row, of
+// which the outputs keep 28 (an extract_slice), so rows and columns stay two
+// loops (merging them would copy the outputs into a buffer of their own);
+// the batch and the channels still merge. A 1x1 convolution's 784 positions
+// of 800 computed keep the rows and columns of a channel together: the
+// slice cuts only the channel's end.
+
+// CHECK-LABEL: func.func @views_of_a_larger_buffer
+// CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : tensor<1x8x28x28xf32> into tensor<8x28x28xf32>
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]
+// CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3]] : tensor<1x8x28x28xf32> into tensor<8x784xf32>
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @views_of_a_larger_buffer(%plane: tensor<8x864xf32>, %pointwise: tensor<8x800xf32>)
+    -> (tensor<1x8x28x28xf32>, tensor<1x8x28x28xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %used = tensor.extract_slice %plane[0, 0] [8, 840] [1, 1] : tensor<8x864xf32> to tensor<8x840xf32>
+  %rows = tensor.expand_shape %used [[0], [1, 2]] output_shape [8, 28, 30] : tensor<8x840xf32> into tensor<8x28x30xf32>
+  %kept = tensor.extract_slice %rows[0, 0, 0] [8, 28, 28] [1, 1, 1] : tensor<8x28x30xf32> to tensor<8x28x28xf32>
+  %x = tensor.expand_shape %kept [[0, 1], [2], [3]] output_shape [1, 8, 28, 28] : tensor<8x28x28xf32> into tensor<1x8x28x28xf32>
+  %empty = tensor.empty() : tensor<1x8x28x28xf32>
+  %r = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x8x28x28xf32>) outs(%empty : tensor<1x8x28x28xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x28x28xf32>
+  %positions = tensor.extract_slice %pointwise[0, 0] [8, 784] [1, 1] : tensor<8x800xf32> to tensor<8x784xf32>
+  %y = tensor.expand_shape %positions [[0, 1], [2, 3]] output_shape [1, 8, 28, 28] : tensor<8x784xf32> into tensor<1x8x28x28xf32>
+  %s = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y : tensor<1x8x28x28xf32>) outs(%empty : tensor<1x8x28x28xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x28x28xf32>
+  return %r, %s : tensor<1x8x28x28xf32>, tensor<1x8x28x28xf32>
+}

@@ -1,23 +1,29 @@
-"""Checks the two convolutions of padded_plane_module.py against a float64
+"""Checks the convolutions of padded_plane_module.py against a float64
 reference: each output within K u sum |x| |w| (K products in f32, u = 2^-24),
 the bound of a sum of K rounded fused multiply-adds."""
+import os
 import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from padded_plane_module import CONVOLUTIONS  # noqa: E402
+
 directory = sys.argv[1]
 x = np.load(f"{directory}/x.npy").astype(np.float64)
-for name, padding in (("w3", 1), ("w1", 0)):
-    w = np.load(f"{directory}/{name}.npy").astype(np.float64)
-    y = np.load(f"{directory}/{name.replace('w', 'y')}.npy").astype(np.float64)
+for name, _, _, padding, stride in CONVOLUTIONS:
+    w = np.load(f"{directory}/{name}_w.npy").astype(np.float64)
+    y = np.load(f"{directory}/{name}.npy").astype(np.float64)
     f, c, kh, kw = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    oh, ow = xp.shape[2] - kh + 1, xp.shape[3] - kw + 1
+    oh = (xp.shape[2] - kh) // stride + 1
+    ow = (xp.shape[3] - kw) // stride + 1
     ref = np.zeros((1, f, oh, ow))
     magnitude = np.zeros((1, f, oh, ow))
     for i in range(kh):
         for j in range(kw):
-            window = xp[:, :, i:i + oh, j:j + ow]
+            window = xp[:, :, i:i + stride * (oh - 1) + 1:stride,
+                        j:j + stride * (ow - 1) + 1:stride]
             ref += np.einsum("nchw,fc->nfhw", window, w[:, :, i, j])
             magnitude += np.einsum("nchw,fc->nfhw", np.abs(window), np.abs(w[:, :, i, j]))
     if y.shape != ref.shape:

@@ -1,46 +1,67 @@
-"""Writes a module of two f32 convolutions with constant filters (a padded
-3x3 one and an unpadded 1x1 one, shapes that leave partial tiles) and their
-input, for padded-plane-convolution.test. With --pin=KIND the convolutions
-carry that kernel config (e.g. the im2col matmul to compare with)."""
+"""Writes a module of f32 convolutions with constant filters and their input,
+for padded-plane-convolution.test: a padded 3x3 and an unpadded 1x1 one of
+stride 1, and of stride 2 a padded 7x7 (a ResNet stem), a padded 3x3, a 1x1
+(a downsampling shortcut) and an unpadded 3x3 (whose last output row reads
+the image's last row), shapes that leave partial tiles. With
+--pin=KIND the convolutions carry that kernel config (e.g. the im2col
+matmul to compare with)."""
 import argparse
 
 import numpy as np
 
-parser = argparse.ArgumentParser()
-parser.add_argument("directory")
-parser.add_argument("--pin", default="")
-args = parser.parse_args()
-rng = np.random.default_rng(11)
-x = rng.standard_normal((1, 5, 13, 11)).astype(np.float32)
-w3 = rng.standard_normal((16, 5, 3, 3)).astype(np.float32)
-w1 = rng.standard_normal((8, 5, 1, 1)).astype(np.float32)
-np.save(f"{args.directory}/x.npy", x)
-np.save(f"{args.directory}/w3.npy", w3)
-np.save(f"{args.directory}/w1.npy", w1)
+# (name, filters, kernel size, padding, stride), the order of the results.
+CONVOLUTIONS = (("y3", 16, 3, 1, 1), ("y1", 8, 1, 0, 1), ("y7s", 8, 7, 3, 2),
+                ("y3s", 16, 3, 1, 2), ("y1s", 8, 1, 0, 2), ("y3u", 8, 3, 0, 2))
+INPUT = (1, 5, 13, 11)
 
 
-def dense(a):
-    return f'dense<"0x{a.tobytes().hex().upper()}"> : tensor<{"x".join(map(str, a.shape))}xf32>'
+def output_shape(filters, kernel, padding, stride):
+    return (1, filters) + tuple((size + 2 * padding - kernel) // stride + 1
+                                for size in INPUT[2:])
 
 
-config = ""
-if args.pin:
-    config = f"agn.lowering_config = #agn.lowering_config<{args.pin}>, "
-print(f"""func.func @main(%x: tensor<1x5x13x11xf32>) -> (tensor<1x16x13x11xf32>, tensor<1x8x13x11xf32>) {{
-  %zero = arith.constant 0.0 : f32
-  %w3 = arith.constant {dense(w3)}
-  %w1 = arith.constant {dense(w1)}
-  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {{
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("directory")
+    parser.add_argument("--pin", default="")
+    args = parser.parse_args()
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(INPUT).astype(np.float32)
+    np.save(f"{args.directory}/x.npy", x)
+
+    def type_of(shape):
+        return f'tensor<{"x".join(map(str, shape))}xf32>'
+
+    config = ""
+    if args.pin:
+        config = f"agn.lowering_config = #agn.lowering_config<{args.pin}>, "
+    body, results = [], []
+    for name, filters, kernel, padding, stride in CONVOLUTIONS:
+        w = rng.standard_normal((filters, INPUT[1], kernel, kernel)).astype(np.float32)
+        np.save(f"{args.directory}/{name}_w.npy", w)
+        source = "%x"
+        if padding:
+            padded = INPUT[:2] + tuple(size + 2 * padding for size in INPUT[2:])
+            body.append(f"""  %{name}_x = tensor.pad %x low[0, 0, {padding}, {padding}] high[0, 0, {padding}, {padding}] {{
   ^bb0(%i: index, %j: index, %k: index, %l: index):
     tensor.yield %zero : f32
-  }} : tensor<1x5x13x11xf32> to tensor<1x5x15x13xf32>
-  %e3 = tensor.empty() : tensor<1x16x13x11xf32>
-  %i3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x16x13x11xf32>) -> tensor<1x16x13x11xf32>
-  %y3 = linalg.conv_2d_nchw_fchw {{{config}dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}}
-      ins(%padded, %w3 : tensor<1x5x15x13xf32>, tensor<16x5x3x3xf32>) outs(%i3 : tensor<1x16x13x11xf32>) -> tensor<1x16x13x11xf32>
-  %e1 = tensor.empty() : tensor<1x8x13x11xf32>
-  %i1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x8x13x11xf32>) -> tensor<1x8x13x11xf32>
-  %y1 = linalg.conv_2d_nchw_fchw {{{config}dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}}
-      ins(%x, %w1 : tensor<1x5x13x11xf32>, tensor<8x5x1x1xf32>) outs(%i1 : tensor<1x8x13x11xf32>) -> tensor<1x8x13x11xf32>
-  return %y3, %y1 : tensor<1x16x13x11xf32>, tensor<1x8x13x11xf32>
-}}""")
+  }} : {type_of(INPUT)} to {type_of(padded)}""")
+            source = f"%{name}_x"
+        else:
+            padded = INPUT
+        out = type_of(output_shape(filters, kernel, padding, stride))
+        body.append(f"""  %{name}_w = arith.constant dense<"0x{w.tobytes().hex().upper()}"> : {type_of(w.shape)}
+  %{name}_e = tensor.empty() : {out}
+  %{name}_i = linalg.fill ins(%zero : f32) outs(%{name}_e : {out}) -> {out}
+  %{name} = linalg.conv_2d_nchw_fchw {{{config}dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+      ins({source}, %{name}_w : {type_of(padded)}, {type_of(w.shape)}) outs(%{name}_i : {out}) -> {out}""")
+        results.append((f"%{name}", out))
+    print(f"func.func @main(%x: {type_of(INPUT)}) -> ({', '.join(t for _, t in results)}) {{")
+    print("  %zero = arith.constant 0.0 : f32")
+    print("\n".join(body))
+    print(f"  return {', '.join(n for n, _ in results)} : {', '.join(t for _, t in results)}")
+    print("}")
+
+
+if __name__ == "__main__":
+    main()

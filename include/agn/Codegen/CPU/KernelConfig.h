@@ -23,7 +23,7 @@ namespace mlir::agn {
 /// Returns the kernel of the convolution `op` (2-D NCHW/FCHW, NGCHW/GFCHW,
 /// NHWC/HWCF, NHWC/FHWC, 1-D NCW/FCW, 3-D NCDHW/FCDHW, static shapes):
 /// register tiles over the padded input plane for f32 NCHW convolutions of
-/// one image, stride 1 and a constant filter (PaddedPlaneConvolution.h);
+/// one image, dilation 1 and a constant filter (PaddedPlaneConvolution.h);
 /// direct vector loops for groups of fewer than 16 filters; else an im2col
 /// matmul with the filter on the right for integer convolutions and float
 /// ones of at least 32 filters (per group).

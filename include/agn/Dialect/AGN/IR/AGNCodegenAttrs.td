@@ -68,12 +68,14 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
     - `im2col` (convolutions, `agn-vectorize-convolutions`): an im2col copy
       and a matmul, the filter on the right of the matmul with
       `filter_on_right`.
-    - `direct` (grouped convolutions): vector loops over output rows.
-    - `padded_plane` (f32 NCHW convolutions of one image, stride 1, a
+    - `direct` (grouped convolutions): vector loops over output rows;
+      `threads` chunks of groups.
+    - `padded_plane` (f32 NCHW convolutions of one image, dilation 1, a
       constant filter; `agn-vectorize-convolutions`): register tiles of
       `tile_sizes` = (filters, output positions) over the input plane as it
-      lies in memory, the padding columns computed and dropped: no im2col
-      copy, no transpose of the result; `threads` chunks of filters.
+      lies in memory (over its phase planes for strides above 1), the
+      padding columns computed and dropped: no im2col copy, no transpose of
+      the result; `threads` chunks of filters.
     - `loops`: left to linalg's loops.
     - `gpu_simt` (any linalg op with two to three parallel loops;
       `agn-gpu-tile-contractions`): a GPU kernel whose blocks compute
