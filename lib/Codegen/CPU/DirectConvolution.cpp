@@ -32,6 +32,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DirectConvolution.h"
+#include "KernelEpilogue.h"
 #include "PaddedPlaneConvolution.h"
 
 #include "agn/Codegen/Common/Tiling.h"
@@ -212,6 +213,18 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
     Value flat = tensor::CollapseShapeOp::create(
         b, image, ArrayRef<ReassociationIndices>{{0, 1, 2, 3, 4}});
     Value start = vector::BroadcastOp::create(b, accType, fill.getInputs()[0]);
+    // A depthwise convolution of one image (one filter per group: group g
+    // is NCHW channel g) applies the elementwise ops after it to its rows.
+    KernelEpilogue epilogue;
+    tensor::CollapseShapeOp channels;
+    if (out[0] == 1 && out[2] == 1 && op->getResult(0).hasOneUse()) {
+      channels = dyn_cast<tensor::CollapseShapeOp>(
+          *op->getResult(0).getUsers().begin());
+      if (channels &&
+          channels.getReassociationIndices() ==
+              SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}})
+        epilogue = matchKernelEpilogue(channels.getResult());
+    }
     Value planeInit = tensor::EmptyOp::create(
         b, ArrayRef<int64_t>{out[0], out[1], out[2], computed}, elementType);
 
@@ -244,6 +257,13 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
               }
               return acc;
             });
+        if (!epilogue.ops.empty()) {
+          // The tile of one channel (filter) and 64 positions.
+          auto rowType = VectorType::get({1, kRowChunk}, elementType);
+          Value row = vector::ShapeCastOp::create(b, rowType, acc);
+          row = applyKernelEpilogue(b, epilogue, row, g);
+          acc = vector::ShapeCastOp::create(b, accType, row);
+        }
         return vector::TransferWriteOp::create(
                    b, acc, y, ValueRange{n, local, f, p0}, ArrayRef<bool>{true})
             .getResult();
@@ -282,9 +302,19 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
         used, ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
     SmallVector<OpFoldResult> zeros5(5, b.getIndexAttr(0));
     SmallVector<OpFoldResult> ones5(5, b.getIndexAttr(1));
-    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-        op, outputType, rows, zeros5,
+    Value output = tensor::ExtractSliceOp::create(
+        b, outputType, rows, zeros5,
         getAsIndexOpFoldResult(b.getContext(), out), ones5);
+    // The epilogue's ops are in the rows: the output, its channels merged,
+    // replaces their last result. They are left without users, for the
+    // pass to erase (the walk that applies this rewrite lets it erase only
+    // the convolution).
+    if (!epilogue.ops.empty())
+      rewriter.replaceAllUsesWith(
+          epilogue.getResult(channels.getResult()),
+          tensor::CollapseShapeOp::create(b, channels.getResultType(), output,
+                                          channels.getReassociationIndices()));
+    rewriter.replaceOp(op, output);
     return;
   }
 

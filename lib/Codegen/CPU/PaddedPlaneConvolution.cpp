@@ -38,6 +38,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PaddedPlaneConvolution.h"
+#include "KernelEpilogue.h"
 
 #include "agn/Codegen/Common/Tiling.h"
 
@@ -181,6 +182,9 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
   matchPattern(op.getDpsInputs()[1], m_Constant(&filterValues));
   auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
   Value initValue = fill.getInputs()[0];
+  // The elementwise ops after the convolution that the tiles apply before
+  // they are stored (its bias, a ReLU, a clip).
+  KernelEpilogue epilogue = matchKernelEpilogue(op.getResult(0));
   auto filterType = cast<RankedTensorType>(filterValues.getType());
   auto outputType = cast<RankedTensorType>(op.getResult(0).getType());
   // [1, C, H, W], [F, C, KH, KW], [1, F, OH, OW].
@@ -316,7 +320,11 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
           }
           return {acc};
         });
-    return vector::TransferWriteOp::create(b, sum.getResult(0), out,
+    Value firstFilter = arith::MulIOp::create(
+        b, panel, arith::ConstantIndexOp::create(b, filterTile));
+    Value tileValue =
+        applyKernelEpilogue(b, epilogue, sum.getResult(0), firstFilter);
+    return vector::TransferWriteOp::create(b, tileValue, out,
                                            ValueRange{outRow, p0},
                                            ArrayRef<bool>{true, true})
         .getResult();
@@ -408,7 +416,12 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
                              b.getIndexAttr(outColumns)},
       ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
                              b.getIndexAttr(1)});
-  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-      op, outputType, outputs,
-      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  Value output = tensor::ExpandShapeOp::create(
+      b, outputType, outputs, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  // The epilogue's ops are in the tiles: the output replaces their last
+  // result. They are left without users, for the pass to erase (the walk
+  // that applies this rewrite lets it erase only the convolution).
+  if (!epilogue.ops.empty())
+    rewriter.replaceAllUsesWith(epilogue.getResult(op.getResult(0)), output);
+  rewriter.replaceOp(op, output);
 }

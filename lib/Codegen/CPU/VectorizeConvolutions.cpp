@@ -28,6 +28,7 @@
 #include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Iterators.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -632,6 +633,13 @@ struct VectorizeConvolutionsPass
     RewritePatternSet patterns(&getContext());
     populateVectorizeConvolutionsPatterns(patterns);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
+    // The elementwise ops a kernel applied to its tiles (KernelEpilogue.h),
+    // the last of each chain now without users: last first.
+    getOperation().walk<WalkOrder::PostOrder, mlir::ReverseIterator>(
+        [](linalg::GenericOp op) {
+          if (isOpTriviallyDead(op))
+            op->erase();
+        });
     // A convolution left configured is one whose tiling failed (and said
     // why).
     if (getOperation()

@@ -238,3 +238,114 @@ func.func @one_phase(%x: tensor<1x4x8x8xf32>) -> tensor<1x8x4x4xf32> {
       ins(%x, %w : tensor<1x4x8x8xf32>, tensor<8x4x1x1xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
   return %y : tensor<1x8x4x4xf32>
 }
+
+// -----
+
+// The elementwise ops after the convolution (a bias per filter, a clip to
+// [0, 6] by two scalars) are applied to each tile before it is stored: the
+// bias a column of the tile's 8 filters, broadcast along its 32 positions;
+// no linalg.generic is left. The bias, a constant defined after the
+// convolution, is made again in the kernel.
+
+// CHECK-LABEL: func.func @epilogue
+// CHECK-DAG:   %[[SIX:.*]] = arith.constant dense<6.000000e+00> : vector<8x32xf32>
+// CHECK-DAG:   %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-DAG:   %[[BIAS:.*]] = arith.constant dense<[0.000000e+00, 1.000000e+00, {{.*}}]> : tensor<16xf32>
+// CHECK:       scf.for %[[PANEL:.*]] = %c0 to %c2 step %c1
+// CHECK:         %[[FIRST:.*]] = arith.muli %[[PANEL]], %c8
+// CHECK:         %[[SUM:.*]] = scf.for
+// CHECK:         %[[LANES:.*]] = vector.transfer_read %[[BIAS]][%[[FIRST]]], {{.*}} {in_bounds = [true]} : tensor<16xf32>, vector<8xf32>
+// CHECK:         %[[COLUMN:.*]] = vector.shape_cast %[[LANES]] : vector<8xf32> to vector<8x1xf32>
+// CHECK:         %[[B:.*]] = vector.broadcast %[[COLUMN]] : vector<8x1xf32> to vector<8x32xf32>
+// CHECK:         %[[BIASED:.*]] = arith.addf %[[SUM]], %[[B]] : vector<8x32xf32>
+// CHECK:         %[[LOW:.*]] = arith.maximumf %[[BIASED]], %[[ZERO]] : vector<8x32xf32>
+// CHECK:         %[[CLIPPED:.*]] = arith.minimumf %[[LOW]], %[[SIX]] : vector<8x32xf32>
+// CHECK:         vector.transfer_write %[[CLIPPED]]
+// CHECK-NOT:   linalg.generic
+#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#channel = affine_map<(n, c, h, w) -> (c)>
+#scalar = affine_map<(n, c, h, w) -> ()>
+func.func @epilogue(%x: tensor<1x4x6x6xf32>) -> tensor<1x16x6x6xf32> {
+  %w = arith.constant dense<0.5> : tensor<16x4x1x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %lo = arith.constant dense<0.0> : tensor<f32>
+  %hi = arith.constant dense<6.0> : tensor<f32>
+  %e = tensor.empty() : tensor<1x16x6x6xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x6x6xf32>) -> tensor<1x16x6x6xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x6x6xf32>, tensor<16x4x1x1xf32>) outs(%init : tensor<1x16x6x6xf32>) -> tensor<1x16x6x6xf32>
+  %bias = arith.constant dense<[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0]> : tensor<16xf32>
+  %biased = linalg.generic {indexing_maps = [#nchw, #channel, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %bias : tensor<1x16x6x6xf32>, tensor<16xf32>) outs(%e : tensor<1x16x6x6xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %s = arith.addf %in, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x16x6x6xf32>
+  %clipped = linalg.generic {indexing_maps = [#nchw, #scalar, #scalar, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%biased, %lo, %hi : tensor<1x16x6x6xf32>, tensor<f32>, tensor<f32>) outs(%e : tensor<1x16x6x6xf32>) {
+  ^bb0(%in: f32, %l: f32, %h: f32, %out: f32):
+    %m = arith.maximumf %in, %l : f32
+    %n = arith.minimumf %m, %h : f32
+    linalg.yield %n : f32
+  } -> tensor<1x16x6x6xf32>
+  return %clipped : tensor<1x16x6x6xf32>
+}
+
+// -----
+
+// The tiles stop applying ops where an op needs more than a tile holds: a
+// residual addition reads another whole tensor; a value used twice must be
+// stored as it is; an op that reads its position (linalg.index) is not
+// elementwise. The bias before the twice-used value is applied; the rest
+// stay linalg.generic ops.
+
+// CHECK-LABEL: func.func @epilogue_stops
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %arg1 : tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>)
+// CHECK:       arith.addf %{{.*}}, %{{.*}} : vector<8x32xf32>
+// CHECK:       linalg.generic
+// CHECK:       linalg.generic
+// CHECK-NOT:   linalg.generic
+#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#channel = affine_map<(n, c, h, w) -> (c)>
+func.func @epilogue_stops(%x: tensor<1x4x6x6xf32>, %residual: tensor<1x8x6x6xf32>)
+    -> (tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>) {
+  %w = arith.constant dense<0.5> : tensor<8x4x1x1xf32>
+  %bias = arith.constant dense<1.0> : tensor<8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x6x6xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %y0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x6x6xf32>, tensor<8x4x1x1xf32>) outs(%init : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %added = linalg.generic {indexing_maps = [#nchw, #nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y0, %residual : tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>) outs(%e : tensor<1x8x6x6xf32>) {
+  ^bb0(%in: f32, %r: f32, %out: f32):
+    %s = arith.addf %in, %r : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x6x6xf32>
+  %y1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x6x6xf32>, tensor<8x4x1x1xf32>) outs(%init : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %biased = linalg.generic {indexing_maps = [#nchw, #channel, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y1, %bias : tensor<1x8x6x6xf32>, tensor<8xf32>) outs(%e : tensor<1x8x6x6xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %s = arith.addf %in, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x6x6xf32>
+  %relu = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%biased : tensor<1x8x6x6xf32>) outs(%e : tensor<1x8x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x6x6xf32>
+  %y2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x6x6xf32>, tensor<8x4x1x1xf32>) outs(%init : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %positional = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y2 : tensor<1x8x6x6xf32>) outs(%e : tensor<1x8x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %i = linalg.index 3 : index
+    %j = arith.index_cast %i : index to i32
+    %f = arith.sitofp %j : i32 to f32
+    %s = arith.addf %in, %f : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x6x6xf32>
+  return %added, %biased, %relu, %positional : tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>
+}

@@ -1,6 +1,7 @@
 """Checks the convolutions of padded_plane_module.py against a float64
 reference: each output within K u sum |x| |w| (K products in f32, u = 2^-24),
-the bound of a sum of K rounded fused multiply-adds."""
+the bound of a sum of K rounded fused multiply-adds; with a bias, (K + 1) u
+(sum |x| |w| + |b|), one rounded addition more (the clip rounds nothing)."""
 import os
 import sys
 
@@ -11,7 +12,7 @@ from padded_plane_module import CONVOLUTIONS  # noqa: E402
 
 directory = sys.argv[1]
 x = np.load(f"{directory}/x.npy").astype(np.float64)
-for name, _, _, padding, stride in CONVOLUTIONS:
+for name, _, _, padding, stride, clipped in CONVOLUTIONS:
     w = np.load(f"{directory}/{name}_w.npy").astype(np.float64)
     y = np.load(f"{directory}/{name}.npy").astype(np.float64)
     f, c, kh, kw = w.shape
@@ -29,7 +30,13 @@ for name, _, _, padding, stride in CONVOLUTIONS:
     if y.shape != ref.shape:
         print(f"{name}: shape {y.shape}, expected {ref.shape}")
         sys.exit(1)
-    bound = c * kh * kw * 2.0**-24 * magnitude
+    steps = c * kh * kw
+    if clipped:
+        bias = np.load(f"{directory}/{name}_b.npy").astype(np.float64)[None, :, None, None]
+        ref = np.clip(ref + bias, 0.0, 6.0)
+        magnitude += np.abs(bias)
+        steps += 1
+    bound = steps * 2.0**-24 * magnitude
     excess = np.abs(y - ref) - bound
     if excess.max() > 0:
         print(f"{name}: error above the bound by {excess.max():.3e}")

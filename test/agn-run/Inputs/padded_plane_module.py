@@ -2,16 +2,21 @@
 for padded-plane-convolution.test: a padded 3x3 and an unpadded 1x1 one of
 stride 1, and of stride 2 a padded 7x7 (a ResNet stem), a padded 3x3, a 1x1
 (a downsampling shortcut) and an unpadded 3x3 (whose last output row reads
-the image's last row), shapes that leave partial tiles. With
+the image's last row), shapes that leave partial tiles; and a 3x3 one
+followed by a bias and a clip to [0, 6] (MobileNet's ReLU6), two
+linalg.generic ops the kernel applies to its tiles. With
 --pin=KIND the convolutions carry that kernel config (e.g. the im2col
 matmul to compare with)."""
 import argparse
 
 import numpy as np
 
-# (name, filters, kernel size, padding, stride), the order of the results.
-CONVOLUTIONS = (("y3", 16, 3, 1, 1), ("y1", 8, 1, 0, 1), ("y7s", 8, 7, 3, 2),
-                ("y3s", 16, 3, 1, 2), ("y1s", 8, 1, 0, 2), ("y3u", 8, 3, 0, 2))
+# (name, filters, kernel size, padding, stride, with a bias and a clip to
+# [0, 6] after it), the order of the results.
+CONVOLUTIONS = (("y3", 16, 3, 1, 1, False), ("y1", 8, 1, 0, 1, False),
+                ("y7s", 8, 7, 3, 2, False), ("y3s", 16, 3, 1, 2, False),
+                ("y1s", 8, 1, 0, 2, False), ("y3u", 8, 3, 0, 2, False),
+                ("y3b", 16, 3, 1, 1, True))
 INPUT = (1, 5, 13, 11)
 
 
@@ -36,7 +41,7 @@ def main():
     if args.pin:
         config = f"agn.lowering_config = #agn.lowering_config<{args.pin}>, "
     body, results = [], []
-    for name, filters, kernel, padding, stride in CONVOLUTIONS:
+    for name, filters, kernel, padding, stride, clipped in CONVOLUTIONS:
         w = rng.standard_normal((filters, INPUT[1], kernel, kernel)).astype(np.float32)
         np.save(f"{args.directory}/{name}_w.npy", w)
         source = "%x"
@@ -55,9 +60,33 @@ def main():
   %{name}_i = linalg.fill ins(%zero : f32) outs(%{name}_e : {out}) -> {out}
   %{name} = linalg.conv_2d_nchw_fchw {{{config}dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
       ins({source}, %{name}_w : {type_of(padded)}, {type_of(w.shape)}) outs(%{name}_i : {out}) -> {out}""")
-        results.append((f"%{name}", out))
+        result = f"%{name}"
+        if clipped:
+            bias = rng.standard_normal(filters).astype(np.float32)
+            np.save(f"{args.directory}/{name}_b.npy", bias)
+            body.append(f"""  %{name}_b = arith.constant dense<"0x{bias.tobytes().hex().upper()}"> : {type_of(bias.shape)}
+  %{name}_biased = linalg.generic {{indexing_maps = [#nchw, #channel, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+      ins(%{name}, %{name}_b : {out}, {type_of(bias.shape)}) outs(%{name}_e : {out}) {{
+  ^bb0(%in: f32, %b: f32, %o: f32):
+    %s = arith.addf %in, %b : f32
+    linalg.yield %s : f32
+  }} -> {out}
+  %{name}_clipped = linalg.generic {{indexing_maps = [#nchw, #scalar, #scalar, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+      ins(%{name}_biased, %zero_t, %six_t : {out}, tensor<f32>, tensor<f32>) outs(%{name}_e : {out}) {{
+  ^bb0(%in: f32, %lo: f32, %hi: f32, %o: f32):
+    %m = arith.maximumf %in, %lo : f32
+    %c = arith.minimumf %m, %hi : f32
+    linalg.yield %c : f32
+  }} -> {out}""")
+            result = f"%{name}_clipped"
+        results.append((result, out))
+    print("#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>")
+    print("#channel = affine_map<(n, c, h, w) -> (c)>")
+    print("#scalar = affine_map<(n, c, h, w) -> ()>")
     print(f"func.func @main(%x: {type_of(INPUT)}) -> ({', '.join(t for _, t in results)}) {{")
     print("  %zero = arith.constant 0.0 : f32")
+    print("  %zero_t = arith.constant dense<0.0> : tensor<f32>")
+    print("  %six_t = arith.constant dense<6.0> : tensor<f32>")
     print("\n".join(body))
     print(f"  return {', '.join(n for n, _ in results)} : {', '.join(t for _, t in results)}")
     print("}")
