@@ -140,6 +140,85 @@ Value mlir::agn::padHigh(ImplicitLocOpBuilder &b, Value tensor,
       .getResult();
 }
 
+namespace {
+/// Where the elements of a tensor lie in the buffer of another: element
+/// (i0, i1, ...) at offset + sum i_d strides[d] of `base` (row-major).
+struct BufferView {
+  Value base;
+  int64_t offset = 0;
+  SmallVector<int64_t> strides;
+};
+} // namespace
+
+/// Returns the row-major strides of `shape`.
+static SmallVector<int64_t> getRowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// Returns where the elements of `value` (static shape) lie: through
+/// extract_slice ops of unit strides, expand_shape ops and collapse_shape
+/// ops of contiguous groups, in the buffer of the first other op's result
+/// (bufferization makes those views of it); else (or `depth` views deep,
+/// past 8) in `value`'s own.
+static BufferView getBufferView(Value value, int depth = 0) {
+  auto type = cast<RankedTensorType>(value.getType());
+  BufferView own{value, 0, getRowMajorStrides(type.getShape())};
+  if (depth > 8)
+    return own;
+  if (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>()) {
+    if (!slice.hasUnitStride() ||
+        slice.getSourceType().getRank() != type.getRank() ||
+        !slice.getSourceType().hasStaticShape())
+      return own;
+    BufferView view = getBufferView(slice.getSource(), depth + 1);
+    for (auto [d, offset] : llvm::enumerate(slice.getMixedOffsets())) {
+      std::optional<int64_t> constant = getConstantIntValue(offset);
+      if (!constant)
+        return own;
+      view.offset += *constant * view.strides[d];
+    }
+    return view;
+  }
+  if (auto expand = value.getDefiningOp<tensor::ExpandShapeOp>()) {
+    if (!expand.getSrcType().hasStaticShape())
+      return own;
+    BufferView source = getBufferView(expand.getSrc(), depth + 1);
+    BufferView view{source.base, source.offset,
+                    SmallVector<int64_t>(type.getRank())};
+    for (auto [d, dims] : llvm::enumerate(expand.getReassociationIndices())) {
+      int64_t stride = source.strides[d];
+      for (int64_t dim : llvm::reverse(dims)) {
+        view.strides[dim] = stride;
+        stride *= type.getDimSize(dim);
+      }
+    }
+    return view;
+  }
+  if (auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>()) {
+    if (!collapse.getSrcType().hasStaticShape())
+      return own;
+    ArrayRef<int64_t> shape = collapse.getSrcType().getShape();
+    BufferView source = getBufferView(collapse.getSrc(), depth + 1);
+    BufferView view{source.base, source.offset, {}};
+    for (ReassociationIndices dims : collapse.getReassociationIndices()) {
+      // A group is one run when each dimension of more than one element
+      // steps over the whole of the next ones.
+      int64_t expected = source.strides[dims.back()];
+      for (int64_t dim : llvm::reverse(dims)) {
+        if (shape[dim] != 1 && source.strides[dim] != expected)
+          return own;
+        expected *= shape[dim];
+      }
+      view.strides.push_back(source.strides[dims.back()]);
+    }
+    return view;
+  }
+  return own;
+}
+
 /// Returns the phase planes of `image` ([1, C, H, W]) for strides
 /// (`rowStride`, `columnStride`): [C, `rowPhases`, `columnPhases`, `rows`,
 /// `columns`], element (c, a, b, i, j) the image's (0, c, rowStride i + a,
@@ -205,6 +284,17 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
   int64_t rowPhases = std::min(kernelRows, rowStride);
   int64_t columnPhases = std::min(kernelColumns, columnStride);
   int64_t width = llvm::divideCeil(in[3], columnStride);
+  // A stride-1 image is read in the buffer it lies in, even when it is part
+  // of a larger one (the kept columns of another padded-plane result, read
+  // with its rows' pitch): a buffer of its own would be a copy.
+  BufferView view;
+  if (rowStride == 1 && columnStride == 1) {
+    view = getBufferView(input);
+    ArrayRef<int64_t> pitch = view.strides;
+    if (pitch[3] != 1 || pitch[2] < in[3] || pitch[1] < 1)
+      view = {input, 0, getRowMajorStrides(in)};
+    width = view.strides[2];
+  }
 
   // Plane positions the outputs use, computed in tiles of `pixelTile`, and
   // the rows of each phase plane that the last tile's reads need.
@@ -215,6 +305,8 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
                      (kernelColumns - 1) / columnStride;
   int64_t planeRows = llvm::divideCeil(lastRead, width);
   int64_t plane = planeRows * width;
+  // Channel c's plane starts at channelPitch c + firstOffset in `flat`.
+  int64_t channelPitch = plane, firstOffset = 0;
   // Tiles from `firstMaskedTile` on read with masks: past the end of the last
   // channel's plane they read zeros (only for dropped positions).
   int64_t firstMaskedTile = tiles;
@@ -224,17 +316,26 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
   if (rowStride == 1 && columnStride == 1) {
     // A padded image gets the rows the last tiles read (its padding
     // widened); another is read as it is (a copy with more rows would cost
-    // a pass over it), the last tiles masked where they reach past its end.
-    Value image = widenPadding(b, input, planeRows - in[2], 0);
+    // a pass over it), the last tiles masked where they reach past the end
+    // of its buffer.
+    Value image = view.base == input
+                      ? widenPadding(b, input, planeRows - in[2], 0)
+                      : Value();
     if (!image) {
-      image = input;
-      plane = in[2] * width;
+      image = view.base;
+      channelPitch = view.strides[1];
+      firstOffset = view.offset;
+      int64_t size = cast<RankedTensorType>(image.getType()).getNumElements();
       int64_t readsPastTile = lastRead - computed;
-      int64_t safe = plane - readsPastTile - pixelTile;
+      int64_t safe = size - firstOffset - (channels - 1) * channelPitch -
+                     readsPastTile - pixelTile;
       firstMaskedTile = safe < 0 ? 0 : std::min(tiles, safe / pixelTile + 1);
     }
-    flat = tensor::CollapseShapeOp::create(
-        b, image, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+    auto imageType = cast<RankedTensorType>(image.getType());
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(0, imageType.getRank()));
+    flat = tensor::CollapseShapeOp::create(b, image,
+                                           ArrayRef<ReassociationIndices>{all});
   } else {
     // A padded image has its padding widened to what the phase planes read.
     // Else the planes are cut from the rows and columns every phase has and
@@ -265,6 +366,7 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
         padHigh(b, phases, {0, 0, 0, planeRows - cutRows, width - cutColumns});
     flat = tensor::CollapseShapeOp::create(
         b, phases, ArrayRef<ReassociationIndices>{{0, 1, 2, 3, 4}});
+    channelPitch = rowPhases * columnPhases * plane;
   }
   Value packed = packFilter(b, filterValues, filterTile);
   int64_t steps = kernelRows * kernelColumns;
@@ -293,10 +395,10 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
           Value acc = accs[0];
           Value channelStart = arith::AddIOp::create(
               b,
-              arith::MulIOp::create(b, c,
-                                    arith::ConstantIndexOp::create(
-                                        b, rowPhases * columnPhases * plane)),
-              p0);
+              arith::MulIOp::create(
+                  b, c, arith::ConstantIndexOp::create(b, channelPitch)),
+              arith::AddIOp::create(
+                  b, p0, arith::ConstantIndexOp::create(b, firstOffset)));
           Value firstRow = arith::MulIOp::create(
               b, c, arith::ConstantIndexOp::create(b, steps));
           for (int64_t kh = 0; kh < kernelRows; ++kh) {

@@ -35,9 +35,12 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+#include <cstring>
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNVECTORIZECONTRACTIONS
@@ -393,6 +396,69 @@ struct TileMatmulInRegisters : public OpRewritePattern<linalg::MatmulOp> {
 };
 } // namespace
 
+namespace {
+/// Rewrites a matmul configured `register_tiles` whose B is a constant read
+/// transposed ([N, K], as the importer writes Gemm's transB for every
+/// fully connected layer) into one of default maps on the constant
+/// transposed at compile time. Each K step of a tile then reads a row of B
+/// (32 adjacent floats) instead of gathering 32 floats 4K floats apart:
+/// resnet18's and mobilenet_v2's classifiers took 0.6 ms per call so. The
+/// sums run in the same order: the same bits.
+struct TransposeConstantB : public OpRewritePattern<linalg::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!LoweringConfigAttr::hasKernel(op, KernelKind::register_tiles) ||
+        !op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "not a register-tile matmul");
+    MLIRContext *context = op.getContext();
+    AffineExpr m, n, k;
+    bindDims(context, m, n, k);
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    auto map = [&](ArrayRef<AffineExpr> results) {
+      return AffineMap::get(3, 0, results, context);
+    };
+    if (maps[0] != map({m, k}) || maps[1] != map({n, k}) ||
+        maps[2] != map({m, n}))
+      return rewriter.notifyMatchFailure(op, "B is not read transposed");
+    DenseElementsAttr values;
+    if (!matchPattern(op.getInputs()[1], m_Constant(&values)))
+      return rewriter.notifyMatchFailure(op, "B is not a constant");
+    auto type = cast<RankedTensorType>(values.getType());
+    auto transposedType = RankedTensorType::get(
+        {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
+    DenseElementsAttr transposed;
+    if (values.isSplat()) {
+      transposed = values.resizeSplat(transposedType);
+    } else {
+      int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+      int64_t bits = type.getElementTypeBitWidth();
+      if (bits % 8 != 0)
+        return rewriter.notifyMatchFailure(op, "elements not whole bytes");
+      size_t bytes = bits / 8;
+      ArrayRef<char> raw = values.getRawData();
+      SmallVector<char> data(raw.size());
+      for (int64_t row = 0; row < rows; ++row)
+        for (int64_t column = 0; column < columns; ++column)
+          std::memcpy(&data[(column * rows + row) * bytes],
+                      &raw[(row * columns + column) * bytes], bytes);
+      transposed = DenseElementsAttr::getFromRawBuffer(transposedType, data);
+    }
+    rewriter.setInsertionPoint(op);
+    Value b = arith::ConstantOp::create(rewriter, op.getLoc(), transposed);
+    auto replacement = linalg::MatmulOp::create(
+        rewriter, op.getLoc(), op->getResultTypes(),
+        ValueRange{op.getInputs()[0], b}, op.getOutputs());
+    if (linalg::TypeFnAttr cast = op.getCastAttr())
+      replacement.setCastAttr(cast);
+    replacement->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    rewriter.replaceOp(op, replacement);
+    return success();
+  }
+};
+} // namespace
+
 void mlir::agn::populatePrepareContractionsPatterns(
     RewritePatternSet &patterns) {
   patterns.add<ReassociateSum, WidenHalfPrecisionMatmul,
@@ -425,8 +491,12 @@ struct VectorizeContractionsPass
     if (walk.wasInterrupted())
       return signalPassFailure();
 
-    // The rewrites that make the matmuls the register tiles take, then the
-    // tiles (a walk each: neither revisits what it made).
+    // The rewrites that make the matmuls the register tiles take (constant
+    // B in rows first, then the widenings), then the tiles (a walk each:
+    // none revisits what it made).
+    RewritePatternSet rows(&getContext());
+    rows.add<TransposeConstantB>(&getContext());
+    walkAndApplyPatterns(getOperation(), std::move(rows));
     RewritePatternSet prepare(&getContext());
     populatePrepareContractionsPatterns(prepare);
     walkAndApplyPatterns(getOperation(), std::move(prepare));

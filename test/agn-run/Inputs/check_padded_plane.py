@@ -11,8 +11,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from padded_plane_module import CONVOLUTIONS  # noqa: E402
 
 directory = sys.argv[1]
-x = np.load(f"{directory}/x.npy").astype(np.float64)
-for name, _, _, padding, stride, clipped in CONVOLUTIONS:
+for name, _, _, padding, stride, clipped, reads in CONVOLUTIONS:
+    # A convolution of another's result reads agn's result (f32, as given).
+    x = np.load(f"{directory}/{reads}.npy" if reads else f"{directory}/x.npy")
+    x = x.astype(np.float64)
     w = np.load(f"{directory}/{name}_w.npy").astype(np.float64)
     y = np.load(f"{directory}/{name}.npy").astype(np.float64)
     f, c, kh, kw = w.shape

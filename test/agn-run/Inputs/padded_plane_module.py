@@ -4,7 +4,8 @@ stride 1, and of stride 2 a padded 7x7 (a ResNet stem), a padded 3x3, a 1x1
 (a downsampling shortcut) and an unpadded 3x3 (whose last output row reads
 the image's last row), shapes that leave partial tiles; and a 3x3 one
 followed by a bias and a clip to [0, 6] (MobileNet's ReLU6), two
-linalg.generic ops the kernel applies to its tiles. With
+linalg.generic ops the kernel applies to its tiles, whose result a 1x1
+convolution reads where it lies (13 kept columns of each row of 15). With
 --pin=KIND the convolutions carry that kernel config (e.g. the im2col
 matmul to compare with)."""
 import argparse
@@ -12,17 +13,18 @@ import argparse
 import numpy as np
 
 # (name, filters, kernel size, padding, stride, with a bias and a clip to
-# [0, 6] after it), the order of the results.
-CONVOLUTIONS = (("y3", 16, 3, 1, 1, False), ("y1", 8, 1, 0, 1, False),
-                ("y7s", 8, 7, 3, 2, False), ("y3s", 16, 3, 1, 2, False),
-                ("y1s", 8, 1, 0, 2, False), ("y3u", 8, 3, 0, 2, False),
-                ("y3b", 16, 3, 1, 1, True))
+# [0, 6] after it, the result it reads or None for the input), the order of
+# the results.
+CONVOLUTIONS = (("y3", 16, 3, 1, 1, False, None), ("y1", 8, 1, 0, 1, False, None),
+                ("y7s", 8, 7, 3, 2, False, None), ("y3s", 16, 3, 1, 2, False, None),
+                ("y1s", 8, 1, 0, 2, False, None), ("y3u", 8, 3, 0, 2, False, None),
+                ("y3b", 16, 3, 1, 1, True, None), ("y1c", 8, 1, 0, 1, False, "y3b"))
 INPUT = (1, 5, 13, 11)
 
 
-def output_shape(filters, kernel, padding, stride):
+def output_shape(image, filters, kernel, padding, stride):
     return (1, filters) + tuple((size + 2 * padding - kernel) // stride + 1
-                                for size in INPUT[2:])
+                                for size in image[2:])
 
 
 def main():
@@ -41,20 +43,23 @@ def main():
     if args.pin:
         config = f"agn.lowering_config = #agn.lowering_config<{args.pin}>, "
     body, results = [], []
-    for name, filters, kernel, padding, stride, clipped in CONVOLUTIONS:
-        w = rng.standard_normal((filters, INPUT[1], kernel, kernel)).astype(np.float32)
+    shapes, values = {}, {}
+    for name, filters, kernel, padding, stride, clipped, reads in CONVOLUTIONS:
+        image = shapes.get(reads, INPUT)
+        w = rng.standard_normal((filters, image[1], kernel, kernel)).astype(np.float32)
         np.save(f"{args.directory}/{name}_w.npy", w)
-        source = "%x"
+        source = values.get(reads, "%x")
         if padding:
-            padded = INPUT[:2] + tuple(size + 2 * padding for size in INPUT[2:])
-            body.append(f"""  %{name}_x = tensor.pad %x low[0, 0, {padding}, {padding}] high[0, 0, {padding}, {padding}] {{
+            padded = image[:2] + tuple(size + 2 * padding for size in image[2:])
+            body.append(f"""  %{name}_x = tensor.pad {source} low[0, 0, {padding}, {padding}] high[0, 0, {padding}, {padding}] {{
   ^bb0(%i: index, %j: index, %k: index, %l: index):
     tensor.yield %zero : f32
-  }} : {type_of(INPUT)} to {type_of(padded)}""")
+  }} : {type_of(image)} to {type_of(padded)}""")
             source = f"%{name}_x"
         else:
-            padded = INPUT
-        out = type_of(output_shape(filters, kernel, padding, stride))
+            padded = image
+        shapes[name] = output_shape(image, filters, kernel, padding, stride)
+        out = type_of(shapes[name])
         body.append(f"""  %{name}_w = arith.constant dense<"0x{w.tobytes().hex().upper()}"> : {type_of(w.shape)}
   %{name}_e = tensor.empty() : {out}
   %{name}_i = linalg.fill ins(%zero : f32) outs(%{name}_e : {out}) -> {out}
@@ -79,6 +84,7 @@ def main():
     linalg.yield %c : f32
   }} -> {out}""")
             result = f"%{name}_clipped"
+        values[name] = result
         results.append((result, out))
     print("#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>")
     print("#channel = affine_map<(n, c, h, w) -> (c)>")
