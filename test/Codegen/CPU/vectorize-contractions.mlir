@@ -278,10 +278,14 @@ func.func @empty(%a: tensor<0x16xf32>, %b: tensor<16x40xf32>, %c: tensor<0x40xf3
 
 // -----
 
-// On two threads, N = 96 (three tiles of 32) makes three static chunks of
-// one tile rather than a chunk of 64 and a partial one.
+// On two threads, N = 96 (three tiles of 32) makes two static chunks of one
+// tile and the third tile after them (not three chunks of one tile, which
+// sweep all of B's rows each; not a chunk of 64 and a partial one).
 // THREADS-LABEL: func.func @three_tiles
-// THREADS: scf.forall (%{{.*}}) = (0) to (96) step (32)
+// THREADS: scf.forall (%{{.*}}) = (0) to (64) step (32)
+// THREADS: tensor.extract_slice %{{.*}}[0, 64] [16, 32] [1, 1] : tensor<16x96xf32> to tensor<16x32xf32>
+// THREADS: vector.contract
+// THREADS-NOT: scf.forall
 // THREADS-NOT: vector.mask
 func.func @three_tiles(%a: tensor<8x16xf32>, %b: tensor<16x96xf32>, %c: tensor<8x96xf32>) -> tensor<8x96xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x96xf32>) outs(%c : tensor<8x96xf32>) -> tensor<8x96xf32>
