@@ -223,7 +223,7 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
       if (channels &&
           channels.getReassociationIndices() ==
               SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}})
-        epilogue = matchKernelEpilogue(channels.getResult());
+        epilogue = matchKernelEpilogue(channels.getResult(), op);
     }
     Value planeInit = tensor::EmptyOp::create(
         b, ArrayRef<int64_t>{out[0], out[1], out[2], computed}, elementType);
@@ -306,14 +306,15 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
         b, outputType, rows, zeros5,
         getAsIndexOpFoldResult(b.getContext(), out), ones5);
     // The epilogue's ops are in the rows: the output, its channels merged,
-    // replaces their last result. They are left without users, for the
-    // pass to erase (the walk that applies this rewrite lets it erase only
-    // the convolution).
-    if (!epilogue.ops.empty())
+    // replaces their last result. They are left for the pass to erase (the
+    // walk that applies this rewrite lets it erase only the convolution).
+    if (!epilogue.ops.empty()) {
       rewriter.replaceAllUsesWith(
           epilogue.getResult(channels.getResult()),
           tensor::CollapseShapeOp::create(b, channels.getResultType(), output,
                                           channels.getReassociationIndices()));
+      markApplied(rewriter, epilogue);
+    }
     rewriter.replaceOp(op, output);
     return;
   }

@@ -22,15 +22,16 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::agn;
 
-/// Returns whether `type` is a scalar a vector can hold.
-static bool isScalar(Type type) { return type.isIntOrFloat(); }
+/// Returns whether `type` is an integer or float scalar (what a vector holds).
+static bool isIntOrFloat(Type type) { return type.isIntOrFloat(); }
 
-/// Returns whether a kernel that replaces `kernel` can use `value`: defined
-/// before it, or a constant (which the kernel makes again).
+/// Returns whether the kernel built in place of `kernel` can use `value`:
+/// defined before `kernel`, or a constant (which the kernel creates again).
 static bool isAvailable(Value value, Operation *kernel,
                         DominanceInfo &dominance) {
   Operation *producer = value.getDefiningOp();
@@ -38,8 +39,8 @@ static bool isAvailable(Value value, Operation *kernel,
          dominance.properlyDominates(value, kernel);
 }
 
-/// Returns `value`, its constant made again at `b`'s insertion point (it
-/// may be defined after the kernel).
+/// Returns `value`, or a copy of its constant at `b`'s insertion point (the
+/// constant may be defined after the kernel).
 static Value materialize(ImplicitLocOpBuilder &b, Value value) {
   Operation *producer = value.getDefiningOp();
   if (producer && producer->hasTrait<OpTrait::ConstantLike>())
@@ -53,7 +54,7 @@ static Value materialize(ImplicitLocOpBuilder &b, Value value) {
 static bool isScalarOrPerFilter(linalg::GenericOp op, OpOperand *input,
                                 int64_t filters) {
   auto type = dyn_cast<RankedTensorType>(input->get().getType());
-  if (!type || !isScalar(type.getElementType()))
+  if (!type || !isIntOrFloat(type.getElementType()))
     return false;
   AffineMap map = op.getMatchingIndexingMap(input);
   if (type.getRank() == 0)
@@ -69,9 +70,12 @@ static std::optional<unsigned> getChainedInput(linalg::GenericOp op,
                                                Value value, Operation *kernel,
                                                DominanceInfo &dominance) {
   auto type = cast<RankedTensorType>(value.getType());
-  if (op.getNumDpsInits() != 1 || op->getNumResults() != 1 ||
-      op->getResult(0).getType() != type ||
-      op.getNumParallelLoops() != op.getNumLoops() || op.getNumLoops() != 4)
+  // Elementwise over the same positions, in the kernel's block (not under
+  // a condition the kernel would ignore).
+  if (op->getBlock() != kernel->getBlock() || op.getNumDpsInits() != 1 ||
+      op->getNumResults() != 1 || op->getResult(0).getType() != type ||
+      op.getNumParallelLoops() != op.getNumLoops() || op.getNumLoops() != 4 ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
     return std::nullopt;
   // The output starts empty: its value is not read.
   if (!op.getBody()->getArgument(op.getNumDpsInputs()).use_empty())
@@ -92,14 +96,17 @@ static std::optional<unsigned> getChainedInput(linalg::GenericOp op,
     return std::nullopt;
   Block *body = op.getBody();
   for (Operation &inner : body->without_terminator()) {
-    if (inner.getNumRegions() != 0 ||
+    // The tile computes every lane, dropped positions and masked reads'
+    // zeros too: only ops that are safe on any value (no division by zero).
+    if (inner.getNumRegions() != 0 || !isPure(&inner) ||
+        !isSpeculatable(&inner) ||
         !(isa<arith::ConstantOp>(inner) ||
           OpTrait::hasElementwiseMappableTraits(&inner)))
       return std::nullopt;
-    if (!llvm::all_of(inner.getResultTypes(), isScalar))
+    if (!llvm::all_of(inner.getResultTypes(), isIntOrFloat))
       return std::nullopt;
     for (Value operand : inner.getOperands()) {
-      if (!isScalar(operand.getType()))
+      if (!isIntOrFloat(operand.getType()))
         return std::nullopt;
       // A value from outside the body, broadcast in the kernel.
       if (operand.getParentBlock() != body &&
@@ -114,13 +121,13 @@ static std::optional<unsigned> getChainedInput(linalg::GenericOp op,
   return chained;
 }
 
-KernelEpilogue mlir::agn::matchKernelEpilogue(Value kernelResult) {
+KernelEpilogue mlir::agn::matchKernelEpilogue(Value kernelResult,
+                                              Operation *kernel) {
   KernelEpilogue epilogue;
   auto type = dyn_cast<RankedTensorType>(kernelResult.getType());
   if (!type || type.getRank() != 4 || !type.getElementType().isF32() ||
       type.getDimSize(0) != 1)
     return epilogue;
-  Operation *kernel = kernelResult.getDefiningOp();
   DominanceInfo dominance(kernel->getParentOp());
   Value value = kernelResult;
   while (value.hasOneUse()) {
@@ -193,4 +200,26 @@ Value mlir::agn::applyKernelEpilogue(ImplicitLocOpBuilder &b,
                                       : broadcast(materialize(b, yielded));
   }
   return value;
+}
+
+/// The attribute markApplied sets.
+static constexpr llvm::StringLiteral kAppliedAttr = "agn.applied_epilogue";
+
+void mlir::agn::markApplied(RewriterBase &rewriter,
+                            const KernelEpilogue &epilogue) {
+  for (linalg::GenericOp op : epilogue.ops)
+    rewriter.modifyOpInPlace(
+        op, [&] { op->setAttr(kAppliedAttr, rewriter.getUnitAttr()); });
+}
+
+void mlir::agn::eraseAppliedEpilogues(Operation *root) {
+  SmallVector<Operation *> applied;
+  root->walk([&](linalg::GenericOp op) {
+    if (op->hasAttr(kAppliedAttr))
+      applied.push_back(op);
+  });
+  for (Operation *op : llvm::reverse(applied)) {
+    assert(op->use_empty() && "an applied epilogue op still has users");
+    op->erase();
+  }
 }

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::agn {
 
@@ -23,7 +24,7 @@ namespace mlir::agn {
 /// the kernel's result), that a kernel can apply to its register tiles of
 /// filters x positions: every other input is a scalar (a rank-0 tensor) or
 /// a value per filter (a [F] tensor read at loop 1), and every body op
-/// works on f32, i1 or index-free integer scalars elementwise.
+/// works on integer or float scalars elementwise.
 struct KernelEpilogue {
   /// The ops in order; empty when there is nothing to apply.
   SmallVector<linalg::GenericOp> ops;
@@ -37,9 +38,20 @@ struct KernelEpilogue {
 };
 
 /// Returns the longest chain of elementwise ops after `kernelResult` (an
-/// f32 [1, F, H, W] tensor) that keep its type and that a kernel can apply
-/// to tiles (KernelEpilogue).
-KernelEpilogue matchKernelEpilogue(Value kernelResult);
+/// f32 [1, F, H, W] tensor) that keep its type and that a kernel built in
+/// place of `kernel` can apply to its tiles (KernelEpilogue): in `kernel`'s
+/// block, their other values defined before it (or constants), their
+/// outputs indexed as their chained inputs, their body ops pure and
+/// speculatable.
+KernelEpilogue matchKernelEpilogue(Value kernelResult, Operation *kernel);
+
+/// Marks the ops of `epilogue`, which the kernel applied, for
+/// eraseAppliedEpilogues (a rewrite that may erase only the op it matched
+/// leaves them in place, their last result replaced).
+void markApplied(RewriterBase &rewriter, const KernelEpilogue &epilogue);
+
+/// Erases the ops under `root` that markApplied marked, last first.
+void eraseAppliedEpilogues(Operation *root);
 
 /// Returns `epilogue` applied to `tile` (vector<Ft x Pt x f32>: filters
 /// `firstFilter` .. + Ft, any positions), op by op as their bodies compute

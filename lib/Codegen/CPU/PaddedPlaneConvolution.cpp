@@ -40,6 +40,8 @@
 #include "PaddedPlaneConvolution.h"
 #include "KernelEpilogue.h"
 
+#include <cstring>
+
 #include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -263,7 +265,7 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
   Value initValue = fill.getInputs()[0];
   // The elementwise ops after the convolution that the tiles apply before
   // they are stored (its bias, a ReLU, a clip).
-  KernelEpilogue epilogue = matchKernelEpilogue(op.getResult(0));
+  KernelEpilogue epilogue = matchKernelEpilogue(op.getResult(0), op);
   auto filterType = cast<RankedTensorType>(filterValues.getType());
   auto outputType = cast<RankedTensorType>(op.getResult(0).getType());
   // [1, C, H, W], [F, C, KH, KW], [1, F, OH, OW].
@@ -521,9 +523,11 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
   Value output = tensor::ExpandShapeOp::create(
       b, outputType, outputs, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
   // The epilogue's ops are in the tiles: the output replaces their last
-  // result. They are left without users, for the pass to erase (the walk
-  // that applies this rewrite lets it erase only the convolution).
-  if (!epilogue.ops.empty())
+  // result. They are left for the pass to erase (the walk that applies this
+  // rewrite lets it erase only the convolution).
+  if (!epilogue.ops.empty()) {
     rewriter.replaceAllUsesWith(epilogue.getResult(op.getResult(0)), output);
+    markApplied(rewriter, epilogue);
+  }
   rewriter.replaceOp(op, output);
 }

@@ -459,6 +459,8 @@ struct TransposeConstantB : public OpRewritePattern<linalg::MatmulOp> {
     if (!matchPattern(op.getInputs()[1], m_Constant(&values)))
       return rewriter.notifyMatchFailure(op, "B is not a constant");
     auto type = cast<RankedTensorType>(values.getType());
+    if (!type.getElementType().isIntOrFloat())
+      return rewriter.notifyMatchFailure(op, "B is not of numbers");
     auto transposedType = RankedTensorType::get(
         {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
     DenseElementsAttr transposed;

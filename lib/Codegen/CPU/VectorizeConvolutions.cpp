@@ -24,11 +24,11 @@
 #include "agn/Codegen/CPU/Passes.h"
 
 #include "DirectConvolution.h"
+#include "KernelEpilogue.h"
 #include "PaddedPlaneConvolution.h"
 #include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/IR/Iterators.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -633,13 +633,8 @@ struct VectorizeConvolutionsPass
     RewritePatternSet patterns(&getContext());
     populateVectorizeConvolutionsPatterns(patterns);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
-    // The elementwise ops a kernel applied to its tiles (KernelEpilogue.h),
-    // the last of each chain now without users: last first.
-    getOperation().walk<WalkOrder::PostOrder, mlir::ReverseIterator>(
-        [](linalg::GenericOp op) {
-          if (isOpTriviallyDead(op))
-            op->erase();
-        });
+    // The elementwise ops the kernels applied to their tiles.
+    eraseAppliedEpilogues(getOperation());
     // A convolution left configured is one whose tiling failed (and said
     // why).
     if (getOperation()

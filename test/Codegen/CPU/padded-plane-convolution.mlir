@@ -349,3 +349,44 @@ func.func @epilogue_stops(%x: tensor<1x4x6x6xf32>, %residual: tensor<1x8x6x6xf32
   } -> tensor<1x8x6x6xf32>
   return %added, %biased, %relu, %positional : tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>
 }
+
+// -----
+
+// Nor are these applied: an op whose output map transposes (elementwise
+// over its input, but not over the tile's positions), and an op whose
+// bias is computed after the convolution (not a constant the kernel could
+// create again).
+
+// CHECK-LABEL: func.func @epilogue_not_applied
+// CHECK-COUNT-2: vector.outerproduct
+// CHECK-NOT:   arith.addf %{{.*}} : vector<8x32xf32>
+// CHECK:       linalg.generic
+// CHECK:       tensor.extract_slice %arg1
+// CHECK:       linalg.generic
+#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#nchw_t = affine_map<(n, c, h, w) -> (n, c, w, h)>
+#channel = affine_map<(n, c, h, w) -> (c)>
+func.func @epilogue_not_applied(%x: tensor<1x4x6x6xf32>, %biases: tensor<16xf32>)
+    -> (tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>) {
+  %w = arith.constant dense<0.5> : tensor<8x4x1x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x6x6xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %y0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x6x6xf32>, tensor<8x4x1x1xf32>) outs(%init : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %transposed = linalg.generic {indexing_maps = [#nchw, #nchw_t], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y0 : tensor<1x8x6x6xf32>) outs(%e : tensor<1x8x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x6x6xf32>
+  %y1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x6x6xf32>, tensor<8x4x1x1xf32>) outs(%init : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %bias = tensor.extract_slice %biases[8] [8] [1] : tensor<16xf32> to tensor<8xf32>
+  %biased = linalg.generic {indexing_maps = [#nchw, #channel, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y1, %bias : tensor<1x8x6x6xf32>, tensor<8xf32>) outs(%e : tensor<1x8x6x6xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %s = arith.addf %in, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x6x6xf32>
+  return %transposed, %biased : tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>
+}
