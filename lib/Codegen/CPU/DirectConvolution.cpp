@@ -85,44 +85,6 @@ static Value affine(ImplicitLocOpBuilder &b, Value a, int64_t factor,
   return arith::AddIOp::create(b, scaled, offset);
 }
 
-/// Returns `computeGroups(b, first, count, y)` over the `init.shape[1]`
-/// groups of `init`: all at once, or split into `threads` chunks of whole
-/// groups (an scf.forall) that divide their count.
-static Value
-splitGroups(ImplicitLocOpBuilder &b, Value init, int64_t threads,
-            function_ref<Value(ImplicitLocOpBuilder &, Value, int64_t, Value)>
-                computeGroups) {
-  ArrayRef<int64_t> shape = cast<RankedTensorType>(init.getType()).getShape();
-  int64_t groups = shape[1];
-  if (threads <= 1 || groups < 2)
-    return computeGroups(b, arith::ConstantIndexOp::create(b, 0), groups, init);
-  int64_t perChunk = llvm::divideCeil(groups, threads);
-  while (groups % perChunk != 0)
-    --perChunk;
-  auto forall = scf::ForallOp::create(
-      b, ArrayRef<OpFoldResult>{b.getIndexAttr(groups / perChunk)},
-      ValueRange{init}, /*mapping=*/std::nullopt);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forall.getTerminator());
-  Value first =
-      arith::MulIOp::create(b, forall.getInductionVar(0),
-                            arith::ConstantIndexOp::create(b, perChunk));
-  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0));
-  offsets[1] = first;
-  SmallVector<OpFoldResult> sizes =
-      getAsIndexOpFoldResult(b.getContext(), shape);
-  sizes[1] = b.getIndexAttr(perChunk);
-  SmallVector<OpFoldResult> unitStrides(shape.size(), b.getIndexAttr(1));
-  Value shared = forall.getRegionIterArgs()[0];
-  Value slice =
-      tensor::ExtractSliceOp::create(b, shared, offsets, sizes, unitStrides);
-  Value chunk = computeGroups(b, first, perChunk, slice);
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(b, chunk, shared, offsets, sizes,
-                                        unitStrides);
-  return forall.getResult(0);
-}
-
 /// Returns `input` ([N, G, Cg, H, W]) with `rows` more rows at its bottom,
 /// which only dropped plane positions read: the padding of its producer
 /// widened (also through the expand_shape that splits NCHW channels into
@@ -285,7 +247,8 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
                 });
           });
     };
-    Value result = splitGroups(b, planeInit, threads, computeGroups);
+    Value result = buildUnitChunks(b, planeInit, /*dim=*/1, out[1],
+                                   /*unitSize=*/1, threads, computeGroups);
 
     // The outputs: the first OW of every W positions of the plane's rows.
     SmallVector<OpFoldResult> zeros4(4, b.getIndexAttr(0));
@@ -402,5 +365,7 @@ void mlir::agn::rewriteDirectConvolution(RewriterBase &rewriter,
               });
         });
   };
-  rewriter.replaceOp(op, splitGroups(b, init, threads, computeGroups));
+  rewriter.replaceOp(op,
+                     buildUnitChunks(b, init, /*dim=*/1, out[1], /*unitSize=*/1,
+                                     threads, computeGroups));
 }

@@ -469,39 +469,10 @@ void mlir::agn::rewritePaddedPlaneConvolution(RewriterBase &rewriter,
     return panels.getResult(0);
   };
 
-  int64_t panelCount = filters / filterTile;
-  Value result;
-  if (threads <= 1 || panelCount < 2) {
-    result = computePanels(b, arith::ConstantIndexOp::create(b, 0), panelCount,
-                           planeResult);
-  } else {
-    // Chunks of whole panels that divide their count, at least `threads`.
-    int64_t perChunk = llvm::divideCeil(panelCount, threads);
-    while (panelCount % perChunk != 0)
-      --perChunk;
-    auto forall = scf::ForallOp::create(
-        b, ArrayRef<OpFoldResult>{b.getIndexAttr(panelCount / perChunk)},
-        ValueRange{planeResult}, /*mapping=*/std::nullopt);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(forall.getTerminator());
-    Value first =
-        arith::MulIOp::create(b, forall.getInductionVar(0),
-                              arith::ConstantIndexOp::create(b, perChunk));
-    Value firstFilter = arith::MulIOp::create(
-        b, first, arith::ConstantIndexOp::create(b, filterTile));
-    SmallVector<OpFoldResult> offsets = {firstFilter, b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(perChunk * filterTile),
-                                       b.getIndexAttr(computed)};
-    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-    Value shared = forall.getRegionIterArgs()[0];
-    Value slice =
-        tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
-    Value chunk = computePanels(b, first, perChunk, slice);
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, chunk, shared, offsets, sizes,
-                                          strides);
-    result = forall.getResult(0);
-  }
+  // Threads take chunks of whole panels.
+  Value result =
+      buildUnitChunks(b, planeResult, /*dim=*/0, filters / filterTile,
+                      filterTile, threads, computePanels);
 
   // The outputs: the first OW of every W positions of the plane's rows.
   Value used = tensor::ExtractSliceOp::create(

@@ -83,6 +83,46 @@ FailureOr<linalg::MatmulOp> mlir::agn::splitBatch(RewriterBase &rewriter,
   return matmul;
 }
 
+Value mlir::agn::buildUnitChunks(
+    ImplicitLocOpBuilder &b, Value init, unsigned dim, int64_t units,
+    int64_t unitSize, int64_t threads,
+    function_ref<Value(ImplicitLocOpBuilder &, Value, int64_t, Value)>
+        compute) {
+  if (threads <= 1 || units < 2)
+    return compute(b, arith::ConstantIndexOp::create(b, 0), units, init);
+  int64_t perChunk = llvm::divideCeil(units, threads);
+  while (units % perChunk != 0)
+    --perChunk;
+  auto forall = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{b.getIndexAttr(units / perChunk)},
+      ValueRange{init}, /*mapping=*/std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value first =
+      arith::MulIOp::create(b, forall.getInductionVar(0),
+                            arith::ConstantIndexOp::create(b, perChunk));
+  Value offset =
+      unitSize == 1 ? first
+                    : arith::MulIOp::create(
+                          b, first, arith::ConstantIndexOp::create(b, unitSize))
+                          .getResult();
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(init.getType()).getShape();
+  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0));
+  offsets[dim] = offset;
+  SmallVector<OpFoldResult> sizes =
+      getAsIndexOpFoldResult(b.getContext(), shape);
+  sizes[dim] = b.getIndexAttr(perChunk * unitSize);
+  SmallVector<OpFoldResult> strides(shape.size(), b.getIndexAttr(1));
+  Value shared = forall.getRegionIterArgs()[0];
+  Value slice =
+      tensor::ExtractSliceOp::create(b, shared, offsets, sizes, strides);
+  Value chunk = compute(b, first, perChunk, slice);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, chunk, shared, offsets, sizes,
+                                        strides);
+  return forall.getResult(0);
+}
+
 scf::ForOp mlir::agn::buildCountedLoop(
     ImplicitLocOpBuilder &b, int64_t count, ValueRange inits,
     function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, Value, ValueRange)>

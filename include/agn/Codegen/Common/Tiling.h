@@ -50,6 +50,17 @@ scf::ForOp buildCountedLoop(
     function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, Value, ValueRange)>
         body);
 
+/// Returns `compute(b, first, count, slice)` over the `units` units of
+/// dimension `dim` of `init`, each `unitSize` elements of it: once for all
+/// of `init` (first 0) with one thread or one unit, else in an scf.forall
+/// of chunks of whole units (the most per chunk that divides `units` and
+/// makes at least `threads` chunks), each computing its slice of `init`
+/// from unit `first` on. For kernels that split their work by hand.
+Value buildUnitChunks(
+    ImplicitLocOpBuilder &b, Value init, unsigned dim, int64_t units,
+    int64_t unitSize, int64_t threads,
+    function_ref<Value(ImplicitLocOpBuilder &, Value, int64_t, Value)> compute);
+
 /// Replaces the batch matmul `op` (tensors, default maps) by a loop over its
 /// batch of linalg.matmul ops (tiled by 1, each tile's operands collapsed to
 /// matrices; the `cast` kept) and returns the matmul in the loop. On
