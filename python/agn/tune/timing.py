@@ -1,0 +1,89 @@
+"""Measured time per unit and level: the costs of a latency target.
+
+Mean bits per MAC do not predict latency on every CPU (f16 runs slower
+than f32 where the CPU converts it in software), so a latency target
+needs measured costs. `measure` compiles the model once more with
+`profile=True` (the runtime then times each unit's version, see
+docs/Profiling.md) and every candidate level, pins every unit at one
+level at a time, and runs the calls `repeat` times: a unit's time at a
+level is the median over the repeats of its version's time per call; the
+time outside the units (the glue between them, the controllers, the
+model's entry) is the entry function's time per call minus the units'
+times, median over levels and repeats.
+
+The profiler's counters are process-wide: `measure` resets them
+(`agn.runtime.reset_profile`) before each repeat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Sequence
+
+import numpy as np
+
+import agn
+from agn import runtime
+from agn.tune.cost import UnitCost
+from agn.tune.probe import Call, unique_prefix
+
+
+@dataclass
+class UnitTimes:
+    """Nanoseconds per call: `per_level[node][level]` for each unit's
+    version, `outside` for everything else the call runs."""
+
+    per_level: Dict[str, Dict[str, float]]
+    outside: float
+
+    def costs(self) -> Dict[str, Dict[str, int]]:
+        """Whole nanoseconds (at least 1) per unit and level, the
+        knapsack's costs."""
+        return {node: {lv: max(1, int(round(t))) for lv, t in times.items()}
+                for node, times in self.per_level.items()}
+
+    def predict(self, shares: Dict[str, Dict[str, float]]) -> float:
+        """Milliseconds per call when each unit runs its levels in
+        `shares`."""
+        units = sum(self.per_level[node][lv] * s for node, levels in shares.items()
+                    for lv, s in levels.items())
+        return (units + self.outside) * 1e-6
+
+
+def measure(model: Any, units: Sequence[UnitCost], levels: Sequence[str],
+            calls: Sequence[Call], threads: int = 1, repeat: int = 3) -> UnitTimes:
+    """Times every unit of `model` (an ONNX ModelProto whose nodes `units`
+    name) at every level of `levels` on `calls` (see the module doc)."""
+    prefix = unique_prefix("timing")
+    compiled = agn.compile(model, name=prefix, levels=list(levels), threads=threads,
+                           profile=True)
+    names = {u.node: f"{prefix}.{u.unit.split('.', 1)[1]}" for u in units}
+    samples: Dict[str, Dict[str, list]] = {u.node: {lv: [] for lv in levels} for u in units}
+    outside = []
+    try:
+        compiled.run(*calls[0])  # the units register on the first call
+        for level in levels:
+            for name in names.values():
+                runtime.pin_unit(name, level)
+            for call in calls:  # warm caches and the thread pool at this level
+                compiled.run(*call)
+            for _ in range(repeat):
+                runtime.reset_profile()
+                for call in calls:
+                    compiled.run(*call)
+                profile = compiled.profile()
+                by_unit = profile.by_unit()
+                entry = sum(r["outer_ns"] for r in profile.regions if r["group"] == "function")
+                spent = 0.0
+                for u in units:
+                    t = by_unit.get((names[u.node], level), 0) / len(calls)
+                    samples[u.node][level].append(t)
+                    spent += t
+                outside.append(max(entry / len(calls) - spent, 0.0))
+    finally:
+        for name in names.values():
+            runtime.pin_unit(name, None)
+        compiled.close()
+    per_level = {node: {lv: float(np.median(v)) for lv, v in times.items()}
+                 for node, times in samples.items()}
+    return UnitTimes(per_level, float(np.median(outside)))
