@@ -67,6 +67,13 @@ def test_knapsack_coarse_grid_stays_within_budget():
     assert not solution.exact
     assert solution.cost <= capacity
     assert solution.error >= _brute_force(costs, errors, capacity) - 1e-12
+    # The cheapest choice fits on any grid, however coarse (each item's
+    # rounding would otherwise push it over a capacity it meets exactly).
+    cheapest = sum(min(c.values()) for c in costs.values())
+    for cells in (1, 3, 50):
+        tight = knapsack.solve(costs, errors, cheapest + 7, max_cells=cells)
+        assert tight.cost <= cheapest + 7
+        assert tight.choice == {i: min(c, key=c.get) for i, c in costs.items()}
 
 
 def test_knapsack_rejects_impossible_budgets():

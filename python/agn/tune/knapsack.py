@@ -15,11 +15,13 @@ the least error of the units seen so far with total cost at most k; each
 unit replaces it with min over l of best[k - c[u][l]] + e[u][l]; the
 choices are kept per unit for the backtrack. Costs are divided by their
 greatest common divisor first, so models whose units share shapes have
-small tables. When the table would still exceed `max_cells` entries, every
-cost is rounded *up* to a multiple of `capacity / max_cells` (and the
-capacity down): the answer is then exact for the rounded costs and always
-within the true budget, and at most one grid step per unit of cost is
-given away. `Solution.exact` says which happened.
+small tables; each item's cheapest cost is taken out first (it is paid
+whatever the choice), so the table spans only the room above the cheapest
+choice. When the table would still exceed `max_cells` entries, every
+remaining cost is rounded *up* to a multiple of `room / max_cells` (and the
+room down): the answer is then exact for the rounded costs and always
+within the true budget (the cheapest choice always fits), and at most one
+grid step per item is given away. `Solution.exact` says which happened.
 """
 
 from __future__ import annotations
@@ -72,20 +74,22 @@ def solve(costs: Mapping[str, Mapping[str, float]], errors: Mapping[str, Mapping
     if cheapest > capacity:
         raise ValueError(f"no choice fits: the cheapest costs {cheapest:g}, the capacity is "
                          f"{capacity:g}")
+    # Each item's cheapest option is paid anyway: the table counts only the
+    # cost above it, so the all-cheapest choice always fits, also after
+    # the costs are coarsened below.
+    base = {i: min(int(costs[i][o]) for o in options[i]) for i in items}
+    ints = {i: {o: int(costs[i][o]) - base[i] for o in options[i]} for i in items}
+    room = int(capacity) - sum(base.values())
     # Integer costs on the coarsest exact grid: their gcd.
-    ints = {i: {o: int(costs[i][o]) for o in options[i]} for i in items}
     step = reduce(math.gcd, (c for i in items for c in ints[i].values() if c), 0) or 1
-    cells = int(capacity) // step
+    cells = room // step
     exact = True
     if cells > max_cells:
         # Coarsen: round costs up, capacity down, so every answer fits.
-        step = math.ceil(capacity / max_cells)
-        cells = int(capacity) // step
+        step = math.ceil(room / max_cells)
+        cells = room // step
         exact = False
     weights = {i: {o: -(-ints[i][o] // step) for o in options[i]} for i in items}
-    if sum(min(weights[i].values()) for i in items) > cells:
-        raise ValueError(f"no choice fits on the cost grid of {step} (capacity {capacity:g}); "
-                         "raise max_cells")
 
     best = np.zeros(cells + 1)  # no items: error 0 at every capacity
     picks: List[np.ndarray] = []
