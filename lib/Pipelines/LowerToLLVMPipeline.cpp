@@ -210,6 +210,8 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   // each as loops LLVM vectorizes whole (no short rows).
   pm.addNestedPass<func::FuncOp>(createAGNFuseElementwise());
   pm.addNestedPass<func::FuncOp>(createAGNCpuCollapseLoops());
+  // exp and erf as arithmetic: libm calls would keep those loops scalar.
+  pm.addNestedPass<func::FuncOp>(createAGNCpuApproximateMath());
   pm.addPass(createCanonicalizerPass());
   // After the kernels, which split convolutions into their parts: each of
   // those is timed on its own.

@@ -206,6 +206,38 @@ def AGNCpuCollapseLoops
   ];
 }
 
+def AGNCpuApproximateMath
+    : Pass<"agn-cpu-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Math functions as polynomial arithmetic the CPU vectorizes";
+  let description = [{
+    Rewrites the f32 `math` ops named in `functions` (scalars or vectors)
+    into the polynomial and rational approximations of upstream's
+    `populateMathPolynomialApproximationPatterns`: range reduction, a
+    polynomial in fused multiply-adds, and bit manipulation of the exponent,
+    with the special values (infinities, NaN, under- and overflow) handled
+    by selects. Without it, `math.exp` becomes `llvm.exp` and `math.erf` a
+    call to libm's `erff`: one call per element, which keeps LLVM from
+    vectorizing the loop around it (the softmax of every attention head, the
+    GELU of every transformer layer). Afterwards the loops hold only
+    arithmetic, which LLVM vectorizes as any elementwise loop.
+
+    The approximations are not correctly rounded, where libm's are within
+    1 ulp: `exp` is within 4 ulp (2.4e-7 relative) wherever its result is a
+    normal float32 and flushes results below the smallest normal to zero;
+    `erf` is within 2.5e-7 absolute (python/tests/test_math_approximations.py
+    sweeps a million inputs of each and the special values). Ops on other
+    element types are left as they are.
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "Math ops to approximate, by mnemonic (default: exp, erf)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 def AGNCpuParallelizeOps
     : Pass<"agn-cpu-parallelize-ops", "::mlir::func::FuncOp"> {
   let summary = "Split the ops outside the kernels into threads";
