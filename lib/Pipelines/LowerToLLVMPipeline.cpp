@@ -211,7 +211,8 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createAGNFuseElementwise());
   pm.addNestedPass<func::FuncOp>(createAGNCpuCollapseLoops());
   // exp and erf as arithmetic: libm calls would keep those loops scalar.
-  pm.addNestedPass<func::FuncOp>(createAGNCpuApproximateMath());
+  if (options.approximateMath)
+    pm.addNestedPass<func::FuncOp>(createAGNCpuApproximateMath());
   pm.addPass(createCanonicalizerPass());
   // After the kernels, which split convolutions into their parts: each of
   // those is timed on its own.

@@ -1,4 +1,5 @@
 // RUN: agn-opt %s --agn-lower-to-llvm-pipeline | FileCheck %s
+// RUN: agn-opt %s --agn-lower-to-llvm-pipeline=approximate-math=false | FileCheck %s --check-prefix=LIBM
 
 // GELU (erf) and a softmax's exp leave the pipeline as arithmetic: no libm
 // call (erff) and no llvm.intr.exp, which LLVM would lower to one call per
@@ -9,6 +10,9 @@
 // CHECK-NOT:   llvm.intr.exp
 // CHECK:       llvm.intr.fma
 // CHECK-NOT:   llvm.func @erff
+// With approximate-math=false, each element calls libm.
+// LIBM:        llvm.call @erff
+// LIBM:        llvm.intr.exp
 func.func @gelu_exp(%x: tensor<64x256xf32>) -> tensor<64x256xf32> {
   %e = tensor.empty() : tensor<64x256xf32>
   %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<64x256xf32>) outs(%e : tensor<64x256xf32>) {

@@ -97,6 +97,12 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "ops, pooling) into threads too "
                      "(agn-cpu-parallelize-ops; default: on)"),
       llvm::cl::init(true)};
+  Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("Compute f32 exp and erf with polynomial approximations "
+                     "that vectorize (agn-cpu-approximate-math; default: "
+                     "on); off, they are libm calls, one per element"),
+      llvm::cl::init(true)};
   Option<bool> cacheBuffers{
       *this, "cache-buffers",
       llvm::cl::desc("Allocate and free buffers through MLIR's generic "
