@@ -281,7 +281,7 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
                  threads: int = 1, profile: bool = False,
                  profile_name: str = "model", target: str = "cpu",
                  gpu_chip: str = "sm_80", gpu_format: str = "fatbin",
-                 gpu_fallback: bool = False) -> CompiledModel:
+                 gpu_fallback: bool = False, approximate_math: bool = True) -> CompiledModel:
     """Compiles MLIR text through `passes` (None: none) and agn's lowering,
     its matmul kernels on up to `threads` threads. `profile` times each unit
     at each level and the costly ops around it at run time, under the name
@@ -294,8 +294,13 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
     calling it where its kernels cannot run raises RuntimeError with the
     GPU runtime's reason (see gpu_available), unless `gpu_fallback`: then
     the kernels' loops run on the CPU where no GPU is usable. `gpu_chip`,
-    `gpu_format` and `gpu_fallback` apply to "cuda" only; `threads` and
-    `profile` to "cpu" only."""
+    `gpu_format` and `gpu_fallback` apply to "cuda" only; `threads`,
+    `profile` and `approximate_math` to "cpu" only.
+
+    `approximate_math` computes f32 exp and erf with polynomial
+    approximations that vectorize (within 4 ulp and 2.5e-7; the softmax and
+    GELU of a transformer run several times faster); False keeps them libm
+    calls, one per element (agn-lower-to-llvm-pipeline{approximate-math})."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(map(repr, TARGETS))}, "
                          f"got {target!r}")
@@ -303,15 +308,17 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
         raise ValueError(f"threads must be an integer of at least 1, got {threads!r}")
     if not isinstance(profile, bool):
         raise ValueError(f"profile must be True or False, got {profile!r}")
+    if not isinstance(approximate_math, bool):
+        raise ValueError(f"approximate_math must be True or False, got {approximate_math!r}")
     if not isinstance(profile_name, str) or not profile_name or any(
             c in profile_name for c in "{}\t\n"):
         raise ValueError("profile_name must be a non-empty string without braces, tabs "
                          f"or line breaks, got {profile_name!r}")
     lib = _capi()
     if target == "cuda":
-        if threads > 1 or profile:
-            raise ValueError("target='cuda' takes neither threads > 1 nor profile=True: "
-                             "the kernels run on the GPU")
+        if threads > 1 or profile or not approximate_math:
+            raise ValueError("target='cuda' takes neither threads > 1, profile=True nor "
+                             "approximate_math=False: the kernels run on the GPU")
         # Single words, so that neither can carry another option into the
         # options text; the library checks their values (the formats it
         # takes: agn.pipeline_options("agn-lower-to-nvvm-pipeline")).
@@ -328,6 +335,8 @@ def compile_mlir(text: str, passes: Optional[str] = None, entry: Optional[str] =
     else:
         compile_function = lib.agn_model_compile_options
         options = f"threads={threads}"
+        if not approximate_math:
+            options += " approximate-math=false"
         if profile:
             options += f" profile=true profile-model={{{profile_name}}}"
     handle = compile_function(text.encode("utf-8"), passes.encode() if passes else None,
@@ -381,7 +390,8 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
             static_inputs: Optional[Mapping[str, np.ndarray]] = None,
             name: Optional[str] = None, threads: int = 1, profile: bool = False,
             target: str = "cpu", gpu_chip: str = "sm_80", gpu_format: str = "fatbin",
-            gpu_fallback: bool = False, **pipeline_options: Any) -> CompiledModel:
+            gpu_fallback: bool = False, approximate_math: bool = True,
+            **pipeline_options: Any) -> CompiledModel:
     """Compiles `model` and returns a callable on NumPy arrays.
 
     `model` is MLIR text, a path to a `.mlir` or `.onnx` file, or an
@@ -418,6 +428,10 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
     beforehand), unless `gpu_fallback=True`: then each kernel's loops run on
     the CPU there, with the same numbers. `threads` and `profile` are for
     "cpu" only: with "cuda" they raise ValueError.
+
+    `approximate_math` (default True) computes f32 exp and erf with
+    polynomial approximations that vectorize (exp within 4 ulp, erf within
+    2.5e-7); False keeps them libm calls, one per element ("cpu" only).
     """
     if passes is not None and (pipeline_options or adaptive):
         raise TypeError("pass either 'passes' or adaptive pipeline options, not both")
@@ -438,4 +452,4 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
                         source.output_names, source.output_dtypes, threads=threads,
                         profile=profile, profile_name=profile_name, target=target,
                         gpu_chip=gpu_chip, gpu_format=gpu_format,
-                        gpu_fallback=gpu_fallback)
+                        gpu_fallback=gpu_fallback, approximate_math=approximate_math)

@@ -16,7 +16,7 @@ from conftest import requires_compiler, requires_runtime
 N = 1 << 20
 
 
-def _unary(op: str, name: str):
+def _unary(op: str, name: str, approximate_math: bool = True):
     import agn
 
     graph = helper.make_graph(
@@ -24,7 +24,7 @@ def _unary(op: str, name: str):
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [N])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [N])])
     model = agn.compile(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
-                        name=name)
+                        name=name, approximate_math=approximate_math)
     return lambda x: np.asarray(model(np.resize(np.asarray(x, np.float32), N)))
 
 
@@ -100,3 +100,18 @@ def test_softmax_and_gelu_stay_within_f32_tolerance():
     gelu = 0.5 * x64 * (1 + np.vectorize(math.erf)(x64 / math.sqrt(2)))
     assert np.abs(s - softmax).max() / softmax.max() <= 2e-6
     assert np.abs(g - gelu).max() / np.abs(gelu).max() <= 1e-6
+
+
+@requires_compiler
+@requires_runtime
+def test_libm_on_request():
+    """approximate_math=False keeps libm: exp correctly rounded but for a
+    hair (libm's expf is within 1 ulp), denormal results kept."""
+    import agn
+
+    exp = _unary("Exp", "libm_exp", approximate_math=False)
+    x = np.linspace(-87.3, 88.7, N).astype(np.float32)
+    assert _ulps(exp(x), np.exp(x.astype(np.float64))).max() <= 1.0
+    assert exp([-103.9])[0] == np.float32(np.exp(np.float64(np.float32(-103.9))))
+    with pytest.raises(ValueError, match="approximate_math must be True or False"):
+        agn.compile("func.func @f() { return }", approximate_math="no")
