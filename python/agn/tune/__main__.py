@@ -59,7 +59,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
 
-    from agn.tune import TuneError, tune
+    from agn.tune import TuneError, check_latency, tune
     from agn.tune.cost import check_budget
 
     def fail(message: str) -> int:
@@ -71,9 +71,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             check_budget(args.bits)
         except ValueError as exc:
             return fail(str(exc))
-    elif not args.latency_ms > 0:
-        return fail(f"--latency-ms must be a positive number of milliseconds, got "
-                    f"{args.latency_ms:g}")
+    else:
+        try:
+            check_latency(args.latency_ms, args.kind)
+        except TuneError as exc:
+            return fail(f"--latency-ms: {exc}")
     if not os.path.exists(args.model):
         return fail(f"model file '{args.model}' does not exist")
     try:

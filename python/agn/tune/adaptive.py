@@ -50,7 +50,7 @@ import numpy as np
 from agn.onnx import UnitPolicy
 from agn.tune import knapsack
 from agn.tune.cost import UnitCost, level_bits, mean_bits, total_macs
-from agn.tune.thresholds import threshold_for_top
+from agn.tune.thresholds import reaching, threshold_for_top
 
 #: Thresholds at k/RANKS of the calls, k = 1 .. RANKS - 1.
 RANKS = 8
@@ -60,7 +60,8 @@ RANKS = 8
 class Option:
     """One policy a unit may take on the calibration calls: its levels
     (one, or lower and upper), its threshold, the calls that run at the
-    upper level, and its summed cost (MACs x bits) and error over calls."""
+    upper level, and its cost and error summed over the calls (cost per
+    call: MACs x bits, or time steps for a latency target)."""
 
     levels: Tuple[str, ...]
     threshold: Optional[float]
@@ -93,8 +94,10 @@ def unit_options(statistic: np.ndarray, sensitivity: Mapping[str, np.ndarray],
     """The options of one unit (see the module doc), keyed by name: its
     levels are those of `cost` (cost per call of each, least precise
     first)."""
+    if ranks < 2:
+        raise ValueError(f"ranks must be at least 2 (thresholds at k/ranks of the calls), "
+                         f"got {ranks}")
     n = len(statistic)
-    stats32 = np.asarray(statistic, np.float32)
     levels = list(cost)
     options: Dict[str, Option] = {}
     for level in levels:
@@ -104,7 +107,7 @@ def unit_options(statistic: np.ndarray, sensitivity: Mapping[str, np.ndarray],
         seen = set()
         for k in range(1, ranks):
             t = threshold_for_top(statistic, round(k * n / ranks))
-            up = stats32 >= np.float32(t)
+            up = reaching(statistic, t)
             m = int(np.count_nonzero(up))
             if m in (0, n) or m in seen:
                 continue  # a static level, or an option already made
@@ -176,6 +179,9 @@ def bound(units: Sequence[UnitCost], sensitivity: Mapping[str, Mapping[str, np.n
     keeps one level for all calls (False: the static mixes' convex hull,
     which time-sharing between static mixes reaches)."""
     errors = np.array([[sensitivity[u.node][lv] for lv in levels] for u in units], np.float64)
+    if not np.all(np.isfinite(errors)):
+        raise ValueError("the sensitivities hold NaN or infinite errors (a level that "
+                         "overflows on some calibration call); the bound needs finite ones")
     if not per_call:
         errors = errors.mean(axis=2, keepdims=True)
     bits = np.array([level_bits(lv) for lv in levels], np.float64)

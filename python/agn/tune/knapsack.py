@@ -95,7 +95,7 @@ def solve(costs: Mapping[str, Mapping[str, float]], errors: Mapping[str, Mapping
     picks: List[np.ndarray] = []
     for i in items:
         new = np.full(cells + 1, np.inf)
-        pick = np.full(cells + 1, -1, dtype=np.int16)
+        pick = np.full(cells + 1, -1, dtype=np.int32)
         for index, o in enumerate(options[i]):
             w = weights[i][o]
             if w > cells:

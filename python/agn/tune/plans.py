@@ -2,7 +2,8 @@
 
 `Tuner(model, calibration)` measures once (a `Probe`: units, MACs,
 statistics, sensitivities) and then makes, for any budget of mean bits
-per MAC:
+per MAC (`plan`) or, with each unit's measured time per level as its cost,
+for a latency target (`plan_latency`: uniform, static, adaptive):
 
 - "uniform" (a): one level everywhere, the most precise candidate level
   whose bits fit the budget;
@@ -11,9 +12,11 @@ per MAC:
 - "adaptive" (c): per unit one static level or two levels switched per
   call by the controller at a threshold, all chosen together by one exact
   knapsack within the budget (`adaptive.solve`): never a larger predicted
-  error than "static" on the calibration calls;
+  error than "static" on the calibration calls (where either knapsack had
+  to coarsen its costs, the static mix is kept when it predicts less);
 - "adaptive-uniform" (c'): every unit the two levels around the budget
-  (e.g. i4 and i8 for 6 bits), thresholds calibrated the same way.
+  (e.g. i4 and i8 for 6 bits), one threshold rank for all units
+  calibrated so the calls average the budget (`thresholds.calibrate`).
 
 (d), the adaptive policy after fine-tuning with the granularity penalty,
 needs the model's training code and data: `agn.training` does it for
@@ -34,16 +37,17 @@ import onnx
 import agn
 from agn import runtime
 from agn.onnx import UnitPolicy
-from agn.onnx.policy import sanitize
 from agn.runtime import known_levels
 from agn.tune import adaptive as adaptive_knapsack
 from agn.tune import knapsack, metadata, thresholds, timing
 from agn.tune.cost import (UnitCost, check_budget, level_bits, mean_bits, static_bits,
                            total_macs)
 from agn.tune.probe import (ErrorFunction, Probe, TuneError, as_calls, policies_from_static,
-                            snapshot, unique_prefix)
+                            runtime_unit, snapshot, unique_prefix)
 
 KINDS = ("uniform", "static", "adaptive", "adaptive-uniform")
+#: The kinds a latency target takes.
+LATENCY_KINDS = ("uniform", "static", "adaptive")
 #: The levels tuned over unless told otherwise (f16 rather than bf16 at 16
 #: bits: the same cost, more mantissa).
 DEFAULT_LEVELS = ("i4", "i8", "f16", "f32")
@@ -103,6 +107,18 @@ class Measured:
     upgraded: Optional[np.ndarray] = None
 
 
+def check_latency(milliseconds: Any, kind: str) -> float:
+    """`milliseconds` as a latency target for `kind`, or TuneError."""
+    if kind not in LATENCY_KINDS:
+        raise TuneError(f"a latency target takes the kinds {', '.join(LATENCY_KINDS)}, "
+                        f"not {kind!r}")
+    if (isinstance(milliseconds, bool) or not isinstance(milliseconds, (int, float))
+            or not math.isfinite(milliseconds) or milliseconds <= 0):
+        raise TuneError(f"a latency target must be a positive number of milliseconds, got "
+                        f"{milliseconds!r}")
+    return float(milliseconds)
+
+
 def run_policies(model: onnx.ModelProto, units: Sequence[UnitCost], calls: Sequence[Any],
                  threads: int = 1, stem: str = "tuned") -> Measured:
     """Compiles `model` (its units take the policies in its metadata; its
@@ -127,8 +143,7 @@ def run_policies(model: onnx.ModelProto, units: Sequence[UnitCost], calls: Seque
         outputs = [compiled.run(*calls[0])]  # registers the adaptive units
         seconds = [time.perf_counter() - start]
         adaptive = [u for u in units if len(policies[u.node].levels) > 1]
-        runtime_names = {u.node: f"{sanitize(prefix)}.{u.unit.split('.', 1)[1]}"
-                         for u in adaptive}
+        runtime_names = {u.node: runtime_unit(prefix, u) for u in adaptive}
         names = list(runtime_names.values())
         statistics = {u.node: np.empty(len(calls)) for u in adaptive}
         granted = {u.node: {lv: 0 for lv in known_levels()} for u in adaptive}
@@ -211,7 +226,7 @@ class Tuner:
         self.sensitivity = self.probe.sensitivity(self.progress)
         self.mean_error = {node: {lv: float(v.mean()) for lv, v in per.items()}
                            for node, per in self.sensitivity.items()}
-        self._times: Optional[timing.UnitTimes] = None
+        self._times: Dict[Tuple[int, int], timing.UnitTimes] = {}
 
     @property
     def units(self) -> List[UnitCost]:
@@ -269,11 +284,28 @@ class Tuner:
             self.units, self.probe.statistics, self.sensitivity,
             adaptive_knapsack.bit_costs(self.units, self.levels),
             budget * total_macs(self.units), ranks)
-        return Plan("adaptive", budget, solution.policies, solution.predicted_bits,
+        return self._from_solution(budget, solution, {"ranks": ranks},
+                                   lambda: self.static(budget))
+
+    def _from_solution(self, budget: float, solution: "adaptive_knapsack.AdaptiveSolution",
+                       detail: Dict[str, Any], static: Callable[[], Plan]) -> Plan:
+        """The "adaptive" plan of a knapsack solution; where that knapsack
+        coarsened its costs (not exact), the static plan `static()` instead
+        when it predicts less error (an exact static table can beat a
+        coarse adaptive one)."""
+        plan = Plan("adaptive", budget, solution.policies, solution.predicted_bits,
                     solution.shares, solution.predicted_error, solution.step(self.units),
-                    {"knapsack_exact": solution.exact, "ranks": ranks,
+                    {**detail, "knapsack_exact": solution.exact,
                      "calls_up": {node: o.calls_up for node, o in solution.options.items()
                                   if o.threshold is not None}})
+        if not solution.exact:
+            fallback = static()
+            if fallback.predicted_error < plan.predicted_error:
+                return Plan("adaptive", budget, fallback.policies, fallback.predicted_bits,
+                            fallback.shares, fallback.predicted_error, 0.0,
+                            {**fallback.detail, **detail, "calls_up": {},
+                             "static_fallback": True})
+        return plan
 
     def headroom(self, budgets: Sequence[float]) -> List[Dict[str, float]]:
         """Per budget: the static mixes' least error (convex hull), the
@@ -305,11 +337,10 @@ class Tuner:
         error = 0.0
         for u in self.units:
             policy = calibrated.policies[u.node]
-            stats = np.asarray(self.probe.statistics[u.node], np.float32)
             if len(policy.levels) == 1:
                 error += float(self.sensitivity[u.node][policy.levels[0]].mean())
                 continue
-            up = stats >= np.float32(policy.thresholds[0])
+            up = thresholds.reaching(self.probe.statistics[u.node], policy.thresholds[0])
             lo, hi = policy.levels
             error += float(np.where(up, self.sensitivity[u.node][hi],
                                     self.sensitivity[u.node][lo]).mean())
@@ -319,57 +350,54 @@ class Tuner:
 
     def unit_times(self, calls: int = 16, repeat: int = 3) -> timing.UnitTimes:
         """Each unit's measured time per call at each level and the time
-        outside the units, on the first `calls` calibration calls (measured
-        on first use, then kept; `timing.measure`)."""
-        if self._times is None:
+        outside the units, on the first `calls` calibration calls, `repeat`
+        times (measured on first use for these arguments, then kept;
+        `timing.measure`)."""
+        key = (calls, repeat)
+        if key not in self._times:
             self.progress("timing every unit at every level (profile=True)")
-            self._times = timing.measure(self.probe.proto, self.units, self.levels,
-                                         self.probe.calls[:calls], self.probe.threads, repeat)
-        return self._times
+            self._times[key] = timing.measure(self.probe.proto, self.units, self.levels,
+                                              self.probe.calls[:calls], self.probe.threads,
+                                              repeat)
+        return self._times[key]
 
     def plan_latency(self, kind: str, milliseconds: float) -> Plan:
         """The plan of `kind` ("uniform", "static" or "adaptive") with the
         least predicted error whose predicted time per call is at most
         `milliseconds`: the kinds' knapsacks with each unit's measured time
-        per level as its cost (`unit_times`); "uniform" takes the one level
-        everywhere with the least error among those that fit."""
-        if kind not in ("uniform", "static", "adaptive"):
-            raise TuneError(f"a latency target takes the kinds uniform, static and adaptive, "
-                            f"not {kind!r}")
-        if not (isinstance(milliseconds, (int, float)) and math.isfinite(milliseconds)
-                and milliseconds > 0):
-            raise TuneError(f"a latency target must be a positive number of milliseconds, "
-                            f"got {milliseconds!r}")
+        per level as its cost (`unit_times`, in steps of
+        `timing.RESOLUTION_NS`); "uniform" takes the one level everywhere
+        with the least error among those that fit."""
+        check_latency(milliseconds, kind)
         times = self.unit_times()
         costs = times.costs()
-        capacity = milliseconds * 1e6 - times.outside
-        fastest = {node: min(c, key=c.get) for node, c in costs.items()}
-        least = times.predict({node: {lv: 1.0} for node, lv in fastest.items()})
-        if sum(costs[node][lv] for node, lv in fastest.items()) > capacity:
+        capacity = times.capacity(milliseconds)
+        fastest = times.fastest()
+        if sum(costs[node][next(iter(lv))] for node, lv in fastest.items()) > capacity:
             raise TuneError(f"a latency target of {milliseconds:g} ms per call is below the "
-                            f"fastest plan's {least:.4g} ms ({times.outside * 1e-6:.4g} ms of it "
-                            "outside the units); raise the target")
+                            f"fastest plan's {times.predict(fastest):.4g} ms "
+                            f"({times.outside * 1e-6:.4g} ms of it outside the units); raise "
+                            "the target")
         detail: Dict[str, Any] = {"target": "latency", "outside_ms": times.outside * 1e-6}
+
+        def static() -> Plan:
+            found = knapsack.solve(costs, self.mean_error, capacity)
+            return self._static_plan("static", milliseconds, found.choice,
+                                     {**detail, "knapsack_exact": found.exact})
+
         if kind == "adaptive":
             solution = adaptive_knapsack.solve(self.units, self.probe.statistics,
                                                self.sensitivity, costs, capacity)
-            detail.update(knapsack_exact=solution.exact,
-                          calls_up={node: o.calls_up for node, o in solution.options.items()
-                                    if o.threshold is not None})
-            plan = Plan(kind, milliseconds, solution.policies, solution.predicted_bits,
-                        solution.shares, solution.predicted_error, solution.step(self.units),
-                        detail)
+            plan = self._from_solution(milliseconds, solution, detail, static)
         elif kind == "static":
-            found = knapsack.solve(costs, self.mean_error, capacity)
-            detail["knapsack_exact"] = found.exact
-            plan = self._static_plan(kind, milliseconds, found.choice, detail)
+            plan = static()
         else:
             fits = [lv for lv in self.levels
                     if sum(c[lv] for c in costs.values()) <= capacity]
             if not fits:
                 raise TuneError(f"no one level runs every unit within {milliseconds:g} ms per "
-                                f"call (the fastest mix takes {least:.4g} ms); use the kind "
-                                "static or adaptive, or raise the target")
+                                f"call (the fastest mix takes {times.predict(fastest):.4g} ms); "
+                                "use the kind static or adaptive, or raise the target")
             level = min(fits, key=lambda lv: (sum(self.mean_error[u.node][lv]
                                                     for u in self.units), -self.levels.index(lv)))
             plan = self._static_plan(kind, milliseconds, {u.node: level for u in self.units},
@@ -393,9 +421,12 @@ class Tuner:
                             else calls, self.probe.threads, name or "tuned")
 
     def refine(self, plan: Plan, rounds: int = 1) -> Plan:
-        """Recalibrates an adaptive plan's thresholds on the statistics its
+        """Places an adaptive plan's thresholds again on the statistics its
         units see when the plan runs (upstream units at their tuned levels
-        move them from their f32 values), `rounds` times."""
+        move them from their f32 values), `rounds` times: "adaptive" keeps
+        each switching unit's number of calls up (`_replace_thresholds`),
+        "adaptive-uniform" recalibrates its common rank to the budget.
+        Static plans are returned as they are."""
         if plan.static_levels() is not None:
             return plan
         for _ in range(rounds):
@@ -404,14 +435,7 @@ class Tuner:
             statistics.update(measured.statistics)
             calls_up = plan.detail["calls_up"]
             if isinstance(calls_up, dict):
-                # "adaptive": each unit keeps its own share of calls up.
-                policies = dict(plan.policies)
-                for node, m in calls_up.items():
-                    t = thresholds.threshold_for_top(statistics[node], m)
-                    policies[node] = UnitPolicy(list(plan.policies[node].levels), [t])
-                plan = Plan(plan.kind, plan.budget, policies, plan.predicted_bits, plan.shares,
-                            plan.predicted_error, plan.step,
-                            {**plan.detail, "refined": plan.detail.get("refined", 0) + 1})
+                plan = self._replace_thresholds(plan, statistics)
                 continue
             lower = {node: p.levels[0] for node, p in plan.policies.items()}
             upper = {node: p.levels[-1] for node, p in plan.policies.items()}
@@ -421,6 +445,30 @@ class Tuner:
                         {**plan.detail, "calls_up": calibrated.calls_up,
                          "refined": plan.detail.get("refined", 0) + 1})
         return plan
+
+    def _replace_thresholds(self, plan: Plan, statistics: Mapping[str, np.ndarray]) -> Plan:
+        """An "adaptive" plan whose switching units keep their number of
+        calls up, their thresholds placed on `statistics` (each call's
+        statistic as the tuned model computes it); shares, bits and error
+        predicted anew from the calls that reach each threshold there."""
+        policies, shares = dict(plan.policies), dict(plan.shares)
+        calls_up, error = {}, 0.0
+        for u in self.units:
+            policy = plan.policies[u.node]
+            if len(policy.levels) == 1:
+                error += float(self.sensitivity[u.node][policy.levels[0]].mean())
+                continue
+            lo, hi = policy.levels
+            t = thresholds.threshold_for_top(statistics[u.node], plan.detail["calls_up"][u.node])
+            up = thresholds.reaching(statistics[u.node], t)
+            calls_up[u.node] = int(np.count_nonzero(up))
+            policies[u.node] = UnitPolicy([lo, hi], [t])
+            shares[u.node] = {lo: 1.0 - calls_up[u.node] / len(up), hi: calls_up[u.node] / len(up)}
+            error += float(np.where(up, self.sensitivity[u.node][hi],
+                                    self.sensitivity[u.node][lo]).mean())
+        return Plan(plan.kind, plan.budget, policies, mean_bits(self.units, shares), shares,
+                    error, plan.step, {**plan.detail, "calls_up": calls_up,
+                                       "refined": plan.detail.get("refined", 0) + 1})
 
     def write(self, plan: Plan, path: Optional[str] = None) -> onnx.ModelProto:
         """The model with `plan`'s policies in its metadata (saved to

@@ -47,8 +47,16 @@ class TuneError(ValueError):
 
 def unique_prefix(stem: str = "tune") -> str:
     """A unit-name prefix no other model of this process has (unit names
-    are process-wide in the runtime)."""
-    return f"{sanitize(stem) or 'tune'}_{os.getpid()}_{next(_counter)}"
+    are process-wide in the runtime). It has no '.', so that the first '.'
+    of a unit name ends it (`runtime_unit`)."""
+    base = sanitize(stem).replace(".", "_") or "tune"
+    return f"{base}_{os.getpid()}_{next(_counter)}"
+
+
+def runtime_unit(prefix: str, unit: UnitCost) -> str:
+    """The runtime name of `unit` (named by the probe's model) in the
+    model compiled under `prefix` (a `unique_prefix`)."""
+    return f"{prefix}.{unit.unit.split('.', 1)[1]}"
 
 
 def relative_error(outputs: Sequence[np.ndarray], reference: Sequence[np.ndarray],

@@ -1,8 +1,13 @@
-"""Threshold calibration of the adaptive policy: hit a mean-bits budget.
+"""Thresholds on the controller's statistic, and the calibration of the
+adaptive-uniform policy to a mean-bits budget.
 
-The adaptive policy gives each unit two levels, `lower[u]` and
-`upper[u]` (from the static mixes at a budget below and one above the
-target, `plans.py`), and one threshold t_u on its controller statistic:
+`threshold_for_top` places a threshold that the m largest of a unit's
+statistics reach, and `reaching` says which calls reach one, as the
+compiled controller compares (both kinds of adaptive policy use them).
+
+The adaptive-uniform policy gives each unit two levels, `lower[u]` and
+`upper[u]` (the levels around the budget, `plans.py`), and one threshold
+t_u on its controller statistic:
 a call runs at `upper[u]` when the statistic is >= t_u (agn.select's
 rule: the level index is the number of thresholds at or below the
 statistic). Every unit puts its threshold at the same rank of its own
@@ -57,11 +62,15 @@ def threshold_for_top(values: np.ndarray, m: int) -> float:
     return (low + high) / 2.0
 
 
+def reaching(values: np.ndarray, threshold: float) -> np.ndarray:
+    """Which of `values` are at or above `threshold`, compared in float32
+    as the compiled controller (agn.select) compares them."""
+    return np.asarray(values, np.float32) >= np.float32(threshold)
+
+
 def share_up(values: np.ndarray, threshold: float) -> float:
-    """The share of `values` at or above `threshold`, compared in float32
-    as the compiled controller compares them."""
-    v = np.asarray(values, np.float32)
-    return float(np.count_nonzero(v >= np.float32(threshold))) / max(len(v), 1)
+    """The share of `values` that reach `threshold` (`reaching`)."""
+    return float(np.count_nonzero(reaching(values, threshold))) / max(len(values), 1)
 
 
 @dataclass

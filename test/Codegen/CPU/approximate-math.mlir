@@ -1,5 +1,8 @@
 // RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-approximate-math))" | FileCheck %s
 // RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-approximate-math{functions=tanh}))" | FileCheck %s --check-prefix=TANH
+// RUN: not agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-approximate-math{functions=exp,expf}))" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+
+// UNKNOWN: error: agn-cpu-approximate-math: no approximation of 'expf'; the functions are acos, asin, atan, atan2, cbrt, cos, erf, erfc, exp, expm1, log, log1p, log2, rsqrt, sin, tanh
 
 // The softmax's exp inside an elementwise op: arithmetic only (range
 // reduction by ln 2, a polynomial of fmas, the exponent built in the bits),
