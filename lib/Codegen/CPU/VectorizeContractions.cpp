@@ -150,34 +150,6 @@ splitForThreads(RewriterBase &rewriter, linalg::MatmulOp op, int64_t threads,
   return cast<linalg::MatmulOp>(*tiled);
 }
 
-/// Splits `op` where its whole register tiles along the dimension the threads
-/// split (splitForThreads) do not divide into `threads` equal chunks: into
-/// the largest multiple of `threads` tiles and the rest. Without it, a tile
-/// count with no fitting divisor (31, resnet18's and mobilenet_v2's 1000
-/// classes) made one chunk per tile, each sweeping all K rows of B alone.
-/// Returns the parts.
-static SmallVector<linalg::MatmulOp>
-splitForEvenChunks(RewriterBase &rewriter, linalg::MatmulOp op, int64_t threads,
-                   ArrayRef<int64_t> tileSizes) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  unsigned dim = splitsRowsForThreads(ranges, tileSizes, threads) ? 0 : 1;
-  int64_t size = ranges[dim], tile = tileSizes[dim];
-  if (threads <= 1 || ShapedType::isDynamic(size) || size % tile != 0)
-    return {op};
-  int64_t tiles = size / tile;
-  if (tiles <= threads || tiles % threads == 0)
-    return {op};
-  rewriter.setInsertionPoint(op);
-  auto [whole, rest] =
-      linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), dim,
-                      rewriter.getIndexAttr((tiles - tiles % threads) * tile));
-  SmallVector<linalg::MatmulOp> parts;
-  for (TilingInterface piece : {whole, rest})
-    if (auto matmul = dyn_cast_or_null<linalg::MatmulOp>(piece.getOperation()))
-      parts.push_back(matmul);
-  return parts;
-}
-
 /// Splits `op` along `dims` (M = 0, N = 1; when static) where the register
 /// tiles of `tileSizes` stop fitting: into a part of whole tiles and a
 /// remainder, each with static sizes, so that no tile is partial. (A partial
@@ -210,6 +182,25 @@ splitRemainders(RewriterBase &rewriter, linalg::MatmulOp op,
     parts = std::move(next);
   }
   return parts;
+}
+
+/// Splits `op` where its whole register tiles along the dimension the threads
+/// split (splitForThreads) do not divide into `threads` equal chunks: into
+/// the largest multiple of `threads` tiles and the rest (splitRemainders with
+/// tiles `threads` times as wide). Without it, a tile count with no fitting
+/// divisor (31, resnet18's and mobilenet_v2's 1000 classes) made one chunk
+/// per tile, each sweeping all K rows of B alone. Returns the parts.
+static SmallVector<linalg::MatmulOp>
+splitForEvenChunks(RewriterBase &rewriter, linalg::MatmulOp op, int64_t threads,
+                   ArrayRef<int64_t> tileSizes) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  unsigned dim = splitsRowsForThreads(ranges, tileSizes, threads) ? 0 : 1;
+  if (threads <= 1 || ShapedType::isDynamic(ranges[dim]) ||
+      ranges[dim] % tileSizes[dim] != 0)
+    return {op};
+  SmallVector<int64_t> groups(tileSizes);
+  groups[dim] *= threads;
+  return splitRemainders(rewriter, op, groups, {dim});
 }
 
 /// Returns `tileSizes` with M and N clamped to the (static, nonzero) sizes

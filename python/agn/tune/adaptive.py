@@ -121,10 +121,9 @@ def unit_options(statistic: np.ndarray, sensitivity: Mapping[str, np.ndarray],
 @dataclass
 class AdaptiveSolution:
     """The chosen option per unit, and what the calibration calls predict:
-    the mean cost per call, the mean bits per MAC, the mean error."""
+    the mean bits per MAC and the mean error."""
 
     options: Dict[str, Option]
-    predicted_cost: float
     predicted_bits: float
     predicted_error: float
     exact: bool
@@ -166,9 +165,8 @@ def solve(units: Sequence[UnitCost], statistics: Mapping[str, np.ndarray],
                               math.floor(capacity * n + 1e-6))
     chosen = {u.node: options[u.node][solution.choice[u.node]] for u in units}
     shares = {node: o.shares(n) for node, o in chosen.items()}
-    return AdaptiveSolution(chosen, sum(o.cost for o in chosen.values()) / n,
-                            mean_bits(units, shares), sum(o.error for o in chosen.values()) / n,
-                            solution.exact, n)
+    return AdaptiveSolution(chosen, mean_bits(units, shares),
+                            sum(o.error for o in chosen.values()) / n, solution.exact, n)
 
 
 def bound(units: Sequence[UnitCost], sensitivity: Mapping[str, Mapping[str, np.ndarray]],
