@@ -191,6 +191,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     // already has (pinned by hand, or from an earlier configuration) follow
     // it.
     configure.overrideThreads = options.threads.hasValue();
+    configure.packConstantB = options.packConstantB;
     // Convolutions become matmuls and batched products loops of matmuls;
     // the second configuration gives those their kernels.
     pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));

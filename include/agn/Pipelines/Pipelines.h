@@ -110,6 +110,13 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "row in its own order (agn-cpu-vectorize-row-reductions; "
                      "default: on); off, each row is a scalar loop"),
       llvm::cl::init(true)};
+  Option<bool> packConstantB{
+      *this, "pack-constant-b",
+      llvm::cl::desc("Sweep the constant B of float matmuls a panel at a "
+                     "time, packed at compile time, where "
+                     "agn-cpu-configure-kernels finds it pays (its "
+                     "pack-constant-b; default: on)"),
+      llvm::cl::init(true)};
   Option<bool> cacheBuffers{
       *this, "cache-buffers",
       llvm::cl::desc("Allocate and free buffers through MLIR's generic "

@@ -53,6 +53,12 @@ static constexpr int64_t kAvx2FloatTiles[] = {6, 16, 1};
 /// whose rows of B lie 2 to 8 KiB apart).
 static constexpr int64_t kDefaultKBlock = 32;
 static constexpr int64_t kUnblockedBytes = 512 * 1024;
+/// The largest A, in bytes, whose matmuls get `pack_b`: the panel loops read
+/// all of A once per panel, from L2 (1 MiB per core here) while it fits.
+/// MiniLM's feed-forward matmuls (128x384x1536, 128x1536x384: A 192 and 768
+/// KiB) took 0.8-0.9 ms instead of 1.0-1.2 in the model, their weights
+/// streaming from memory.
+static constexpr int64_t kPanelRowsBytes = 1024 * 1024;
 /// 4 x 16 i32 measured 2.0x as fast as 4 x 64 on the i8 kernels (and ahead of
 /// 4 x 32, 6 x 16 and 8 x 8).
 static constexpr int64_t kAvx2IntegerTiles[] = {4, 16, 1};
@@ -95,7 +101,7 @@ static LoweringConfigAttr withThreads(LoweringConfigAttr config,
   return LoweringConfigAttr::get(
       config.getContext(), config.getKernel(), config.getTileSizes(),
       config.getKBlock(), threads, config.getWidenToF32(),
-      config.getFilterOnRight(), config.getBlockThreads());
+      config.getFilterOnRight(), config.getBlockThreads(), config.getPackB());
 }
 
 namespace {
@@ -148,15 +154,33 @@ struct ConfigureKernelsPass
     return columns * k * bytes <= kUnblockedBytes ? 0 : kDefaultKBlock;
   }
 
+  /// Returns whether the register tiles `sizes` of `matmul` should sweep
+  /// its constant B a packed panel at a time (`pack_b`): when the option
+  /// allows it and canPackConstantB says they can, for more than one row
+  /// tile (each panel is then read from memory once, where unpacked tiles
+  /// stride through B's rows again for every row tile or K block) and for
+  /// an A of up to kPanelRowsBytes, which each panel reads again.
+  bool choosePackB(linalg::MatmulOp matmul, ArrayRef<int64_t> sizes) {
+    if (!packConstantB || kBlock != -1 || !canPackConstantB(matmul, sizes))
+      return false;
+    SmallVector<int64_t> ranges = matmul.getStaticLoopRanges();
+    Type a = getElementTypeOrSelf(matmul.getInputs()[0]);
+    int64_t aBytes =
+        ranges[0] * ranges[2] * llvm::divideCeil(a.getIntOrFloatBitWidth(), 8);
+    return ranges[0] > sizes[0] && aBytes <= kPanelRowsBytes;
+  }
+
   /// Returns the config of a register-tiled `matmul` with `sizes` (or the
   /// option's sizes, if set).
   LoweringConfigAttr registerTiles(linalg::MatmulOp matmul,
                                    ArrayRef<int64_t> sizes,
                                    ArrayRef<int64_t> option, bool widen) {
     ArrayRef<int64_t> tiles = option.empty() ? sizes : option;
-    return LoweringConfigAttr::get(&getContext(), KernelKind::register_tiles,
-                                   tiles, chooseKBlock(matmul, tiles), threads,
-                                   widen, /*filterOnRight=*/false);
+    bool packB = !widen && choosePackB(matmul, tiles);
+    return LoweringConfigAttr::get(
+        &getContext(), KernelKind::register_tiles, tiles,
+        packB ? 0 : chooseKBlock(matmul, tiles), threads, widen,
+        /*filterOnRight=*/false, /*blockThreads=*/{}, packB);
   }
 
   /// Returns the kernel of `op`, or null to leave it to linalg's loops.

@@ -31,6 +31,7 @@
 
 #include "agn/Codegen/Common/Tiling.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -85,6 +86,31 @@ bool mlir::agn::canReassociateSum(linalg::LinalgOp op) {
   return isa<linalg::MatvecOp, linalg::DotOp>(op.getOperation()) &&
          op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() &&
          hasFloatOperands(op);
+}
+
+bool mlir::agn::canPackConstantB(linalg::MatmulOp op,
+                                 ArrayRef<int64_t> tileSizes) {
+  if (!canUseRegisterTiles(op) || tileSizes.size() != 3)
+    return false;
+  // Default maps, or B read transposed (TransposeConstantB's).
+  MLIRContext *context = op.getContext();
+  AffineExpr m, n, k;
+  bindDims(context, m, n, k);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  auto map = [&](ArrayRef<AffineExpr> results) {
+    return AffineMap::get(3, 0, results, context);
+  };
+  if (maps[0] != map({m, k}) || maps[2] != map({m, n}) ||
+      (maps[1] != map({k, n}) && maps[1] != map({n, k})))
+    return false;
+  DenseElementsAttr values;
+  if (!matchPattern(op.getInputs()[1], m_Constant(&values)))
+    return false;
+  Type element = values.getElementType();
+  if (!isa<FloatType>(element) || element.getIntOrFloatBitWidth() % 8 != 0)
+    return false;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  return !ShapedType::isDynamicShape(ranges) && ranges[1] >= 2 * tileSizes[1];
 }
 
 /// Tiles the K dimension of `op` by `block` (when K is static and larger),
@@ -236,6 +262,188 @@ static LogicalResult tileAndVectorize(RewriterBase &rewriter,
   return success();
 }
 
+/// Returns the elements of `b`, a matrix, when it is a constant or a static
+/// unit-stride slice of one (as splitRemainders cuts off the columns past
+/// the whole panels); else null.
+static DenseElementsAttr getConstantMatrix(Value b) {
+  DenseElementsAttr values;
+  if (matchPattern(b, m_Constant(&values)))
+    return values;
+  auto slice = b.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || !slice.hasUnitStride() ||
+      !matchPattern(slice.getSource(), m_Constant(&values)) ||
+      slice.getSourceType().getRank() != 2 ||
+      slice.getResultType().getRank() != 2 ||
+      ShapedType::isDynamicShape(slice.getStaticOffsets()) ||
+      !slice.getResultType().hasStaticShape())
+    return {};
+  auto type = slice.getResultType();
+  if (values.isSplat())
+    return values.resizeSplat(type);
+  int64_t bits = type.getElementTypeBitWidth();
+  if (bits % 8 != 0)
+    return {};
+  size_t bytes = bits / 8;
+  int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+  int64_t sourceColumns = slice.getSourceType().getDimSize(1);
+  ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+  ArrayRef<char> raw = values.getRawData();
+  SmallVector<char> data(rows * columns * bytes);
+  for (int64_t row = 0; row < rows; ++row)
+    std::memcpy(&data[row * columns * bytes],
+                &raw[((offsets[0] + row) * sourceColumns + offsets[1]) * bytes],
+                columns * bytes);
+  return DenseElementsAttr::getFromRawBuffer(type, data);
+}
+
+/// Returns `values` ([K, N]) as panels of `width` columns ([N / width, K,
+/// width]): each panel's K rows adjacent in memory.
+static DenseElementsAttr packPanels(DenseElementsAttr values, int64_t width) {
+  auto type = cast<RankedTensorType>(values.getType());
+  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  auto packedType =
+      RankedTensorType::get({n / width, k, width}, type.getElementType());
+  if (values.isSplat())
+    return values.resizeSplat(packedType);
+  size_t bytes = type.getElementTypeBitWidth() / 8;
+  ArrayRef<char> raw = values.getRawData();
+  SmallVector<char> data(raw.size());
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t column = 0; column < n; ++column) {
+      int64_t panel = column / width, lane = column % width;
+      std::memcpy(&data[((panel * k + row) * width + lane) * bytes],
+                  &raw[(row * n + column) * bytes], bytes);
+    }
+  return DenseElementsAttr::getFromRawBuffer(packedType, data);
+}
+
+/// Builds, at the rewriter's insertion point, a loop over panels [lo, hi) of
+/// `packed` ([panels, K, width]): for each, the matmul of `a` and the panel
+/// into the panel's columns of `acc` (whose column 0 is panel lo's first),
+/// register-tiled over the rows of A. `like` gives the matmuls their cast
+/// and attributes. Returns the loop's result.
+static FailureOr<Value> buildPanelLoop(RewriterBase &rewriter,
+                                       linalg::MatmulOp like, Value a,
+                                       Value packed, OpFoldResult lo,
+                                       OpFoldResult hi, Value acc,
+                                       ArrayRef<int64_t> sizes) {
+  Location loc = like.getLoc();
+  auto packedType = cast<RankedTensorType>(packed.getType());
+  int64_t k = packedType.getDimSize(1), width = packedType.getDimSize(2);
+  int64_t m = cast<RankedTensorType>(acc.getType()).getDimSize(0);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, lo),
+      getValueOrCreateConstantIndexOp(rewriter, loc, hi),
+      arith::ConstantIndexOp::create(rewriter, loc, 1), ValueRange{acc});
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(loop.getBody());
+  Value panel = loop.getInductionVar();
+  Value sums = loop.getRegionIterArgs()[0];
+  AffineExpr j, first;
+  bindDims(rewriter.getContext(), j, first);
+  OpFoldResult column = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, (j - first) * width, {OpFoldResult(panel), lo});
+  auto panelType =
+      RankedTensorType::get({k, width}, packedType.getElementType());
+  Value b = tensor::ExtractSliceOp::create(
+      rewriter, loc, panelType, packed,
+      ArrayRef<OpFoldResult>{panel, rewriter.getIndexAttr(0),
+                             rewriter.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(k),
+                             rewriter.getIndexAttr(width)},
+      ArrayRef<OpFoldResult>(
+          SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1))));
+  SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(0), column};
+  SmallVector<OpFoldResult> tileSizes = {rewriter.getIndexAttr(m),
+                                         rewriter.getIndexAttr(width)};
+  SmallVector<OpFoldResult> unit(2, rewriter.getIndexAttr(1));
+  Value init = tensor::ExtractSliceOp::create(rewriter, loc, sums, offsets,
+                                              tileSizes, unit);
+  auto matmul =
+      linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
+                               ValueRange{a, b}, ValueRange{init});
+  if (linalg::TypeFnAttr cast = like.getCastAttr())
+    matmul.setCastAttr(cast);
+  matmul->setDiscardableAttrs(like->getDiscardableAttrDictionary());
+  Value updated = tensor::InsertSliceOp::create(
+      rewriter, loc, matmul.getResult(0), sums, offsets, tileSizes, unit);
+  scf::YieldOp::create(rewriter, loc, updated);
+  for (linalg::MatmulOp rows : splitRemainders(rewriter, matmul, sizes, {0}))
+    if (failed(tileAndVectorize(rewriter, rows, clampTileSizes(rows, sizes))))
+      return failure();
+  return loop.getResult(0);
+}
+
+/// Replaces `op` (`pack_b`: B a float constant, static sizes, N whole
+/// panels) by register tiles that sweep B a panel of `sizes[1]` columns at a
+/// time, each panel's rows adjacent in a constant packed at compile time: the
+/// panel streams from memory once, in order, and stays in the caches while the
+/// tiles go down all rows of A, whose sums stay in registers over all of K (no
+/// K blocking). With `threads` > 1, an scf.forall gives each thread a run of
+/// panels. The sums run in the same order as the unpacked tiles': the same
+/// bits.
+static LogicalResult tileOverPanels(RewriterBase &rewriter, linalg::MatmulOp op,
+                                    ArrayRef<int64_t> sizes, int64_t threads) {
+  Location loc = op.getLoc();
+  DenseElementsAttr b = getConstantMatrix(op.getInputs()[1]);
+  if (!b)
+    return op.emitError(kPassName) << ": 'pack_b' needs a constant B";
+  int64_t width = sizes[1];
+  rewriter.setInsertionPoint(op);
+  Value packed = arith::ConstantOp::create(rewriter, loc, packPanels(b, width));
+  int64_t panels = cast<RankedTensorType>(packed.getType()).getDimSize(0);
+  Value a = op.getInputs()[0], init = op.getOutputs()[0];
+  if (threads <= 1) {
+    FailureOr<Value> result =
+        buildPanelLoop(rewriter, op, a, packed, rewriter.getIndexAttr(0),
+                       rewriter.getIndexAttr(panels), init, sizes);
+    if (failed(result))
+      return failure();
+    rewriter.replaceOp(op, *result);
+    return success();
+  }
+  auto forall = scf::ForallOp::create(
+      rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(threads)},
+      ValueRange{init}, /*mapping=*/std::nullopt);
+  rewriter.setInsertionPoint(forall.getTerminator());
+  Value thread = forall.getInductionVar(0);
+  Value shared = forall.getRegionIterArgs()[0];
+  AffineExpr t;
+  bindDims(rewriter.getContext(), t);
+  // Thread t takes panels [t P / T, (t + 1) P / T).
+  OpFoldResult lo = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, (t * panels).floorDiv(threads), {OpFoldResult(thread)});
+  OpFoldResult hi = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, ((t + 1) * panels).floorDiv(threads),
+      {OpFoldResult(thread)});
+  OpFoldResult firstColumn = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, (t * panels).floorDiv(threads) * width,
+      {OpFoldResult(thread)});
+  OpFoldResult columns =
+      panels % threads == 0
+          ? OpFoldResult(rewriter.getIndexAttr(panels / threads * width))
+          : affine::makeComposedFoldedAffineApply(
+                rewriter, loc,
+                (((t + 1) * panels).floorDiv(threads) -
+                 (t * panels).floorDiv(threads)) *
+                    width,
+                {OpFoldResult(thread)});
+  int64_t m = op.getStaticLoopRanges()[0];
+  SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(0), firstColumn};
+  SmallVector<OpFoldResult> chunkSizes = {rewriter.getIndexAttr(m), columns};
+  SmallVector<OpFoldResult> unit(2, rewriter.getIndexAttr(1));
+  Value chunk = tensor::ExtractSliceOp::create(rewriter, loc, shared, offsets,
+                                               chunkSizes, unit);
+  FailureOr<Value> result =
+      buildPanelLoop(rewriter, op, a, packed, lo, hi, chunk, sizes);
+  if (failed(result))
+    return failure();
+  rewriter.setInsertionPointToEnd(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(rewriter, loc, *result, shared, offsets,
+                                        chunkSizes, unit);
+  rewriter.replaceOp(op, forall.getResults());
+  return success();
+}
 /// Returns `value` (a ranked tensor) with its elements extended to
 /// `elementType` (arith.extf for floats, arith.extsi for integers) by an
 /// elementwise linalg.generic, whose loop LLVM vectorizes.
@@ -396,10 +604,17 @@ struct TileMatmulInRegisters : public OpRewritePattern<linalg::MatmulOp> {
     ArrayRef<int64_t> sizes = config.getTileSizes();
     SmallVector<linalg::MatmulOp> parts;
     for (linalg::MatmulOp part :
-         splitRemainders(rewriter, op, sizes, /*dims=*/{1}))
+         splitRemainders(rewriter, op, sizes, /*dims=*/{1})) {
+      // (A remainder of fewer columns than a panel goes the unpacked way.)
+      if (config.getPackB() && part.getStaticLoopRanges()[1] >= sizes[1]) {
+        if (failed(tileOverPanels(rewriter, part, sizes, config.getThreads())))
+          return failure();
+        continue;
+      }
       llvm::append_range(parts,
                          splitForEvenChunks(rewriter, part, config.getThreads(),
                                             clampTileSizes(part, sizes)));
+    }
     for (linalg::MatmulOp part : parts) {
       FailureOr<linalg::MatmulOp> chunk = splitForThreads(
           rewriter, part, config.getThreads(), clampTileSizes(part, sizes));
@@ -512,6 +727,19 @@ struct VectorizeContractionsPass
                    "this matmul (its agn.lowering_config): it needs "
                    "tensors, default maps, no empty dimension, and float "
                    "or signed integer operands of 4 bits or more");
+      return WalkResult::interrupt();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    walk = getOperation().walk([&](linalg::MatmulOp op) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      if (!config || !config.getPackB() ||
+          canPackConstantB(op, config.getTileSizes()))
+        return WalkResult::advance();
+      op.emitError("agn-vectorize-contractions: cannot carry out 'pack_b' "
+                   "on this matmul (its agn.lowering_config): it needs a B "
+                   "of float constants, static sizes and N of at least two "
+                   "register tiles");
       return WalkResult::interrupt();
     });
     if (walk.wasInterrupted())

@@ -102,10 +102,10 @@ struct GpuConfigureKernelsPass
     };
     if (failed(LoweringConfigAttr::verify(emitError, KernelKind::gpu_simt,
                                           simtTiles, 0, 1, false, false,
-                                          simtThreads)) ||
+                                          simtThreads, false)) ||
         failed(LoweringConfigAttr::verify(emitError, KernelKind::gpu_mma_sync,
                                           {mmaTiles[0], mmaTiles[1], 16}, 0, 1,
-                                          false, false, {})))
+                                          false, false, {}, false)))
       return signalPassFailure();
     int64_t capability = computeCapability(chip);
     if (capability == 0) {

@@ -40,3 +40,13 @@ func.func @padded_plane_argument_filter(%x: tensor<1x3x8x8xf32>, %w: tensor<8x3x
       ins(%x, %w : tensor<1x3x8x8xf32>, tensor<8x3x3x3xf32>) outs(%y : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
   return %r : tensor<1x8x6x6xf32>
 }
+
+// -----
+
+// `pack_b` pinned on a matmul whose B is no constant: an error.
+func.func @pack_b_not_constant(%a: tensor<20x96xf32>, %b: tensor<96x64xf32>, %c: tensor<20x64xf32>) -> tensor<20x64xf32> {
+  // expected-error @+1 {{agn-vectorize-contractions: cannot carry out 'pack_b' on this matmul (its agn.lowering_config)}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], pack_b = true>}
+      ins(%a, %b : tensor<20x96xf32>, tensor<96x64xf32>) outs(%c : tensor<20x64xf32>) -> tensor<20x64xf32>
+  return %r : tensor<20x64xf32>
+}

@@ -526,6 +526,24 @@ func.func @config_widen(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor<f32>) -
 
 // -----
 
+func.func @config_pack_b_kernel(%a: tensor<4x8xi8>, %b: tensor<8x64xi8>, %c: tensor<4x64xi32>) -> tensor<4x64xi32> {
+  // expected-error @+1 {{'pack_b' applies to 'register_tiles' only}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 4], pack_b = true>}
+      ins(%a, %b : tensor<4x8xi8>, tensor<8x64xi8>) outs(%c : tensor<4x64xi32>) -> tensor<4x64xi32>
+  return %r : tensor<4x64xi32>
+}
+
+// -----
+
+func.func @config_pack_b_k_block(%a: tensor<4x8xf32>, %b: tensor<8x64xf32>, %c: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  // expected-error @+1 {{'pack_b' takes 'k_block' 0 and no 'widen_to_f32'}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], k_block = 32, pack_b = true>}
+      ins(%a, %b : tensor<4x8xf32>, tensor<8x64xf32>) outs(%c : tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %r : tensor<4x64xf32>
+}
+
+// -----
+
 func.func @config_no_tiles(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor<f32>) -> tensor<f32> {
   // expected-error @+1 {{a 'reassociated_sum' kernel takes no 'tile_sizes'}}
   %r = linalg.dot {agn.lowering_config = #agn.lowering_config<kernel = reassociated_sum, tile_sizes = [1, 1, 1]>}

@@ -153,5 +153,7 @@ func.func @codegen_attributes(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: ten
   %v = arith.addf %u, %u {agn.lowering_config = #agn.lowering_config<kernel = gpu_mma_sync, tile_sizes = [64, 32, 16]>} : tensor<4x16xf32>
   // CHECK: agn.lowering_config = #agn.lowering_config<kernel = padded_plane, tile_sizes = [8, 32], threads = 2>
   %w = arith.addf %v, %v {agn.lowering_config = #agn.lowering_config<kernel = padded_plane, tile_sizes = [8, 32], threads = 2>} : tensor<4x16xf32>
-  return %w : tensor<4x16xf32>
+  // CHECK: agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], threads = 2, pack_b = true>
+  %x = arith.addf %w, %w {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], threads = 2, pack_b = true>} : tensor<4x16xf32>
+  return %x : tensor<4x16xf32>
 }

@@ -29,6 +29,12 @@ namespace mlir::agn {
 /// ones of at least 32 filters (per group).
 std::optional<LoweringConfigAttr> chooseConvolutionConfig(linalg::LinalgOp op);
 
+/// Returns whether agn-vectorize-contractions can carry out `pack_b` on the
+/// matmul `op` with register tiles `tileSizes` (M, N, K): a B of float
+/// constants (read [K, N], or [N, K] as Gemm's transB, which the pass
+/// transposes first), static sizes, and at least two panels of N columns.
+bool canPackConstantB(linalg::MatmulOp op, ArrayRef<int64_t> tileSizes);
+
 /// Returns whether agn-vectorize-contractions can tile and vectorize the
 /// matmul `op` (tensors, any operand maps, no empty dimension; float
 /// operands, or signed integer ones of 8 bits or more, none wider than the

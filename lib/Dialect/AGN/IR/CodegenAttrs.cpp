@@ -36,7 +36,8 @@ LogicalResult
 LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                            KernelKind kernel, ArrayRef<int64_t> tileSizes,
                            int64_t kBlock, int64_t threads, bool widenToF32,
-                           bool filterOnRight, ArrayRef<int64_t> blockThreads) {
+                           bool filterOnRight, ArrayRef<int64_t> blockThreads,
+                           bool packB) {
   if (threads < 1)
     return emitError() << "'threads' must be at least 1, got " << threads;
   if (kBlock < 0)
@@ -46,6 +47,11 @@ LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "'tile_sizes' must be positive";
   if (llvm::any_of(blockThreads, [](int64_t size) { return size <= 0; }))
     return emitError() << "'block_threads' must be positive";
+  if (packB && kernel != KernelKind::register_tiles)
+    return emitError() << "'pack_b' applies to 'register_tiles' only";
+  // The panels are swept over all of K, in the operands' own type.
+  if (packB && (kBlock != 0 || widenToF32))
+    return emitError() << "'pack_b' takes 'k_block' 0 and no 'widen_to_f32'";
   if (kernel == KernelKind::gpu_simt) {
     if (tileSizes.size() != 2 || blockThreads.size() != 2)
       return emitError() << "a 'gpu_simt' kernel needs two 'tile_sizes' "

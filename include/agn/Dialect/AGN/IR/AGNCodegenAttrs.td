@@ -57,7 +57,11 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
     - `register_tiles` (`linalg.matmul`, `agn-vectorize-contractions`):
       register tiles of `tile_sizes` = (M, N, K) vectorized to
       `vector.contract`; `k_block` rows of B per sweep of the tiles (0: K
-      not blocked); `widen_to_f32` converts f16/bf16 operands to f32 first.
+      not blocked); `widen_to_f32` converts f16/bf16 operands to f32 first;
+      `pack_b` (a constant float B, `k_block` 0) repacks B at compile time
+      into panels of the tile's N columns, each panel's rows adjacent, and
+      the tiles go down all rows of A one panel at a time (`threads` runs of
+      panels; columns past the last whole panel go the unpacked way).
     - `reassociated_sum` (`linalg.matvec`, `linalg.dot`): a reduction whose
       additions may be reassociated, which LLVM vectorizes.
     - `vnni` (`linalg.matmul` of i8 or i4 weights, or the partial sums of
@@ -97,7 +101,8 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
     DefaultValuedParameter<"int64_t", "1">:$threads,
     DefaultValuedParameter<"bool", "false">:$widen_to_f32,
     DefaultValuedParameter<"bool", "false">:$filter_on_right,
-    AGN_SizesParameter:$block_threads
+    AGN_SizesParameter:$block_threads,
+    DefaultValuedParameter<"bool", "false">:$pack_b
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
@@ -109,9 +114,10 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
                      CArg<"int64_t", "1">:$threads,
                      CArg<"bool", "false">:$widenToF32,
                      CArg<"bool", "false">:$filterOnRight,
-                     CArg<"::llvm::ArrayRef<int64_t>", "{}">:$blockThreads), [{
+                     CArg<"::llvm::ArrayRef<int64_t>", "{}">:$blockThreads,
+                     CArg<"bool", "false">:$packB), [{
       return $_get($_ctxt, kernel, tileSizes, kBlock, threads, widenToF32,
-                   filterOnRight, blockThreads);
+                   filterOnRight, blockThreads, packB);
     }]>
   ];
   let extraClassDeclaration = [{
