@@ -50,8 +50,16 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IREE_PYTHON = os.path.join(REPO, ".venv-iree", "bin", "python")
 
 
+# Idle worker threads of every peer may spin for a while after their last
+# call (libomp, agn's parallel runtime, for 200 ms; ONNX Runtime's and
+# PyTorch's pools too): each configuration waits that long before it starts,
+# so that none is timed while another's threads still hold the cores.
+SETTLE_S = 0.5
+
+
 def median_ms(call: Callable[[], object], warmup: int, repeat: int) -> float:
     """The median time of `repeat` calls after `warmup` ones, in ms."""
+    time.sleep(SETTLE_S)
     for _ in range(warmup):
         call()
     times = []
@@ -102,9 +110,8 @@ def ort_session(path: str, threads: int):
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Idle worker threads sleep instead of spinning: they would take the
-    # cores from the configurations timed after this one.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # (Its workers spin while idle, its default, as agn's do: median_ms lets
+    # them settle before the next configuration.)
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 

@@ -60,6 +60,9 @@ packages=(
   clang-format-22 cmake ninja-build
   # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, scripts/sanitize.sh).
   libclang-rt-22-dev
+  # LLVM's OpenMP runtime: it runs the parallel loops of code compiled for
+  # more than one thread.
+  libomp-22-dev
   # Runtime tests and benchmarks; OpenBLAS is the reference of
   # bench/KernelBench.cpp (agn-bench-kernels).
   libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev

@@ -47,8 +47,11 @@ shlibs = [
     os.path.join(config.agn_lib_dir, "libagn_runtime.so"),
 ]
 # Longest first: lit substitutes in order.
+# With the runtimes of threads > 1: LLVM's OpenMP runtime (the default) and
+# MLIR's async runtime (parallel-runtime=async).
 config.substitutions.append(("%shlibs_async", ",".join(
-    shlibs + [os.path.join(llvm_lib_dir, "libmlir_async_runtime.so")])))
+    shlibs + [os.path.join(llvm_lib_dir, "libomp.so.5"),
+              os.path.join(llvm_lib_dir, "libmlir_async_runtime.so")])))
 config.substitutions.append(("%shlibs", ",".join(shlibs)))
 
 agn_tool_prefix = ""

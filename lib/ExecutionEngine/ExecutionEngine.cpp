@@ -26,6 +26,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/SmallVectorMemoryBuffer.h"
 #include "llvm/Support/SwapByteOrder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -468,6 +469,42 @@ compileParts(MutableArrayRef<CompilationPart> parts,
   return objects;
 }
 
+/// Returns whether `module` has OpenMP ops (the parallel regions of
+/// agn-lower-to-llvm-pipeline{threads=N parallel-runtime=openmp}), whose
+/// translation calls libomp.
+static bool usesOpenMP(ModuleOp module) {
+  return module
+      .walk([](Operation *op) {
+        return op->getName().getDialectNamespace() == "omp"
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// Loads LLVM's OpenMP runtime into the process (once, for its life: its
+/// threads outlive every engine), where engines find its entry points among
+/// the process's symbols. On failure `error` says why and what to install.
+static LogicalResult loadOpenMPRuntime(std::string &error) {
+  static const std::string loadError = []() -> std::string {
+    std::string why;
+    llvm::sys::DynamicLibrary library =
+        llvm::sys::DynamicLibrary::getPermanentLibrary(AGN_OPENMP_RUNTIME,
+                                                       &why);
+    if (library.isValid())
+      return "";
+    return "the module runs its parallel loops with OpenMP, and LLVM's OpenMP "
+           "runtime '" +
+           std::string(AGN_OPENMP_RUNTIME) + "' cannot be loaded (" + why +
+           "): install Debian's libomp-22-dev, or compile with threads=1 or "
+           "parallel-runtime=async";
+  }();
+  if (loadError.empty())
+    return success();
+  error = loadError;
+  return failure();
+}
+
 FailureOr<OwningExecutionEngine>
 mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
                                  std::string &error) {
@@ -493,6 +530,8 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
   if (failed(threads))
     return failure();
   if (options.asyncRuntime && failed(detail::loadAsyncRuntime(error)))
+    return failure();
+  if (usesOpenMP(module) && failed(loadOpenMPRuntime(error)))
     return failure();
 
   // Three parts per thread, so that the threads share the work evenly

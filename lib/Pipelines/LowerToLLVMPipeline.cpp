@@ -33,7 +33,8 @@
 //   agn-lower-usdot (vpdpbusd where the target has AVX512-VNNI, else vector
 //    arithmetic), agn-expand-bf16-conversions (where it has no bf16
 //    conversion)
-//   [threads > 1: scf.forall -> scf.parallel -> async-parallel-for, async
+//   [threads > 1: scf.forall -> scf.parallel -> OpenMP parallel regions
+//    (libomp), or with parallel-runtime=async async-parallel-for and async
 //    runtime calls (libmlir_async_runtime.so)]
 //   convert-vector-to-scf, lower scf, strided metadata, affine, then vector
 //   (outer products), memref (buffers through the runtime's cache with
@@ -116,6 +117,20 @@ static void addParallelism(OpPassManager &pm, unsigned threads) {
   pm.addPass(createConvertAsyncToLLVMPass());
 }
 
+/// Adds the lowering of the kernels' scf.forall loops to OpenMP parallel
+/// regions of `threads` threads (omp.parallel and omp.wsloop, whose bodies
+/// LLVM's OpenMP builder outlines; libomp runs them).
+static void addOpenMPParallelism(OpPassManager &pm, unsigned threads) {
+  pm.addPass(createForallToParallelLoopPass());
+  ConvertSCFToOpenMPPassOptions options;
+  options.numThreads = threads;
+  pm.addPass(createConvertSCFToOpenMPPass(options));
+  // The lowering wraps each loop body in a memref.alloca_scope, which must
+  // keep one block: the scope goes (its body inlined) where it holds no
+  // allocas, before the control flow lowering splits the body into blocks.
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mlir::agn::detail::addConversionToLLVM(
     OpPassManager &pm, bool cacheBuffers,
     function_ref<void(OpPassManager &)> beforeReconcile) {
@@ -149,6 +164,7 @@ void mlir::agn::detail::addConversionToLLVM(
   // The vectorizer's padding values.
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   if (beforeReconcile)
     beforeReconcile(pm);
@@ -257,7 +273,9 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createAGNOutlineLoopNests());
   pm.addPass(createAGNLowerUsdot());
   pm.addPass(createAGNExpandBF16Conversions());
-  if (parallel)
+  if (parallel && options.parallelRuntime == ParallelRuntime::openmp)
+    addOpenMPParallelism(pm, options.threads);
+  else if (parallel)
     addParallelism(pm, options.threads);
   detail::addConversionToLLVM(pm, options.cacheBuffers);
 }

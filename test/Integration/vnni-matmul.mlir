@@ -2,16 +2,20 @@
 // RUN: %if avx512vnni %{ agn-opt %s --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs \
 // RUN: | FileCheck %s %}
-// Panels in parallel on two threads (MLIR's async runtime; its coroutines
-// need LLVM's optimizations, hence -O3):
+// Panels in parallel on two threads, in OpenMP parallel regions (the
+// default) and as tasks of MLIR's async runtime (its coroutines need LLVM's
+// optimizations, hence -O3):
 // RUN: %if avx512vnni %{ agn-opt %s --agn-lower-to-llvm-pipeline="target-cpu=znver4 threads=2" \
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async \
+// RUN: | FileCheck %s %}
+// RUN: %if avx512vnni %{ agn-opt %s --agn-lower-to-llvm-pipeline="target-cpu=znver4 threads=2 parallel-runtime=async" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async \
 // RUN: | FileCheck %s %}
 // The same kernels with agn_x86.usdot's portable lowering, which any CPU runs.
 // RUN: agn-opt %s --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=vnni-rows=3 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs \
 // RUN: | FileCheck %s
-// ... and in chunks of panels on two threads (async runtime, -O3):
+// ... and in chunks of panels on two threads (OpenMP, -O3):
 // RUN: agn-opt %s --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels="vnni-rows=3 threads=2" --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async \
 // RUN: | FileCheck %s

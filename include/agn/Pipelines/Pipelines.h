@@ -62,6 +62,21 @@ void buildAdaptivePipeline(OpPassManager &pm,
 /// Registers agn-adaptive-pipeline.
 void registerAdaptivePipeline();
 
+/// The library that runs the parallel loops of code lowered with
+/// agn-lower-to-llvm-pipeline{threads=N}, N > 1.
+enum class ParallelRuntime { openmp, async };
+
+/// The values of a ParallelRuntime option, with what each needs.
+inline auto parallelRuntimeValues() {
+  return llvm::cl::values(
+      clEnumValN(ParallelRuntime::openmp, "openmp",
+                 "OpenMP parallel regions (libomp, which the JIT or the link "
+                 "must provide)"),
+      clEnumValN(ParallelRuntime::async, "async",
+                 "tasks of MLIR's async runtime (libmlir_async_runtime.so; "
+                 "needs LLVM's coroutine passes, -O1 and up)"));
+}
+
 /// Options of agn-lower-to-llvm-pipeline.
 struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
   Option<bool> vectorize{
@@ -83,13 +98,18 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
       llvm::cl::init("")};
   Option<unsigned> threads{
       *this, "threads",
-      llvm::cl::desc("Threads the matmul kernels run on (default 1): with "
-                     "more, their outer loops become scf.forall loops that "
-                     "MLIR's async runtime (libmlir_async_runtime.so, which "
-                     "the JIT or the link must provide) runs in parallel. "
-                     "The async lowering needs LLVM's coroutine passes "
-                     "(-O1 and up)"),
+      llvm::cl::desc("Threads the kernels run on (default 1): with more, "
+                     "their outer loops become scf.forall loops that the "
+                     "parallel-runtime runs in parallel"),
       llvm::cl::init(1)};
+  Option<ParallelRuntime> parallelRuntime{
+      *this, "parallel-runtime",
+      llvm::cl::desc("With threads > 1, what runs the parallel loops "
+                     "(default: openmp, whose threads wait for the next "
+                     "loop spinning: a loop starts in microseconds where a "
+                     "task of the async runtime waited for a sleeping "
+                     "thread, up to 0.1 ms)"),
+      llvm::cl::init(ParallelRuntime::openmp), parallelRuntimeValues()};
   Option<bool> parallelizeOps{
       *this, "parallelize-ops",
       llvm::cl::desc("With threads > 1, split the large ops outside the "
