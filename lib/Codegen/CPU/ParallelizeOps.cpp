@@ -62,10 +62,22 @@ static std::optional<unsigned> chooseLoop(linalg::LinalgOp op,
   return largest;
 }
 
+/// Returns the work of `op`: its iterations times the ops of its body
+/// besides the yield (at least one: a copy or a fill), saturating. An
+/// iteration of a GELU (some 40 ops, its erf as polynomials) costs as many
+/// as 40 of an addition.
+static int64_t estimateWork(linalg::LinalgOp op, int64_t iterations) {
+  int64_t ops = std::max<int64_t>(
+      1, static_cast<int64_t>(op.getBlock()->getOperations().size()) - 1);
+  return iterations > std::numeric_limits<int64_t>::max() / ops
+             ? std::numeric_limits<int64_t>::max()
+             : iterations * ops;
+}
+
 /// Returns whether `op` is one this pass splits: a linalg op on tensors with
-/// static loop ranges and at least `minIterations` iterations, without a
+/// static loop ranges and at least `minWork` work (estimateWork), without a
 /// kernel config (the kernels split their own work), outside an scf.forall.
-static bool shouldSplit(linalg::LinalgOp op, int64_t minIterations) {
+static bool shouldSplit(linalg::LinalgOp op, int64_t minWork) {
   if (!op.hasPureTensorSemantics() || LoweringConfigAttr::of(op) ||
       op->getParentOfType<scf::ForallOp>() ||
       !isa<TilingInterface>(op.getOperation()) || hasEmptyIterationDomain(op))
@@ -79,7 +91,7 @@ static bool shouldSplit(linalg::LinalgOp op, int64_t minIterations) {
                      ? std::numeric_limits<int64_t>::max()
                      : iterations * range;
   }
-  return iterations >= minIterations;
+  return estimateWork(op, iterations) >= minWork;
 }
 
 namespace {
@@ -88,18 +100,18 @@ struct ParallelizeOpsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (threads < 1 || minIterations < 0) {
+    if (threads < 1 || minWork < 0) {
       getOperation().emitError()
           << kPassName << ": 'threads' must be at least 1 and "
-          << "'min-iterations' at least 0, got " << int64_t(threads) << " and "
-          << int64_t(minIterations);
+          << "'min-work' at least 0, got " << int64_t(threads) << " and "
+          << int64_t(minWork);
       return signalPassFailure();
     }
     if (threads == 1)
       return;
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (shouldSplit(op, minIterations))
+      if (shouldSplit(op, minWork))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());

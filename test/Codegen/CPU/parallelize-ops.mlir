@@ -1,10 +1,10 @@
 // RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=2}))" | FileCheck %s
 // RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=3}))" | FileCheck %s --check-prefix=THREE
 // RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops))" | FileCheck %s --check-prefix=ONE
-// RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=2 min-iterations=1}))" | FileCheck %s --check-prefix=SMALL
+// RUN: agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=2 min-work=1}))" | FileCheck %s --check-prefix=SMALL
 // RUN: not agn-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(agn-cpu-parallelize-ops{threads=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: agn-cpu-parallelize-ops: 'threads' must be at least 1 and 'min-iterations' at least 0, got 0 and 262144
+// BAD: error: agn-cpu-parallelize-ops: 'threads' must be at least 1 and 'min-work' at least 0, got 0 and 262144
 
 // An elementwise op on 1x64x112x112 (802,816 iterations): two chunks of 32
 // channels (the batch loop is shorter than the threads), each the same
@@ -138,7 +138,7 @@ func.func @total(%x: tensor<512x1024xf32>, %init: tensor<f32>) -> tensor<f32> {
 
 // -----
 
-// Left whole: ops below min-iterations (unless it is lowered), ops with a
+// Left whole: ops below min-work (unless it is lowered), ops with a
 // kernel config (the kernels split their own work), ops inside an
 // scf.forall, ops with dynamic sizes.
 
@@ -192,4 +192,31 @@ func.func @inside_forall(%x: tensor<2x512x1024xf32>) -> tensor<2x512x1024xf32> {
     }
   }
   return %r : tensor<2x512x1024xf32>
+}
+
+// -----
+
+// The work is the iterations times the ops of the body: 128 x 1024
+// iterations (131,072) of two ops are split, of one op (an addition) left
+// whole.
+// CHECK-LABEL: func.func @work
+// CHECK:         scf.forall (%{{.*}}) = (0) to (128) step (64)
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK-NOT:     scf.forall (
+// CHECK:         return
+func.func @work(%x: tensor<128x1024xf32>) -> (tensor<128x1024xf32>, tensor<128x1024xf32>) {
+  %e = tensor.empty() : tensor<128x1024xf32>
+  %two = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<128x1024xf32>) outs(%e : tensor<128x1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %in : f32
+    %s = arith.addf %m, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<128x1024xf32>
+  %one = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<128x1024xf32>) outs(%e : tensor<128x1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<128x1024xf32>
+  return %two, %one : tensor<128x1024xf32>, tensor<128x1024xf32>
 }

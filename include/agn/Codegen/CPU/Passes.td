@@ -298,7 +298,8 @@ def AGNCpuParallelizeOps
     large enough to pay for it: im2col copies, layout changes, elementwise
     ops, pooling, fills, reductions over inner loops (any linalg op on
     tensors without an `agn.lowering_config`, with static loop ranges and
-    at least `min-iterations` iterations, outside an `scf.forall`). Such an
+    at least `min-work` work, its iterations times the ops of its body,
+    outside an `scf.forall`). Such an
     op becomes an `scf.forall` of at most `threads` iterations over chunks
     of one of its parallel loops, the outermost whose range splits evenly
     (or nearly: no chunk more than a quarter larger than an even share),
@@ -321,10 +322,11 @@ def AGNCpuParallelizeOps
   let options = [
     Option<"threads", "threads", "int64_t", "1",
            "Chunks (threads) to split each op into; 1 leaves the ops whole">,
-    Option<"minIterations", "min-iterations", "int64_t", "262144",
-           "Iterations (the product of an op's loop ranges) below which "
-           "an op stays whole: starting and joining the threads costs "
-           "tens of microseconds">
+    Option<"minWork", "min-work", "int64_t", "262144",
+           "Work (an op's iterations, the product of its loop ranges, "
+           "times the ops of its body, at least one) below which it stays "
+           "whole: starting and joining the threads costs microseconds, and "
+           "an addition of 262144 f32 took 46 us on one thread, 39 on two">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
