@@ -212,7 +212,9 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     // the second configuration gives those their kernels.
     pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));
     pm.addNestedPass<func::FuncOp>(createAGNVectorizeConvolutions());
-    pm.addNestedPass<func::FuncOp>(createAGNSplitBatchMatmuls());
+    AGNSplitBatchMatmulsOptions split;
+    split.threads = options.threads;
+    pm.addNestedPass<func::FuncOp>(createAGNSplitBatchMatmuls(split));
     pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));
     pm.addNestedPass<func::FuncOp>(createAGNVnniPack());
     pm.addNestedPass<func::FuncOp>(createAGNVnniMatmuls());

@@ -15,9 +15,11 @@
 
 #include "agn/Codegen/CPU/KernelConfig.h"
 #include "agn/Codegen/CPU/Passes.h"
+
 #include "agn/Codegen/Common/Tiling.h"
 #include "agn/Codegen/X86/VnniKernels.h"
 #include "agn/Utils/Target.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNCPUCONFIGUREKERNELS
@@ -109,6 +111,10 @@ struct ConfigureKernelsPass
     : public agn::impl::AGNCpuConfigureKernelsBase<ConfigureKernelsPass> {
   using Base::Base;
 
+  /// The threads of the op being configured: the option's, or 1 inside an
+  /// scf.forall.
+  int64_t opThreads = 1;
+
   /// Checks the options; emits a diagnostic and fails when one is invalid.
   LogicalResult checkOptions() {
     auto fail = [&](const Twine &message) {
@@ -148,9 +154,9 @@ struct ConfigureKernelsPass
       return kDefaultKBlock;
     Type b = getElementTypeOrSelf(matmul.getInputs()[1]);
     int64_t bytes = llvm::divideCeil(b.getIntOrFloatBitWidth(), 8);
-    int64_t columns = splitsRowsForThreads(ranges, sizes, threads)
+    int64_t columns = splitsRowsForThreads(ranges, sizes, opThreads)
                           ? n
-                          : llvm::divideCeil(n, threads);
+                          : llvm::divideCeil(n, opThreads);
     return columns * k * bytes <= kUnblockedBytes ? 0 : kDefaultKBlock;
   }
 
@@ -179,7 +185,7 @@ struct ConfigureKernelsPass
     bool packB = !widen && choosePackB(matmul, tiles);
     return LoweringConfigAttr::get(
         &getContext(), KernelKind::register_tiles, tiles,
-        packB ? 0 : chooseKBlock(matmul, tiles), threads, widen,
+        packB ? 0 : chooseKBlock(matmul, tiles), opThreads, widen,
         /*filterOnRight=*/false, /*blockThreads=*/{}, packB);
   }
 
@@ -190,7 +196,7 @@ struct ConfigureKernelsPass
       if (vnni && x86::canUseVnniKernel(matmul))
         return LoweringConfigAttr::get(context, KernelKind::vnni,
                                        {vnniRows, kVnniPanel, kVnniI8Step},
-                                       /*kBlock=*/0, threads);
+                                       /*kBlock=*/0, opThreads);
       if (!canUseRegisterTiles(matmul))
         return nullptr;
       bool isFloat =
@@ -212,7 +218,7 @@ struct ConfigureKernelsPass
           x86::canUseVnniKernel(generic))
         return LoweringConfigAttr::get(context, KernelKind::vnni,
                                        {vnniI4Rows, kVnniPanel, kVnniI4Step},
-                                       /*kBlock=*/0, threads);
+                                       /*kBlock=*/0, opThreads);
       return nullptr;
     }
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
@@ -223,7 +229,7 @@ struct ConfigureKernelsPass
     if (std::optional<LoweringConfigAttr> convolution =
             chooseConvolutionConfig(linalgOp)) {
       if (convolution->getKernel() == KernelKind::direct)
-        return withThreads(*convolution, threads);
+        return withThreads(*convolution, opThreads);
       if (convolution->getKernel() != KernelKind::padded_plane)
         return *convolution;
       // 8 x 32 f32 accumulators fill half of AVX-512's 32 registers; AVX2
@@ -233,7 +239,7 @@ struct ConfigureKernelsPass
       if (!wideVectors)
         sizes = {4, 16};
       return LoweringConfigAttr::get(context, KernelKind::padded_plane, sizes,
-                                     /*kBlock=*/0, threads);
+                                     /*kBlock=*/0, opThreads);
     }
     return nullptr;
   }
@@ -246,10 +252,14 @@ struct ConfigureKernelsPass
     bool vnni = targetHasFeature(func, "avx512vnni");
     bool wideVectors = !getTarget(func) || targetHasFeature(func, "avx512f");
     func.walk([&](Operation *op) {
+      // The iterations of an scf.forall already run on the threads (as
+      // agn-split-batch-matmuls splits a batch): a kernel inside one stays
+      // on its iteration's thread.
+      opThreads = op->getParentOfType<scf::ForallOp>() ? 1 : threads;
       if (LoweringConfigAttr existing = LoweringConfigAttr::of(op)) {
         if (overrideThreads && splitsIntoThreads(existing.getKernel()) &&
-            existing.getThreads() != threads)
-          withThreads(existing, threads).attachTo(op);
+            existing.getThreads() != opThreads)
+          withThreads(existing, opThreads).attachTo(op);
         return;
       }
       // An op with an empty loop computes nothing: no kernel.

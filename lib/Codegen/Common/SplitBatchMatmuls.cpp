@@ -155,6 +155,28 @@ static bool isSplittableBlockedProduct(linalg::GenericOp op) {
          !hasEmptyIterationDomain(op) && !targetHasFeature(op, "avx512vnni");
 }
 
+/// Splits the outermost of the leading `batchDims` loops of `op` with at
+/// least `threads` iterations into `threads` chunks (the iterations of an
+/// scf.forall) and returns the op on one chunk; returns `op` itself when
+/// `threads` is 1 or no batch loop is that long.
+static FailureOr<Operation *> splitBatchForThreads(RewriterBase &rewriter,
+                                                   linalg::LinalgOp op,
+                                                   int64_t batchDims,
+                                                   int64_t threads) {
+  if (threads <= 1)
+    return op.getOperation();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (int64_t dim = 0; dim < batchDims; ++dim) {
+    if (ShapedType::isDynamic(ranges[dim]) || ranges[dim] < threads)
+      continue;
+    SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+    sizes[dim] = llvm::divideCeil(ranges[dim], threads);
+    return tileInPlace(rewriter, op, sizes, kPassName,
+                       "splitting the batch for threads", /*forall=*/true);
+  }
+  return op.getOperation();
+}
+
 namespace {
 /// Makes a float or integer linalg.batch_matmul on tensors (with the
 /// default maps) a loop of linalg.matmul ops, one per batch element: tiled
@@ -165,20 +187,29 @@ namespace {
 /// the VNNI kernels or the integer register tiles. A config of the batch
 /// matmul goes to its matmuls.
 struct SplitBatchMatmul : public OpRewritePattern<linalg::BatchMatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  SplitBatchMatmul(MLIRContext *context, int64_t threads)
+      : OpRewritePattern(context), threads(threads) {}
 
   LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
                                 PatternRewriter &rewriter) const override {
     if (!isSplittableBatchMatmul(op))
       return rewriter.notifyMatchFailure(op, "not a batch matmul to split");
     LoweringConfigAttr config = LoweringConfigAttr::of(op);
-    FailureOr<linalg::MatmulOp> matmul = splitBatch(rewriter, op, kPassName);
+    FailureOr<Operation *> chunk =
+        splitBatchForThreads(rewriter, op, /*batchDims=*/1, threads);
+    if (failed(chunk))
+      return failure();
+    FailureOr<linalg::MatmulOp> matmul =
+        splitBatch(rewriter, cast<linalg::BatchMatmulOp>(*chunk), kPassName);
     if (failed(matmul))
       return failure();
     if (config)
       config.attachTo(*matmul);
     return success();
   }
+
+private:
+  int64_t threads;
 };
 
 /// Makes a float batched contraction linalg.generic on tensors (as agn's
@@ -186,7 +217,8 @@ struct SplitBatchMatmul : public OpRewritePattern<linalg::BatchMatmulOp> {
 /// more than one) a loop nest over its batch dimensions of linalg.matmul
 /// ops, as SplitBatchMatmul does for linalg.batch_matmul.
 struct SplitBatchedContraction : public OpRewritePattern<linalg::GenericOp> {
-  using OpRewritePattern::OpRewritePattern;
+  SplitBatchedContraction(MLIRContext *context, int64_t threads)
+      : OpRewritePattern(context), threads(threads) {}
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
@@ -197,8 +229,12 @@ struct SplitBatchedContraction : public OpRewritePattern<linalg::GenericOp> {
     sizes.append({0, 0, 0});
     linalg::GenericOp tile = op;
     if (batchDims > 0) {
-      FailureOr<Operation *> tiled =
-          tileInPlace(rewriter, op, sizes, kPassName, "splitting the batch");
+      FailureOr<Operation *> chunk =
+          splitBatchForThreads(rewriter, op, batchDims, threads);
+      if (failed(chunk))
+        return failure();
+      FailureOr<Operation *> tiled = tileInPlace(
+          rewriter, *chunk, sizes, kPassName, "splitting the batch");
       if (failed(tiled))
         return failure();
       tile = cast<linalg::GenericOp>(*tiled);
@@ -236,6 +272,9 @@ struct SplitBatchedContraction : public OpRewritePattern<linalg::GenericOp> {
     rewriter.replaceOp(tile, product);
     return success();
   }
+
+private:
+  int64_t threads;
 };
 
 /// On a target without VNNI, makes a blocked partial-sums product (without
@@ -288,10 +327,11 @@ struct SplitBlockedPartialSums : public OpRewritePattern<linalg::GenericOp> {
 };
 } // namespace
 
-void mlir::agn::populateSplitBatchMatmulsPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<SplitBatchMatmul, SplitBatchedContraction, SplitBlockedPartialSums>(
-          patterns.getContext());
+void mlir::agn::populateSplitBatchMatmulsPatterns(RewritePatternSet &patterns,
+                                                  int64_t threads) {
+  patterns.add<SplitBatchMatmul, SplitBatchedContraction>(patterns.getContext(),
+                                                          threads);
+  patterns.add<SplitBlockedPartialSums>(patterns.getContext());
 }
 
 namespace {
@@ -300,8 +340,14 @@ struct SplitBatchMatmulsPass
   using Base::Base;
 
   void runOnOperation() override {
+    if (threads < 1) {
+      getOperation().emitError()
+          << kPassName << ": 'threads' must be at least 1, got "
+          << int64_t(threads);
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    populateSplitBatchMatmulsPatterns(patterns);
+    populateSplitBatchMatmulsPatterns(patterns, threads);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
     // What is left of what the patterns take failed to split (and said
     // why).

@@ -98,6 +98,14 @@ def AGNSplitBatchMatmuls
     target (register tiles, VNNI); an `agn.lowering_config` of the batched
     op goes to its matmuls.
 
+    With `threads` > 1, the outermost batch dimension of at least `threads`
+    matrices is first split into `threads` chunks, the iterations of an
+    `scf.forall` (the pipeline runs them on its threads), each a loop over
+    its matrices: MiniLM's attention products (12 heads of 128x32x128) ran
+    each matrix on both threads, too little work per parallel loop to
+    share. (agn-cpu-configure-kernels then keeps the matmuls inside on one
+    thread.)
+
     The partial sums of agn's blocked i4 matmul
     (`agn.blocked_matmul<partial_sums>`: loops (m, n, b, k), A (m, b, k),
     weights (b, k, n), sums (m, n, b)), on a target without AVX512-VNNI
@@ -108,6 +116,11 @@ def AGNSplitBatchMatmuls
     zero-filled [M, N] accumulator per block, inserted into the sums'
     column b. The integer sums are exact, so the results are the same.
   }];
+  let options = [
+    Option<"threads", "threads", "int64_t", "1",
+           "Chunks (threads) to split a batch of at least as many matrices "
+           "into">
+  ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
     "::mlir::linalg::LinalgDialect"
