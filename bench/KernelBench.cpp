@@ -46,8 +46,8 @@
 //                            them at compile time for AVX512-VNNI
 //                            (vpdpbusd);
 //   <shape>/.../2T           the same code on two threads
-//                            (agn-lower-to-llvm-pipeline{threads=2}: MLIR's
-//                            async runtime);
+//                            (agn-lower-to-llvm-pipeline{threads=2}: OpenMP
+//                            parallel regions, libomp);
 //   <shape>/openblas/<n>T    cblas_sgemm with n OpenBLAS threads;
 //   <shape>/adaptive         the full five-level unit (controller, dispatch)
 //                            on inputs whose variance selects f32;

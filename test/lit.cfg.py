@@ -49,7 +49,7 @@ shlibs = [
 # Longest first: lit substitutes in order.
 # With the runtimes of threads > 1: LLVM's OpenMP runtime (the default) and
 # MLIR's async runtime (parallel-runtime=async).
-config.substitutions.append(("%shlibs_async", ",".join(
+config.substitutions.append(("%shlibs_threads", ",".join(
     shlibs + [os.path.join(llvm_lib_dir, "libomp.so.5"),
               os.path.join(llvm_lib_dir, "libmlir_async_runtime.so")])))
 config.substitutions.append(("%shlibs", ",".join(shlibs)))

@@ -41,8 +41,8 @@ typedef struct agn_model agn_model;
 AGN_CAPI_EXPORT agn_model *
 agn_model_compile(const char *mlir_text, const char *passes, const char *entry);
 
-/// agn_model_compile with the model's matmul kernels on up to `threads`
-/// threads (MLIR's async runtime, loaded with the model); 1 is
+/// agn_model_compile with the model's kernels on up to `threads` threads
+/// (OpenMP parallel regions: LLVM's libomp, loaded with the model); 1 is
 /// agn_model_compile. Returns NULL, with agn_last_error() set, for `threads`
 /// below 1 or a failed compilation.
 AGN_CAPI_EXPORT agn_model *agn_model_compile_threads(const char *mlir_text,

@@ -223,7 +223,8 @@ LogicalResult CompiledModel::compileWithOptions(StringRef passes,
   initializeOnce();
   LowerToLLVMOptions options;
   if (failed(parsePipelineOptions("agn-lower-to-llvm-pipeline", loweringOptions,
-                                  "", options, error)))
+                                  "parallel-runtime: openmp or async", options,
+                                  error)))
     return failure();
   return compile(passes, options, error);
 }

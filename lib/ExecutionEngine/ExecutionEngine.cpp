@@ -482,6 +482,15 @@ static bool usesOpenMP(ModuleOp module) {
       .wasInterrupted();
 }
 
+/// Returns whether `module` calls MLIR's async runtime (the lowering of
+/// agn-lower-to-llvm-pipeline{threads=N parallel-runtime=async}).
+static bool usesAsyncRuntime(ModuleOp module) {
+  return llvm::any_of(
+      module.getOps<LLVM::LLVMFuncOp>(), [](LLVM::LLVMFuncOp function) {
+        return function.getName().starts_with("mlirAsyncRuntime");
+      });
+}
+
 /// Loads LLVM's OpenMP runtime into the process (once, for its life: its
 /// threads outlive every engine), where engines find its entry points among
 /// the process's symbols. On failure `error` says why and what to install.
@@ -529,7 +538,8 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
       getCompileThreads(options, error);
   if (failed(threads))
     return failure();
-  if (options.asyncRuntime && failed(detail::loadAsyncRuntime(error)))
+  bool asyncRuntime = options.asyncRuntime && usesAsyncRuntime(module);
+  if (asyncRuntime && failed(detail::loadAsyncRuntime(error)))
     return failure();
   if (usesOpenMP(module) && failed(loadOpenMPRuntime(error)))
     return failure();
@@ -568,7 +578,7 @@ mlir::agn::createExecutionEngine(ModuleOp module, const JitOptions &options,
   }
   // The async lowering's calls that schedule tasks go to wrappers that track
   // them; the rest of the runtime is found among the process's symbols.
-  if (options.asyncRuntime)
+  if (asyncRuntime)
     (*engine)->registerSymbols(detail::getTrackedAsyncEntryPoints);
   return OwningExecutionEngine(engine->release());
 }

@@ -406,8 +406,9 @@ def compile(model: Any, *, passes: Optional[str] = None, entry: Optional[str] = 
     when pipeline options are given or the ONNX model carries learned agn
     policies.
 
-    `threads` runs the matmul kernels on up to that many threads (MLIR's
-    async runtime); the results are the same as on one.
+    `threads` runs the kernels and the large ops around them on up to that
+    many threads (OpenMP parallel regions, LLVM's libomp); the results are
+    the same as on one.
 
     `profile` times each unit at each level and the costly ops around it
     (im2col, padding, quantization, ...) at run time; `model.profile()`

@@ -147,9 +147,10 @@ def test_threads_give_the_same_bits():
 
 
 def test_freeing_a_threaded_model_leaves_the_others_running():
-    """Parallel loops run on MLIR's one process-wide async runtime; freeing
-    one model compiled with threads > 1 used to reset it under every other
-    such model (the next call died of SIGSEGV)."""
+    """Parallel loops run on a process-wide runtime (libomp; MLIR's async
+    runtime before, which freeing one model compiled with threads > 1 used
+    to reset under every other such model: the next call died of SIGSEGV).
+    Freeing one must leave the others running."""
     rng = np.random.default_rng(4)
     a = rng.standard_normal((8, 64)).astype(np.float32)
     b = rng.standard_normal((64, 128)).astype(np.float32)

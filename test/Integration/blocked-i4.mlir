@@ -8,10 +8,10 @@
 // RUN: tail -n +2 %t.loops > %t.loops.data
 // RUN: tail -n +2 %t.split > %t.split.data
 // RUN: diff %t.loops.data %t.split.data
-// ... and on two threads (MLIR's async runtime):
+// ... and on two threads (OpenMP):
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
-// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async > %t.threads
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads > %t.threads
 // RUN: tail -n +2 %t.threads > %t.threads.data
 // RUN: diff %t.loops.data %t.threads.data
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \

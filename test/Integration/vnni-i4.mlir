@@ -12,10 +12,10 @@
 // RUN: tail -n +2 %t.reference > %t.reference.data
 // RUN: tail -n +2 %t.portable > %t.portable.data
 // RUN: diff %t.reference.data %t.portable.data
-// ... also in chunks of panels on two threads (async runtime, -O3):
+// ... also in chunks of panels on two threads (OpenMP, -O3):
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
-// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async > %t.portable.threads
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads > %t.portable.threads
 // RUN: tail -n +2 %t.portable.threads > %t.portable.threads.data
 // RUN: diff %t.reference.data %t.portable.threads.data
 // ... and with vpdpbusd, where the CPU has it:
@@ -24,10 +24,10 @@
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.vnni %}
 // RUN: %if avx512vnni %{ tail -n +2 %t.vnni > %t.vnni.data %}
 // RUN: %if avx512vnni %{ diff %t.reference.data %t.vnni.data %}
-// ... and with panels in parallel on two threads (MLIR's async runtime):
+// ... and with panels in parallel on two threads (OpenMP):
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=znver4 threads=2" \
-// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async > %t.threads %}
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads > %t.threads %}
 // RUN: %if avx512vnni %{ tail -n +2 %t.threads > %t.threads.data %}
 // RUN: %if avx512vnni %{ diff %t.reference.data %t.threads.data %}
 

@@ -6,10 +6,10 @@
 // default) and as tasks of MLIR's async runtime (its coroutines need LLVM's
 // optimizations, hence -O3):
 // RUN: %if avx512vnni %{ agn-opt %s --agn-lower-to-llvm-pipeline="target-cpu=znver4 threads=2" \
-// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async \
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads \
 // RUN: | FileCheck %s %}
 // RUN: %if avx512vnni %{ agn-opt %s --agn-lower-to-llvm-pipeline="target-cpu=znver4 threads=2 parallel-runtime=async" \
-// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async \
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads \
 // RUN: | FileCheck %s %}
 // The same kernels with agn_x86.usdot's portable lowering, which any CPU runs.
 // RUN: agn-opt %s --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=vnni-rows=3 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
@@ -17,7 +17,7 @@
 // RUN: | FileCheck %s
 // ... and in chunks of panels on two threads (OpenMP, -O3):
 // RUN: agn-opt %s --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels="vnni-rows=3 threads=2" --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
-// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async \
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads \
 // RUN: | FileCheck %s
 
 // IR: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"

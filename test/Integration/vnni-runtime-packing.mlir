@@ -13,10 +13,10 @@
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.portable
 // RUN: diff %t.i8.reference.data %t.i8.portable
-// ... two threads (MLIR's async runtime; its coroutines need -O3) ...
+// ... two threads (OpenMP parallel regions) ...
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
-// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async | grep -v '^Unranked' > %t.i8.threads
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads | grep -v '^Unranked' > %t.i8.threads
 // RUN: diff %t.i8.reference.data %t.i8.threads
 // ... and vpdpbusd, where the CPU has AVX-512 VNNI.
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
@@ -33,10 +33,10 @@
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.portable
 // RUN: diff %t.i4.reference.data %t.i4.portable
-// ... two threads (MLIR's async runtime; its coroutines need -O3) ...
+// ... two threads (OpenMP parallel regions) ...
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 \
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
-// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_async | grep -v '^Unranked' > %t.i4.threads
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads | grep -v '^Unranked' > %t.i4.threads
 // RUN: diff %t.i4.reference.data %t.i4.threads
 // ... and vpdpbusd, where the CPU has AVX-512 VNNI.
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \

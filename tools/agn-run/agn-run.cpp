@@ -69,8 +69,9 @@ static cl::opt<std::string>
 // ("threads" is taken by an option of LLVM's own.)
 static cl::opt<unsigned>
     kernelThreads("kernel-threads",
-                  cl::desc("Threads the matmul kernels run on (default 1; "
-                           "MLIR's async runtime)"),
+                  cl::desc("Threads the kernels and the large ops around "
+                           "them run on (default 1; OpenMP parallel regions, "
+                           "libomp)"),
                   cl::init(1), cl::cat(category));
 static cl::opt<std::string> loweringOptions(
     "lowering-options",

@@ -5,10 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 // Two adaptive models compiled through the C API (one with its kernels on
-// two threads of MLIR's async runtime) are each called from two threads at
+// two threads, in OpenMP parallel regions) are each called from two threads at
 // once, on inputs whose variances make the controllers pick different
 // levels. Every result must be bit for bit what a call alone gave: the
-// runtime's arbitration, the buffer cache and the async runtime are shared
+// runtime's arbitration, the buffer cache and the OpenMP runtime are shared
 // by all four callers. scripts/sanitize.sh runs this under ASan and UBSan.
 //
 //===----------------------------------------------------------------------===//

@@ -129,7 +129,8 @@ private:
   CompiledModel() = default;
 
   /// Runs `passes`, then the lowering `buildLowering` adds, and JIT-compiles
-  /// the result with MLIR's async runtime when `threads` > 1.
+  /// the result (with the runtime of its parallel loops when `threads` > 1:
+  /// libomp, or MLIR's async runtime with parallel-runtime=async).
   mlir::LogicalResult
   compileWith(llvm::StringRef passes,
               llvm::function_ref<void(mlir::OpPassManager &)> buildLowering,

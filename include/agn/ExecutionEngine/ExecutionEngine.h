@@ -92,11 +92,12 @@ void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
 
 /// What a JIT-compiled module needs at run time.
 struct JitOptions {
-  /// Loads MLIR's async runtime: modules lowered with
-  /// agn-lower-to-llvm-pipeline{threads=N}, N > 1, run their parallel loops
-  /// on it. It is loaded once per process and shared by every engine. MLIR's C
-  /// runner utilities (memrefCopy, used by copies between non-contiguous
-  /// buffers) are always loaded.
+  /// Loads MLIR's async runtime when the module calls it: modules lowered
+  /// with agn-lower-to-llvm-pipeline{threads=N parallel-runtime=async}, N > 1,
+  /// run their parallel loops on it. It is loaded once per process and shared
+  /// by every engine. (LLVM's OpenMP runtime, which runs them by default, is
+  /// loaded whenever a module has OpenMP ops; MLIR's C runner utilities,
+  /// memrefCopy for copies between non-contiguous buffers, always.)
   bool asyncRuntime = false;
   /// Where the stages of the compilation go (translation, optimization,
   /// machine code), if anywhere.

@@ -19,6 +19,7 @@
 #include "agn/Codegen/Common/Tiling.h"
 #include "agn/Codegen/X86/VnniKernels.h"
 #include "agn/Utils/Target.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace mlir::agn {
@@ -165,7 +166,8 @@ struct ConfigureKernelsPass
   /// allows it and canPackConstantB says they can, for more than one row
   /// tile (each panel is then read from memory once, where unpacked tiles
   /// stride through B's rows again for every row tile or K block) and for
-  /// an A of up to kPanelRowsBytes, which each panel reads again.
+  /// an A of up to kPanelRowsBytes, which each panel reads again, with a
+  /// whole panel at least for each thread.
   bool choosePackB(linalg::MatmulOp matmul, ArrayRef<int64_t> sizes) {
     if (!packConstantB || kBlock != -1 || !canPackConstantB(matmul, sizes))
       return false;
@@ -173,7 +175,9 @@ struct ConfigureKernelsPass
     Type a = getElementTypeOrSelf(matmul.getInputs()[0]);
     int64_t aBytes =
         ranges[0] * ranges[2] * llvm::divideCeil(a.getIntOrFloatBitWidth(), 8);
-    return ranges[0] > sizes[0] && aBytes <= kPanelRowsBytes;
+    // Each thread takes a run of whole panels.
+    return ranges[0] > sizes[0] && aBytes <= kPanelRowsBytes &&
+           ranges[1] / sizes[1] >= opThreads;
   }
 
   /// Returns the config of a register-tiled `matmul` with `sizes` (or the

@@ -274,7 +274,7 @@ static DenseElementsAttr getConstantMatrix(Value b) {
       !matchPattern(slice.getSource(), m_Constant(&values)) ||
       slice.getSourceType().getRank() != 2 ||
       slice.getResultType().getRank() != 2 ||
-      ShapedType::isDynamicShape(slice.getStaticOffsets()) ||
+      llvm::any_of(slice.getStaticOffsets(), ShapedType::isDynamic) ||
       !slice.getResultType().hasStaticShape())
     return {};
   auto type = slice.getResultType();
@@ -301,6 +301,8 @@ static DenseElementsAttr getConstantMatrix(Value b) {
 static DenseElementsAttr packPanels(DenseElementsAttr values, int64_t width) {
   auto type = cast<RankedTensorType>(values.getType());
   int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  assert(n % width == 0 && type.getElementTypeBitWidth() % 8 == 0 &&
+         "whole panels of whole bytes");
   auto packedType =
       RankedTensorType::get({n / width, k, width}, type.getElementType());
   if (values.isSplat())
@@ -402,6 +404,8 @@ static LogicalResult tileOverPanels(RewriterBase &rewriter, linalg::MatmulOp op,
     rewriter.replaceOp(op, *result);
     return success();
   }
+  // (No thread without a panel.)
+  threads = std::min(threads, panels);
   auto forall = scf::ForallOp::create(
       rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(threads)},
       ValueRange{init}, /*mapping=*/std::nullopt);
@@ -411,23 +415,18 @@ static LogicalResult tileOverPanels(RewriterBase &rewriter, linalg::MatmulOp op,
   AffineExpr t;
   bindDims(rewriter.getContext(), t);
   // Thread t takes panels [t P / T, (t + 1) P / T).
-  OpFoldResult lo = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, (t * panels).floorDiv(threads), {OpFoldResult(thread)});
-  OpFoldResult hi = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, ((t + 1) * panels).floorDiv(threads),
-      {OpFoldResult(thread)});
-  OpFoldResult firstColumn = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, (t * panels).floorDiv(threads) * width,
-      {OpFoldResult(thread)});
+  AffineExpr first = (t * panels).floorDiv(threads);
+  AffineExpr last = ((t + 1) * panels).floorDiv(threads);
+  auto apply = [&](AffineExpr expr) {
+    return affine::makeComposedFoldedAffineApply(rewriter, loc, expr,
+                                                 {OpFoldResult(thread)});
+  };
+  OpFoldResult lo = apply(first), hi = apply(last);
+  OpFoldResult firstColumn = apply(first * width);
   OpFoldResult columns =
       panels % threads == 0
           ? OpFoldResult(rewriter.getIndexAttr(panels / threads * width))
-          : affine::makeComposedFoldedAffineApply(
-                rewriter, loc,
-                (((t + 1) * panels).floorDiv(threads) -
-                 (t * panels).floorDiv(threads)) *
-                    width,
-                {OpFoldResult(thread)});
+          : apply((last - first) * width);
   int64_t m = op.getStaticLoopRanges()[0];
   SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(0), firstColumn};
   SmallVector<OpFoldResult> chunkSizes = {rewriter.getIndexAttr(m), columns};
@@ -444,6 +443,7 @@ static LogicalResult tileOverPanels(RewriterBase &rewriter, linalg::MatmulOp op,
   rewriter.replaceOp(op, forall.getResults());
   return success();
 }
+
 /// Returns `value` (a ranked tensor) with its elements extended to
 /// `elementType` (arith.extf for floats, arith.extsi for integers) by an
 /// elementwise linalg.generic, whose loop LLVM vectorizes.

@@ -16,6 +16,7 @@
 #include "agn/Utils/Target.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -155,22 +156,28 @@ static bool isSplittableBlockedProduct(linalg::GenericOp op) {
          !hasEmptyIterationDomain(op) && !targetHasFeature(op, "avx512vnni");
 }
 
-/// Splits the outermost of the leading `batchDims` loops of `op` with at
-/// least `threads` iterations into `threads` chunks (the iterations of an
-/// scf.forall) and returns the op on one chunk; returns `op` itself when
-/// `threads` is 1 or no batch loop is that long.
+/// Splits the outermost of the leading `batchDims` loops of `op` that makes
+/// `threads` nearly even chunks (of ceil(range / threads) iterations, at
+/// most a quarter above an even share) into those chunks, the iterations of
+/// an scf.forall, and returns the op on one chunk. Returns `op` itself when
+/// `threads` is 1, `op` is already in an scf.forall, or no batch loop
+/// splits so: its matmuls then split their own work into the threads.
 static FailureOr<Operation *> splitBatchForThreads(RewriterBase &rewriter,
                                                    linalg::LinalgOp op,
                                                    int64_t batchDims,
                                                    int64_t threads) {
-  if (threads <= 1)
+  if (threads <= 1 || op->getParentOfType<scf::ForallOp>())
     return op.getOperation();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (int64_t dim = 0; dim < batchDims; ++dim) {
-    if (ShapedType::isDynamic(ranges[dim]) || ranges[dim] < threads)
+    int64_t range = ranges[dim];
+    int64_t chunk = llvm::divideCeil(range, threads);
+    // chunk / (range / threads) <= 5/4, in integers.
+    if (ShapedType::isDynamic(range) || range < threads ||
+        4 * chunk * threads > 5 * range)
       continue;
     SmallVector<int64_t> sizes(op.getNumLoops(), 0);
-    sizes[dim] = llvm::divideCeil(ranges[dim], threads);
+    sizes[dim] = chunk;
     return tileInPlace(rewriter, op, sizes, kPassName,
                        "splitting the batch for threads", /*forall=*/true);
   }

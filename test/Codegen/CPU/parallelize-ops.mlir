@@ -220,3 +220,39 @@ func.func @work(%x: tensor<128x1024xf32>) -> (tensor<128x1024xf32>, tensor<128x1
   } -> tensor<128x1024xf32>
   return %two, %one : tensor<128x1024xf32>, tensor<128x1024xf32>
 }
+
+// -----
+
+// A large static tensor.pad of a constant becomes a fill of the padded
+// tensor and a copy into its interior, each split into the threads (the
+// constant, defined in the pad's region, moves out); a small one, or one of
+// dynamic shape, stays a tensor.pad.
+// CHECK-LABEL: func.func @pads
+// CHECK:         scf.forall (%{{.*}}) = (0) to (96) step (48)
+// CHECK:           linalg.fill {{.*}} -> tensor<1x48x114x114xf32>
+// CHECK:         %[[INTERIOR:.*]] = tensor.extract_slice %{{.*}}[0, 0, 1, 1] [1, 96, 112, 112] [1, 1, 1, 1]
+// CHECK:         scf.forall (%{{.*}}) = (0) to (96) step (48)
+// CHECK:           linalg.copy
+// CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 96, 112, 112] [1, 1, 1, 1]
+// CHECK:         tensor.pad %{{.*}} low[0, 1] high[0, 1]
+// CHECK:         tensor.pad %{{.*}} low[1] high[1]
+// CHECK-NOT:     linalg.copy
+// CHECK:         return
+func.func @pads(%x: tensor<1x96x112x112xf32>, %small: tensor<4x4xf32>, %d: tensor<?xf32>)
+    -> (tensor<1x96x114x114xf32>, tensor<4x6xf32>, tensor<?xf32>) {
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    %zero = arith.constant 0.0 : f32
+    tensor.yield %zero : f32
+  } : tensor<1x96x112x112xf32> to tensor<1x96x114x114xf32>
+  %one = arith.constant 1.0 : f32
+  %q = tensor.pad %small low[0, 1] high[0, 1] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %one : f32
+  } : tensor<4x4xf32> to tensor<4x6xf32>
+  %r = tensor.pad %d low[1] high[1] {
+  ^bb0(%i: index):
+    tensor.yield %one : f32
+  } : tensor<?xf32> to tensor<?xf32>
+  return %p, %q, %r : tensor<1x96x114x114xf32>, tensor<4x6xf32>, tensor<?xf32>
+}

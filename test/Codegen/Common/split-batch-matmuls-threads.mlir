@@ -47,3 +47,21 @@ func.func @one(%a: tensor<1x16x8xf32>, %b: tensor<1x8x32xf32>, %c: tensor<1x16x3
   %r = linalg.batch_matmul ins(%a, %b : tensor<1x16x8xf32>, tensor<1x8x32xf32>) outs(%c : tensor<1x16x32xf32>) -> tensor<1x16x32xf32>
   return %r : tensor<1x16x32xf32>
 }
+
+// -----
+
+// A batch of 5 splits into chunks of 3 and 2 (at most a quarter above an
+// even share); a batch of 3 would make chunks of 2 and 1 and stays a loop,
+// its matmuls on both threads.
+// CHECK-LABEL: func.func @uneven
+// CHECK: scf.forall (%{{.*}}) = (0) to (5) step (3)
+// CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1]>}
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
+// CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], threads = 2>}
+func.func @uneven(%a: tensor<5x16x8xf32>, %b: tensor<5x8x32xf32>, %c: tensor<5x16x32xf32>,
+                  %d: tensor<3x16x8xf32>, %e: tensor<3x8x32xf32>, %f: tensor<3x16x32xf32>) -> (tensor<5x16x32xf32>, tensor<3x16x32xf32>) {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<5x16x8xf32>, tensor<5x8x32xf32>) outs(%c : tensor<5x16x32xf32>) -> tensor<5x16x32xf32>
+  %s = linalg.batch_matmul ins(%d, %e : tensor<3x16x8xf32>, tensor<3x8x32xf32>) outs(%f : tensor<3x16x32xf32>) -> tensor<3x16x32xf32>
+  return %r, %s : tensor<5x16x32xf32>, tensor<3x16x32xf32>
+}

@@ -17,11 +17,11 @@ def rewrites(path, pass_options, gone, present):
     return gone not in ir and present in ir
 
 
-def run_agn(path, directory, inputs, passes=None):
+def run_agn(path, directory, inputs, passes=None, threads=1):
     """Runs the only function of the module at `path` on `inputs` (saved as
-    .npy files in `directory`) with agn-run, after the pass pipeline
-    `passes` if given; returns its one result."""
-    command = ["agn-run", path, "--quiet"]
+    .npy files in `directory`) with agn-run on `threads` kernel threads,
+    after the pass pipeline `passes` if given; returns its one result."""
+    command = ["agn-run", path, "--quiet", f"--kernel-threads={threads}"]
     if passes:
         command.append(f"--passes={passes}")
     for index, array in enumerate(inputs):

@@ -50,13 +50,16 @@ def AGNCpuConfigureKernels
       and float ones of 32 filters or more (per group).
 
     `threads` goes into every config it writes (the kernels' scf.forall
-    chunks). Run it again after passes that make new contractions
+    chunks), but 1 for an op inside an `scf.forall`, whose iterations
+    already run on the threads (as agn-split-batch-matmuls splits a batch).
+    Run it again after passes that make new contractions
     (`agn-vectorize-convolutions`, `agn-split-batch-matmuls`): it configures
     only what has no config yet. A config an op already has (written by hand
     or by an earlier run) is kept whole, unless `override-threads` is set:
-    then its `threads` becomes the option's, so that a module configured
-    for one machine runs on as many threads as the pipeline's runtime has
-    (`agn-lower-to-llvm-pipeline` sets it when its `threads` is given).
+    then its `threads` becomes the option's (1 inside an `scf.forall`), so
+    that a module configured for one machine runs on as many threads as the
+    pipeline's runtime has (`agn-lower-to-llvm-pipeline` sets it when its
+    `threads` is given).
   }];
   let options = [
     Option<"threads", "threads", "int64_t", "1",
@@ -307,6 +310,12 @@ def AGNCpuParallelizeOps
     (upstream's tiling). `agn-lower-to-llvm-pipeline` runs the loops on its
     threads, as the kernels' loops.
 
+    A static `tensor.pad` of a constant (mobilenet_v2's and resnet18's
+    padding before their convolutions) with at least `min-work` elements
+    first becomes a `linalg.fill` of the padded tensor and a `linalg.copy`
+    of the source into its interior (an `extract_slice` / `insert_slice`
+    pair that bufferizes in place), which are then split like the rest.
+
     Only parallel loops are split, so every element is computed as before,
     by the same operations in the same order: the results are the same, bit
     for bit. An op whose parallel loops are all shorter than `threads`
@@ -330,7 +339,8 @@ def AGNCpuParallelizeOps
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
-    "::mlir::affine::AffineDialect"
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect"
   ];
 }
 

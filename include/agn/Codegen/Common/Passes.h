@@ -47,8 +47,8 @@ void populateLowerStridedCopiesPatterns(RewritePatternSet &patterns);
 /// loops of `linalg.matmul` over their batch dimensions (a config goes to
 /// the matmuls); on a target without AVX512-VNNI, agn's blocked
 /// partial-sums product becomes a loop of matmuls over its blocks. With
-/// `threads` > 1, a batch of at least `threads` matrices is first split into
-/// that many chunks, the iterations of an scf.forall.
+/// `threads` > 1, a batch that splits into `threads` nearly even chunks is
+/// first split so, the iterations of an scf.forall.
 void populateSplitBatchMatmulsPatterns(RewritePatternSet &patterns,
                                        int64_t threads = 1);
 

@@ -98,10 +98,10 @@ def AGNSplitBatchMatmuls
     target (register tiles, VNNI); an `agn.lowering_config` of the batched
     op goes to its matmuls.
 
-    With `threads` > 1, the outermost batch dimension of at least `threads`
-    matrices is first split into `threads` chunks, the iterations of an
-    `scf.forall` (the pipeline runs them on its threads), each a loop over
-    its matrices: MiniLM's attention products (12 heads of 128x32x128) ran
+    With `threads` > 1, the outermost batch dimension that splits into
+    `threads` nearly even chunks (none more than a quarter above an even
+    share) is first split into them, the iterations of an `scf.forall` (the
+    pipeline runs them on its threads), each a loop over its matrices: MiniLM's attention products (12 heads of 128x32x128) ran
     each matrix on both threads, too little work per parallel loop to
     share. (agn-cpu-configure-kernels then keeps the matmuls inside on one
     thread.)
