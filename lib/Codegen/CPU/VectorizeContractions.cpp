@@ -88,11 +88,9 @@ bool mlir::agn::canReassociateSum(linalg::LinalgOp op) {
          hasFloatOperands(op);
 }
 
-bool mlir::agn::canPackConstantB(linalg::MatmulOp op,
-                                 ArrayRef<int64_t> tileSizes) {
-  if (!canUseRegisterTiles(op) || tileSizes.size() != 3)
-    return false;
-  // Default maps, or B read transposed (TransposeConstantB's).
+/// Returns whether `op` reads A as [M, K], writes C as [M, N] and reads B as
+/// [N, K] (`transposedB`, Gemm's transB) or [K, N].
+static bool hasMatrixMaps(linalg::MatmulOp op, bool transposedB) {
   MLIRContext *context = op.getContext();
   AffineExpr m, n, k;
   bindDims(context, m, n, k);
@@ -100,8 +98,16 @@ bool mlir::agn::canPackConstantB(linalg::MatmulOp op,
   auto map = [&](ArrayRef<AffineExpr> results) {
     return AffineMap::get(3, 0, results, context);
   };
-  if (maps[0] != map({m, k}) || maps[2] != map({m, n}) ||
-      (maps[1] != map({k, n}) && maps[1] != map({n, k})))
+  return maps[0] == map({m, k}) && maps[2] == map({m, n}) &&
+         maps[1] == (transposedB ? map({n, k}) : map({k, n}));
+}
+
+bool mlir::agn::canPackConstantB(linalg::MatmulOp op,
+                                 ArrayRef<int64_t> tileSizes) {
+  // Default maps, or B read transposed (TransposeConstantB's).
+  if (!canUseRegisterTiles(op) || tileSizes.size() != 3 ||
+      (!hasMatrixMaps(op, /*transposedB=*/false) &&
+       !hasMatrixMaps(op, /*transposedB=*/true)))
     return false;
   DenseElementsAttr values;
   if (!matchPattern(op.getInputs()[1], m_Constant(&values)))
@@ -651,15 +657,7 @@ struct TransposeConstantB : public OpRewritePattern<linalg::MatmulOp> {
     if (!LoweringConfigAttr::hasKernel(op, KernelKind::register_tiles) ||
         !op.hasPureTensorSemantics())
       return rewriter.notifyMatchFailure(op, "not a register-tile matmul");
-    MLIRContext *context = op.getContext();
-    AffineExpr m, n, k;
-    bindDims(context, m, n, k);
-    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    auto map = [&](ArrayRef<AffineExpr> results) {
-      return AffineMap::get(3, 0, results, context);
-    };
-    if (maps[0] != map({m, k}) || maps[1] != map({n, k}) ||
-        maps[2] != map({m, n}))
+    if (!hasMatrixMaps(op, /*transposedB=*/true))
       return rewriter.notifyMatchFailure(op, "B is not read transposed");
     DenseElementsAttr values;
     if (!matchPattern(op.getInputs()[1], m_Constant(&values)))
