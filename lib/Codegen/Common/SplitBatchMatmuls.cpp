@@ -47,15 +47,68 @@ static bool isDim(AffineExpr expr, unsigned dim) {
   return dimExpr && dimExpr.getPosition() == dim;
 }
 
-/// Returns whether `op` is a float matrix product batched over its leading
-/// loops: loops (b_1 .. b_r, m, n, k), all parallel but k; A indexed
-/// (..., m, k) and B (..., k, n), their leading results batch loops or 0
-/// (a broadcast unit dimension), C (b_1 .. b_r, m, n); the body out + a * b
-/// on one float type; tensors of static shapes.
+/// Returns whether the body of `op` is out + a * b (either operand order) on
+/// one float type, a and b its inputs.
+static bool hasFloatProductBody(linalg::GenericOp op) {
+  Block &body = *op.getBlock();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  if (!mul || !add ||
+      add.getFastmathAttr().getValue() != arith::FastMathFlags::none ||
+      mul.getFastmathAttr().getValue() != arith::FastMathFlags::none)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1),
+        out = body.getArgument(2);
+  bool productOfInputs = (mul.getLhs() == a && mul.getRhs() == b) ||
+                         (mul.getLhs() == b && mul.getRhs() == a);
+  bool sumWithOut = (add.getLhs() == out && add.getRhs() == mul) ||
+                    (add.getLhs() == mul && add.getRhs() == out);
+  Type type = out.getType();
+  return isa<FloatType>(type) && productOfInputs && sumWithOut &&
+         a.getType() == type && b.getType() == type &&
+         body.getTerminator()->getOperand(0) == add.getResult();
+}
+
+/// Returns whether the body of `op` is out + extsi(a) * extsi(b) (either
+/// order) on signless integers, a and b its inputs, narrower than out (as
+/// agn-multiversion writes the i8 version of a batched product): what a
+/// linalg.matmul of the same operands computes.
+static bool hasSignExtendedProductBody(linalg::GenericOp op) {
+  Block &body = *op.getBlock();
+  if (body.getOperations().size() != 5)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1),
+        out = body.getArgument(2);
+  auto outType = dyn_cast<IntegerType>(out.getType());
+  auto extendsInput = [&](Value value, Value input) {
+    auto ext = value.getDefiningOp<arith::ExtSIOp>();
+    auto type = dyn_cast<IntegerType>(input.getType());
+    return ext && ext.getIn() == input && type && type.isSignless() &&
+           type.getWidth() < outType.getWidth();
+  };
+  auto add = dyn_cast_or_null<arith::AddIOp>(
+      body.getTerminator()->getOperand(0).getDefiningOp());
+  if (!outType || !outType.isSignless() || !add)
+    return false;
+  Value product = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  auto mul = product.getDefiningOp<arith::MulIOp>();
+  if ((add.getLhs() != out && add.getRhs() != out) || !mul)
+    return false;
+  return (extendsInput(mul.getLhs(), a) && extendsInput(mul.getRhs(), b)) ||
+         (extendsInput(mul.getLhs(), b) && extendsInput(mul.getRhs(), a));
+}
+
+/// Returns whether `op` is a matrix product batched over its leading loops:
+/// loops (b_1 .. b_r, m, n, k), all parallel but k; A indexed (..., m, k) and
+/// B (..., k, n), their leading results batch loops or 0 (a broadcast unit
+/// dimension), C (b_1 .. b_r, m, n); the body out + a * b on one float type,
+/// or out + extsi(a) * extsi(b) on signless integers; tensors of static
+/// shapes.
 static bool isBatchedMatmul(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() < 3 ||
-      !hasFloatOperands(op) || op.hasDynamicShape())
+      op.getNumDpsInits() != 1 || op.getNumLoops() < 3 || op.hasDynamicShape())
     return false;
   unsigned loops = op.getNumLoops();
   unsigned m = loops - 3, n = loops - 2, k = loops - 1;
@@ -91,26 +144,7 @@ static bool isBatchedMatmul(linalg::GenericOp op) {
   for (unsigned dim = 0; dim + 1 < loops; ++dim)
     if (!isDim(maps[2].getResult(dim), dim))
       return false;
-  // The body: out + a * b (either operand order), one float type.
-  Block &body = *op.getBlock();
-  if (body.getOperations().size() != 3)
-    return false;
-  auto mul = dyn_cast<arith::MulFOp>(&body.front());
-  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
-  if (!mul || !add ||
-      add.getFastmathAttr().getValue() != arith::FastMathFlags::none ||
-      mul.getFastmathAttr().getValue() != arith::FastMathFlags::none)
-    return false;
-  Value a = body.getArgument(0), b = body.getArgument(1),
-        out = body.getArgument(2);
-  bool productOfInputs = (mul.getLhs() == a && mul.getRhs() == b) ||
-                         (mul.getLhs() == b && mul.getRhs() == a);
-  bool sumWithOut = (add.getLhs() == out && add.getRhs() == mul) ||
-                    (add.getLhs() == mul && add.getRhs() == out);
-  Type type = out.getType();
-  return productOfInputs && sumWithOut && a.getType() == type &&
-         b.getType() == type &&
-         body.getTerminator()->getOperand(0) == add.getResult();
+  return hasFloatProductBody(op) || hasSignExtendedProductBody(op);
 }
 
 /// Returns whether `op` is the partial-sums product of agn's blocked (i4)

@@ -46,3 +46,45 @@ func.func @broadcast(%a: tensor<2x4x8xf32>, %b: tensor<1x8x16xf32>, %c: tensor<2
   } -> tensor<2x4x16xf32>
   return %r : tensor<2x4x16xf32>
 }
+
+// -----
+
+// The i8 version of a batched product (as agn-multiversion writes it: the
+// inputs sign-extended to the i32 sums) becomes a loop of i8 matmuls, which
+// the VNNI kernels or the integer register tiles then take.
+// CHECK-LABEL: func.func @sign_extended
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<128x128xi8>, tensor<128x32xi8>) outs(%{{.*}} : tensor<128x32xi32>)
+// CHECK-NOT: linalg.generic
+func.func @sign_extended(%p: tensor<1x12x128x128xi8>, %v: tensor<1x12x128x32xi8>, %c: tensor<1x12x128x32xi32>) -> tensor<1x12x128x32xi32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<1x12x128x128xi8>, tensor<1x12x128x32xi8>) outs(%c : tensor<1x12x128x32xi32>) {
+  ^bb0(%a: i8, %b: i8, %o: i32):
+    %ea = arith.extsi %a : i8 to i32
+    %eb = arith.extsi %b : i8 to i32
+    %m = arith.muli %ea, %eb : i32
+    %s = arith.addi %o, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<1x12x128x32xi32>
+  return %r : tensor<1x12x128x32xi32>
+}
+
+// -----
+
+// Zero-extended inputs are not what a (signed) matmul computes: left alone.
+// CHECK-LABEL: func.func @zero_extended
+// CHECK: linalg.generic
+// CHECK-NOT: linalg.matmul
+func.func @zero_extended(%p: tensor<2x4x8xi8>, %v: tensor<2x8x16xi8>, %c: tensor<2x4x16xi32>) -> tensor<2x4x16xi32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<2x4x8xi8>, tensor<2x8x16xi8>) outs(%c : tensor<2x4x16xi32>) {
+  ^bb0(%a: i8, %b: i8, %o: i32):
+    %ea = arith.extui %a : i8 to i32
+    %eb = arith.extui %b : i8 to i32
+    %m = arith.muli %ea, %eb : i32
+    %s = arith.addi %o, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<2x4x16xi32>
+  return %r : tensor<2x4x16xi32>
+}
