@@ -718,27 +718,24 @@ struct VectorizeContractionsPass
     // A config this pass cannot carry out (set by hand on a matmul it does
     // not take) is an error.
     WalkResult walk = getOperation().walk([&](linalg::MatmulOp op) {
-      if (!LoweringConfigAttr::hasKernel(op, KernelKind::register_tiles) ||
-          canUseRegisterTiles(op))
-        return WalkResult::advance();
-      op.emitError("agn-vectorize-contractions: cannot tile and vectorize "
-                   "this matmul (its agn.lowering_config): it needs "
-                   "tensors, default maps, no empty dimension, and float "
-                   "or signed integer operands of 4 bits or more");
-      return WalkResult::interrupt();
-    });
-    if (walk.wasInterrupted())
-      return signalPassFailure();
-    walk = getOperation().walk([&](linalg::MatmulOp op) {
       LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      if (!config || !config.getPackB() ||
-          canPackConstantB(op, config.getTileSizes()))
+      if (!config || config.getKernel() != KernelKind::register_tiles)
         return WalkResult::advance();
-      op.emitError("agn-vectorize-contractions: cannot carry out 'pack_b' "
-                   "on this matmul (its agn.lowering_config): it needs a B "
-                   "of float constants, static sizes and N of at least two "
-                   "register tiles");
-      return WalkResult::interrupt();
+      if (!canUseRegisterTiles(op)) {
+        op.emitError("agn-vectorize-contractions: cannot tile and vectorize "
+                     "this matmul (its agn.lowering_config): it needs "
+                     "tensors, default maps, no empty dimension, and float "
+                     "or signed integer operands of 4 bits or more");
+        return WalkResult::interrupt();
+      }
+      if (config.getPackB() && !canPackConstantB(op, config.getTileSizes())) {
+        op.emitError("agn-vectorize-contractions: cannot carry out 'pack_b' "
+                     "on this matmul (its agn.lowering_config): it needs a B "
+                     "of float constants, static sizes and N of at least two "
+                     "register tiles");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
