@@ -76,13 +76,25 @@ static int64_t estimateWork(linalg::LinalgOp op, int64_t iterations) {
              : iterations * ops;
 }
 
+/// Returns whether `type` is a tensor of integers narrower than a byte (the
+/// i4 levels' weights). agn-emulate-narrow-types packs their buffers into
+/// bytes and cannot address a chunk at a dynamic offset into one.
+static bool isSubByteTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.getElementType().isInteger() &&
+         tensor.getElementTypeBitWidth() < 8;
+}
+
 /// Returns whether `op` is one this pass splits: a linalg op on tensors with
 /// static loop ranges and at least `minWork` work (estimateWork), without a
-/// kernel config (the kernels split their own work), outside an scf.forall.
+/// kernel config (the kernels split their own work), outside an scf.forall,
+/// and on no sub-byte integers (isSubByteTensor).
 static bool shouldSplit(linalg::LinalgOp op, int64_t minWork) {
   if (!op.hasPureTensorSemantics() || LoweringConfigAttr::of(op) ||
       op->getParentOfType<scf::ForallOp>() ||
       !isa<TilingInterface>(op.getOperation()) || hasEmptyIterationDomain(op))
+    return false;
+  if (llvm::any_of(op->getOperandTypes(), isSubByteTensor))
     return false;
   int64_t iterations = 1;
   for (int64_t range : op.getStaticLoopRanges()) {
@@ -130,10 +142,11 @@ static void decomposePad(RewriterBase &rewriter, tensor::PadOp pad) {
 
 /// Returns whether `pad` is one this pass decomposes (decomposePad), to
 /// split the fill and the copy: static shapes, a constant padding value, at
-/// least `minWork` elements, outside an scf.forall.
+/// least `minWork` elements, outside an scf.forall, of no sub-byte integers
+/// (which would not be split).
 static bool shouldDecompose(tensor::PadOp pad, int64_t minWork) {
   RankedTensorType type = pad.getResultType();
-  return type.hasStaticShape() && pad.getSourceType().hasStaticShape() &&
+  return type.hasStaticShape() && !isSubByteTensor(type) && pad.getSourceType().hasStaticShape() &&
          pad.getConstantPaddingValue() &&
          !pad->getParentOfType<scf::ForallOp>() &&
          type.getNumElements() >= minWork;
