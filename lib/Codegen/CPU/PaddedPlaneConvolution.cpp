@@ -42,6 +42,7 @@
 
 #include <cstring>
 
+#include "agn/Codegen/Common/ConstantLayout.h"
 #include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -84,19 +85,9 @@ static Value packFilter(ImplicitLocOpBuilder &b, DenseElementsAttr values,
   auto type = cast<RankedTensorType>(values.getType());
   int64_t filters = type.getDimSize(0);
   int64_t rows = type.getNumElements() / filters;
-  auto packedType = RankedTensorType::get({filters / tile, rows, tile},
-                                          type.getElementType());
-  if (values.isSplat())
-    return arith::ConstantOp::create(b, values.resizeSplat(packedType));
-  ArrayRef<char> raw = values.getRawData();
-  constexpr size_t bytes = sizeof(float);
-  SmallVector<char> packed(raw.size());
-  for (int64_t f = 0; f < filters; ++f)
-    for (int64_t row = 0; row < rows; ++row)
-      std::memcpy(&packed[((f / tile * rows + row) * tile + f % tile) * bytes],
-                  &raw[(f * rows + row) * bytes], bytes);
+  // [F, rows] viewed as [F / tile, tile, rows], lanes moved innermost.
   return arith::ConstantOp::create(
-      b, DenseElementsAttr::getFromRawBuffer(packedType, packed));
+      b, permuteConstant(values, {filters / tile, tile, rows}, {0, 2, 1}));
 }
 
 Value mlir::agn::widenPadding(ImplicitLocOpBuilder &b, Value input,

@@ -29,6 +29,7 @@
 #include "agn/Codegen/CPU/KernelConfig.h"
 #include "agn/Codegen/CPU/Passes.h"
 
+#include "agn/Codegen/Common/ConstantLayout.h"
 #include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -309,20 +310,7 @@ static DenseElementsAttr packPanels(DenseElementsAttr values, int64_t width) {
   int64_t k = type.getDimSize(0), n = type.getDimSize(1);
   assert(n % width == 0 && type.getElementTypeBitWidth() % 8 == 0 &&
          "whole panels of whole bytes");
-  auto packedType =
-      RankedTensorType::get({n / width, k, width}, type.getElementType());
-  if (values.isSplat())
-    return values.resizeSplat(packedType);
-  size_t bytes = type.getElementTypeBitWidth() / 8;
-  ArrayRef<char> raw = values.getRawData();
-  SmallVector<char> data(raw.size());
-  for (int64_t row = 0; row < k; ++row)
-    for (int64_t column = 0; column < n; ++column) {
-      int64_t panel = column / width, lane = column % width;
-      std::memcpy(&data[((panel * k + row) * width + lane) * bytes],
-                  &raw[(row * n + column) * bytes], bytes);
-    }
-  return DenseElementsAttr::getFromRawBuffer(packedType, data);
+  return permuteConstant(values, {k, n / width, width}, {1, 0, 2});
 }
 
 /// Builds, at the rewriter's insertion point, a loop over panels [lo, hi) of
@@ -665,25 +653,10 @@ struct TransposeConstantB : public OpRewritePattern<linalg::MatmulOp> {
     auto type = cast<RankedTensorType>(values.getType());
     if (!type.getElementType().isIntOrFloat())
       return rewriter.notifyMatchFailure(op, "B is not of numbers");
-    auto transposedType = RankedTensorType::get(
-        {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
-    DenseElementsAttr transposed;
-    if (values.isSplat()) {
-      transposed = values.resizeSplat(transposedType);
-    } else {
-      int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
-      int64_t bits = type.getElementTypeBitWidth();
-      if (bits % 8 != 0)
-        return rewriter.notifyMatchFailure(op, "elements not whole bytes");
-      size_t bytes = bits / 8;
-      ArrayRef<char> raw = values.getRawData();
-      SmallVector<char> data(raw.size());
-      for (int64_t row = 0; row < rows; ++row)
-        for (int64_t column = 0; column < columns; ++column)
-          std::memcpy(&data[(column * rows + row) * bytes],
-                      &raw[(row * columns + column) * bytes], bytes);
-      transposed = DenseElementsAttr::getFromRawBuffer(transposedType, data);
-    }
+    if (!values.isSplat() && type.getElementTypeBitWidth() % 8 != 0)
+      return rewriter.notifyMatchFailure(op, "elements not whole bytes");
+    DenseElementsAttr transposed = permuteConstant(
+        values, {type.getDimSize(0), type.getDimSize(1)}, {1, 0});
     rewriter.setInsertionPoint(op);
     Value b = arith::ConstantOp::create(rewriter, op.getLoc(), transposed);
     auto replacement = linalg::MatmulOp::create(

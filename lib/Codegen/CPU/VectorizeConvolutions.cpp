@@ -26,14 +26,13 @@
 #include "DirectConvolution.h"
 #include "KernelEpilogue.h"
 #include "PaddedPlaneConvolution.h"
+#include "agn/Codegen/Common/ConstantLayout.h"
 #include "agn/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
-
-#include <cstring>
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_AGNVECTORIZECONVOLUTIONS
@@ -106,30 +105,10 @@ static Value getFilterMatrix(RewriterBase &rewriter, Location loc, Value filter,
     if (!transposed)
       return arith::ConstantOp::create(rewriter, loc,
                                        values.reshape(resultType));
-    if (width % 8 == 0) {
-      // Whole bytes per element: move them.
-      ArrayRef<char> raw = values.getRawData();
-      size_t bytes = width / 8;
-      SmallVector<char> moved(raw.size());
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c)
-          std::memcpy(&moved[(c * rows + r) * bytes],
-                      &raw[(r * cols + c) * bytes], bytes);
+    // Narrow floats (none of agn's levels) are left to linalg.transpose.
+    if (width % 8 == 0 || isa<IntegerType>(type.getElementType()))
       return arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::getFromRawBuffer(resultType, moved));
-    }
-    if (isa<IntegerType>(type.getElementType())) {
-      // Sub-byte integers (the i4 versions' weights).
-      SmallVector<APInt> all(values.getValues<APInt>());
-      SmallVector<APInt> moved;
-      moved.reserve(all.size());
-      for (int64_t c = 0; c < cols; ++c)
-        for (int64_t r = 0; r < rows; ++r)
-          moved.push_back(all[r * cols + c]);
-      return arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(resultType, moved));
-    }
+          rewriter, loc, permuteConstant(values, {rows, cols}, {1, 0}));
   }
   Value matrix = tensor::CollapseShapeOp::create(
       rewriter, loc, filter,
