@@ -6,9 +6,11 @@ on one thread and on two, and checks the two give the same bits.
 
 The filter (256x128x3x3, 294,912 weights) is large enough for
 agn-cpu-parallelize-ops to split the ops around the kernels, the i4
-version's per-call widening of its weights among them (which failed to
-compile on two threads). Threads change which core computes an element,
-never how: the outputs must be equal bit for bit at every level.
+version's per-call widening of its weights among them where the CPU has no
+VNNI (which failed to compile on two threads). Each level runs for the host
+and for x86-64-v3 (AVX2, no VNNI: the generic integer code on any host).
+Threads change which core computes an element, never how: the outputs must
+be equal bit for bit at every level.
 """
 
 import subprocess
@@ -46,20 +48,23 @@ def main() -> int:
     np.save(f"{directory}/x.npy", x)
     failed = []
     for level in LEVELS:
-        outputs = []
-        for threads in (1, 2):
-            out = f"{directory}/y_{level}_{threads}.npy"
-            subprocess.run(
-                ["agn-run", f"{directory}/conv.mlir", "--quiet",
-                 f"--passes=agn-adaptive-pipeline{{levels={level}}}",
-                 f"--kernel-threads={threads}", "-i", f"{directory}/x.npy",
-                 "-o", out], check=True)
-            outputs.append(np.load(out))
-        same = np.array_equal(outputs[0], outputs[1])
-        print(f"{level}: one and two threads "
-              f"{'bit-identical' if same else 'DIFFER'}")
-        if not same:
-            failed.append(level)
+        for target in ("host", "x86-64-v3"):
+            outputs = []
+            for threads in (1, 2):
+                out = f"{directory}/y_{level}_{target}_{threads}.npy"
+                options = [] if target == "host" else [
+                    f"--lowering-options=target-cpu={target}"]
+                subprocess.run(
+                    ["agn-run", f"{directory}/conv.mlir", "--quiet",
+                     f"--passes=agn-adaptive-pipeline{{levels={level}}}",
+                     f"--kernel-threads={threads}", "-i", f"{directory}/x.npy",
+                     "-o", out] + options, check=True)
+                outputs.append(np.load(out))
+            same = np.array_equal(outputs[0], outputs[1])
+            print(f"{level} ({target}): one and two threads "
+                  f"{'bit-identical' if same else 'DIFFER'}")
+            if not same:
+                failed.append(f"{level} ({target})")
     if failed:
         print(f"threads changed the result at: {', '.join(failed)}")
         return 1
