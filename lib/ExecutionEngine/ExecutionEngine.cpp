@@ -491,17 +491,39 @@ static bool usesAsyncRuntime(ModuleOp module) {
       });
 }
 
+/// The setting agn gives libomp when it loads it, unless the environment
+/// sets KMP_USE_YIELD (0 or 1 there wins).
+///
+/// KMP_USE_YIELD=2: a thread that waits for a region to end, or for the
+/// next one, yields the core on each turn of its spin instead of only when
+/// libomp itself has more threads than cores. Alone on its cores a model
+/// runs as fast; on a busy machine (another process on every core) a
+/// spinning thread no longer holds a core its partner needs to finish the
+/// region: MiniLM on two threads beside two busy processes, 462 -> 65 ms a
+/// call (one thread: 51), mobilenet_v2 172 -> 17 ms (docs/Codegen.md,
+/// "Threads on a busy machine").
+static constexpr const char *kOpenMPDefaults = "KMP_USE_YIELD=2";
+
 /// Loads LLVM's OpenMP runtime into the process (once, for its life: its
 /// threads outlive every engine), where engines find its entry points among
-/// the process's symbols. On failure `error` says why and what to install.
+/// the process's symbols, and gives it agn's defaults (kOpenMPDefaults). On
+/// failure `error` says why and what to install.
 static LogicalResult loadOpenMPRuntime(std::string &error) {
   static const std::string loadError = []() -> std::string {
     std::string why;
     llvm::sys::DynamicLibrary library =
         llvm::sys::DynamicLibrary::getPermanentLibrary(AGN_OPENMP_RUNTIME,
                                                        &why);
-    if (library.isValid())
+    if (library.isValid()) {
+      // kmp_set_defaults overrides the environment, so it is called only
+      // where the environment leaves the setting to libomp.
+      using SetDefaults = void (*)(const char *);
+      if (auto setDefaults = reinterpret_cast<SetDefaults>(
+              library.getAddressOfSymbol("kmp_set_defaults"));
+          setDefaults && !std::getenv("KMP_USE_YIELD"))
+        setDefaults(kOpenMPDefaults);
       return "";
+    }
     return "the module runs its parallel loops with OpenMP, and LLVM's OpenMP "
            "runtime '" +
            std::string(AGN_OPENMP_RUNTIME) + "' cannot be loaded (" + why +
