@@ -492,16 +492,18 @@ static bool usesAsyncRuntime(ModuleOp module) {
 }
 
 /// The setting agn gives libomp when it loads it, unless the environment
-/// sets KMP_USE_YIELD (0 or 1 there wins).
+/// sets KMP_USE_YIELD.
 ///
 /// KMP_USE_YIELD=2: a thread that waits for a region to end, or for the
-/// next one, yields the core on each turn of its spin instead of only when
-/// libomp itself has more threads than cores. Alone on its cores a model
-/// runs as fast; on a busy machine (another process on every core) a
-/// spinning thread no longer holds a core its partner needs to finish the
-/// region: MiniLM on two threads beside two busy processes, 462 -> 65 ms a
-/// call (one thread: 51), mobilenet_v2 172 -> 17 ms (docs/Codegen.md,
-/// "Threads on a busy machine").
+/// next one, yields its core only where libomp itself runs more threads
+/// than there are cores; libomp's default (1) yields on every turn of the
+/// spin. Alone on its cores a model runs as fast either way; beside busy
+/// processes, a thread that yielded waits a scheduler time slice to run
+/// again, and a call of hundreds of regions pays it over and over: two
+/// threads beside two busy loops, mobilenet_v2 140-190 -> 17-22 ms a call
+/// (one thread: 13-27), MiniLM 427-476 -> 65-133 ms in most runs (one
+/// thread: 44-56; docs/Codegen.md, "Threads on a busy machine"). The
+/// setting is the process's: host code on the same libomp gets it too.
 static constexpr const char *kOpenMPDefaults = "KMP_USE_YIELD=2";
 
 /// Loads LLVM's OpenMP runtime into the process (once, for its life: its

@@ -83,17 +83,20 @@ TEST(ConstantLayoutTest, PacksFilterPanels) {
 }
 
 TEST(ConstantLayoutTest, MovesNarrowIntegersByValue) {
-  // i4 values are packed two to a byte in the raw buffer: a byte copy would
-  // move pairs.
+  // i4 (the i4 levels' weights) and i1, which the raw buffer packs eight to
+  // a byte: a byte copy would move eight values at once.
   MLIRContext context;
   Builder b(&context);
-  Type i4 = b.getIntegerType(4);
-  DenseElementsAttr values = iota(context, i4, 2, 3);
-  DenseElementsAttr result = permuteConstant(values, {2, 3}, {1, 0});
-  SmallVector<int64_t> all = elements(result);
-  for (int64_t c = 0; c < 3; ++c)
-    for (int64_t r = 0; r < 2; ++r)
-      EXPECT_EQ(all[c * 2 + r], r * 3 + c);
+  for (unsigned width : {4u, 1u}) {
+    DenseElementsAttr values = iota(context, b.getIntegerType(width), 3, 5);
+    DenseElementsAttr result = permuteConstant(values, {3, 5}, {1, 0});
+    SmallVector<int64_t> all = elements(result);
+    int64_t mask = (int64_t{1} << width) - 1;
+    for (int64_t c = 0; c < 5; ++c)
+      for (int64_t r = 0; r < 3; ++r)
+        EXPECT_EQ(all[c * 3 + r], (r * 5 + c) & mask)
+            << "i" << width << " at [" << c << ", " << r << "]";
+  }
 }
 
 TEST(ConstantLayoutTest, MovesFloatsBitForBit) {

@@ -40,8 +40,6 @@
 #include "PaddedPlaneConvolution.h"
 #include "KernelEpilogue.h"
 
-#include <cstring>
-
 #include "agn/Codegen/Common/ConstantLayout.h"
 #include "agn/Codegen/Common/Tiling.h"
 

@@ -76,13 +76,16 @@ static int64_t estimateWork(linalg::LinalgOp op, int64_t iterations) {
              : iterations * ops;
 }
 
-/// Returns whether `type` is a tensor of integers narrower than a byte (the
-/// i4 levels' weights). agn-emulate-narrow-types packs their buffers into
-/// bytes and cannot address a chunk at a dynamic offset into one.
+/// Returns whether `type` is a tensor of integers that
+/// agn-emulate-narrow-types packs several to a byte (i2 to i7: the i4
+/// levels' weights), which it cannot address in a chunk at a dynamic
+/// offset. (It keeps i1, comparisons' results, a byte each.)
 static bool isSubByteTensor(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.getElementType().isInteger() &&
-         tensor.getElementTypeBitWidth() < 8;
+  if (!tensor || !tensor.getElementType().isInteger())
+    return false;
+  unsigned width = tensor.getElementTypeBitWidth();
+  return width > 1 && width < 8;
 }
 
 /// Returns whether `op` is one this pass splits: a linalg op on tensors with
@@ -146,7 +149,8 @@ static void decomposePad(RewriterBase &rewriter, tensor::PadOp pad) {
 /// (which would not be split).
 static bool shouldDecompose(tensor::PadOp pad, int64_t minWork) {
   RankedTensorType type = pad.getResultType();
-  return type.hasStaticShape() && !isSubByteTensor(type) && pad.getSourceType().hasStaticShape() &&
+  return type.hasStaticShape() && !isSubByteTensor(type) &&
+         pad.getSourceType().hasStaticShape() &&
          pad.getConstantPaddingValue() &&
          !pad->getParentOfType<scf::ForallOp>() &&
          type.getNumElements() >= minWork;

@@ -308,8 +308,7 @@ static DenseElementsAttr getConstantMatrix(Value b) {
 static DenseElementsAttr packPanels(DenseElementsAttr values, int64_t width) {
   auto type = cast<RankedTensorType>(values.getType());
   int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-  assert(n % width == 0 && type.getElementTypeBitWidth() % 8 == 0 &&
-         "whole panels of whole bytes");
+  assert(n % width == 0 && "whole panels");
   return permuteConstant(values, {k, n / width, width}, {1, 0, 2});
 }
 

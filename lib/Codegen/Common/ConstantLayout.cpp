@@ -18,6 +18,10 @@ DenseElementsAttr mlir::agn::permuteConstant(DenseElementsAttr values,
                                              ArrayRef<int64_t> viewShape,
                                              ArrayRef<int64_t> permutation) {
   auto type = cast<ShapedType>(values.getType());
+  assert(type.getElementType().isIntOrFloat() &&
+         (isa<IntegerType>(type.getElementType()) ||
+          type.getElementTypeBitWidth() % 8 == 0) &&
+         "integers, or floats of whole bytes");
   assert(viewShape.size() == permutation.size() &&
          isPermutationVector(permutation) &&
          computeProduct(viewShape) == type.getNumElements() &&
@@ -52,7 +56,8 @@ DenseElementsAttr mlir::agn::permuteConstant(DenseElementsAttr values,
 
   unsigned bits = type.getElementTypeBitWidth();
   if (bits % 8 != 0) {
-    // Narrow integers: the raw buffer packs them, so move APInts.
+    // Narrow integers: value by value, as DenseElementsAttr stores them (i1
+    // packed eight to a byte in the raw buffer).
     SmallVector<APInt> all(values.getValues<APInt>());
     SmallVector<APInt> moved(count);
     walk([&](int64_t to, int64_t from) { moved[to] = all[from]; });

@@ -262,16 +262,18 @@ func.func @pads(%x: tensor<1x96x112x112xf32>, %small: tensor<4x4xf32>, %d: tenso
 // Sub-byte integers stay whole: agn-emulate-narrow-types packs their buffers
 // into bytes and cannot take a chunk at a dynamic offset (the i4 levels'
 // per-call widening of a 256x1152 filter failed to compile on two threads).
-// Neither is a large i4 padding decomposed.
+// Neither is a large i4 padding decomposed. i1 (kept a byte each) is split.
 // CHECK-LABEL: func.func @sub_byte
 // CHECK-NOT:     scf.forall
 // CHECK:         arith.extsi
 // CHECK:         tensor.pad
-// CHECK-NOT:     scf.forall
+// CHECK:         scf.forall
+// CHECK:           arith.cmpf
 // CHECK:         return
 #map = affine_map<(d0) -> (d0)>
-func.func @sub_byte(%w: tensor<294912xi4>, %x: tensor<1x96x112x112xi4>)
-    -> (tensor<294912xi8>, tensor<1x96x114x114xi4>) {
+func.func @sub_byte(%w: tensor<294912xi4>, %x: tensor<1x96x112x112xi4>,
+                    %f: tensor<294912xf32>)
+    -> (tensor<294912xi8>, tensor<1x96x114x114xi4>, tensor<294912xi1>) {
   %empty = tensor.empty() : tensor<294912xi8>
   %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]} ins(%w : tensor<294912xi4>) outs(%empty : tensor<294912xi8>) {
   ^bb0(%in: i4, %out: i8):
@@ -283,5 +285,12 @@ func.func @sub_byte(%w: tensor<294912xi4>, %x: tensor<1x96x112x112xi4>)
   ^bb0(%i: index, %j: index, %k: index, %l: index):
     tensor.yield %zero : i4
   } : tensor<1x96x112x112xi4> to tensor<1x96x114x114xi4>
-  return %r, %p : tensor<294912xi8>, tensor<1x96x114x114xi4>
+  %fzero = arith.constant 0.0 : f32
+  %bools = tensor.empty() : tensor<294912xi1>
+  %c = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]} ins(%f : tensor<294912xf32>) outs(%bools : tensor<294912xi1>) {
+  ^bb0(%in: f32, %out: i1):
+    %lt = arith.cmpf olt, %in, %fzero : f32
+    linalg.yield %lt : i1
+  } -> tensor<294912xi1>
+  return %r, %p, %c : tensor<294912xi8>, tensor<1x96x114x114xi4>, tensor<294912xi1>
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Runs a convolution with constant weights at every level through agn-run
-on one thread and on two, and checks the two give the same bits.
+"""Runs a convolution and a batched product with constant weights at every
+level through agn-run on one thread and on two, and checks the two give the
+same bits.
 
   threads_levels_check.py DIR    (agn-run must be on PATH)
 
@@ -19,54 +20,79 @@ import sys
 import numpy as np
 
 LEVELS = ["f32", "f16", "bf16", "i8", "i4"]
-C, F, H = 128, 256, 12
 
 
-def module(weights: np.ndarray) -> str:
-    x = f"tensor<1x{C}x{H}x{H}xf32>"
-    w = f"tensor<{F}x{C}x3x3xf32>"
-    y = f"tensor<1x{F}x{H - 2}x{H - 2}xf32>"
-    data = "0x" + weights.astype("<f4").tobytes().hex().upper()
+def constant(values: np.ndarray, type_: str) -> str:
+    data = "0x" + values.astype("<f4").tobytes().hex().upper()
+    return f"arith.constant dense<\"{data}\"> : {type_}"
+
+
+def conv_module(rng: np.random.Generator) -> str:
+    """A 3x3 convolution, 128 -> 256 channels on a 12x12 image."""
+    c, f, h = 128, 256, 12
+    x = f"tensor<1x{c}x{h}x{h}xf32>"
+    w = f"tensor<{f}x{c}x3x3xf32>"
+    y = f"tensor<1x{f}x{h - 2}x{h - 2}xf32>"
+    weights = rng.standard_normal((f, c, 3, 3)).astype(np.float32) * 0.05
     return (f"func.func @main(%x: {x}) -> {y} {{\n"
-            f"  %w = arith.constant dense<\"{data}\"> : {w}\n"
+            f"  %w = {constant(weights, w)}\n"
             f"  %zero = arith.constant 0.0 : f32\n"
             f"  %e = tensor.empty() : {y}\n"
             f"  %z = linalg.fill ins(%zero : f32) outs(%e : {y}) -> {y}\n"
             f"  %r = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : "
             f"tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} "
             f"ins(%x, %w : {x}, {w}) outs(%z : {y}) -> {y}\n"
-            f"  return %r : {y}\n}}\n")
+            f"  return %r : {y}\n}}\n"), (1, c, h, h)
+
+
+def batch_matmul_module(rng: np.random.Generator) -> str:
+    """A batched product with constant weights, which
+    agn-split-batch-matmuls splits into the threads by batch."""
+    x, w, y = ("tensor<4x64x128xf32>", "tensor<4x128x256xf32>",
+               "tensor<4x64x256xf32>")
+    weights = rng.standard_normal((4, 128, 256)).astype(np.float32) * 0.05
+    return (f"func.func @main(%x: {x}) -> {y} {{\n"
+            f"  %w = {constant(weights, w)}\n"
+            f"  %zero = arith.constant 0.0 : f32\n"
+            f"  %e = tensor.empty() : {y}\n"
+            f"  %z = linalg.fill ins(%zero : f32) outs(%e : {y}) -> {y}\n"
+            f"  %r = linalg.batch_matmul ins(%x, %w : {x}, {w}) "
+            f"outs(%z : {y}) -> {y}\n"
+            f"  return %r : {y}\n}}\n"), (4, 64, 128)
 
 
 def main() -> int:
     directory = sys.argv[1]
     rng = np.random.default_rng(7)
-    weights = rng.standard_normal((F, C, 3, 3)).astype(np.float32) * 0.05
-    x = rng.standard_normal((1, C, H, H)).astype(np.float32)
-    with open(f"{directory}/conv.mlir", "w") as f:
-        f.write(module(weights))
-    np.save(f"{directory}/x.npy", x)
     failed = []
-    for level in LEVELS:
-        for target in ("host", "x86-64-v3"):
-            outputs = []
-            for threads in (1, 2):
-                out = f"{directory}/y_{level}_{target}_{threads}.npy"
-                options = [] if target == "host" else [
-                    f"--lowering-options=target-cpu={target}"]
-                subprocess.run(
-                    ["agn-run", f"{directory}/conv.mlir", "--quiet",
-                     f"--passes=agn-adaptive-pipeline{{levels={level}}}",
-                     f"--kernel-threads={threads}", "-i", f"{directory}/x.npy",
-                     "-o", out] + options, check=True)
-                outputs.append(np.load(out))
-            same = np.array_equal(outputs[0], outputs[1])
-            print(f"{level} ({target}): one and two threads "
-                  f"{'bit-identical' if same else 'DIFFER'}")
-            if not same:
-                failed.append(f"{level} ({target})")
+    for name, build in (("conv", conv_module), ("batch_matmul",
+                                                 batch_matmul_module)):
+        text, shape = build(rng)
+        with open(f"{directory}/{name}.mlir", "w") as f:
+            f.write(text)
+        np.save(f"{directory}/{name}_x.npy",
+                rng.standard_normal(shape).astype(np.float32))
+        for level in LEVELS:
+            for target in ("host", "x86-64-v3"):
+                outputs = []
+                for threads in (1, 2):
+                    out = f"{directory}/{name}_{level}_{target}_{threads}.npy"
+                    options = [] if target == "host" else [
+                        f"--lowering-options=target-cpu={target}"]
+                    subprocess.run(
+                        ["agn-run", f"{directory}/{name}.mlir", "--quiet",
+                         f"--passes=agn-adaptive-pipeline{{levels={level}}}",
+                         f"--kernel-threads={threads}", "-i",
+                         f"{directory}/{name}_x.npy", "-o", out] + options,
+                        check=True)
+                    outputs.append(np.load(out))
+                same = np.array_equal(outputs[0], outputs[1])
+                print(f"{name} {level} ({target}): one and two threads "
+                      f"{'bit-identical' if same else 'DIFFER'}")
+                if not same:
+                    failed.append(f"{name} {level} ({target})")
     if failed:
-        print(f"threads changed the result at: {', '.join(failed)}")
+        print(f"threads changed the result of: {', '.join(failed)}")
         return 1
     print("every level the same on one thread and on two")
     return 0

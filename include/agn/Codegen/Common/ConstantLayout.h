@@ -24,6 +24,8 @@ namespace mlir::agn {
 /// [K, N] values as panels of 32 columns ([N / 32, K, 32]) are the view
 /// [K, N / 32, 32] permuted by [1, 0, 2]. Splats are resized; whole-byte
 /// elements are moved as bytes, narrower integers (i1, i4) value by value.
+/// The elements must be integers or floats of whole bytes (not f4/f6/f8
+/// variants narrower than a byte, nor index or complex).
 DenseElementsAttr permuteConstant(DenseElementsAttr values,
                                   ArrayRef<int64_t> viewShape,
                                   ArrayRef<int64_t> permutation);
