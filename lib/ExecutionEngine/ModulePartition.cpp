@@ -6,6 +6,8 @@
 
 #include "agn/ExecutionEngine/ModulePartition.h"
 
+#include "agn/Utils/RuntimeFunctions.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
@@ -87,6 +89,14 @@ static uint64_t getDataBytes(LLVM::GlobalOp global) {
   return (value.getNumElements() * bits + 7) / 8;
 }
 
+/// Returns whether `global` holds a level's weights (a constant that
+/// agn-place-level-weights made), however small: a level's 4 KiB scales must
+/// stay beside the rest of its level, in the level's own 64 KiB windows.
+static bool isLevelWeights(LLVM::GlobalOp global) {
+  return global.getConstant() && global.getValueOrNull() &&
+         global.getSymName().starts_with(kLevelWeightsPrefix);
+}
+
 SmallVector<OwningOpRef<ModuleOp>> mlir::agn::partitionModule(ModuleOp module,
                                                               unsigned count) {
   SmallVector<LLVM::LLVMFuncOp> definitions;
@@ -121,18 +131,22 @@ SmallVector<OwningOpRef<ModuleOp>> mlir::agn::partitionModule(ModuleOp module,
     partOf[function] = part;
   }
 
-  // The weights (globals of data larger than a page) go to a part of their
-  // own, in module order: emitting them is a share of the machine code that
-  // runs beside the other parts, and they stay together in one object, laid
-  // out as agn-place-level-weights placed them (spread over the parts'
-  // objects, pages of the granted levels went uncounted in the runtime's
-  // residency: test_weight_memory.py). Other globals go with the first
-  // function that uses them (in module order), where LLVM still sees the
-  // constants a kernel reads; unused ones to part 0.
+  // The weights (globals of data larger than a page, and every level's
+  // weights however small) go to a part of their own, in module order:
+  // emitting them is a share of the machine code that runs beside the other
+  // parts, and they stay together in one object, laid out as
+  // agn-place-level-weights placed them. (Spread over the parts' objects,
+  // pages of the granted levels went uncounted in the runtime's residency;
+  // a level's one-page scales left with the entry function shared a 64 KiB
+  // window with another unit's, and releasing one level dropped a granted
+  // page of the other: test_weight_memory.py.) Other globals go with the
+  // first function that uses them (in module order), where LLVM still sees
+  // the constants a kernel reads; unused ones to part 0.
   unsigned dataPart = count;
   for (Operation *op : symbols)
     if (auto global = dyn_cast<LLVM::GlobalOp>(op);
-        global && getDataBytes(global) > kWeightGlobalBytes)
+        global &&
+        (getDataBytes(global) > kWeightGlobalBytes || isLevelWeights(global)))
       partOf[op] = dataPart;
   if (llvm::any_of(partOf,
                    [&](const auto &entry) { return entry.second == dataPart; }))

@@ -177,6 +177,63 @@ TEST_F(ModulePartitionTest, WeightsGoToAPartOfTheirOwn) {
   EXPECT_EQ(compileAndRun(*module, 2), 18);
 }
 
+TEST_F(ModulePartitionTest, SmallLevelWeightsStayWithTheWeights) {
+  // A level's scales (one page, 1024 f32) and a smaller tensor of a level
+  // (as agn-place-level-weights names them) go with the weights, however
+  // small: left with the entry function, one level's scales shared a 64 KiB
+  // window with another unit's, whose release then dropped a granted page.
+  // The registration flag (not constant) and other small globals stay with
+  // their users.
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    llvm.mlir.global private constant @__agn_weights_i8_0(dense<2.0> : tensor<1024xf32>) {addr_space = 0 : i32} : !llvm.array<1024 x f32>
+    llvm.mlir.global private constant @__agn_weights_i8_1(dense<3> : tensor<16xi32>) {addr_space = 0 : i32} : !llvm.array<16 x i32>
+    llvm.mlir.global private @__agn_weights_registered(0 : i64) {addr_space = 0 : i32} : i64
+    llvm.mlir.global private constant @small(dense<[1, 2, 3, 4]> : tensor<4xi32>) {addr_space = 0 : i32} : !llvm.array<4 x i32>
+    llvm.func internal @first(%i: i64) -> i32 attributes {passthrough = ["noinline"]} {
+      %w = llvm.mlir.addressof @__agn_weights_i8_1 : !llvm.ptr
+      %p = llvm.getelementptr %w[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<16 x i32>
+      %v = llvm.load %p : !llvm.ptr -> i32
+      %s = llvm.mlir.addressof @small : !llvm.ptr
+      %q = llvm.getelementptr %s[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<4 x i32>
+      %u = llvm.load %q : !llvm.ptr -> i32
+      %r = llvm.add %v, %u : i32
+      llvm.return %r : i32
+    }
+    llvm.func internal @second(%i: i64) -> i32 attributes {passthrough = ["noinline"]} {
+      %w = llvm.mlir.addressof @__agn_weights_i8_0 : !llvm.ptr
+      %p = llvm.getelementptr %w[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<1024 x f32>
+      %v = llvm.load %p : !llvm.ptr -> f32
+      %r = llvm.fptosi %v : f32 to i32
+      %f = llvm.mlir.addressof @__agn_weights_registered : !llvm.ptr
+      %one = llvm.mlir.constant(1 : i64) : i64
+      llvm.store %one, %f : i64, !llvm.ptr
+      llvm.return %r : i32
+    }
+    llvm.func @main(%x: i32) -> i32 {
+      %i = llvm.mlir.constant(3 : i64) : i64
+      %a = llvm.call @first(%i) : (i64) -> i32
+      %b = llvm.call @second(%i) : (i64) -> i32
+      %s = llvm.add %a, %b : i32
+      %r = llvm.add %s, %x : i32
+      llvm.return %r : i32
+    }
+  )mlir");
+  ASSERT_TRUE(module);
+  SmallVector<OwningOpRef<ModuleOp>> parts = agn::partitionModule(*module, 2);
+  ASSERT_EQ(parts.size(), 3u);
+  ModuleOp data = *parts.back();
+  for (StringRef name : {"__agn_weights_i8_0", "__agn_weights_i8_1"}) {
+    auto global = data.lookupSymbol<LLVM::GlobalOp>(name);
+    ASSERT_TRUE(global && global.getValueOrNull()) << name.str();
+  }
+  for (StringRef name : {"__agn_weights_registered", "small"})
+    if (auto global = data.lookupSymbol<LLVM::GlobalOp>(name))
+      EXPECT_FALSE(global.getValueOrNull()) << name.str();
+  // main(7) = (3 + 4) + 2 + 7, whole and split.
+  EXPECT_EQ(compileAndRun(*module, 1), 16);
+  EXPECT_EQ(compileAndRun(*module, 2), 16);
+}
+
 TEST_F(ModulePartitionTest, ModulesKeptWhole) {
   OwningOpRef<ModuleOp> module = parse(kKernels);
   ASSERT_TRUE(module);

@@ -183,7 +183,7 @@ PlaceLevelWeightsPass::placeWeights(scf::IndexSwitchOp dispatch,
       OpBuilder b(context);
       auto global = memref::GlobalOp::create(
           b, constant.getLoc(),
-          getFreeName(Twine("__agn_weights_") + stringifyPrecision(*level)),
+          getFreeName(Twine(kLevelWeightsPrefix) + stringifyPrecision(*level)),
           b.getStringAttr("private"), TypeAttr::get(memrefType),
           constant.getValue(), b.getUnitAttr(), b.getI64IntegerAttr(alignment));
       // Large levels follow each other; smaller ones go before them all, so
@@ -234,7 +234,8 @@ void PlaceLevelWeightsPass::emitRegistration(scf::IndexSwitchOp dispatch,
 
   auto flag = LLVM::GlobalOp::create(
       b, loc, i64, /*isConstant=*/false, LLVM::Linkage::Internal,
-      getFreeName("__agn_weights_registered"), b.getI64IntegerAttr(0),
+      getFreeName(Twine(kLevelWeightsPrefix) + "registered"),
+      b.getI64IntegerAttr(0),
       /*alignment=*/8);
   symbols->insert(flag, getOperation().getBody()->begin());
 
