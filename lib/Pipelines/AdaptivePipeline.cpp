@@ -40,6 +40,9 @@ void mlir::agn::buildAdaptivePipeline(OpPassManager &pm,
   multiversion.i4BlockSize = options.i4BlockSize;
   pm.addPass(createMultiVersion(multiversion));
 
+  // Each version pads what it computes on (i8 values, not f32 ones).
+  pm.addPass(createSinkPadding());
+
   // Folds the compile-time weight quantizations into constants and removes
   // what the versions no longer use.
   pm.addPass(createCanonicalizerPass());

@@ -146,6 +146,41 @@ def MultiVersion : Pass<"agn-multiversion"> {
   ];
 }
 
+def SinkPadding : Pass<"agn-sink-padding"> {
+  let summary = "Pad unit inputs inside the units, after quantization";
+  let description = [{
+    Moves a static zero `tensor.pad` of a unit's input (alone, or followed
+    by the `tensor.expand_shape` of a grouped convolution), which nothing
+    else uses, into the unit's body, and rewrites `agn.quantize` of a zero
+    padding into a padding of the quantized values:
+    `quantize(pad(x, 0))` -> `pad(quantize(x), 0)` (through a
+    `tensor.expand_shape` between them, too). The i8 version then pads i8
+    values instead of f32 ones and quantizes no border; bf16 and f16 pad
+    their converted values. Both rewrites are exact (a zero padding changes
+    no group's largest magnitude, and zero quantizes to zero), so they apply
+    only where the padded dimensions lie within the scale groups: not the
+    quantization axis, and no blocks. i4 storage is left padded in f32
+    (its buffers pack two values a byte).
+
+    ```mlir
+    // Before: the padding outside the unit.
+    %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] { ... 0.0 ... }
+    %y = agn.unit "c" ... ins(%p, %w : ...) {
+    ^bb0(%a: tensor<1x8x18x18xf32>, %b: ...):
+      %q, %s = agn.quantize %a axis 0 : ...
+    // After: the i8 values padded with 0.
+    %y = agn.unit "c" ... ins(%x, %w : ...) {
+    ^bb0(%a: tensor<1x8x16x16xf32>, %b: ...):
+      %q0, %s = agn.quantize %a axis 0 : ...
+      %q = tensor.pad %q0 low[0, 0, 1, 1] high[0, 0, 1, 1] { ... 0 : i8 ... }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::agn::AGNDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 def Specialize : Pass<"agn-specialize"> {
   let summary = "Fix units at one level and drop their controllers";
   let description = [{
