@@ -187,7 +187,7 @@ TEST_F(ModulePartitionTest, SmallLevelWeightsStayWithTheWeights) {
   OwningOpRef<ModuleOp> module = parse(R"mlir(
     llvm.mlir.global private constant @__agn_weights_i8_0(dense<2.0> : tensor<1024xf32>) {addr_space = 0 : i32} : !llvm.array<1024 x f32>
     llvm.mlir.global private constant @__agn_weights_i8_1(dense<3> : tensor<16xi32>) {addr_space = 0 : i32} : !llvm.array<16 x i32>
-    llvm.mlir.global private @__agn_weights_registered(0 : i64) {addr_space = 0 : i32} : i64
+    llvm.mlir.global private @__agn_weights_registered_0(0 : i64) {addr_space = 0 : i32} : i64
     llvm.mlir.global private constant @small(dense<[1, 2, 3, 4]> : tensor<4xi32>) {addr_space = 0 : i32} : !llvm.array<4 x i32>
     llvm.func internal @first(%i: i64) -> i32 attributes {passthrough = ["noinline"]} {
       %w = llvm.mlir.addressof @__agn_weights_i8_1 : !llvm.ptr
@@ -204,7 +204,7 @@ TEST_F(ModulePartitionTest, SmallLevelWeightsStayWithTheWeights) {
       %p = llvm.getelementptr %w[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<1024 x f32>
       %v = llvm.load %p : !llvm.ptr -> f32
       %r = llvm.fptosi %v : f32 to i32
-      %f = llvm.mlir.addressof @__agn_weights_registered : !llvm.ptr
+      %f = llvm.mlir.addressof @__agn_weights_registered_0 : !llvm.ptr
       %one = llvm.mlir.constant(1 : i64) : i64
       llvm.store %one, %f : i64, !llvm.ptr
       llvm.return %r : i32
@@ -226,7 +226,7 @@ TEST_F(ModulePartitionTest, SmallLevelWeightsStayWithTheWeights) {
     auto global = data.lookupSymbol<LLVM::GlobalOp>(name);
     ASSERT_TRUE(global && global.getValueOrNull()) << name.str();
   }
-  for (StringRef name : {"__agn_weights_registered", "small"})
+  for (StringRef name : {"__agn_weights_registered_0", "small"})
     if (auto global = data.lookupSymbol<LLVM::GlobalOp>(name))
       EXPECT_FALSE(global.getValueOrNull()) << name.str();
   // main(7) = (3 + 4) + 2 + 7, whole and split.

@@ -29,8 +29,9 @@
 namespace mlir::agn {
 
 /// Globals whose data is larger than this many bytes (a page) are weights:
-/// partitionModule gives them a part of their own, and the JIT writes them
-/// into the object as bytes.
+/// partitionModule gives them a part of their own (with every level's
+/// weights that agn-place-level-weights placed, however small), and the JIT
+/// writes them into the object as bytes.
 constexpr uint64_t kWeightGlobalBytes = 4096;
 
 /// Splits `module`, in the LLVM dialect, into at most `count` modules that

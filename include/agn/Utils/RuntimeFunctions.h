@@ -21,7 +21,7 @@ namespace mlir::agn {
 
 /// The prefix of the globals agn-place-level-weights makes of each level's
 /// weights (`__agn_weights_<level>_<n>`, registered with the runtime), and of
-/// its registration flag (`__agn_weights_registered`, not constant).
+/// its registration flag (`__agn_weights_registered_<n>`, not constant).
 constexpr llvm::StringLiteral kLevelWeightsPrefix = "__agn_weights_";
 
 /// Declares the runtime function `name` of `type` (a private `func.func` at

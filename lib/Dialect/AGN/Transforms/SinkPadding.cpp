@@ -13,9 +13,16 @@
 //
 // Both rewrites are exact. A zero padding does not change a group's
 // largest magnitude (an all-zero group keeps scale 1), and zero quantizes
-// to zero at any scale, so quantize(pad(x, 0)) and pad(quantize(x), 0) hold
-// the same values and scales, bit for bit, where the padded dimensions are
-// within the scale groups (not the quantization axis, no blocks).
+// to zero at any finite scale, so quantize(pad(x, 0)) and pad(quantize(x),
+// 0) hold the same values and scales, bit for bit, where the padded
+// dimensions are within the scale groups (not the quantization axis, no
+// blocks). (A group holding a NaN has a NaN scale: its border quantizes to
+// -127 one way and 0 the other, and every product with it is NaN either
+// way.)
+//
+// The pass runs after agn-insert-controllers (whose statistic measures the
+// padded image, as before) and agn-multiversion (whose versions hold the
+// quantizations it rewrites).
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,8 +44,8 @@ namespace mlir::agn {
 using namespace mlir;
 using namespace mlir::agn;
 
-/// Returns `pad` if it pads with a constant zero (+0 or -0, or integer 0)
-/// by static amounts; else null.
+/// Returns `pad` if it pads with a constant zero (+0.0 or integer 0) by
+/// static amounts; else null. (Not -0.0: the rewrites pad with +0.0.)
 static tensor::PadOp getZeroPadding(tensor::PadOp pad) {
   if (!pad || !pad.getResultType().hasStaticShape() ||
       !pad.getSourceType().hasStaticShape() || !pad.getLow().empty() ||
@@ -46,7 +53,7 @@ static tensor::PadOp getZeroPadding(tensor::PadOp pad) {
     return {};
   Value value = pad.getConstantPaddingValue();
   if (!value ||
-      !(matchPattern(value, m_AnyZeroFloat()) || matchPattern(value, m_Zero())))
+      !(matchPattern(value, m_PosZeroFloat()) || matchPattern(value, m_Zero())))
     return {};
   return pad;
 }
@@ -54,6 +61,20 @@ static tensor::PadOp getZeroPadding(tensor::PadOp pad) {
 /// Returns whether dimension `dim` of `pad`'s result is padded.
 static bool isPadded(tensor::PadOp pad, int64_t dim) {
   return pad.getStaticLow()[dim] != 0 || pad.getStaticHigh()[dim] != 0;
+}
+
+/// Returns whether `op`, with its input viewed as `pad`'s result and its
+/// axis as `axis` of that result, can quantize `pad`'s source and pad the
+/// stored values instead, bit for bit: a zero padding, no blocks, the axis
+/// (if any) not padded, and storage of whole bytes (i4 buffers pack two
+/// values a byte, and an interior that starts mid-byte cannot be a view of
+/// one).
+static bool canQuantizeBeforePadding(QuantizeOp op, tensor::PadOp pad,
+                                     std::optional<int64_t> axis) {
+  auto storedType = cast<RankedTensorType>(op.getStored().getType());
+  return getZeroPadding(pad) && !op.getBlock() &&
+         !(axis && isPadded(pad, *axis)) &&
+         storedType.getElementTypeBitWidth() % 8 == 0;
 }
 
 /// Moves a zero padding of `unit`'s input (the padding alone, or followed by
@@ -101,19 +122,14 @@ struct QuantizeBeforePadding : public OpRewritePattern<QuantizeOp> {
 
   LogicalResult matchAndRewrite(QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    tensor::PadOp pad =
-        getZeroPadding(op.getInput().getDefiningOp<tensor::PadOp>());
-    if (!pad || op.getBlock())
-      return rewriter.notifyMatchFailure(op, "not a zero padding, or blocks");
-    if (std::optional<uint64_t> axis = op.getAxis();
-        axis && isPadded(pad, *axis))
-      return rewriter.notifyMatchFailure(op, "the axis is padded");
+    auto pad = op.getInput().getDefiningOp<tensor::PadOp>();
+    std::optional<int64_t> axis;
+    if (std::optional<uint64_t> value = op.getAxis())
+      axis = *value;
+    if (!pad || !canQuantizeBeforePadding(op, pad, axis))
+      return rewriter.notifyMatchFailure(op, "not an exact rewrite");
     auto storedType = cast<RankedTensorType>(op.getStored().getType());
     Type storedElement = storedType.getElementType();
-    // i4 stays padded in f32: its buffers pack two values a byte, and an
-    // interior that starts mid-byte cannot be a view of one.
-    if (storedElement.getIntOrFloatBitWidth() % 8 != 0)
-      return rewriter.notifyMatchFailure(op, "sub-byte storage");
     Location loc = op.getLoc();
     auto quantized = QuantizeOp::create(
         rewriter, loc,
@@ -124,7 +140,7 @@ struct QuantizeBeforePadding : public OpRewritePattern<QuantizeOp> {
                                            rewriter.getZeroAttr(storedElement));
     auto padded = tensor::PadOp::create(
         rewriter, loc, storedType, quantized.getStored(), pad.getMixedLowPad(),
-        pad.getMixedHighPad(), zero);
+        pad.getMixedHighPad(), zero, pad.getNofold());
     rewriter.replaceOp(op, {padded.getResult(), quantized.getScales()});
     return success();
   }
@@ -142,13 +158,10 @@ struct QuantizeBeforeExpansion : public OpRewritePattern<QuantizeOp> {
     if (!expand || op.getBlock() || !expand.getSrcType().hasStaticShape() ||
         !expand.getResultType().hasStaticShape())
       return rewriter.notifyMatchFailure(op, "not a static expansion");
-    // Only worth it where a padding is under the expansion.
-    if (!getZeroPadding(expand.getSrc().getDefiningOp<tensor::PadOp>()))
-      return rewriter.notifyMatchFailure(op, "no padding to reach");
     IntegerAttr axis = op.getAxisAttr();
+    std::optional<int64_t> sourceAxis;
     if (axis) {
       // The source dimension whose group holds the axis, if alone in it.
-      std::optional<int64_t> sourceAxis;
       for (auto [dim, group] :
            llvm::enumerate(expand.getReassociationIndices()))
         if (llvm::is_contained(group, axis.getInt()) && group.size() == 1)
@@ -157,6 +170,11 @@ struct QuantizeBeforeExpansion : public OpRewritePattern<QuantizeOp> {
         return rewriter.notifyMatchFailure(op, "the axis is expanded");
       axis = rewriter.getI64IntegerAttr(*sourceAxis);
     }
+    // Only where QuantizeBeforePadding then applies to the padding under
+    // the expansion: moved alone, the quantization gains nothing.
+    auto pad = expand.getSrc().getDefiningOp<tensor::PadOp>();
+    if (!pad || !canQuantizeBeforePadding(op, pad, sourceAxis))
+      return rewriter.notifyMatchFailure(op, "no exact padding to reach");
     auto storedType = cast<RankedTensorType>(op.getStored().getType());
     Location loc = op.getLoc();
     auto quantized = QuantizeOp::create(
@@ -177,9 +195,17 @@ struct SinkPaddingPass : public agn::impl::SinkPaddingBase<SinkPaddingPass> {
     IRRewriter rewriter(&getContext());
     getOperation()->walk(
         [&](UnitOp unit) { (void)sinkInputPadding(rewriter, unit); });
+    // Within the units only: the pass is about their versions, and leaves
+    // what else the module quantizes as written.
     RewritePatternSet patterns(&getContext());
     patterns.add<QuantizeBeforePadding, QuantizeBeforeExpansion>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    WalkResult result = getOperation()->walk([&](UnitOp unit) {
+      if (failed(applyPatternsGreedily(unit.getBody(), frozen)))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
       signalPassFailure();
   }
 };

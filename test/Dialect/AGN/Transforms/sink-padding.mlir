@@ -147,3 +147,64 @@ func.func @kept(%x: tensor<1x8x16x16xf32>, %w: tensor<4x8x3x3xf32>) -> (f32, f32
   }
   return %y0, %y1, %y2, %y3, %y4, %p : f32, f32, f32, f32, f32, tensor<1x8x18x18xf32>
 }
+
+// -----
+
+// Also left: a -0.0 padding (the rewrites pad with +0.0), i4 storage under
+// an expand_shape (the quantization stays where it is: moved alone it gains
+// nothing), and a quantization of a padding outside any unit. A nofold
+// padding stays nofold.
+
+// CHECK-LABEL: func.func @more_kept
+// CHECK:         %[[NEGZERO:.*]] = tensor.pad
+// CHECK:         %[[OUT:.*]] = tensor.pad
+// CHECK:         agn.unit "negzero" {{.*}} ins(%[[NEGZERO]],
+// CHECK:         agn.unit "i4_grouped"
+// CHECK:           %[[P:.*]] = tensor.pad
+// CHECK:           %[[E:.*]] = tensor.expand_shape %[[P]]
+// CHECK:           agn.quantize %[[E]] axis 0 : tensor<1x8x1x18x18xf32> -> tensor<1x8x1x18x18xi4>
+// CHECK:         agn.unit "nofold"
+// CHECK:           agn.quantize %{{.*}} axis 0 : tensor<1x8x16x16xf32> -> tensor<1x8x16x16xi8>
+// CHECK:           tensor.pad {{.*}} nofold
+// CHECK:           } : tensor<1x8x16x16xi8> to tensor<1x8x18x18xi8>
+// CHECK:         agn.quantize %[[OUT]] axis 0 : tensor<1x8x18x18xf32> -> tensor<1x8x18x18xi8>
+func.func @more_kept(%x: tensor<1x8x16x16xf32>, %w: tensor<4x8x3x3xf32>) -> (f32, f32, tensor<1x8x18x18xf32>, tensor<1x8x18x18xi8>) {
+  %negzero = arith.constant -0.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %negzero : f32
+  } : tensor<1x8x16x16xf32> to tensor<1x8x18x18xf32>
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x16x16xf32> to tensor<1x8x18x18xf32>
+  %e = tensor.expand_shape %p [[0], [1, 2], [3], [4]] output_shape [1, 8, 1, 18, 18] : tensor<1x8x18x18xf32> into tensor<1x8x1x18x18xf32>
+  %f = tensor.pad %x nofold low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x16x16xf32> to tensor<1x8x18x18xf32>
+  %o = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x16x16xf32> to tensor<1x8x18x18xf32>
+  %y0 = agn.unit "negzero" levels [i8] policy #agn.policy<levels = [i8], thresholds = []> ins(%n, %w : tensor<1x8x18x18xf32>, tensor<4x8x3x3xf32>) -> f32 {
+  ^bb0(%a: tensor<1x8x18x18xf32>, %b: tensor<4x8x3x3xf32>):
+    %v = agn.variance %a : tensor<1x8x18x18xf32>
+    agn.yield %v : f32
+  }
+  %y1 = agn.unit "i4_grouped" levels [i4] policy #agn.policy<levels = [i4], thresholds = []> ins(%e, %w : tensor<1x8x1x18x18xf32>, tensor<4x8x3x3xf32>) -> f32 {
+  ^bb0(%a: tensor<1x8x1x18x18xf32>, %b: tensor<4x8x3x3xf32>):
+    %q, %s = agn.quantize %a axis 0 : tensor<1x8x1x18x18xf32> -> tensor<1x8x1x18x18xi4>, tensor<1xf32>
+    %v = agn.variance %s : tensor<1xf32>
+    agn.yield %v : f32
+  }
+  %y2 = agn.unit "nofold" levels [i8] policy #agn.policy<levels = [i8], thresholds = []> ins(%f, %w : tensor<1x8x18x18xf32>, tensor<4x8x3x3xf32>) -> tensor<1x8x18x18xf32> {
+  ^bb0(%a: tensor<1x8x18x18xf32>, %b: tensor<4x8x3x3xf32>):
+    %q, %s = agn.quantize %a axis 0 : tensor<1x8x18x18xf32> -> tensor<1x8x18x18xi8>, tensor<1xf32>
+    %d = agn.dequantize %q, %s axis 0 : tensor<1x8x18x18xi8>, tensor<1xf32> -> tensor<1x8x18x18xf32>
+    agn.yield %d : tensor<1x8x18x18xf32>
+  }
+  %q, %s = agn.quantize %o axis 0 : tensor<1x8x18x18xf32> -> tensor<1x8x18x18xi8>, tensor<1xf32>
+  return %y0, %y1, %y2, %q : f32, f32, tensor<1x8x18x18xf32>, tensor<1x8x18x18xi8>
+}

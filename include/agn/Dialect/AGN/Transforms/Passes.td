@@ -159,8 +159,16 @@ def SinkPadding : Pass<"agn-sink-padding"> {
     their converted values. Both rewrites are exact (a zero padding changes
     no group's largest magnitude, and zero quantizes to zero), so they apply
     only where the padded dimensions lie within the scale groups: not the
-    quantization axis, and no blocks. i4 storage is left padded in f32
-    (its buffers pack two values a byte).
+    quantization axis, and no blocks; the padding value must be +0.0 (or
+    integer 0). i4 storage is left padded in f32 (its buffers pack two
+    values a byte). Quantizations outside units are left as written.
+
+    Run it after `agn-insert-controllers` (a controller's statistic still
+    measures the padded image, which the unit then pads for it) and after
+    `agn-multiversion` (whose versions hold the quantizations it rewrites),
+    as `agn-adaptive-pipeline` does. Where a unit's f32 version or its
+    controller reads the padded image, the f32 padding stays too, before
+    the dispatch.
 
     ```mlir
     // Before: the padding outside the unit.
