@@ -60,12 +60,10 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -119,31 +117,6 @@ static void addParallelism(OpPassManager &pm, unsigned threads) {
   pm.addPass(createConvertAsyncToLLVMPass());
 }
 
-namespace {
-/// Applies memref.alloca_scope's canonicalization (its allocas hoisted to
-/// the enclosing allocation scope where they can be, a scope without allocas
-/// inlined). convert-scf-to-openmp wraps every loop body in a scope, whose
-/// region must keep one block: the lowering of scf to control flow would
-/// split it into several.
-struct InlineAllocaScopesPass
-    : public PassWrapper<InlineAllocaScopesPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InlineAllocaScopesPass)
-
-  StringRef getArgument() const final { return "agn-inline-alloca-scopes"; }
-  StringRef getDescription() const final {
-    return "Hoist the allocas of memref.alloca_scope ops and inline the "
-           "scopes left without any";
-  }
-
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    memref::AllocaScopeOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
-  }
-};
-} // namespace
-
 /// Adds the lowering of the kernels' scf.forall loops to OpenMP parallel
 /// regions of `threads` threads (omp.parallel and omp.wsloop, whose bodies
 /// LLVM's OpenMP builder outlines; libomp runs them).
@@ -152,7 +125,9 @@ static void addOpenMPParallelism(OpPassManager &pm, unsigned threads) {
   ConvertSCFToOpenMPPassOptions options;
   options.numThreads = threads;
   pm.addPass(createConvertSCFToOpenMPPass(options));
-  pm.addPass(std::make_unique<InlineAllocaScopesPass>());
+  // Its loop bodies' memref.alloca_scope ops must go before the lowering to
+  // control flow splits them into several blocks.
+  pm.addPass(createAGNInlineAllocaScopes());
 }
 
 void mlir::agn::detail::addConversionToLLVM(

@@ -1,7 +1,9 @@
 """Shared pieces of the float product checks (matvec_check.py,
-batched_matmul_check.py, conv3d_check.py): check that a pass rewrote a
-module, run it through agn-run on .npy files, and compare a product with its
-float64 value within the rounding bound of a K-term f32 sum."""
+batched_matmul_check.py, conv3d_check.py, threads_levels_check.py,
+sink_padding_check.py): check that a pass rewrote a module, write constant
+weights into one, run it through agn-run on .npy files, and compare a
+product with its float64 value within the rounding bound of a K-term f32
+sum."""
 
 import subprocess
 
@@ -17,13 +19,23 @@ def rewrites(path, pass_options, gone, present):
     return gone not in ir and present in ir
 
 
-def run_agn(path, directory, inputs, passes=None, threads=1):
+def dense_constant(values, type_):
+    """Returns an arith.constant of `type_` (an MLIR tensor type) holding
+    `values` as f32, in the compact hex form."""
+    data = "0x" + np.ascontiguousarray(values, dtype="<f4").tobytes().hex().upper()
+    return f'arith.constant dense<"{data}"> : {type_}'
+
+
+def run_agn(path, directory, inputs, passes=None, threads=1, lowering=None):
     """Runs the only function of the module at `path` on `inputs` (saved as
     .npy files in `directory`) with agn-run on `threads` kernel threads,
-    after the pass pipeline `passes` if given; returns its one result."""
+    after the pass pipeline `passes` if given and with the lowering options
+    `lowering` if given; returns its one result."""
     command = ["agn-run", path, "--quiet", f"--kernel-threads={threads}"]
     if passes:
         command.append(f"--passes={passes}")
+    if lowering:
+        command.append(f"--lowering-options={lowering}")
     for index, array in enumerate(inputs):
         name = f"{directory}/input{index}.npy"
         np.save(name, array)

@@ -12,20 +12,16 @@ give the bits it gave with the padding outside. The model: a zero-padded
 depthwise 3x3 convolution (the grouped view: padding, then expand_shape).
 """
 
-import subprocess
 import sys
 
 import numpy as np
+
+from float_products import dense_constant, run_agn
 
 LEVELS = ["f32", "f16", "bf16", "i8", "i4"]
 FRONT = ("agn-form-units{{levels={level}}},agn-insert-controllers,"
          "agn-quantize-weights,agn-multiversion")
 BACK = "canonicalize,cse"
-
-
-def constant(values: np.ndarray, type_: str) -> str:
-    data = "0x" + values.astype("<f4").tobytes().hex().upper()
-    return f"arith.constant dense<\"{data}\"> : {type_}"
 
 
 def module(rng: np.random.Generator) -> str:
@@ -37,8 +33,8 @@ def module(rng: np.random.Generator) -> str:
     return f"""#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 func.func @main(%x: tensor<1x16x14x14xf32>) -> tensor<1x16x1x14x14xf32> {{
   %zero = arith.constant 0.0 : f32
-  %w = {constant(w, "tensor<16x16x3x3xf32>")}
-  %d = {constant(d, "tensor<16x1x1x3x3xf32>")}
+  %w = {dense_constant(w, "tensor<16x16x3x3xf32>")}
+  %d = {dense_constant(d, "tensor<16x1x1x3x3xf32>")}
   %p = tensor.pad %x {pad} : tensor<1x16x14x14xf32> to tensor<1x16x16x16xf32>
   %e0 = tensor.empty() : tensor<1x16x14x14xf32>
   %z0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x16x14x14xf32>) -> tensor<1x16x14x14xf32>
@@ -61,23 +57,18 @@ func.func @main(%x: tensor<1x16x14x14xf32>) -> tensor<1x16x1x14x14xf32> {{
 def main() -> int:
     directory = sys.argv[1]
     rng = np.random.default_rng(11)
-    with open(f"{directory}/padded.mlir", "w") as f:
+    path = f"{directory}/padded.mlir"
+    with open(path, "w") as f:
         f.write(module(rng))
-    np.save(f"{directory}/x.npy",
-            rng.standard_normal((1, 16, 14, 14)).astype(np.float32))
+    x = rng.standard_normal((1, 16, 14, 14)).astype(np.float32)
     failed = []
     for level in LEVELS:
-        outputs = []
-        for sink in (False, True):
-            passes = ",".join([FRONT.format(level=level)] +
-                              (["agn-sink-padding"] if sink else []) + [BACK])
-            out = f"{directory}/y_{level}_{int(sink)}.npy"
-            subprocess.run(
-                ["agn-run", f"{directory}/padded.mlir", "--quiet",
-                 f"--passes={passes}", "-i", f"{directory}/x.npy", "-o", out],
-                check=True)
-            outputs.append(np.load(out))
-        same = np.array_equal(outputs[0], outputs[1])
+        outside, inside = (
+            run_agn(path, directory, [x], ",".join(
+                [FRONT.format(level=level)] +
+                (["agn-sink-padding"] if sink else []) + [BACK]))
+            for sink in (False, True))
+        same = np.array_equal(outside, inside)
         print(f"{level}: padding inside and outside the units "
               f"{'bit-identical' if same else 'DIFFER'}")
         if not same:

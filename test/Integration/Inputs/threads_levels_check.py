@@ -14,17 +14,13 @@ Threads change which core computes an element, never how: the outputs must
 be equal bit for bit at every level.
 """
 
-import subprocess
 import sys
 
 import numpy as np
 
+from float_products import dense_constant, run_agn
+
 LEVELS = ["f32", "f16", "bf16", "i8", "i4"]
-
-
-def constant(values: np.ndarray, type_: str) -> str:
-    data = "0x" + values.astype("<f4").tobytes().hex().upper()
-    return f"arith.constant dense<\"{data}\"> : {type_}"
 
 
 def conv_module(rng: np.random.Generator) -> str:
@@ -35,7 +31,7 @@ def conv_module(rng: np.random.Generator) -> str:
     y = f"tensor<1x{f}x{h - 2}x{h - 2}xf32>"
     weights = rng.standard_normal((f, c, 3, 3)).astype(np.float32) * 0.05
     return (f"func.func @main(%x: {x}) -> {y} {{\n"
-            f"  %w = {constant(weights, w)}\n"
+            f"  %w = {dense_constant(weights, w)}\n"
             f"  %zero = arith.constant 0.0 : f32\n"
             f"  %e = tensor.empty() : {y}\n"
             f"  %z = linalg.fill ins(%zero : f32) outs(%e : {y}) -> {y}\n"
@@ -52,7 +48,7 @@ def batch_matmul_module(rng: np.random.Generator) -> str:
                "tensor<4x64x256xf32>")
     weights = rng.standard_normal((4, 128, 256)).astype(np.float32) * 0.05
     return (f"func.func @main(%x: {x}) -> {y} {{\n"
-            f"  %w = {constant(weights, w)}\n"
+            f"  %w = {dense_constant(weights, w)}\n"
             f"  %zero = arith.constant 0.0 : f32\n"
             f"  %e = tensor.empty() : {y}\n"
             f"  %z = linalg.fill ins(%zero : f32) outs(%e : {y}) -> {y}\n"
@@ -68,25 +64,17 @@ def main() -> int:
     for name, build in (("conv", conv_module), ("batch_matmul",
                                                  batch_matmul_module)):
         text, shape = build(rng)
-        with open(f"{directory}/{name}.mlir", "w") as f:
+        path = f"{directory}/{name}.mlir"
+        with open(path, "w") as f:
             f.write(text)
-        np.save(f"{directory}/{name}_x.npy",
-                rng.standard_normal(shape).astype(np.float32))
+        x = rng.standard_normal(shape).astype(np.float32)
         for level in LEVELS:
             for target in ("host", "x86-64-v3"):
-                outputs = []
-                for threads in (1, 2):
-                    out = f"{directory}/{name}_{level}_{target}_{threads}.npy"
-                    options = [] if target == "host" else [
-                        f"--lowering-options=target-cpu={target}"]
-                    subprocess.run(
-                        ["agn-run", f"{directory}/{name}.mlir", "--quiet",
-                         f"--passes=agn-adaptive-pipeline{{levels={level}}}",
-                         f"--kernel-threads={threads}", "-i",
-                         f"{directory}/{name}_x.npy", "-o", out] + options,
-                        check=True)
-                    outputs.append(np.load(out))
-                same = np.array_equal(outputs[0], outputs[1])
+                lowering = None if target == "host" else f"target-cpu={target}"
+                one, two = (run_agn(path, directory, [x],
+                                    f"agn-adaptive-pipeline{{levels={level}}}",
+                                    threads, lowering) for threads in (1, 2))
+                same = np.array_equal(one, two)
                 print(f"{name} {level} ({target}): one and two threads "
                       f"{'bit-identical' if same else 'DIFFER'}")
                 if not same:

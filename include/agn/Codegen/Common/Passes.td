@@ -97,16 +97,16 @@ def AGNSplitBatchMatmuls
     loop nest over the batch. So does the integer version agn-multiversion
     writes of such a product (body out + extsi(a) * extsi(b) on signless
     integers): i8 matmuls, which the VNNI kernels take (MiniLM's 12-head
-    attention product at i8 ran as scalar loops, 1.7 ms a call). The matmuls then take the kernels of any
-    target (register tiles, VNNI); an `agn.lowering_config` of the batched
-    op goes to its matmuls.
+    attention product at i8 ran as scalar loops, 1.7 ms a call). The
+    matmuls then take the kernels of any target (register tiles, VNNI); an
+    `agn.lowering_config` of the batched op goes to its matmuls.
 
     With `threads` > 1, the outermost batch dimension that splits into
     `threads` nearly even chunks (none more than a quarter above an even
     share) is first split into them, the iterations of an `scf.forall` (the
-    pipeline runs them on its threads), each a loop over its matrices: MiniLM's attention products (12 heads of 128x32x128) ran
-    each matrix on both threads, too little work per parallel loop to
-    share. (agn-cpu-configure-kernels then keeps the matmuls inside on one
+    pipeline runs them on its threads), each a loop over its matrices:
+    MiniLM's attention products (12 heads of 128x32x128) ran each matrix on
+    both threads, too little work per parallel loop to share. (agn-cpu-configure-kernels then keeps the matmuls inside on one
     thread.)
 
     The partial sums of agn's blocked i4 matmul
@@ -194,6 +194,23 @@ def AGNEmitCInterface : Pass<"agn-emit-c-interface", "::mlir::ModuleOp"> {
     returns memrefs as pointers to descriptors and is callable from C, C++
     and ctypes. Private functions and declarations are left alone.
   }];
+}
+
+def AGNInlineAllocaScopes : Pass<"agn-inline-alloca-scopes"> {
+  let summary = "Hoist the allocas of memref.alloca_scope ops and inline "
+                "the scopes left without any";
+  let description = [{
+    Applies `memref.alloca_scope`'s canonicalization patterns alone: a
+    scope's allocas move to the enclosing allocation scope where they can,
+    and a scope without allocas is inlined into its parent. (The greedy
+    driver also folds what it visits, as the canonicalizer did.)
+
+    `convert-scf-to-openmp` wraps every loop body in a scope, whose region
+    must keep one block; the lowering of `scf` to control flow, which comes
+    next in `agn-lower-to-llvm-pipeline`, would split it into several. A
+    whole canonicalizer there would also rewrite the rest of the module.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def AGNIndexSwitchToIf : Pass<"agn-index-switch-to-if"> {
