@@ -94,7 +94,8 @@ static bool shouldWiden(linalg::MatmulOp op) {
 /// Returns whether kernels of `kind` split their work into the config's
 /// `threads` chunks.
 static bool splitsIntoThreads(KernelKind kind) {
-  return kind == KernelKind::vnni || kind == KernelKind::register_tiles ||
+  return kind == KernelKind::vnni || kind == KernelKind::signed_dot ||
+         kind == KernelKind::register_tiles ||
          kind == KernelKind::padded_plane || kind == KernelKind::direct;
 }
 
@@ -132,7 +133,8 @@ struct ConfigureKernelsPass
     for (auto [name, value] :
          {std::pair<StringRef, int64_t>{"threads", threads},
           {"vnni-rows", vnniRows},
-          {"vnni-i4-rows", vnniI4Rows}})
+          {"vnni-i4-rows", vnniI4Rows},
+          {"signed-dot-rows", signedDotRows}})
       if (value < 1)
         return fail("'" + name + "' must be at least 1, got " + Twine(value));
     if (kBlock < -1)
@@ -194,12 +196,17 @@ struct ConfigureKernelsPass
   }
 
   /// Returns the kernel of `op`, or null to leave it to linalg's loops.
-  LoweringConfigAttr choose(Operation *op, bool vnni, bool wideVectors) {
+  LoweringConfigAttr choose(Operation *op, bool vnni, bool avx2,
+                            bool wideVectors) {
     MLIRContext *context = &getContext();
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
       if (vnni && x86::canUseVnniKernel(matmul))
         return LoweringConfigAttr::get(context, KernelKind::vnni,
                                        {vnniRows, kVnniPanel, kVnniI8Step},
+                                       /*kBlock=*/0, opThreads);
+      if (!vnni && avx2 && x86::canUseSignedDotKernel(matmul))
+        return LoweringConfigAttr::get(context, KernelKind::signed_dot,
+                                       {signedDotRows, kVnniPanel, kVnniI8Step},
                                        /*kBlock=*/0, opThreads);
       if (!canUseRegisterTiles(matmul))
         return nullptr;
@@ -254,6 +261,7 @@ struct ConfigureKernelsPass
     func::FuncOp func = getOperation();
     // Without a recorded target: AVX-512 tiles and no VNNI.
     bool vnni = targetHasFeature(func, "avx512vnni");
+    bool avx2 = targetHasFeature(func, "avx2");
     bool wideVectors = !getTarget(func) || targetHasFeature(func, "avx512f");
     func.walk([&](Operation *op) {
       // The iterations of an scf.forall already run on the threads (as
@@ -269,7 +277,7 @@ struct ConfigureKernelsPass
       // An op with an empty loop computes nothing: no kernel.
       if (hasEmptyIterationDomain(op))
         return;
-      if (LoweringConfigAttr config = choose(op, vnni, wideVectors))
+      if (LoweringConfigAttr config = choose(op, vnni, avx2, wideVectors))
         config.attachTo(op);
     });
   }

@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The first step of the `vnni` configs: each configured contraction becomes
-// an agn_x86 kernel op whose weights an agn_x86 layout op packs. Constant
+// The first step of the `vnni` and `signed_dot` configs: each configured
+// contraction becomes an agn_x86 kernel op whose weights an agn_x86 layout
+// op packs. Constant
 // weights are packed here (the layout op folds); agn-vnni-matmuls lowers the
 // rest.
 //
@@ -52,10 +53,13 @@ static Value castBack(PatternRewriter &rewriter, Location loc, Value value,
   return tensor::CastOp::create(rewriter, loc, type, value);
 }
 
-/// Returns the `vnni` config of `op`, or null.
-static LoweringConfigAttr getVnniConfig(Operation *op) {
+/// Returns the `vnni` or `signed_dot` config of `op`, or null.
+static LoweringConfigAttr getPackedKernelConfig(Operation *op) {
   LoweringConfigAttr config = LoweringConfigAttr::of(op);
-  return config && config.getKernel() == KernelKind::vnni ? config : nullptr;
+  return config && (config.getKernel() == KernelKind::vnni ||
+                    config.getKernel() == KernelKind::signed_dot)
+             ? config
+             : nullptr;
 }
 
 namespace {
@@ -66,7 +70,7 @@ struct PackVnniMatmul : public OpRewritePattern<linalg::MatmulOp> {
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    LoweringConfigAttr config = getVnniConfig(op);
+    LoweringConfigAttr config = getPackedKernelConfig(op);
     std::optional<Int8Matmul> matmul =
         config ? matchInt8Matmul(op) : std::nullopt;
     if (!matmul)
@@ -99,7 +103,8 @@ struct PackVnniBlockedMatmul : public OpRewritePattern<linalg::GenericOp> {
         rescale.getNumDpsInputs() != 3)
       return rewriter.notifyMatchFailure(rescale, "not a blocked rescale");
     auto partial = rescale.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
-    LoweringConfigAttr config = partial ? getVnniConfig(partial) : nullptr;
+    LoweringConfigAttr config =
+        partial ? getPackedKernelConfig(partial) : nullptr;
     std::optional<Int4BlockedMatmul> matmul =
         config ? matchInt4BlockedMatmul(partial) : std::nullopt;
     if (!matmul || matmul->rescale != rescale)
@@ -143,23 +148,33 @@ struct PackVnniPass : public agn::impl::AGNVnniPackBase<PackVnniPass> {
     // A config this pass cannot carry out (set by hand on an op it does not
     // take, or with another K step) is an error.
     WalkResult walk = getOperation().walk([&](Operation *op) {
-      LoweringConfigAttr config = getVnniConfig(op);
+      LoweringConfigAttr config = getPackedKernelConfig(op);
       if (!config)
         return WalkResult::advance();
       // The i8 kernel takes 4 K values per step (i4 weights are widened to
       // bytes), the block-scaled i4 one 8 (two nibbles per byte).
       int64_t step = 0;
+      bool signedDot = config.getKernel() == KernelKind::signed_dot;
       if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
         step = matchInt8Matmul(matmul) ? kGroup : 0;
       else if (auto generic = dyn_cast<linalg::GenericOp>(op))
-        step = matchInt4BlockedMatmul(generic) ? 2 * kGroup : 0;
+        step = !signedDot && matchInt4BlockedMatmul(generic) ? 2 * kGroup : 0;
       else if (isa<VnniMatmulOp, VnniBlockedMatmulOp>(op))
         return WalkResult::advance();
       if (!step) {
-        op->emitError("agn-vnni-pack: cannot compute this op with the VNNI "
-                      "kernels (its agn.lowering_config): only i8 x i8 (or "
-                      "i4) -> i32 matmuls and agn's block-scaled i4 matmuls "
-                      "with static weights");
+        op->emitError("agn-vnni-pack: cannot compute this op with the ")
+            << (signedDot ? "'signed_dot' kernel" : "VNNI kernels")
+            << " (its agn.lowering_config): only i8 x i8 (or i4) -> i32 "
+               "matmuls"
+            << (signedDot ? "" : " and agn's block-scaled i4 matmuls")
+            << " with static weights";
+        return WalkResult::interrupt();
+      }
+      // agn_x86.sdot's right operand must hold no -128.
+      if (signedDot && !hasNoMinimumByte(op->getOperand(1))) {
+        op->emitError("agn-vnni-pack: the 'signed_dot' kernel needs weights "
+                      "that hold no -128 (i4 weights, or constant i8 ones "
+                      "without it); use 'vnni' or another kernel");
         return WalkResult::interrupt();
       }
       if (config.getTileSizes()[2] != step) {

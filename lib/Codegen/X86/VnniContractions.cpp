@@ -277,6 +277,24 @@ bool mlir::agn::x86::canUseVnniKernel(linalg::MatmulOp op) {
   return matchInt8Matmul(op).has_value();
 }
 
+bool vnni::hasNoMinimumByte(Value weights) {
+  if (getElementTypeOrSelf(weights.getType()).isSignlessInteger(4))
+    return true;
+  DenseIntElementsAttr attr;
+  if (!matchPattern(weights, m_Constant(&attr)))
+    return false;
+  if (attr.isSplat())
+    return !attr.getSplatValue<APInt>().isMinSignedValue();
+  return llvm::none_of(attr.getValues<APInt>(), [](const APInt &value) {
+    return value.isMinSignedValue();
+  });
+}
+
+bool mlir::agn::x86::canUseSignedDotKernel(linalg::MatmulOp op) {
+  std::optional<Int8Matmul> matmul = matchInt8Matmul(op);
+  return matmul && hasNoMinimumByte(op.getInputs()[1]);
+}
+
 bool mlir::agn::x86::canUseVnniKernel(linalg::GenericOp partialSums) {
   return matchInt4BlockedMatmul(partialSums).has_value();
 }

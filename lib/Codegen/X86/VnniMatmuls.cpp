@@ -18,6 +18,10 @@
 //
 //   sum_k (a_k + 128) b_k - 128 sum_k b_k = sum_k a_k b_k   (exact in i32).
 //
+// A `signed_dot` config (AVX2 without VNNI) runs the same i8 kernel with
+// agn_x86.sdot (signed bytes by signed bytes, weights without -128): A is
+// read as it is and the accumulators start at C.
+//
 // B is packed into panels of 64 columns, one 64-byte vector holding four K
 // values of 16 columns in the order vpdpbusd reads them, a panel contiguous
 // in memory (VnniLayout.h): at compile time when B is a constant (as
@@ -141,10 +145,11 @@ public:
   static TileIndices getIndices(ImplicitLocOpBuilder &b, Value m0, Value panel,
                                 int64_t tileRows, Value sliceStart);
 
-  /// Reads 4 bytes of `a` at `indices` and returns them with their sign bits
-  /// flipped (unsigned a + 128), broadcast to all 16 lanes as bytes.
-  static Value loadUnsignedGroup(ImplicitLocOpBuilder &b, Value a,
-                                 ValueRange indices);
+  /// Reads 4 bytes of `a` at `indices` and returns them broadcast to all 16
+  /// lanes as bytes, with their sign bits flipped (unsigned a + 128, as
+  /// usdot reads them) if `flipSigns`.
+  static Value loadGroup(ImplicitLocOpBuilder &b, Value a, ValueRange indices,
+                         bool flipSigns = true);
 
   /// Writes the tile's `accumulators` (row-major: 4 per row) into `c` at
   /// `at`; returns the updated `c`.
@@ -303,19 +308,21 @@ Value KernelBuilder::read(ImplicitLocOpBuilder &b, VectorType type,
                                         ArrayRef<bool>{inBounds});
 }
 
-Value KernelBuilder::loadUnsignedGroup(ImplicitLocOpBuilder &b, Value a,
-                                       ValueRange indices) {
+Value KernelBuilder::loadGroup(ImplicitLocOpBuilder &b, Value a,
+                               ValueRange indices, bool flipSigns) {
   Value bytes = read(b, VectorType::get({kGroup}, b.getI8Type()), a, indices,
                      /*inBounds=*/true);
   Value word = vector::ExtractOp::create(
       b,
       vector::BitCastOp::create(b, VectorType::get({1}, b.getI32Type()), bytes),
       ArrayRef<int64_t>{0});
-  Value signFlip = arith::ConstantOp::create(
-      b, b.getI32IntegerAttr(static_cast<int32_t>(0x80808080u)));
-  Value unsignedWord = arith::XOrIOp::create(b, word, signFlip);
+  if (flipSigns) {
+    Value signFlip = arith::ConstantOp::create(
+        b, b.getI32IntegerAttr(static_cast<int32_t>(0x80808080u)));
+    word = arith::XOrIOp::create(b, word, signFlip);
+  }
   Value broadcast = vector::BroadcastOp::create(
-      b, VectorType::get({kLanes}, b.getI32Type()), unsignedWord);
+      b, VectorType::get({kLanes}, b.getI32Type()), word);
   return vector::BitCastOp::create(
       b, VectorType::get({kVectorBytes}, b.getI8Type()), broadcast);
 }
@@ -324,12 +331,19 @@ Value KernelBuilder::loadUnsignedGroup(ImplicitLocOpBuilder &b, Value a,
 // Weights
 //===----------------------------------------------------------------------===//
 
-/// Rows per tile and threads of a kernel op: its `vnni` config's, else
-/// `rows` and one thread. (agn-vnni-matmuls rejects other configs; the
-/// patterns alone ignore them.)
+/// Returns whether `op`'s config asks for the `signed_dot` kernel.
+static bool isSignedDot(Operation *op) {
+  return LoweringConfigAttr::hasKernel(op, KernelKind::signed_dot);
+}
+
+/// Rows per tile and threads of a kernel op: its `vnni` (or `signed_dot`)
+/// config's, else `rows` and one thread. (agn-vnni-matmuls rejects other
+/// configs; the patterns alone ignore them.)
 static std::pair<int64_t, int64_t> getTiling(Operation *op, int64_t rows) {
   LoweringConfigAttr config = LoweringConfigAttr::of(op);
-  if (config && config.getKernel() == KernelKind::vnni &&
+  if (config &&
+      (config.getKernel() == KernelKind::vnni ||
+       config.getKernel() == KernelKind::signed_dot) &&
       !config.getTileSizes().empty())
     return {config.getTileSizes()[0], config.getThreads()};
   return {rows, 1};
@@ -398,7 +412,8 @@ static void replaceKernel(PatternRewriter &rewriter, Operation *kernel,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Lowers agn_x86.vnni_matmul to register tiles of agn_x86.usdot.
+/// Lowers agn_x86.vnni_matmul to register tiles of agn_x86.usdot, or of
+/// agn_x86.sdot for a `signed_dot` config (no sign flip, no correction).
 struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -410,6 +425,7 @@ struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
     if (failed(packedWeights))
       return failure();
     auto [rows, threads] = getTiling(op, /*rows=*/4);
+    bool signedDot = isSignedDot(op);
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t depth = op.getLhs().getType().getDimSize(1);
     int64_t n = op.getInit().getType().getDimSize(1);
@@ -442,19 +458,24 @@ struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
                     Value sliceStart) -> Value {
       TileIndices at =
           KernelBuilder::getIndices(b, m0, panel, tileRows, sliceStart);
-      // The accumulators start at C plus the sign-flip correction.
+      // The accumulators start at C, plus the sign-flip correction for
+      // usdot (sdot reads A as it is).
       SmallVector<Value> accumulators;
       for (int64_t i = 0; i < tileRows; ++i) {
         for (int64_t v = 0; v < kVectorsPerRow; ++v) {
-          Value correction = KernelBuilder::read(
-              b, accType, weights.bias,
-              weights.at(
-                  ValueRange{arith::ConstantIndexOp::create(b, v * kLanes)}),
-              /*inBounds=*/true);
+          Value correction;
+          if (!signedDot)
+            correction = KernelBuilder::read(
+                b, accType, weights.bias,
+                weights.at(
+                    ValueRange{arith::ConstantIndexOp::create(b, v * kLanes)}),
+                /*inBounds=*/true);
           Value init = KernelBuilder::read(b, accType, c,
                                            {at.rows[i], at.outputColumns[v]},
                                            columnsInBounds);
-          accumulators.push_back(arith::AddIOp::create(b, init, correction));
+          if (correction)
+            init = arith::AddIOp::create(b, init, correction);
+          accumulators.push_back(init);
         }
       }
       auto loop = scf::ForOp::create(
@@ -474,11 +495,16 @@ struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
                 body, group, arith::ConstantIndexOp::create(body, kGroup));
             SmallVector<Value> results;
             for (int64_t i = 0; i < tileRows; ++i) {
-              Value lhs =
-                  KernelBuilder::loadUnsignedGroup(body, a, {at.rows[i], k});
-              for (int64_t v = 0; v < kVectorsPerRow; ++v)
-                results.push_back(UsdotOp::create(
-                    body, accs[i * kVectorsPerRow + v], lhs, columns[v]));
+              Value lhs = KernelBuilder::loadGroup(body, a, {at.rows[i], k},
+                                                   /*flipSigns=*/!signedDot);
+              for (int64_t v = 0; v < kVectorsPerRow; ++v) {
+                Value acc = accs[i * kVectorsPerRow + v];
+                results.push_back(
+                    signedDot
+                        ? SdotOp::create(body, acc, lhs, columns[v]).getResult()
+                        : UsdotOp::create(body, acc, lhs, columns[v])
+                              .getResult());
+              }
             }
             scf::YieldOp::create(body, results);
           });
@@ -606,9 +632,9 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
                       inner, k, arith::ConstantIndexOp::create(inner, kGroup));
                   SmallVector<Value> results;
                   for (int64_t i = 0; i < tileRows; ++i) {
-                    Value lhsLow = KernelBuilder::loadUnsignedGroup(
-                        inner, a, {at.rows[i], j, k});
-                    Value lhsHigh = KernelBuilder::loadUnsignedGroup(
+                    Value lhsLow =
+                        KernelBuilder::loadGroup(inner, a, {at.rows[i], j, k});
+                    Value lhsHigh = KernelBuilder::loadGroup(
                         inner, a, {at.rows[i], j, kHigh});
                     for (int64_t v = 0; v < kVectorsPerRow; ++v) {
                       Value acc = UsdotOp::create(
@@ -718,15 +744,34 @@ void mlir::agn::populateVnniPackLoweringPatterns(RewritePatternSet &patterns) {
 // Pass
 //===----------------------------------------------------------------------===//
 
+/// Returns whether the packed weights `packed` of a kernel op hold no -128:
+/// those of a layout op whose weights hold none, or a constant without it.
+static bool packedHasNoMinimumByte(Value packed) {
+  if (auto pack = packed.getDefiningOp<PackVnniOp>())
+    return hasNoMinimumByte(pack.getWeights());
+  return hasNoMinimumByte(packed);
+}
+
 /// Checks the config of the kernel op `op`, whose kernel takes `step` K
-/// values per step: a `vnni` one with that step, if any.
+/// values per step: a `vnni` one with that step, or a `signed_dot` one on
+/// agn_x86.vnni_matmul of weights without -128, if any.
 static LogicalResult checkConfig(Operation *op, int64_t step) {
   LoweringConfigAttr config = LoweringConfigAttr::of(op);
   if (!config)
     return success();
-  if (config.getKernel() != KernelKind::vnni)
+  auto matmul = dyn_cast<VnniMatmulOp>(op);
+  if (config.getKernel() == KernelKind::signed_dot && !matmul)
+    return op->emitError("agn-vnni-matmuls: the 'signed_dot' kernel computes "
+                         "agn_x86.vnni_matmul only");
+  if (config.getKernel() == KernelKind::signed_dot &&
+      !packedHasNoMinimumByte(matmul.getPacked()))
+    return op->emitError("agn-vnni-matmuls: the 'signed_dot' kernel needs "
+                         "packed weights that hold no -128 (i4 weights, or "
+                         "constant i8 ones without it)");
+  if (config.getKernel() != KernelKind::vnni &&
+      config.getKernel() != KernelKind::signed_dot)
     return op->emitError("agn-vnni-matmuls: a VNNI kernel op takes only a "
-                         "'vnni' agn.lowering_config, got ")
+                         "'vnni' or 'signed_dot' agn.lowering_config, got ")
            << config;
   if (config.getTileSizes()[2] != step)
     return op->emitError("agn-vnni-matmuls: this kernel takes ")

@@ -21,11 +21,12 @@ func.func @float_matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x
 
 // -----
 
-// i8 weights that are constants: VNNI where the target has it, the integer
-// register tiles elsewhere.
+// i8 weights that are constants: VNNI where the target has it, the AVX2
+// signed-dot kernel (weights without -128) on targets with AVX2 only
+// (test/Codegen/X86/signed-dot.mlir has the other cases).
 // CHECK-LABEL: func.func @int8_matmul
 // AVX512: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = vnni, tile_sizes = [4, 64, 4]>}
-// AVX2: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>}
+// AVX2: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>}
 func.func @int8_matmul(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
   %b = arith.constant dense<1> : tensor<8x16xi8>
   %r = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>

@@ -29,3 +29,26 @@ func.func @wrong_step(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi
       ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r : tensor<4x16xi32>
 }
+
+// -----
+
+// A `signed_dot` config on weights that hold -128 (agn_x86.sdot's lowering
+// cannot negate it) is an error.
+func.func @signed_dot_minimum(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %b = arith.constant dense<-128> : tensor<8x16xi8>
+  // expected-error @+1 {{agn-vnni-pack: the 'signed_dot' kernel needs weights that hold no -128}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>}
+      ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
+
+// -----
+
+// A `signed_dot` config pinned on an op the kernel does not take (float
+// operands) is an error.
+func.func @signed_dot_float(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{agn-vnni-pack: cannot compute this op with the 'signed_dot' kernel (its agn.lowering_config): only i8 x i8 (or i4) -> i32 matmuls with static weights}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>}
+      ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}

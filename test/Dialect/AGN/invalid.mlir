@@ -517,6 +517,15 @@ func.func @config_vnni_panel(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor
 
 // -----
 
+func.func @config_signed_dot_step(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  // expected-error @+1 {{a 'signed_dot' kernel's tiles are (rows, 64, 4)}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 8]>}
+      ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}
+
+// -----
+
 func.func @config_widen(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor<f32>) -> tensor<f32> {
   // expected-error @+1 {{'widen_to_f32' applies to 'register_tiles' only}}
   %r = linalg.dot {agn.lowering_config = #agn.lowering_config<kernel = reassociated_sum, widen_to_f32 = true>}

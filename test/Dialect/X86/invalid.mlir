@@ -133,3 +133,19 @@ func.func @blocked_packed_shape(%a: tensor<4x2x16xi8>, %p: tensor<2x2x1x256xi8>,
       : tensor<4x2x16xi8>, tensor<2x2x1x256xi8>, tensor<2x2x64xi32>, tensor<4xf32>, tensor<2x70xf32> into tensor<4x70xf32>
   return %r : tensor<4x70xf32>
 }
+
+// -----
+
+func.func @sdot_bytes_per_lane(%acc: vector<8xi32>, %a: vector<64xi8>) -> vector<8xi32> {
+  // expected-error @+1 {{'agn_x86.sdot' op expects four bytes per i32 lane: 64 bytes for 8 lanes (need 32)}}
+  %r = agn_x86.sdot %acc, %a, %a : vector<64xi8> into vector<8xi32>
+  return %r : vector<8xi32>
+}
+
+// -----
+
+func.func @sdot_scalable(%acc: vector<[4]xi32>, %a: vector<[16]xi8>) -> vector<[4]xi32> {
+  // expected-error @+1 {{'agn_x86.sdot' op expects fixed-length vectors}}
+  %r = agn_x86.sdot %acc, %a, %a : vector<[16]xi8> into vector<[4]xi32>
+  return %r : vector<[4]xi32>
+}

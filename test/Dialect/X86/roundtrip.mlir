@@ -40,3 +40,10 @@ func.func @kernels(%a: tensor<?x10xi8>, %p: tensor<2x3x256xi8>, %c: tensor<2x64x
       : tensor<?x2x16xi8>, tensor<2x2x2x256xi8>, tensor<2x2x64xi32>, tensor<f32>, tensor<2x70xf32> into tensor<?x70xf32>
   return %r, %f, %g : tensor<?x70xi32>, tensor<?x70xf32>, tensor<?x70xf32>
 }
+
+// CHECK-LABEL: func.func @sdot
+func.func @sdot(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> vector<16xi32> {
+  // CHECK: agn_x86.sdot %{{.*}}, %{{.*}}, %{{.*}} : vector<64xi8> into vector<16xi32>
+  %r = agn_x86.sdot %acc, %a, %b : vector<64xi8> into vector<16xi32>
+  return %r : vector<16xi32>
+}

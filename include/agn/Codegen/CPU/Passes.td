@@ -29,6 +29,10 @@ def AGNCpuConfigureKernels
       agn's block-scaled i4 matmul (`#agn.blocked_matmul`), when the target
       has `avx512vnni` and `agn-vnni-matmuls` takes them: `vnni`, tiles of
       `vnni-rows` (i8) or `vnni-i4-rows` (i4) rows by 64 columns;
+    - on targets with `avx2` but not `avx512vnni`, the same i8 x i8 (or i4)
+      matmuls when their weights hold no -128 (i4, or constant i8, as
+      agn-quantize-weights leaves them): `signed_dot`, tiles of
+      `signed-dot-rows` rows by 64 columns;
     - other float matmuls, and signed integer ones of 8 bits or more:
       `register_tiles`, 8x32x1 (float) or 4x64x1 (integer) on targets with
       `avx512f` (or no recorded target), 4x16x1 on others (16 vector
@@ -83,7 +87,10 @@ def AGNCpuConfigureKernels
            "each)">,
     Option<"vnniI4Rows", "vnni-i4-rows", "int64_t", "2",
            "Rows of A per tile of the i4 VNNI kernel (8 zmm registers each: "
-           "i32 partial sums and f32 sums)">
+           "i32 partial sums and f32 sums)">,
+    Option<"signedDotRows", "signed-dot-rows", "int64_t", "1",
+           "Rows of A per tile of the AVX2 signed_dot kernel (8 ymm "
+           "accumulators each)">
   ];
   let dependentDialects = ["::mlir::agn::AGNDialect"];
 }

@@ -5,9 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 // Kernels that only pay on x86 CPUs with particular features (AVX-512
-// VNNI), in steps: agn-vnni-pack (layout and kernel ops of the agn_x86
-// dialect, constants packed at compile time), agn-vnni-matmuls (register
-// tiles of agn_x86.usdot), then agn-lower-usdot (the instruction).
+// VNNI, or AVX2's byte products), in steps: agn-vnni-pack (layout and
+// kernel ops of the agn_x86 dialect, constants packed at compile time),
+// agn-vnni-matmuls (register tiles of agn_x86.usdot or agn_x86.sdot), then
+// agn-lower-usdot (the instruction).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,9 +23,10 @@ def AGNVnniPack : Pass<"agn-vnni-pack", "::mlir::func::FuncOp"> {
   let description = [{
     Rewrites every op whose `agn.lowering_config` has `kernel = vnni`
     (`agn-cpu-configure-kernels` gives it to the matmuls below when the
-    target has AVX-512 VNNI) into an `agn_x86` kernel op that reads its
-    weights packed by an `agn_x86` layout op, the config moved onto the
-    kernel op:
+    target has AVX-512 VNNI) or `kernel = signed_dot` (the i8 matmuls below
+    on AVX2 without VNNI, weights without -128) into an `agn_x86` kernel op
+    that reads its weights packed by an `agn_x86` layout op, the config
+    moved onto the kernel op:
 
     - a signed `linalg.matmul` of i8 x i8 (or i4, packed as bytes) into
       i32, such as agn-vectorize-convolutions makes of i8 and i4
@@ -48,7 +50,9 @@ def AGNVnniPack : Pass<"agn-vnni-pack", "::mlir::func::FuncOp"> {
 
     A `vnni` config on an op the kernels do not take, or whose K step is not
     the kernel's (4 for `linalg.matmul`, 8 for the blocked i4 matmul), is an
-    error.
+    error; so is a `signed_dot` config on anything but an i8 (or i4) matmul
+    whose weights are known to hold no -128 (i4, or i8 constants without
+    it).
   }];
   let dependentDialects = [
     "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
@@ -72,6 +76,11 @@ def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
     of 4. The config's `threads` > 1 splits the panels into that many chunks
     of consecutive panels, the iterations of an `scf.forall` (each computes
     and inserts its slice of C).
+
+    A `signed_dot` config lowers `agn_x86.vnni_matmul` the same way with
+    `agn_x86.sdot` (AVX2's `vpmaddubsw` of the activations' magnitudes by
+    the weights with the activations' signs): A is read as it is and the
+    accumulators start at C, with no correction.
 
     Since vpdpbusd multiplies unsigned bytes by signed ones, the
     activations' sign bits are flipped (a + 128) and every accumulator

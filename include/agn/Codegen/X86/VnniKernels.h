@@ -17,6 +17,11 @@ namespace mlir::agn::x86 {
 /// row of A for i8 weights packed on every call, where packing does not pay).
 bool canUseVnniKernel(linalg::MatmulOp op);
 
+/// Returns whether agn-vnni-matmuls can compute the matmul `op` with the
+/// `signed_dot` kernel (AVX2, agn_x86.sdot): as canUseVnniKernel, with
+/// weights that hold no -128 (i4, or i8 constants without it).
+bool canUseSignedDotKernel(linalg::MatmulOp op);
+
 /// Returns whether agn-vnni-matmuls can fuse the block-scaled i4 matmul
 /// whose partial sums are `partialSums` (marked #agn.blocked_matmul by
 /// agn-multiversion) with its rescale into one kernel.

@@ -29,16 +29,31 @@ void X86Dialect::initialize() {
 // UsdotOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult UsdotOp::verify() {
-  if (getAcc().getType().isScalable() || getLhs().getType().isScalable())
-    return emitOpError("expects fixed-length vectors");
-  int64_t lanes = getAcc().getType().getNumElements();
-  int64_t bytes = getLhs().getType().getNumElements();
+/// Verifies the operand shapes of a dot-product step: fixed-length vectors,
+/// four bytes of `lhs` per i32 lane of `acc`.
+static LogicalResult verifyDotStep(Operation *op, VectorType acc,
+                                   VectorType lhs) {
+  if (acc.isScalable() || lhs.isScalable())
+    return op->emitOpError("expects fixed-length vectors");
+  int64_t lanes = acc.getNumElements();
+  int64_t bytes = lhs.getNumElements();
   if (bytes != 4 * lanes)
-    return emitOpError("expects four bytes per i32 lane: ")
+    return op->emitOpError("expects four bytes per i32 lane: ")
            << bytes << " bytes for " << lanes << " lanes (need " << 4 * lanes
            << ")";
   return success();
+}
+
+LogicalResult UsdotOp::verify() {
+  return verifyDotStep(*this, getAcc().getType(), getLhs().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// SdotOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SdotOp::verify() {
+  return verifyDotStep(*this, getAcc().getType(), getLhs().getType());
 }
 
 Operation *X86Dialect::materializeConstant(OpBuilder &builder, Attribute value,

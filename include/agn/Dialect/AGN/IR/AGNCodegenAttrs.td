@@ -25,7 +25,8 @@ def AGN_KernelKind : I32EnumAttr<"KernelKind",
     I32EnumAttrCase<"direct", 5>,
     I32EnumAttrCase<"gpu_simt", 6>,
     I32EnumAttrCase<"gpu_mma_sync", 7>,
-    I32EnumAttrCase<"padded_plane", 8>
+    I32EnumAttrCase<"padded_plane", 8>,
+    I32EnumAttrCase<"signed_dot", 9>
   ]> {
   let cppNamespace = "::mlir::agn";
   let genSpecializedAttr = 0;
@@ -69,6 +70,11 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
       kernels with `tile_sizes` = (rows, 64, K values per step: 4 for a
       matmul, whose i4 weights are widened to bytes, 8 for the block-scaled
       i4 matmul, two nibbles per byte).
+    - `signed_dot` (`linalg.matmul` of constant i8 weights without -128, or
+      of i4 weights; `agn-vnni-matmuls`): the `vnni` kernel's packing and
+      tiles on CPUs with AVX2 but no VNNI, each step an `agn_x86.sdot`
+      (`vpmaddubsw` of the activations' magnitudes by the weights with the
+      activations' signs), `tile_sizes` = (rows, 64, 4).
     - `im2col` (convolutions, `agn-vectorize-convolutions`): an im2col copy
       and a matmul, the filter on the right of the matmul with
       `filter_on_right`.

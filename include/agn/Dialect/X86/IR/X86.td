@@ -82,6 +82,46 @@ def X86_UsdotOp : X86_Op<"usdot", [Pure,
 }
 
 //===----------------------------------------------------------------------===//
+// SdotOp
+//===----------------------------------------------------------------------===//
+
+def X86_SdotOp : X86_Op<"sdot", [Pure,
+    AllTypesMatch<["acc", "result"]>, AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "Sums of four signed byte products into i32 lanes, for "
+                "weights without -128";
+  let description = [{
+    The dot-product step of agn's i8 kernels on x86 CPUs without VNNI: for
+    every i32 lane `i` of `acc`,
+
+        result[i] = acc[i] + sum_{t < 4} sext(lhs[4 i + t]) * sext(rhs[4 i + t])
+
+    with the additions wrapping modulo 2^32, where no byte of `rhs` is -128
+    (the result is unspecified otherwise). `lhs` and `rhs` hold four bytes
+    per lane.
+
+    On AVX2, `agn-lower-usdot` computes it as `vpmaddubsw(|lhs|,
+    sign(rhs, lhs))` (`vpabsb`, `vpsignb`: each product keeps its value),
+    whose 16-bit sums of two products are exact because |lhs| <= 128 and
+    |rhs| <= 127 (2 * 128 * 127 < 2^15), then `vpmaddwd` by ones and
+    `vpaddd`: three instructions per 32 products where AVX-512 VNNI's
+    `vpdpbusd` needs one per 64. Elsewhere it becomes plain vector
+    arithmetic. `agn-vnni-matmuls` emits it for `signed_dot` kernels.
+
+    ```mlir
+    %r = agn_x86.sdot %acc, %a, %b : vector<64xi8> into vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$lhs,
+                       VectorOfRankAndType<[1], [I8]>:$rhs);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $lhs `,` $rhs attr-dict `:` type($lhs) `into` type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Packed weight layouts
 //===----------------------------------------------------------------------===//
 

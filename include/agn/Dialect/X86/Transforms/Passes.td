@@ -10,16 +10,21 @@
 include "mlir/Pass/PassBase.td"
 
 def AGNLowerUsdot : Pass<"agn-lower-usdot"> {
-  let summary = "Lower agn_x86.usdot to vpdpbusd or to vector arithmetic";
+  let summary = "Lower agn_x86.usdot and agn_x86.sdot to x86 instructions "
+                "or to vector arithmetic";
   let description = [{
     Where the module's target (`llvm.target`, see `agn-set-target`) has the
     `+avx512vnni` feature, every `agn_x86.usdot` on 16 lanes becomes a call
-    of the `llvm.x86.avx512.vpdpbusd.512` intrinsic (AVX-512 VNNI). Every
-    other `agn_x86.usdot` (all of them on other targets, or without a
-    target) becomes portable vector arithmetic: the bytes zero- and
-    sign-extended to i32, multiplied, and summed in groups of four into the
-    accumulator (each of the four gathered with a `vector.shuffle`, then
-    added). Both compute exactly the op's result.
+    of the `llvm.x86.avx512.vpdpbusd.512` intrinsic (AVX-512 VNNI). Where it
+    has `+avx2`, every `agn_x86.sdot` on a multiple of 8 lanes becomes, per
+    256-bit half, `llvm.abs` (vpabsb) of the left bytes, `vpsignb` of the
+    right ones by the left ones, `vpmaddubsw` of the two, `vpmaddwd` by ones
+    and an add (exact, given the op's precondition that no right byte is
+    -128). Every other op (all of them on other targets, or without a
+    target) becomes portable vector arithmetic: the bytes zero- (usdot's
+    left operand) or sign-extended to i32, multiplied, and summed in groups
+    of four into the accumulator (each of the four gathered with a
+    `vector.shuffle`, then added). All compute exactly the ops' results.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect",

@@ -1,0 +1,60 @@
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels | FileCheck %s --check-prefix=CONFIG
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels=signed-dot-rows=2 --agn-vnni-pack --agn-vnni-matmuls --canonicalize --cse | FileCheck %s
+// RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=signed-dot-rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
+
+// ROWS: agn-cpu-configure-kernels: 'signed-dot-rows' must be at least 1, got 0
+
+// On a target with AVX2 and no VNNI (x86-64-v3), an i8 matmul whose constant
+// weights hold no -128 (agn's quantized weights are in [-127, 127]) gets the
+// `signed_dot` kernel: the VNNI kernel's packed panels and loops, each step
+// an agn_x86.sdot of A as it is (no sign flip) and the panel, the
+// accumulators starting at C (no sign-flip correction).
+
+// CONFIG-LABEL: func.func @constant_weights
+// CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>}
+
+// CHECK-LABEL: func.func @constant_weights
+// CHECK-SAME: (%[[A:.*]]: tensor<?x8xi8>, %[[C:.*]]: tensor<?x2xi32>)
+// CHECK-DAG: %[[PANELS:.*]] = arith.constant dense<"0x0103050702040608{{(00)+}}090B0D0F0A0C0E10{{(00)+}}"> : tensor<1x2x256xi8>
+// CHECK: scf.for %[[M:.*]] = %c0 to %{{.*}} step %c2 iter_args(%[[C1:.*]] = %[[C]])
+// CHECK-NOT: tensor<1x64xi32>
+// CHECK: %[[INIT:.*]] = vector.transfer_read %[[C1]][%[[M]], %c0], %{{.*}} : tensor<?x2xi32>, vector<16xi32>
+// CHECK: scf.for %[[G:.*]] = %c0 to %c2 step %c1 iter_args(%[[ACC:.*]] = %[[INIT]],
+// CHECK: %[[B0:.*]] = vector.transfer_read %[[PANELS]][%c0, %[[G]], %c0]
+// CHECK: %[[K:.*]] = arith.muli %[[G]], %c4
+// CHECK: %[[BYTES:.*]] = vector.transfer_read %{{.*}}[%[[M]], %[[K]]], %{{.*}} {in_bounds = [true]} : tensor<?x8xi8>, vector<4xi8>
+// CHECK: %[[WORD:.*]] = vector.bitcast %[[BYTES]] : vector<4xi8> to vector<1xi32>
+// CHECK: %[[SCALAR:.*]] = vector.extract %[[WORD]][0]
+// CHECK-NOT: arith.xori
+// CHECK: %[[SPLAT:.*]] = vector.broadcast %[[SCALAR]] : i32 to vector<16xi32>
+// CHECK: %[[LHS:.*]] = vector.bitcast %[[SPLAT]] : vector<16xi32> to vector<64xi8>
+// CHECK: agn_x86.sdot %[[ACC]], %[[LHS]], %[[B0]] : vector<64xi8> into vector<16xi32>
+// CHECK-NOT: agn_x86.usdot
+// CHECK-NOT: agn_x86.vnni_matmul
+func.func @constant_weights(%a: tensor<?x8xi8>, %c: tensor<?x2xi32>) -> tensor<?x2xi32> {
+  %b = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14], [15, 16]]> : tensor<8x2xi8>
+  %r = linalg.matmul ins(%a, %b : tensor<?x8xi8>, tensor<8x2xi8>) outs(%c : tensor<?x2xi32>) -> tensor<?x2xi32>
+  return %r : tensor<?x2xi32>
+}
+
+// -----
+
+// Weights that hold -128 (vpsignb cannot negate it) and weights computed at
+// run time (whose values are not known) keep the integer register tiles;
+// i4 weights (-8 to 7, widened to bytes) take the kernel.
+// CONFIG-LABEL: func.func @others
+// CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>} ins(%{{.*}}, %{{.*}} : tensor<4x8xi8>, tensor<8x16xi8>)
+// CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>} ins(%{{.*}}, %{{.*}} : tensor<4x8xi8>, tensor<8x16xi8>)
+// CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>} ins(%{{.*}}, %{{.*}} : tensor<4x8xi8>, tensor<8x16xi4>)
+// CHECK-LABEL: func.func @others
+// CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles
+// CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles
+// CHECK: agn_x86.sdot
+func.func @others(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>) -> (tensor<4x16xi32>, tensor<4x16xi32>, tensor<4x16xi32>) {
+  %min = arith.constant dense<-128> : tensor<8x16xi8>
+  %r0 = linalg.matmul ins(%a, %min : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  %r1 = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  %w4 = arith.constant dense<-8> : tensor<8x16xi4>
+  %r2 = linalg.matmul ins(%a, %w4 : tensor<4x8xi8>, tensor<8x16xi4>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r0, %r1, %r2 : tensor<4x16xi32>, tensor<4x16xi32>, tensor<4x16xi32>
+}
