@@ -30,8 +30,9 @@
 //   agn-emulate-narrow-types (i4 packed two per byte)
 //   agn-emit-c-interface
 //   agn-outline-loop-nests (one private function per distinct loop nest)
-//   agn-lower-usdot (vpdpbusd where the target has AVX512-VNNI, else vector
-//    arithmetic), agn-expand-bf16-conversions (where it has no bf16
+//   agn-lower-usdot (vpdpbusd where the target has AVX512-VNNI, vpmaddubsw
+//    for agn_x86.sdot where it has AVX2, else vector arithmetic),
+//    agn-expand-bf16-conversions (where it has no bf16
 //    conversion)
 //   [threads > 1: scf.forall -> scf.parallel -> OpenMP parallel regions
 //    (libomp), or with parallel-runtime=async async-parallel-for and async
@@ -207,6 +208,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     // it.
     configure.overrideThreads = options.threads.hasValue();
     configure.packConstantB = options.packConstantB;
+    configure.signedDot = options.signedDot;
     // Convolutions become matmuls and batched products loops of matmuls;
     // the second configuration gives those their kernels.
     pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));

@@ -2,21 +2,31 @@
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 vectorize=false" \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.loops
 // RUN: FileCheck %s < %t.loops
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
-// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
-// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.split
 // RUN: tail -n +2 %t.loops > %t.loops.data
+// On a CPU without AVX2 (x86-64): the split product.
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64 \
+// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.split
 // RUN: tail -n +2 %t.split > %t.split.data
 // RUN: diff %t.loops.data %t.split.data
-// ... and on two threads (OpenMP):
+// With AVX2 (x86-64-v3): the `signed_dot` kernel, on one thread and on two
+// (OpenMP).
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.signed
+// RUN: tail -n +2 %t.signed > %t.signed.data
+// RUN: diff %t.loops.data %t.signed.data
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads > %t.threads
 // RUN: tail -n +2 %t.threads > %t.threads.data
 // RUN: diff %t.loops.data %t.threads.data
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
-// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels \
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=x86-64 --agn-cpu-configure-kernels \
 // RUN:   --agn-split-batch-matmuls | FileCheck %s --check-prefix=SPLIT
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels \
+// RUN:   --agn-split-batch-matmuls --agn-vnni-pack --agn-vnni-matmuls | FileCheck %s --check-prefix=SIGNED
 // On a CPU with AVX512-VNNI the product stays whole (agn-vnni-matmuls takes it):
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 \
@@ -24,15 +34,22 @@
 
 // agn-multiversion's i4 version of a dense layer with static shapes (i8
 // activations with a scale per row, i4 weights with a scale per block of 32
-// K values: partial sums per block, then their rescaled sum) on a CPU
-// without AVX512-VNNI, agn-split-batch-matmuls makes the partial sums a loop over
-// the blocks of i8 x i4 matmuls, which take the integer register tiles (the
-// i4 weights unpacked to bytes first), where linalg's loops ran them
-// scalar. The integer sums are exact and the rescaling is the same code, so
-// the f32 results must agree bit for bit with the loops (vectorize=false):
-// the test prints their bits (as i32) and diffs them. Shapes: M = 3, K = 64
-// (2 blocks), N = 18; row 1 of X and the first block of W are scaled up so
-// that rows and blocks get different scales.
+// K values: partial sums per block, then their rescaled sum). On a CPU
+// with AVX2 but not AVX512-VNNI, the `signed_dot` kernel computes the
+// partial sums and their rescaling in one (agn_x86.sdot on the nibbles'
+// values). On a CPU with neither, agn-split-batch-matmuls makes the partial
+// sums a loop over the blocks of i8 x i4 matmuls, which take the integer
+// register tiles (the i4 weights unpacked to bytes first), where linalg's
+// loops ran them scalar. The integer sums are exact and the rescaling is
+// the same code, so the f32 results must agree bit for bit with the loops
+// (vectorize=false): the test prints their bits (as i32) and diffs them.
+// Shapes: M = 3, K = 64 (2 blocks), N = 18; row 1 of X and the first block
+// of W are scaled up so that rows and blocks get different scales.
+
+// SIGNED-LABEL: func.func @dense
+// SIGNED-NOT: agn.blocked_matmul
+// SIGNED: agn_x86.sdot
+// SIGNED-NOT: agn_x86.usdot
 
 // SPLIT-LABEL: func.func @dense
 // SPLIT: scf.for %[[B:.*]] = %c0 to %c2 step %c1

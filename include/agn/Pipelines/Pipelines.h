@@ -137,6 +137,14 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "agn-cpu-configure-kernels finds it pays (its "
                      "pack-constant-b; default: on)"),
       llvm::cl::init(true)};
+  Option<bool> signedDot{
+      *this, "signed-dot",
+      llvm::cl::desc("Compute i8 and i4 matmuls with the AVX2 signed_dot "
+                     "kernel on targets with AVX2 but neither AVX-512 VNNI "
+                     "nor AVX-512F (agn-cpu-configure-kernels' signed-dot; "
+                     "default: on); off, they take the integer register "
+                     "tiles"),
+      llvm::cl::init(true)};
   Option<bool> cacheBuffers{
       *this, "cache-buffers",
       llvm::cl::desc("Allocate and free buffers through MLIR's generic "

@@ -94,8 +94,7 @@ static bool shouldWiden(linalg::MatmulOp op) {
 /// Returns whether kernels of `kind` split their work into the config's
 /// `threads` chunks.
 static bool splitsIntoThreads(KernelKind kind) {
-  return kind == KernelKind::vnni || kind == KernelKind::signed_dot ||
-         kind == KernelKind::register_tiles ||
+  return x86::readsPackedPanels(kind) || kind == KernelKind::register_tiles ||
          kind == KernelKind::padded_plane || kind == KernelKind::direct;
 }
 
@@ -134,7 +133,8 @@ struct ConfigureKernelsPass
          {std::pair<StringRef, int64_t>{"threads", threads},
           {"vnni-rows", vnniRows},
           {"vnni-i4-rows", vnniI4Rows},
-          {"signed-dot-rows", signedDotRows}})
+          {"signed-dot-rows", signedDotRows},
+          {"signed-dot-i4-rows", signedDotI4Rows}})
       if (value < 1)
         return fail("'" + name + "' must be at least 1, got " + Twine(value));
     if (kBlock < -1)
@@ -196,7 +196,7 @@ struct ConfigureKernelsPass
   }
 
   /// Returns the kernel of `op`, or null to leave it to linalg's loops.
-  LoweringConfigAttr choose(Operation *op, bool vnni, bool avx2,
+  LoweringConfigAttr choose(Operation *op, bool vnni, bool signedDotKernel,
                             bool wideVectors) {
     MLIRContext *context = &getContext();
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
@@ -204,7 +204,7 @@ struct ConfigureKernelsPass
         return LoweringConfigAttr::get(context, KernelKind::vnni,
                                        {vnniRows, kVnniPanel, kVnniI8Step},
                                        /*kBlock=*/0, opThreads);
-      if (!vnni && avx2 && x86::canUseSignedDotKernel(matmul))
+      if (signedDotKernel && x86::canUseSignedDotKernel(matmul))
         return LoweringConfigAttr::get(context, KernelKind::signed_dot,
                                        {signedDotRows, kVnniPanel, kVnniI8Step},
                                        /*kBlock=*/0, opThreads);
@@ -224,12 +224,13 @@ struct ConfigureKernelsPass
     }
     if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
       BlockedMatmulAttr marker = BlockedMatmulAttr::of(generic);
-      if (vnni && marker &&
+      if ((vnni || signedDotKernel) && marker &&
           marker.getPart() == BlockedMatmulPart::partial_sums &&
           x86::canUseVnniKernel(generic))
-        return LoweringConfigAttr::get(context, KernelKind::vnni,
-                                       {vnniI4Rows, kVnniPanel, kVnniI4Step},
-                                       /*kBlock=*/0, opThreads);
+        return LoweringConfigAttr::get(
+            context, vnni ? KernelKind::vnni : KernelKind::signed_dot,
+            {vnni ? vnniI4Rows : signedDotI4Rows, kVnniPanel, kVnniI4Step},
+            /*kBlock=*/0, opThreads);
       return nullptr;
     }
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
@@ -261,7 +262,11 @@ struct ConfigureKernelsPass
     func::FuncOp func = getOperation();
     // Without a recorded target: AVX-512 tiles and no VNNI.
     bool vnni = targetHasFeature(func, "avx512vnni");
-    bool avx2 = targetHasFeature(func, "avx2");
+    // The AVX2 kernel where neither VNNI nor 512-bit registers are there
+    // (it was measured against the 256-bit integer tiles only).
+    bool signedDotKernel = signedDot && !vnni &&
+                           targetHasFeature(func, "avx2") &&
+                           !targetHasFeature(func, "avx512f");
     bool wideVectors = !getTarget(func) || targetHasFeature(func, "avx512f");
     func.walk([&](Operation *op) {
       // The iterations of an scf.forall already run on the threads (as
@@ -277,7 +282,8 @@ struct ConfigureKernelsPass
       // An op with an empty loop computes nothing: no kernel.
       if (hasEmptyIterationDomain(op))
         return;
-      if (LoweringConfigAttr config = choose(op, vnni, avx2, wideVectors))
+      if (LoweringConfigAttr config =
+              choose(op, vnni, signedDotKernel, wideVectors))
         config.attachTo(op);
     });
   }

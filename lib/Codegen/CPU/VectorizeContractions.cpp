@@ -22,7 +22,8 @@
 // lowering sign-extends the i8 operands to the i32 accumulator type, so each
 // K step becomes vpmovsxbd, vpmulld and vpaddd on zmm registers: 50x to 150x
 // the scalar loops, about 0.6x the f32 kernel. Where the target has
-// AVX512-VNNI, the configuration gives them to agn-vnni-matmuls instead.
+// AVX512-VNNI (or AVX2 only, for weights without -128), the configuration
+// gives them to agn-vnni-matmuls instead.
 //
 //===----------------------------------------------------------------------===//
 

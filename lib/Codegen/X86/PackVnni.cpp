@@ -6,9 +6,8 @@
 //
 // The first step of the `vnni` and `signed_dot` configs: each configured
 // contraction becomes an agn_x86 kernel op whose weights an agn_x86 layout
-// op packs. Constant
-// weights are packed here (the layout op folds); agn-vnni-matmuls lowers the
-// rest.
+// op packs. Constant weights are packed here (the layout op folds);
+// agn-vnni-matmuls lowers the rest.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +15,7 @@
 #include "VnniPacking.h"
 
 #include "agn/Codegen/X86/Passes.h"
+#include "agn/Codegen/X86/VnniKernels.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 #include "agn/Dialect/X86/IR/X86Dialect.h"
 
@@ -56,15 +56,12 @@ static Value castBack(PatternRewriter &rewriter, Location loc, Value value,
 /// Returns the `vnni` or `signed_dot` config of `op`, or null.
 static LoweringConfigAttr getPackedKernelConfig(Operation *op) {
   LoweringConfigAttr config = LoweringConfigAttr::of(op);
-  return config && (config.getKernel() == KernelKind::vnni ||
-                    config.getKernel() == KernelKind::signed_dot)
-             ? config
-             : nullptr;
+  return config && readsPackedPanels(config.getKernel()) ? config : nullptr;
 }
 
 namespace {
-/// A `linalg.matmul` configured `vnni` becomes agn_x86.vnni_matmul on
-/// agn_x86.pack_vnni.
+/// A `linalg.matmul` configured `vnni` (or `signed_dot`, weights without
+/// -128) becomes agn_x86.vnni_matmul on agn_x86.pack_vnni.
 struct PackVnniMatmul : public OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -75,6 +72,11 @@ struct PackVnniMatmul : public OpRewritePattern<linalg::MatmulOp> {
         config ? matchInt8Matmul(op) : std::nullopt;
     if (!matmul)
       return rewriter.notifyMatchFailure(op, "not a configured VNNI matmul");
+    // agn_x86.sdot is exact only for weights without -128.
+    if (config.getKernel() == KernelKind::signed_dot &&
+        !hasNoMinimumByte(op.getInputs()[1]))
+      return rewriter.notifyMatchFailure(op,
+                                         "'signed_dot' weights may hold -128");
     Location loc = op.getLoc();
     SmallVector<Value> packed;
     rewriter.createOrFold<PackVnniOp>(packed, loc, op.getInputs()[1]);
@@ -90,7 +92,7 @@ struct PackVnniMatmul : public OpRewritePattern<linalg::MatmulOp> {
 };
 
 /// The rescale of a blocked i4 matmul whose partial sums are configured
-/// `vnni` becomes, with them, agn_x86.vnni_blocked_matmul on
+/// `vnni` (or `signed_dot`) becomes, with them, agn_x86.vnni_blocked_matmul on
 /// agn_x86.pack_vnni_blocked. (The pattern is rooted at the rescale, the
 /// later of the two, so that the walk has visited both.)
 struct PackVnniBlockedMatmul : public OpRewritePattern<linalg::GenericOp> {
@@ -158,20 +160,20 @@ struct PackVnniPass : public agn::impl::AGNVnniPackBase<PackVnniPass> {
       if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
         step = matchInt8Matmul(matmul) ? kGroup : 0;
       else if (auto generic = dyn_cast<linalg::GenericOp>(op))
-        step = !signedDot && matchInt4BlockedMatmul(generic) ? 2 * kGroup : 0;
+        step = matchInt4BlockedMatmul(generic) ? 2 * kGroup : 0;
       else if (isa<VnniMatmulOp, VnniBlockedMatmulOp>(op))
         return WalkResult::advance();
       if (!step) {
         op->emitError("agn-vnni-pack: cannot compute this op with the ")
             << (signedDot ? "'signed_dot' kernel" : "VNNI kernels")
             << " (its agn.lowering_config): only i8 x i8 (or i4) -> i32 "
-               "matmuls"
-            << (signedDot ? "" : " and agn's block-scaled i4 matmuls")
-            << " with static weights";
+               "matmuls and agn's block-scaled i4 matmuls with static "
+               "weights";
         return WalkResult::interrupt();
       }
       // agn_x86.sdot's right operand must hold no -128.
-      if (signedDot && !hasNoMinimumByte(op->getOperand(1))) {
+      if (signedDot && isa<linalg::MatmulOp>(op) &&
+          !hasNoMinimumByte(cast<linalg::MatmulOp>(op).getInputs()[1])) {
         op->emitError("agn-vnni-pack: the 'signed_dot' kernel needs weights "
                       "that hold no -128 (i4 weights, or constant i8 ones "
                       "without it); use 'vnni' or another kernel");

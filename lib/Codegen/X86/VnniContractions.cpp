@@ -15,6 +15,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::agn;
 using namespace mlir::agn::vnni;
@@ -281,13 +283,13 @@ bool vnni::hasNoMinimumByte(Value weights) {
   if (getElementTypeOrSelf(weights.getType()).isSignlessInteger(4))
     return true;
   DenseIntElementsAttr attr;
-  if (!matchPattern(weights, m_Constant(&attr)))
+  if (!matchPattern(weights, m_Constant(&attr)) ||
+      !attr.getElementType().isSignlessInteger(8))
     return false;
+  constexpr int8_t kMinimum = std::numeric_limits<int8_t>::min();
   if (attr.isSplat())
-    return !attr.getSplatValue<APInt>().isMinSignedValue();
-  return llvm::none_of(attr.getValues<APInt>(), [](const APInt &value) {
-    return value.isMinSignedValue();
-  });
+    return attr.getSplatValue<int8_t>() != kMinimum;
+  return !llvm::is_contained(attr.getValues<int8_t>(), kMinimum);
 }
 
 bool mlir::agn::x86::canUseSignedDotKernel(linalg::MatmulOp op) {

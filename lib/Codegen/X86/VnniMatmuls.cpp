@@ -73,6 +73,7 @@
 #include "agn/Codegen/Common/Tiling.h"
 
 #include "agn/Codegen/X86/Passes.h"
+#include "agn/Codegen/X86/VnniKernels.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 #include "agn/Dialect/X86/IR/X86Dialect.h"
 
@@ -149,7 +150,7 @@ public:
   /// lanes as bytes, with their sign bits flipped (unsigned a + 128, as
   /// usdot reads them) if `flipSigns`.
   static Value loadGroup(ImplicitLocOpBuilder &b, Value a, ValueRange indices,
-                         bool flipSigns = true);
+                         bool flipSigns);
 
   /// Writes the tile's `accumulators` (row-major: 4 per row) into `c` at
   /// `at`; returns the updated `c`.
@@ -336,14 +337,20 @@ static bool isSignedDot(Operation *op) {
   return LoweringConfigAttr::hasKernel(op, KernelKind::signed_dot);
 }
 
+/// Returns whether the packed weights `packed` of a kernel op hold no -128:
+/// those of a layout op whose weights hold none, or a constant without it.
+static bool packedHasNoMinimumByte(Value packed) {
+  if (auto pack = packed.getDefiningOp<PackVnniOp>())
+    return hasNoMinimumByte(pack.getWeights());
+  return hasNoMinimumByte(packed);
+}
+
 /// Rows per tile and threads of a kernel op: its `vnni` (or `signed_dot`)
 /// config's, else `rows` and one thread. (agn-vnni-matmuls rejects other
 /// configs; the patterns alone ignore them.)
 static std::pair<int64_t, int64_t> getTiling(Operation *op, int64_t rows) {
   LoweringConfigAttr config = LoweringConfigAttr::of(op);
-  if (config &&
-      (config.getKernel() == KernelKind::vnni ||
-       config.getKernel() == KernelKind::signed_dot) &&
+  if (config && readsPackedPanels(config.getKernel()) &&
       !config.getTileSizes().empty())
     return {config.getTileSizes()[0], config.getThreads()};
   return {rows, 1};
@@ -426,6 +433,10 @@ struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
       return failure();
     auto [rows, threads] = getTiling(op, /*rows=*/4);
     bool signedDot = isSignedDot(op);
+    // agn_x86.sdot is exact only for weights without -128.
+    if (signedDot && !packedHasNoMinimumByte(op.getPacked()))
+      return rewriter.notifyMatchFailure(op,
+                                         "'signed_dot' weights may hold -128");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t depth = op.getLhs().getType().getDimSize(1);
     int64_t n = op.getInit().getType().getDimSize(1);
@@ -525,7 +536,9 @@ struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Lowers agn_x86.vnni_blocked_matmul to register tiles of agn_x86.usdot.
+/// Lowers agn_x86.vnni_blocked_matmul to register tiles of agn_x86.usdot, or
+/// of agn_x86.sdot for a `signed_dot` config (no sign flip, no correction,
+/// nibbles unpacked as their values).
 struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -537,6 +550,7 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
     if (failed(packedWeights))
       return failure();
     auto [rows, threads] = getTiling(op, /*rows=*/2);
+    bool signedDot = isSignedDot(op);
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t blocks = op.getLhs().getType().getDimSize(1);
     int64_t blockSize = op.getLhs().getType().getDimSize(2);
@@ -582,14 +596,20 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
           b, zero, arith::ConstantIndexOp::create(b, blocks), one, sums,
           [&](OpBuilder &nested, Location loc, Value j, ValueRange floatSums) {
             ImplicitLocOpBuilder body(loc, nested);
+            // usdot's sums start at the sign-flip correction, sdot's at 0.
             SmallVector<Value> partials;
             for (int64_t i = 0; i < tileRows; ++i)
               for (int64_t v = 0; v < kVectorsPerRow; ++v)
-                partials.push_back(KernelBuilder::read(
-                    body, intType, weights.bias,
-                    weights.at(
-                        {j, arith::ConstantIndexOp::create(body, v * kLanes)}),
-                    /*inBounds=*/true));
+                partials.push_back(
+                    signedDot
+                        ? arith::ConstantOp::create(body,
+                                                    body.getZeroAttr(intType))
+                              .getResult()
+                        : KernelBuilder::read(
+                              body, intType, weights.bias,
+                              weights.at({j, arith::ConstantIndexOp::create(
+                                                 body, v * kLanes)}),
+                              /*inBounds=*/true));
             auto pairLoop = scf::ForOp::create(
                 body, zero, arith::ConstantIndexOp::create(body, pairs), one,
                 partials,
@@ -614,16 +634,31 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
                                     arith::ConstantIndexOp::create(
                                         inner, v * kVectorBytes)}),
                         /*inBounds=*/true);
-                    high.push_back(
-                        arith::AndIOp::create(inner, bytes, highMask));
+                    if (!signedDot)
+                      high.push_back(
+                          arith::AndIOp::create(inner, bytes, highMask));
                     Value shifted = arith::ShLIOp::create(
                         inner,
                         vector::BitCastOp::create(inner, wordsType, bytes),
                         shift);
-                    low.push_back(arith::AndIOp::create(
+                    Value lowTimes16 = arith::AndIOp::create(
                         inner,
                         vector::BitCastOp::create(inner, bytesType, shifted),
-                        highMask));
+                        highMask);
+                    if (!signedDot) {
+                      low.push_back(lowTimes16);
+                      continue;
+                    }
+                    // sdot takes no -128 (16 x -8): the nibbles' values,
+                    // sign-extended by an arithmetic shift of each byte.
+                    Value byteShift = arith::ConstantOp::create(
+                        inner, DenseElementsAttr::get(
+                                   bytesType,
+                                   inner.getI8IntegerAttr(kNibbleScaleLog2)));
+                    high.push_back(
+                        arith::ShRSIOp::create(inner, bytes, byteShift));
+                    low.push_back(
+                        arith::ShRSIOp::create(inner, lowTimes16, byteShift));
                   }
                   Value k = arith::MulIOp::create(
                       inner, pair,
@@ -632,16 +667,20 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
                       inner, k, arith::ConstantIndexOp::create(inner, kGroup));
                   SmallVector<Value> results;
                   for (int64_t i = 0; i < tileRows; ++i) {
-                    Value lhsLow =
-                        KernelBuilder::loadGroup(inner, a, {at.rows[i], j, k});
+                    Value lhsLow = KernelBuilder::loadGroup(
+                        inner, a, {at.rows[i], j, k}, /*flipSigns=*/!signedDot);
                     Value lhsHigh = KernelBuilder::loadGroup(
-                        inner, a, {at.rows[i], j, kHigh});
-                    for (int64_t v = 0; v < kVectorsPerRow; ++v) {
-                      Value acc = UsdotOp::create(
-                          inner, accs[i * kVectorsPerRow + v], lhsLow, low[v]);
+                        inner, a, {at.rows[i], j, kHigh},
+                        /*flipSigns=*/!signedDot);
+                    auto dot = [&](Value acc, Value lhs, Value rhs) -> Value {
+                      if (signedDot)
+                        return SdotOp::create(inner, acc, lhs, rhs);
+                      return UsdotOp::create(inner, acc, lhs, rhs);
+                    };
+                    for (int64_t v = 0; v < kVectorsPerRow; ++v)
                       results.push_back(
-                          UsdotOp::create(inner, acc, lhsHigh, high[v]));
-                    }
+                          dot(dot(accs[i * kVectorsPerRow + v], lhsLow, low[v]),
+                              lhsHigh, high[v]));
                   }
                   scf::YieldOp::create(inner, results);
                 });
@@ -658,10 +697,11 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
             for (int64_t i = 0; i < tileRows; ++i) {
               for (int64_t v = 0; v < kVectorsPerRow; ++v) {
                 int64_t index = i * kVectorsPerRow + v;
-                Value sum = arith::SIToFPOp::create(
-                    body, floatType,
-                    arith::ShRSIOp::create(body, pairLoop.getResult(index),
-                                           unscale));
+                // usdot summed 16 times the nibbles, sdot the nibbles.
+                Value partial = pairLoop.getResult(index);
+                if (!signedDot)
+                  partial = arith::ShRSIOp::create(body, partial, unscale);
+                Value sum = arith::SIToFPOp::create(body, floatType, partial);
                 Value scale =
                     arith::MulFOp::create(body, rowScales[i], columnScales[v]);
                 Value scaled = arith::MulFOp::create(body, sum, scale);
@@ -744,32 +784,20 @@ void mlir::agn::populateVnniPackLoweringPatterns(RewritePatternSet &patterns) {
 // Pass
 //===----------------------------------------------------------------------===//
 
-/// Returns whether the packed weights `packed` of a kernel op hold no -128:
-/// those of a layout op whose weights hold none, or a constant without it.
-static bool packedHasNoMinimumByte(Value packed) {
-  if (auto pack = packed.getDefiningOp<PackVnniOp>())
-    return hasNoMinimumByte(pack.getWeights());
-  return hasNoMinimumByte(packed);
-}
-
 /// Checks the config of the kernel op `op`, whose kernel takes `step` K
-/// values per step: a `vnni` one with that step, or a `signed_dot` one on
-/// agn_x86.vnni_matmul of weights without -128, if any.
+/// values per step: a `vnni` or `signed_dot` one with that step, if any,
+/// `signed_dot` on weights without -128 (the blocked kernel's are i4).
 static LogicalResult checkConfig(Operation *op, int64_t step) {
   LoweringConfigAttr config = LoweringConfigAttr::of(op);
   if (!config)
     return success();
   auto matmul = dyn_cast<VnniMatmulOp>(op);
-  if (config.getKernel() == KernelKind::signed_dot && !matmul)
-    return op->emitError("agn-vnni-matmuls: the 'signed_dot' kernel computes "
-                         "agn_x86.vnni_matmul only");
-  if (config.getKernel() == KernelKind::signed_dot &&
+  if (config.getKernel() == KernelKind::signed_dot && matmul &&
       !packedHasNoMinimumByte(matmul.getPacked()))
     return op->emitError("agn-vnni-matmuls: the 'signed_dot' kernel needs "
                          "packed weights that hold no -128 (i4 weights, or "
                          "constant i8 ones without it)");
-  if (config.getKernel() != KernelKind::vnni &&
-      config.getKernel() != KernelKind::signed_dot)
+  if (!readsPackedPanels(config.getKernel()))
     return op->emitError("agn-vnni-matmuls: a VNNI kernel op takes only a "
                          "'vnni' or 'signed_dot' agn.lowering_config, got ")
            << config;

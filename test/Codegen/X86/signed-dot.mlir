@@ -1,6 +1,9 @@
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels | FileCheck %s --check-prefix=CONFIG
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels=signed-dot-rows=2 --agn-vnni-pack --agn-vnni-matmuls --canonicalize --cse | FileCheck %s
 // RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=signed-dot-rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels=signed-dot=false | FileCheck %s --check-prefix=OFF
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64 --agn-cpu-configure-kernels | FileCheck %s --check-prefix=NOAVX2
+// RUN: agn-opt %s -split-input-file --agn-set-target=cpu=skylake-avx512 --agn-cpu-configure-kernels | FileCheck %s --check-prefix=AVX512
 
 // ROWS: agn-cpu-configure-kernels: 'signed-dot-rows' must be at least 1, got 0
 
@@ -12,6 +15,16 @@
 
 // CONFIG-LABEL: func.func @constant_weights
 // CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>}
+
+// Not with `signed-dot=false`, nor on targets without AVX2 (x86-64), nor on
+// those with AVX-512F (without VNNI; the kernel is measured against 256-bit
+// integer tiles only): the integer register tiles.
+// OFF-LABEL: func.func @constant_weights
+// OFF: #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>
+// NOAVX2-LABEL: func.func @constant_weights
+// NOAVX2: #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>
+// AVX512-LABEL: func.func @constant_weights
+// AVX512: #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 64, 1]>
 
 // CHECK-LABEL: func.func @constant_weights
 // CHECK-SAME: (%[[A:.*]]: tensor<?x8xi8>, %[[C:.*]]: tensor<?x2xi32>)
@@ -39,22 +52,28 @@ func.func @constant_weights(%a: tensor<?x8xi8>, %c: tensor<?x2xi32>) -> tensor<?
 
 // -----
 
-// Weights that hold -128 (vpsignb cannot negate it) and weights computed at
-// run time (whose values are not known) keep the integer register tiles;
-// i4 weights (-8 to 7, widened to bytes) take the kernel.
+// Weights that hold -128 (vpsignb cannot negate it; a splat and one value
+// among others) and weights computed at run time (whose values are not
+// known) keep the integer register tiles; i4 weights (-8 to 7, widened to
+// bytes) take the kernel.
 // CONFIG-LABEL: func.func @others
 // CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>} ins(%{{.*}}, %{{.*}} : tensor<4x8xi8>, tensor<8x16xi8>)
+// CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>} ins(%{{.*}}, %{{.*}} : tensor<4x8xi8>, tensor<8x2xi8>)
 // CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>} ins(%{{.*}}, %{{.*}} : tensor<4x8xi8>, tensor<8x16xi8>)
 // CONFIG: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>} ins(%{{.*}}, %{{.*}} : tensor<4x8xi8>, tensor<8x16xi4>)
 // CHECK-LABEL: func.func @others
 // CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles
 // CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles
+// CHECK: linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = register_tiles
 // CHECK: agn_x86.sdot
-func.func @others(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>) -> (tensor<4x16xi32>, tensor<4x16xi32>, tensor<4x16xi32>) {
+func.func @others(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>, %c2: tensor<4x2xi32>)
+    -> (tensor<4x16xi32>, tensor<4x2xi32>, tensor<4x16xi32>, tensor<4x16xi32>) {
   %min = arith.constant dense<-128> : tensor<8x16xi8>
   %r0 = linalg.matmul ins(%a, %min : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  %one = arith.constant dense<[[1, 2], [3, 4], [5, 6], [7, -128], [9, 10], [11, 12], [13, 14], [15, 16]]> : tensor<8x2xi8>
+  %r3 = linalg.matmul ins(%a, %one : tensor<4x8xi8>, tensor<8x2xi8>) outs(%c2 : tensor<4x2xi32>) -> tensor<4x2xi32>
   %r1 = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   %w4 = arith.constant dense<-8> : tensor<8x16xi4>
   %r2 = linalg.matmul ins(%a, %w4 : tensor<4x8xi8>, tensor<8x16xi4>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
-  return %r0, %r1, %r2 : tensor<4x16xi32>, tensor<4x16xi32>, tensor<4x16xi32>
+  return %r0, %r3, %r1, %r2 : tensor<4x16xi32>, tensor<4x2xi32>, tensor<4x16xi32>, tensor<4x16xi32>
 }

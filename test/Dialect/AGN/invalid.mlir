@@ -518,8 +518,8 @@ func.func @config_vnni_panel(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor
 // -----
 
 func.func @config_signed_dot_step(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
-  // expected-error @+1 {{a 'signed_dot' kernel's tiles are (rows, 64, 4)}}
-  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 8]>}
+  // expected-error @+1 {{a 'signed_dot' kernel's tiles are (rows, 64, 4) for i8 or (rows, 64, 8) for i4}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 32, 4]>}
       ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r : tensor<4x16xi32>
 }

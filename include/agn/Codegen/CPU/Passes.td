@@ -29,10 +29,13 @@ def AGNCpuConfigureKernels
       agn's block-scaled i4 matmul (`#agn.blocked_matmul`), when the target
       has `avx512vnni` and `agn-vnni-matmuls` takes them: `vnni`, tiles of
       `vnni-rows` (i8) or `vnni-i4-rows` (i4) rows by 64 columns;
-    - on targets with `avx2` but not `avx512vnni`, the same i8 x i8 (or i4)
-      matmuls when their weights hold no -128 (i4, or constant i8, as
-      agn-quantize-weights leaves them): `signed_dot`, tiles of
-      `signed-dot-rows` rows by 64 columns;
+    - on targets with `avx2` but neither `avx512vnni` nor `avx512f` (whose
+      512-bit integer register tiles the AVX2 kernel has not been measured
+      against), unless `signed-dot=false`: the same i8 x i8 (or i4) matmuls
+      when their weights hold no -128 (i4, or constant i8, as
+      agn-quantize-weights leaves them), and agn's block-scaled i4 partial
+      sums: `signed_dot`, tiles of `signed-dot-rows` (i8) or
+      `signed-dot-i4-rows` (i4) rows by 64 columns;
     - other float matmuls, and signed integer ones of 8 bits or more:
       `register_tiles`, 8x32x1 (float) or 4x64x1 (integer) on targets with
       `avx512f` (or no recorded target), 4x16x1 on others (16 vector
@@ -80,17 +83,24 @@ def AGNCpuConfigureKernels
     ListOption<"floatTileSizes", "float-tile-sizes", "int64_t",
                "Register tile (M, N, K) of float matmuls (default: by target)">,
     ListOption<"integerTileSizes", "integer-tile-sizes", "int64_t",
-               "Register tile (M, N, K) of integer matmuls without VNNI "
-               "(default: by target)">,
+               "Register tile (M, N, K) of integer matmuls that take neither "
+               "the VNNI nor the signed_dot kernel (default: by target)">,
     Option<"vnniRows", "vnni-rows", "int64_t", "4",
            "Rows of A per tile of the i8 VNNI kernel (4 zmm accumulators "
            "each)">,
     Option<"vnniI4Rows", "vnni-i4-rows", "int64_t", "2",
            "Rows of A per tile of the i4 VNNI kernel (8 zmm registers each: "
            "i32 partial sums and f32 sums)">,
+    Option<"signedDot", "signed-dot", "bool", "true",
+           "Give i8 and i4 matmuls the AVX2 signed_dot kernel on targets "
+           "with AVX2 but neither AVX-512 VNNI nor AVX-512F">,
     Option<"signedDotRows", "signed-dot-rows", "int64_t", "1",
            "Rows of A per tile of the AVX2 signed_dot kernel (8 ymm "
-           "accumulators each)">
+           "accumulators each)">,
+    Option<"signedDotI4Rows", "signed-dot-i4-rows", "int64_t", "1",
+           "Rows of A per tile of the AVX2 signed_dot kernel of block-scaled "
+           "i4 matmuls (16 ymm registers each: i32 partial sums and f32 "
+           "sums)">
   ];
   let dependentDialects = ["::mlir::agn::AGNDialect"];
 }

@@ -25,7 +25,8 @@ namespace mlir::agn {
 #include "agn/Codegen/X86/Passes.h.inc"
 
 /// Adds the patterns of agn-vnni-pack: a `linalg.matmul` or the rescale of
-/// a blocked i4 matmul (with its partial sums) configured `vnni` becomes an
+/// a blocked i4 matmul (with its partial sums) configured `vnni` or
+/// `signed_dot` (weights without -128) becomes an
 /// `agn_x86.vnni_matmul` or `agn_x86.vnni_blocked_matmul` on weights packed
 /// by `agn_x86.pack_vnni` or `pack_vnni_blocked` (folded for constants).
 /// Ops the kernels do not take are left alone; the pass diagnoses them.
@@ -33,8 +34,9 @@ void populateVnniPackPatterns(RewritePatternSet &patterns);
 
 /// Adds the patterns of agn-vnni-matmuls that lower the kernel ops
 /// (`agn_x86.vnni_matmul`, `vnni_blocked_matmul`) to register tiles of
-/// `agn_x86.usdot`, packing weights whose layout op did not fold one panel
-/// at a time inside the kernel.
+/// `agn_x86.usdot`, or of `agn_x86.sdot` for `signed_dot` configs (not on
+/// weights that may hold -128), packing weights whose layout op did not fold
+/// one panel at a time inside the kernel.
 void populateVnniKernelLoweringPatterns(RewritePatternSet &patterns);
 
 /// Adds the pattern of agn-vnni-matmuls that lowers an `agn_x86.pack_vnni`

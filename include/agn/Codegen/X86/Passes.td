@@ -18,13 +18,13 @@
 include "mlir/Pass/PassBase.td"
 
 def AGNVnniPack : Pass<"agn-vnni-pack", "::mlir::func::FuncOp"> {
-  let summary = "Carry out the 'vnni' configs' packing: kernel ops on packed "
-                "weights";
+  let summary = "Carry out the 'vnni' and 'signed_dot' configs' packing: "
+                "kernel ops on packed weights";
   let description = [{
     Rewrites every op whose `agn.lowering_config` has `kernel = vnni`
     (`agn-cpu-configure-kernels` gives it to the matmuls below when the
-    target has AVX-512 VNNI) or `kernel = signed_dot` (the i8 matmuls below
-    on AVX2 without VNNI, weights without -128) into an `agn_x86` kernel op
+    target has AVX-512 VNNI) or `kernel = signed_dot` (the same matmuls on
+    AVX2 without VNNI, i8 weights without -128) into an `agn_x86` kernel op
     that reads its weights packed by an `agn_x86` layout op, the config
     moved onto the kernel op:
 
@@ -50,9 +50,8 @@ def AGNVnniPack : Pass<"agn-vnni-pack", "::mlir::func::FuncOp"> {
 
     A `vnni` config on an op the kernels do not take, or whose K step is not
     the kernel's (4 for `linalg.matmul`, 8 for the blocked i4 matmul), is an
-    error; so is a `signed_dot` config on anything but an i8 (or i4) matmul
-    whose weights are known to hold no -128 (i4, or i8 constants without
-    it).
+    error; so is a `signed_dot` config on an i8 matmul whose weights are
+    not known to hold no -128 (i4 weights are; i8 constants are checked).
   }];
   let dependentDialects = [
     "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
@@ -62,7 +61,7 @@ def AGNVnniPack : Pass<"agn-vnni-pack", "::mlir::func::FuncOp"> {
 
 def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
   let summary = "Lower agn_x86's VNNI kernel ops to register tiles of "
-                "agn_x86.usdot";
+                "agn_x86.usdot or agn_x86.sdot";
   let description = [{
     Lowers `agn_x86.vnni_matmul` and `agn_x86.vnni_blocked_matmul` (which
     `agn-vnni-pack` makes) into register-tiled loops of `agn_x86.usdot`,
@@ -77,10 +76,12 @@ def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
     of consecutive panels, the iterations of an `scf.forall` (each computes
     and inserts its slice of C).
 
-    A `signed_dot` config lowers `agn_x86.vnni_matmul` the same way with
+    A `signed_dot` config lowers both kernel ops the same way with
     `agn_x86.sdot` (AVX2's `vpmaddubsw` of the activations' magnitudes by
-    the weights with the activations' signs): A is read as it is and the
-    accumulators start at C, with no correction.
+    the weights with the activations' signs): A is read as it is, the
+    accumulators start at C (the blocked kernel's partial sums at 0), with
+    no correction, and i4 nibbles are unpacked as their values (an
+    arithmetic shift of each byte), not 16 times them.
 
     Since vpdpbusd multiplies unsigned bytes by signed ones, the
     activations' sign bits are flipped (a + 128) and every accumulator

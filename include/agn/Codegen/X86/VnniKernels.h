@@ -7,9 +7,17 @@
 #ifndef AGN_CODEGEN_X86_VNNIKERNELS_H
 #define AGN_CODEGEN_X86_VNNIKERNELS_H
 
+#include "agn/Dialect/AGN/IR/AGNAttrs.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 namespace mlir::agn::x86 {
+
+/// Returns whether kernels of `kind` are agn-vnni-matmuls' kernels on
+/// packed panels: `vnni` (AVX-512 VNNI) and `signed_dot` (AVX2).
+inline bool readsPackedPanels(KernelKind kind) {
+  return kind == KernelKind::vnni || kind == KernelKind::signed_dot;
+}
 
 /// Returns whether agn-vnni-matmuls can compute the matmul `op`: signed
 /// i8 x i8 (or i4) -> i32, tensors, default maps, static non-empty weights

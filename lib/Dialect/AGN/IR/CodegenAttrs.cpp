@@ -100,8 +100,9 @@ LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "a 'vnni' kernel's tiles are (rows, 64, 4) for i8 "
                           "or (rows, 64, 8) for i4";
   if (kernel == KernelKind::signed_dot &&
-      (tileSizes[1] != 64 || tileSizes[2] != 4))
-    return emitError() << "a 'signed_dot' kernel's tiles are (rows, 64, 4)";
+      (tileSizes[1] != 64 || (tileSizes[2] != 4 && tileSizes[2] != 8)))
+    return emitError() << "a 'signed_dot' kernel's tiles are (rows, 64, 4) "
+                          "for i8 or (rows, 64, 8) for i4";
   if (widenToF32 && kernel != KernelKind::register_tiles)
     return emitError() << "'widen_to_f32' applies to 'register_tiles' only";
   if (filterOnRight && kernel != KernelKind::im2col)

@@ -43,22 +43,6 @@ static constexpr llvm::StringLiteral kPmaddwd256 = "llvm.x86.avx2.pmadd.wd";
 /// i32 lanes of one ymm register.
 static constexpr int64_t kAvx2Lanes = 8;
 
-namespace {
-/// agn_x86.usdot on 16 lanes -> vpdpbusd.
-struct UsdotToVpdpbusd : public OpRewritePattern<UsdotOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(UsdotOp op,
-                                PatternRewriter &rewriter) const override {
-    if (op.getAcc().getType().getNumElements() != 16)
-      return rewriter.notifyMatchFailure(op, "not 16 lanes");
-    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-        op, op.getType(), rewriter.getStringAttr(kVpdpbusd512),
-        ValueRange{op.getAcc(), op.getLhs(), op.getRhs()});
-    return success();
-  }
-};
-
 /// Returns acc + the sums of each group of four products of `lhs` (zero-
 /// or sign-extended, as `unsignedLhs` says) and `rhs` (sign-extended), in
 /// portable vector arithmetic.
@@ -85,6 +69,22 @@ static Value sumGroupsOfFour(PatternRewriter &rewriter, Location loc, Value acc,
   }
   return sum;
 }
+
+namespace {
+/// agn_x86.usdot on 16 lanes -> vpdpbusd.
+struct UsdotToVpdpbusd : public OpRewritePattern<UsdotOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(UsdotOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getAcc().getType().getNumElements() != 16)
+      return rewriter.notifyMatchFailure(op, "not 16 lanes");
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getType(), rewriter.getStringAttr(kVpdpbusd512),
+        ValueRange{op.getAcc(), op.getLhs(), op.getRhs()});
+    return success();
+  }
+};
 
 /// agn_x86.usdot -> extui/extsi, muli, and the sums of each group of four.
 struct UsdotToVectorArithmetic : public OpRewritePattern<UsdotOp> {

@@ -71,10 +71,11 @@ def AGN_LoweringConfigAttr : AGN_Attr<"LoweringConfig", "lowering_config"> {
       matmul, whose i4 weights are widened to bytes, 8 for the block-scaled
       i4 matmul, two nibbles per byte).
     - `signed_dot` (`linalg.matmul` of constant i8 weights without -128, or
-      of i4 weights; `agn-vnni-matmuls`): the `vnni` kernel's packing and
-      tiles on CPUs with AVX2 but no VNNI, each step an `agn_x86.sdot`
-      (`vpmaddubsw` of the activations' magnitudes by the weights with the
-      activations' signs), `tile_sizes` = (rows, 64, 4).
+      of i4 weights, or the partial sums of agn's block-scaled i4 matmul;
+      `agn-vnni-matmuls`): the `vnni` kernels' packing and tiles on CPUs
+      with AVX2 but no VNNI, each step an `agn_x86.sdot` (`vpmaddubsw` of
+      the activations' magnitudes by the weights with the activations'
+      signs), `tile_sizes` as `vnni`'s.
     - `im2col` (convolutions, `agn-vectorize-convolutions`): an im2col copy
       and a matmul, the filter on the right of the matmul with
       `filter_on_right`.

@@ -103,8 +103,9 @@ def X86_SdotOp : X86_Op<"sdot", [Pure,
     sign(rhs, lhs))` (`vpabsb`, `vpsignb`: each product keeps its value),
     whose 16-bit sums of two products are exact because |lhs| <= 128 and
     |rhs| <= 127 (2 * 128 * 127 < 2^15), then `vpmaddwd` by ones and
-    `vpaddd`: three instructions per 32 products where AVX-512 VNNI's
-    `vpdpbusd` needs one per 64. Elsewhere it becomes plain vector
+    `vpaddd`: four instructions per 32 products (`vpabsb` is shared by the
+    steps that read the same `lhs`) where AVX-512 VNNI's `vpdpbusd` needs
+    one per 64. Elsewhere it becomes plain vector
     arithmetic. `agn-vnni-matmuls` emits it for `signed_dot` kernels.
 
     ```mlir
