@@ -21,6 +21,23 @@
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads > %t.threads
 // RUN: tail -n +2 %t.threads > %t.threads.data
 // RUN: diff %t.loops.data %t.threads.data
+// Tiles of two rows (M = 3: one tile and a row left over):
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels=signed-dot-i4-rows=2 \
+// RUN:   --agn-vnni-pack --agn-vnni-matmuls --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.rows
+// RUN: tail -n +2 %t.rows > %t.rows.data
+// RUN: diff %t.loops.data %t.rows.data
+// With the kernel switched off (signed-dot=false): the split product, on
+// two threads.
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
+// RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 signed-dot=false threads=2" \
+// RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads > %t.split.threads
+// RUN: tail -n +2 %t.split.threads > %t.split.threads.data
+// RUN: diff %t.loops.data %t.split.threads.data
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
+// RUN:   --agn-lower --canonicalize --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels=signed-dot=false \
+// RUN:   --agn-split-batch-matmuls | FileCheck %s --check-prefix=SPLIT
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-set-target=cpu=x86-64 --agn-cpu-configure-kernels \
 // RUN:   --agn-split-batch-matmuls | FileCheck %s --check-prefix=SPLIT
@@ -50,6 +67,7 @@
 // SIGNED-NOT: agn.blocked_matmul
 // SIGNED: agn_x86.sdot
 // SIGNED-NOT: agn_x86.usdot
+// SIGNED-NOT: agn.blocked_matmul
 
 // SPLIT-LABEL: func.func @dense
 // SPLIT: scf.for %[[B:.*]] = %c0 to %c2 step %c1

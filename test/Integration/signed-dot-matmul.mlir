@@ -1,19 +1,22 @@
 // The i8 and i4 matmuls with constant weights that the `signed_dot` kernel
 // computes on AVX2 CPUs without VNNI (agn_x86.sdot: vpsignb, vpmaddubsw,
-// vpmaddwd), run, against the same products as a linalg.generic (which the
-// kernel passes leave alone). Integer sums are exact, so the check is
-// equality, element by element. A holds -128 (whose magnitude, 128, is the
-// largest vpmaddubsw meets), 127 and -127, and a row of -128 only; the i8
-// weights the ends of agn's range (-127, 127), with a column of each (so
-// that the 16-bit pair sums reach -32512 and 32512, the most they can), the
-// i4 ones -8 and 7; the rest is uniform random. The shapes cover every
-// remainder: K = 10 (padded to 12), N = 70 (a whole panel and a masked
-// one), 5 rows (one row per tile by default; tiles of 2 and a row left over
-// with signed-dot-rows=2).
+// vpmaddwd), run, against the same products as a linalg.generic lowered to
+// loops (vectorize=false: agn-split-batch-matmuls would make a matmul of
+// it). Integer sums are exact, so the check is equality, element by
+// element. A holds -128 (whose magnitude, 128, is the largest vpmaddubsw
+// meets), 127 and -127, and a row of -128 only; the i8 weights the ends of
+// agn's range (-127, 127), with a column of each (so that the 16-bit pair
+// sums reach -32512 and 32512, the most they can), the i4 ones -8 and 7;
+// the rest is uniform random. The shapes cover every remainder: K = 10
+// (padded to 12), N = 70 (a whole panel and a masked one), 5 rows (one row
+// per tile by default; tiles of 2 and a row left over with
+// signed-dot-rows=2).
 //
+// RUN: agn-opt %s --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 vectorize=false" \
+// RUN: | %mlir_runner -e main_reference -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.reference
+// RUN: FileCheck %s --check-prefix=VALUES < %t.reference
 // RUN: agn-opt %s --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 > %t.mlir
 // RUN: FileCheck %s --check-prefix=IR < %t.mlir
-// RUN: %mlir_runner %t.mlir -e main_reference -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.reference
 // RUN: %mlir_runner %t.mlir -e main_kernels -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.kernels
 // RUN: diff %t.reference %t.kernels
 // Tiles of two rows, panels split between two threads (OpenMP, -O3):
@@ -25,9 +28,16 @@
 // RUN: | %mlir_runner -e main_kernels -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.portable
 // RUN: diff %t.reference %t.portable
 
-// Both matmuls run on the AVX2 instructions: each tile of one row does four
-// agn_x86.sdot of 16 lanes, two vpmaddubsw each (none is left to the
-// portable lowering's shuffles).
+// The reference's first and last values (the products are not all zero).
+// VALUES: [
+// VALUES: ]]
+
+// Both matmuls (and, in this module, the reference products, which
+// agn-split-batch-matmuls makes matmuls) run on the AVX2 instructions, none
+// on the portable lowering: each tile of one row does four agn_x86.sdot of
+// 16 lanes, two vpmaddubsw each, in two loop nests that
+// agn-outline-loop-nests emits once each (their packed weights are
+// arguments): the kernels' (rows at run time) and the references' (5 rows).
 // IR-COUNT-16: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
 // IR-NOT: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
 // IR-NOT: llvm.x86.avx512

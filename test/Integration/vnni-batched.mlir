@@ -2,14 +2,15 @@
 // whose weights are an argument: agn-vnni-matmuls splits the batch into
 // matmuls, each packing its slice of the quantized weights on every call
 // (i4: sign-extended to bytes) for the vpdpbusd kernel. The reference is the
-// same IR without agn-vnni-matmuls (target-cpu=x86-64-v3): integer sums are exact
+// same IR without agn-vnni-matmuls (target-cpu=x86-64-v3 signed-dot=false;
+// the AVX2 `signed_dot` kernel is checked against it too): integer sums are exact
 // and the rescaling the same, so the f32 results must agree bit for bit
 // (printed as i32). Shapes: 3 batches of 5x64 times 64x70 (a whole panel and
 // a masked one; tiles of 4 rows and a row left over); batch 1 of X and
 // column 3 of the last W scaled up; values standard normal.
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=SPLIT
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 signed-dot=false" \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i8.reference
 // RUN: FileCheck %s < %t.i8.reference
 // RUN: grep -v '^Unranked' %t.i8.reference > %t.i8.reference.data
@@ -17,10 +18,13 @@
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.portable
 // RUN: diff %t.i8.reference.data %t.i8.portable
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.signed
+// RUN: diff %t.i8.reference.data %t.i8.signed
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.vnni %}
 // RUN: %if avx512vnni %{ diff %t.i8.reference.data %t.i8.vnni %}
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 signed-dot=false" \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i4.reference
 // RUN: FileCheck %s < %t.i4.reference
 // RUN: grep -v '^Unranked' %t.i4.reference > %t.i4.reference.data
@@ -28,6 +32,9 @@
 // RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.portable
 // RUN: diff %t.i4.reference.data %t.i4.portable
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.signed
+// RUN: diff %t.i4.reference.data %t.i4.signed
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=batch_matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.vnni %}
 // RUN: %if avx512vnni %{ diff %t.i4.reference.data %t.i4.vnni %}

@@ -1,5 +1,5 @@
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
-// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 signed-dot=false" \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.reference
 // RUN: FileCheck %s < %t.reference
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
@@ -12,6 +12,12 @@
 // RUN: tail -n +2 %t.reference > %t.reference.data
 // RUN: tail -n +2 %t.portable > %t.portable.data
 // RUN: diff %t.reference.data %t.portable.data
+// The AVX2 `signed_dot` kernel (x86-64-v3's default):
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 \
+// RUN:   --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.signed
+// RUN: tail -n +2 %t.signed > %t.signed.data
+// RUN: diff %t.reference.data %t.signed.data
 // ... also in chunks of panels on two threads (OpenMP, -O3):
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels=threads=2 --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
@@ -34,8 +40,8 @@
 // agn-multiversion's i4 version of a dense layer (i8 activations with one
 // scale per row, i4 weights with one scale per block of 32 K values:
 // partial sums per block, then their rescaled sum) computed by the fused
-// VNNI kernel of agn-vnni-matmuls and by the reference lowering of the two
-// linalg.generic ops. The kernel repeats the reference's float operations
+// VNNI kernel of agn-vnni-matmuls (and its AVX2 `signed_dot` form) and by
+// the reference lowering of the two linalg.generic ops (signed-dot=false). The kernel repeats the reference's float operations
 // in the same order, so the results must agree bit for bit: the test prints
 // the bits of every f32 result (as i32) and diffs the outputs. Shapes: 5 rows
 // (a tile of 2 rows twice, then one row), K = 96 (3 blocks), N = 70 (a whole

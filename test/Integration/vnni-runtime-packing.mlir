@@ -3,8 +3,9 @@
 // RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --canonicalize \
 // RUN:   --agn-lower --canonicalize --agn-set-target=cpu=znver4 --agn-split-batch-matmuls --agn-cpu-configure-kernels --agn-vnni-pack --agn-vnni-matmuls --agn-set-target=cpu=x86-64-v3 --canonicalize | FileCheck %s --check-prefix=PACK
 
-// i8: the reference lowering (no agn-vnni-matmuls: the generic code) ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// i8: the reference lowering (no agn-vnni-matmuls, signed-dot=false: the
+// generic code) ...
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 signed-dot=false" \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i8.reference
 // RUN: FileCheck %s < %t.i8.reference
 // RUN: grep -v '^Unranked' %t.i8.reference > %t.i8.reference.data
@@ -18,13 +19,19 @@
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads | grep -v '^Unranked' > %t.i8.threads
 // RUN: diff %t.i8.reference.data %t.i8.threads
+// ... and the AVX2 `signed_dot` kernel, x86-64-v3's default (i4: packing
+// on every call; i8 weights computed at run time keep the register tiles):
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.signed
+// RUN: diff %t.i8.reference.data %t.i8.signed
 // ... and vpdpbusd, where the CPU has AVX-512 VNNI.
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i8 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i8.vnni %}
 // RUN: %if avx512vnni %{ diff %t.i8.reference.data %t.i8.vnni %}
 
-// i4: the reference lowering (no agn-vnni-matmuls: the generic code) ...
-// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// i4: the reference lowering (no agn-vnni-matmuls, signed-dot=false: the
+// generic code) ...
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 signed-dot=false" \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs > %t.i4.reference
 // RUN: FileCheck %s < %t.i4.reference
 // RUN: grep -v '^Unranked' %t.i4.reference > %t.i4.reference.data
@@ -38,6 +45,11 @@
 // RUN:   --agn-lower-to-llvm-pipeline="target-cpu=x86-64-v3 threads=2" \
 // RUN: | %mlir_runner -O3 -e main -entry-point-result=void -shared-libs=%shlibs_threads | grep -v '^Unranked' > %t.i4.threads
 // RUN: diff %t.i4.reference.data %t.i4.threads
+// ... and the AVX2 `signed_dot` kernel, x86-64-v3's default (i4: packing
+// on every call; i8 weights computed at run time keep the register tiles):
+// RUN: agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=x86-64-v3 \
+// RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.signed
+// RUN: diff %t.i4.reference.data %t.i4.signed
 // ... and vpdpbusd, where the CPU has AVX-512 VNNI.
 // RUN: %if avx512vnni %{ agn-opt %s --agn-adaptive-pipeline=ops=matmul --agn-specialize=level=i4 --agn-lower-to-llvm-pipeline=target-cpu=znver4 \
 // RUN: | %mlir_runner -e main -entry-point-result=void -shared-libs=%shlibs | grep -v '^Unranked' > %t.i4.vnni %}

@@ -184,8 +184,9 @@ static bool isSplittableBatchMatmul(linalg::BatchMatmulOp op) {
 
 /// Returns whether `op` is a blocked partial-sums product this pass splits:
 /// without a config, with work to do, on a target without VNNI (where
-/// agn-vnni-pack takes the product whole; agn-cpu-configure-kernels gives
-/// it a `signed_dot` config on AVX2 targets, which keeps it whole too).
+/// agn-vnni-pack takes the product whole; a product configured before, as
+/// agn-cpu-configure-kernels configures it `signed_dot` on AVX2 targets
+/// without AVX-512F, stays whole too).
 static bool isSplittableBlockedProduct(linalg::GenericOp op) {
   return isBlockedPartialSums(op) && !LoweringConfigAttr::of(op) &&
          !hasEmptyIterationDomain(op) && !targetHasFeature(op, "avx512vnni");

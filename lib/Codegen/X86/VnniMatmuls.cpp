@@ -18,9 +18,12 @@
 //
 //   sum_k (a_k + 128) b_k - 128 sum_k b_k = sum_k a_k b_k   (exact in i32).
 //
-// A `signed_dot` config (AVX2 without VNNI) runs the same i8 kernel with
+// A `signed_dot` config (AVX2 without VNNI) runs the same kernels with
 // agn_x86.sdot (signed bytes by signed bytes, weights without -128): A is
-// read as it is and the accumulators start at C.
+// read as it is, the accumulators start at C (the blocked kernel's partial
+// sums at 0), and the blocked kernel unpacks i4 nibbles as their values (an
+// arithmetic shift of each byte; 16 times -8 would be -128) and sums them
+// without the final shift.
 //
 // B is packed into panels of 64 columns, one 64-byte vector holding four K
 // values of 16 columns in the order vpdpbusd reads them, a panel contiguous
@@ -684,10 +687,13 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
                   }
                   scf::YieldOp::create(inner, results);
                 });
-            // The reference's rescaling of each block's partial sum.
-            Value unscale = arith::ConstantOp::create(
-                body, DenseElementsAttr::get(
-                          intType, body.getI32IntegerAttr(kNibbleScaleLog2)));
+            // The reference's rescaling of each block's partial sum; usdot
+            // summed 16 times the nibbles, sdot the nibbles.
+            Value unscale;
+            if (!signedDot)
+              unscale = arith::ConstantOp::create(
+                  body, DenseElementsAttr::get(intType, body.getI32IntegerAttr(
+                                                            kNibbleScaleLog2)));
             SmallVector<Value> columnScales;
             for (int64_t v = 0; v < kVectorsPerRow; ++v)
               columnScales.push_back(
@@ -697,9 +703,8 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
             for (int64_t i = 0; i < tileRows; ++i) {
               for (int64_t v = 0; v < kVectorsPerRow; ++v) {
                 int64_t index = i * kVectorsPerRow + v;
-                // usdot summed 16 times the nibbles, sdot the nibbles.
                 Value partial = pairLoop.getResult(index);
-                if (!signedDot)
+                if (unscale)
                   partial = arith::ShRSIOp::create(body, partial, unscale);
                 Value sum = arith::SIToFPOp::create(body, floatType, partial);
                 Value scale =

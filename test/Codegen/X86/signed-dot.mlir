@@ -1,11 +1,13 @@
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels | FileCheck %s --check-prefix=CONFIG
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels=signed-dot-rows=2 --agn-vnni-pack --agn-vnni-matmuls --canonicalize --cse | FileCheck %s
 // RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=signed-dot-rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
+// RUN: not agn-opt %s -split-input-file --agn-cpu-configure-kernels=signed-dot-i4-rows=0 2>&1 | FileCheck %s --check-prefix=I4ROWS
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64-v3 --agn-cpu-configure-kernels=signed-dot=false | FileCheck %s --check-prefix=OFF
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=x86-64 --agn-cpu-configure-kernels | FileCheck %s --check-prefix=NOAVX2
 // RUN: agn-opt %s -split-input-file --agn-set-target=cpu=skylake-avx512 --agn-cpu-configure-kernels | FileCheck %s --check-prefix=AVX512
 
 // ROWS: agn-cpu-configure-kernels: 'signed-dot-rows' must be at least 1, got 0
+// I4ROWS: agn-cpu-configure-kernels: 'signed-dot-i4-rows' must be at least 1, got 0
 
 // On a target with AVX2 and no VNNI (x86-64-v3), an i8 matmul whose constant
 // weights hold no -128 (agn's quantized weights are in [-127, 127]) gets the
@@ -76,4 +78,37 @@ func.func @others(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>,
   %w4 = arith.constant dense<-8> : tensor<8x16xi4>
   %r2 = linalg.matmul ins(%a, %w4 : tensor<4x8xi8>, tensor<8x16xi4>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r0, %r3, %r1, %r2 : tensor<4x16xi32>, tensor<4x2xi32>, tensor<4x16xi32>, tensor<4x16xi32>
+}
+
+// -----
+
+// The block-scaled i4 kernel (agn-multiversion's i4 matmul, here its kernel
+// op written by hand) with a `signed_dot` config: the partial sums start at
+// 0 (no sign-flip correction is read), A is read as it is, each packed byte
+// is unpacked into its two nibbles' values by arithmetic shifts of bytes
+// (the low one moved up by a 16-bit shift first), and the sums are
+// converted without the usdot kernel's shift by 4.
+// CHECK-LABEL: func.func @blocked
+// CHECK-SAME: %[[P:[^:]*]]: tensor<2x2x2x256xi8>
+// CHECK-DAG: %[[NIBBLE:.*]] = arith.constant dense<4> : vector<64xi8>
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0> : vector<16xi32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]])
+// CHECK: %[[BYTES:.*]] = vector.transfer_read %[[P]]
+// CHECK: %[[WORDS:.*]] = vector.bitcast %[[BYTES]] : vector<64xi8> to vector<32xi16>
+// CHECK: %[[UP:.*]] = arith.shli %[[WORDS]]
+// CHECK: %[[UPBYTES:.*]] = vector.bitcast %[[UP]] : vector<32xi16> to vector<64xi8>
+// CHECK: %[[LOW16:.*]] = arith.andi %[[UPBYTES]]
+// CHECK: %[[HIGH:.*]] = arith.shrsi %[[BYTES]], %[[NIBBLE]] : vector<64xi8>
+// CHECK: %[[LOW:.*]] = arith.shrsi %[[LOW16]], %[[NIBBLE]] : vector<64xi8>
+// CHECK-NOT: arith.xori
+// CHECK: %[[LO:.*]] = agn_x86.sdot %{{.*}}, %{{.*}}, %[[LOW]]
+// CHECK: agn_x86.sdot %[[LO]], %{{.*}}, %[[HIGH]]
+// CHECK-NOT: tensor<2x2x64xi32>
+// CHECK-NOT: arith.shrsi %{{.*}} : vector<16xi32>
+// CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+func.func @blocked(%a: tensor<?x2x16xi8>, %p: tensor<2x2x2x256xi8>, %c: tensor<2x2x64xi32>,
+                   %sa: tensor<?xf32>, %sw: tensor<2x70xf32>, %init: tensor<?x70xf32>) -> tensor<?x70xf32> {
+  %r = agn_x86.vnni_blocked_matmul %a, %p, %c, %sa, %sw into %init {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 8]>}
+      : tensor<?x2x16xi8>, tensor<2x2x2x256xi8>, tensor<2x2x64xi32>, tensor<?xf32>, tensor<2x70xf32> into tensor<?x70xf32>
+  return %r : tensor<?x70xf32>
 }

@@ -52,3 +52,15 @@ func.func @signed_dot_float(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tenso
       ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
+
+// -----
+
+// A `signed_dot` config's K step must be the kernel's too (4 for the i8
+// kernel).
+func.func @signed_dot_step(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %b = arith.constant dense<1> : tensor<8x16xi8>
+  // expected-error @+1 {{agn-vnni-pack: this kernel takes 4 K values per step, but its agn.lowering_config says 8}}
+  %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 8]>}
+      ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r : tensor<4x16xi32>
+}

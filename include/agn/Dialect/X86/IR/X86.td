@@ -212,8 +212,9 @@ def X86_VnniMatmulOp : X86_Op<"vnni_matmul", [Pure,
 
         result[m][n] = init[m][n] + sum_k lhs[m][k] * B[k][n]   (i32, mod 2^32)
 
-    `agn-vnni-pack` makes it from a `linalg.matmul` configured `vnni`, and
-    `agn-vnni-matmuls` lowers it to register tiles of `agn_x86.usdot`, whose
+    `agn-vnni-pack` makes it from a `linalg.matmul` configured `vnni` (or
+    `signed_dot`), and `agn-vnni-matmuls` lowers it to register tiles of
+    `agn_x86.usdot` (or `agn_x86.sdot`, which reads no correction), whose
     rows per tile and threads come from the op's `agn.lowering_config` (4
     rows and 1 thread without one).
 
@@ -251,9 +252,10 @@ def X86_VnniBlockedMatmulOp : X86_Op<"vnni_blocked_matmul", [Pure,
     the two linalg ops compute it).
 
     `agn-vnni-pack` makes it from the two configured linalg ops, and
-    `agn-vnni-matmuls` lowers it to register tiles of `agn_x86.usdot`, whose
-    rows per tile and threads come from the op's `agn.lowering_config` (2
-    rows and 1 thread without one).
+    `agn-vnni-matmuls` lowers it to register tiles of `agn_x86.usdot` (or
+    `agn_x86.sdot` for a `signed_dot` config, which reads no correction),
+    whose rows per tile and threads come from the op's
+    `agn.lowering_config` (2 rows and 1 thread without one).
 
     ```mlir
     %r = agn_x86.vnni_blocked_matmul %a, %packed, %correction, %sa, %sw into %c
