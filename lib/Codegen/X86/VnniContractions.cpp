@@ -279,8 +279,31 @@ bool mlir::agn::x86::canUseVnniKernel(linalg::MatmulOp op) {
   return matchInt8Matmul(op).has_value();
 }
 
+/// Returns whether `value` holds bytes sign-extended from fewer than 8 bits
+/// (as agn-split-batch-matmuls widens i4 weights): a linalg.generic that
+/// yields arith.extsi of one of its inputs' elements, through reshapes and
+/// slices.
+static bool isWidenedFromNarrower(Value value) {
+  while (Operation *producer = value.getDefiningOp()) {
+    if (!isa<tensor::ExtractSliceOp, tensor::CollapseShapeOp,
+             tensor::ExpandShapeOp, tensor::CastOp>(producer))
+      break;
+    value = producer->getOperand(0);
+  }
+  auto generic = value.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumResults() != 1)
+    return false;
+  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+  auto extend = yield.getOperand(0).getDefiningOp<arith::ExtSIOp>();
+  auto argument = extend ? dyn_cast<BlockArgument>(extend.getIn()) : nullptr;
+  return argument && argument.getOwner() == generic.getBody() &&
+         argument.getArgNumber() < generic.getNumDpsInputs() &&
+         extend.getIn().getType().getIntOrFloatBitWidth() < 8;
+}
+
 bool vnni::hasNoMinimumByte(Value weights) {
-  if (getElementTypeOrSelf(weights.getType()).isSignlessInteger(4))
+  if (getElementTypeOrSelf(weights.getType()).isSignlessInteger(4) ||
+      isWidenedFromNarrower(weights))
     return true;
   DenseIntElementsAttr attr;
   if (!matchPattern(weights, m_Constant(&attr)) ||

@@ -64,8 +64,8 @@ bool isFoldableConstant(Value weights);
 
 /// Returns whether no byte of the i8 (or i4) `weights` can be -128, as
 /// agn_x86.sdot requires of its right operand: i4 weights (-8 to 7, widened
-/// to bytes), or constant i8 weights without -128 (agn quantizes to
-/// [-127, 127]).
+/// to bytes), bytes sign-extended from fewer bits by a linalg.generic, or
+/// constant i8 weights without -128 (agn quantizes to [-127, 127]).
 bool hasNoMinimumByte(Value weights);
 
 /// Returns whether agn-vnni-matmuls can pack the K x N `weights` of an

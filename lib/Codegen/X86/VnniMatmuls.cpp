@@ -692,8 +692,8 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
             Value unscale;
             if (!signedDot)
               unscale = arith::ConstantOp::create(
-                  body, DenseElementsAttr::get(intType, body.getI32IntegerAttr(
-                                                            kNibbleScaleLog2)));
+                  body, DenseElementsAttr::get(
+                            intType, body.getI32IntegerAttr(kNibbleScaleLog2)));
             SmallVector<Value> columnScales;
             for (int64_t v = 0; v < kVectorsPerRow; ++v)
               columnScales.push_back(

@@ -88,3 +88,40 @@ func.func @zero_extended(%p: tensor<2x4x8xi8>, %v: tensor<2x8x16xi8>, %c: tensor
   } -> tensor<2x4x16xi32>
   return %r : tensor<2x4x16xi32>
 }
+
+// -----
+
+// agn's blocked partial sums of a batched i4 product (two batch loops, i4
+// weights computed at run time): the weights widened to bytes once, then a
+// loop over the batch of unbatched products, each a loop over its blocks of
+// i8 matmuls accumulating from zero.
+// CHECK-LABEL: func.func @batched_blocked
+// CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x3x2x8x16xi4>) outs(%{{.*}} : tensor<1x3x2x8x16xi8>)
+// CHECK: arith.extsi %{{.*}} : i4 to i8
+// CHECK: scf.for %[[B:[a-z0-9]+]] =
+// CHECK: scf.for %[[H:[a-z0-9]+]] =
+// CHECK: tensor.extract_slice %[[WIDE]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, 8, 16]
+// CHECK: scf.for %[[J:[a-z0-9]+]] =
+// CHECK: linalg.fill
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<5x8xi8>, tensor<8x16xi8>) outs(%{{.*}} : tensor<5x16xi32>)
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, %[[J]]] [5, 16, 1]
+// CHECK-NOT: agn.blocked_matmul
+#ba = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d4, d5)>
+#bw = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5, d3)>
+#bp = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
+func.func @batched_blocked(%a: tensor<1x3x5x2x8xi8>, %w: tensor<1x3x2x8x16xi4>) -> tensor<1x3x5x16x2xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x3x5x16x2xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<1x3x5x16x2xi32>) -> tensor<1x3x5x16x2xi32>
+  %r = linalg.generic {indexing_maps = [#ba, #bw, #bp], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<1x3x5x2x8xi8>, tensor<1x3x2x8x16xi4>) outs(%f : tensor<1x3x5x16x2xi32>)
+      attrs = {agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 8>} {
+  ^bb0(%x: i8, %y: i4, %acc: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %m = arith.muli %xe, %ye : i32
+    %s = arith.addi %acc, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<1x3x5x16x2xi32>
+  return %r : tensor<1x3x5x16x2xi32>
+}
