@@ -196,9 +196,10 @@ static bool isSplittableBlockedProduct(linalg::GenericOp op) {
 /// its leading loops, as agn-multiversion writes the i4 version of a
 /// batched matmul unit (attention's products): loops (b_1 .. b_r, m, n, j,
 /// t), r >= 1, all parallel but t; A indexed (b_1 .. b_r, m, j, t), the
-/// weights (b_1 .. b_r, j, t, n), the sums (b_1 .. b_r, m, n, j); static
-/// shapes, signless integers, no config, on a target without VNNI (where
-/// the unbatched products are split into matmuls per block).
+/// weights (b_1 .. b_r, j, t, n), the sums (b_1 .. b_r, m, n, j); the body
+/// out + extsi(a) * extsi(b) of i8 activations, i8 or narrower weights and
+/// i32 sums; static shapes, no config, on a target without VNNI (where the
+/// unbatched products are split into matmuls per block).
 static bool isSplittableBatchedBlockedProduct(linalg::GenericOp op) {
   BlockedMatmulAttr marker = BlockedMatmulAttr::of(op);
   if (!marker || marker.getPart() != BlockedMatmulPart::partial_sums ||
@@ -206,7 +207,10 @@ static bool isSplittableBatchedBlockedProduct(linalg::GenericOp op) {
       op.getNumDpsInits() != 1 || op.getNumLoops() <= 4 ||
       op.hasDynamicShape() || !hasSignlessIntegerOperands(op) ||
       LoweringConfigAttr::of(op) || hasEmptyIterationDomain(op) ||
-      targetHasFeature(op, "avx512vnni"))
+      targetHasFeature(op, "avx512vnni") || !hasSignExtendedProductBody(op) ||
+      !getElementTypeOrSelf(op.getDpsInputs()[0]).isSignlessInteger(8) ||
+      getElementTypeOrSelf(op.getDpsInputs()[1]).getIntOrFloatBitWidth() > 8 ||
+      !getElementTypeOrSelf(op.getDpsInits()[0]).isSignlessInteger(32))
     return false;
   MLIRContext *context = op.getContext();
   unsigned loops = op.getNumLoops();

@@ -175,8 +175,9 @@ struct PackVnniPass : public agn::impl::AGNVnniPackBase<PackVnniPass> {
       if (signedDot && isa<linalg::MatmulOp>(op) &&
           !hasNoMinimumByte(cast<linalg::MatmulOp>(op).getInputs()[1])) {
         op->emitError("agn-vnni-pack: the 'signed_dot' kernel needs weights "
-                      "that hold no -128 (i4 weights, or constant i8 ones "
-                      "without it); use 'vnni' or another kernel");
+                      "that hold no -128 (i4 weights, bytes sign-extended "
+                      "from i4, or constant i8 ones without it); use 'vnni' "
+                      "or another kernel");
         return WalkResult::interrupt();
       }
       if (config.getTileSizes()[2] != step) {

@@ -280,9 +280,10 @@ bool mlir::agn::x86::canUseVnniKernel(linalg::MatmulOp op) {
 }
 
 /// Returns whether `value` holds bytes sign-extended from fewer than 8 bits
-/// (as agn-split-batch-matmuls widens i4 weights): a linalg.generic that
-/// yields arith.extsi of one of its inputs' elements, through reshapes and
-/// slices.
+/// (as agn-split-batch-matmuls widens i4 weights), through reshapes and
+/// slices: an elementwise linalg.generic (one input, all loops parallel,
+/// the result's map a permutation, so that it writes every element) that
+/// yields arith.extsi of its input's element into i8.
 static bool isWidenedFromNarrower(Value value) {
   while (Operation *producer = value.getDefiningOp()) {
     if (!isa<tensor::ExtractSliceOp, tensor::CollapseShapeOp,
@@ -291,7 +292,13 @@ static bool isWidenedFromNarrower(Value value) {
     value = producer->getOperand(0);
   }
   auto generic = value.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumResults() != 1)
+  if (!generic || generic.getNumResults() != 1 ||
+      generic.getNumDpsInputs() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isPermutation() ||
+      !getElementTypeOrSelf(generic.getResult(0).getType())
+           .isSignlessInteger(8))
     return false;
   auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
   auto extend = yield.getOperand(0).getDefiningOp<arith::ExtSIOp>();

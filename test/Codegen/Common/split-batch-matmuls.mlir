@@ -125,3 +125,63 @@ func.func @batched_blocked(%a: tensor<1x3x5x2x8xi8>, %w: tensor<1x3x2x8x16xi4>) 
   } -> tensor<1x3x5x16x2xi32>
   return %r : tensor<1x3x5x16x2xi32>
 }
+
+// -----
+
+// Left alone: a batched blocked product with a config (which its kernel
+// carries out) and one whose body zero-extends (not agn's).
+// CHECK-LABEL: func.func @batched_blocked_kept
+// CHECK-NOT: scf.for
+// CHECK: agn.blocked_matmul<partial_sums
+// CHECK: agn.blocked_matmul<partial_sums
+#ka = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
+#kw = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d2)>
+#kp = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @batched_blocked_kept(%a: tensor<3x5x2x8xi8>, %w: tensor<3x2x8x16xi4>, %f: tensor<3x5x16x2xi32>)
+    -> (tensor<3x5x16x2xi32>, tensor<3x5x16x2xi32>) {
+  %r = linalg.generic {indexing_maps = [#ka, #kw, #kp], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<3x5x2x8xi8>, tensor<3x2x8x16xi4>) outs(%f : tensor<3x5x16x2xi32>)
+      attrs = {agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 8>,
+               agn.lowering_config = #agn.lowering_config<kernel = loops>} {
+  ^bb0(%x: i8, %y: i4, %acc: i32):
+    %xe = arith.extsi %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %m = arith.muli %xe, %ye : i32
+    %s = arith.addi %acc, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<3x5x16x2xi32>
+  %u = linalg.generic {indexing_maps = [#ka, #kw, #kp], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<3x5x2x8xi8>, tensor<3x2x8x16xi4>) outs(%f : tensor<3x5x16x2xi32>)
+      attrs = {agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 8>} {
+  ^bb0(%x: i8, %y: i4, %acc: i32):
+    %xe = arith.extui %x : i8 to i32
+    %ye = arith.extui %y : i4 to i32
+    %m = arith.muli %xe, %ye : i32
+    %s = arith.addi %acc, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<3x5x16x2xi32>
+  return %r, %u : tensor<3x5x16x2xi32>, tensor<3x5x16x2xi32>
+}
+
+// -----
+
+// On a target with AVX512-VNNI the batched blocked product is left alone
+// too (its unbatched pieces would not be split there).
+// CHECK-LABEL: func.func @batched_blocked_vnni
+// CHECK-NOT: scf.for
+// CHECK: agn.blocked_matmul<partial_sums
+module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4">} {
+  func.func @batched_blocked_vnni(%a: tensor<3x5x2x8xi8>, %w: tensor<3x2x8x16xi4>, %f: tensor<3x5x16x2xi32>) -> tensor<3x5x16x2xi32> {
+    %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d2)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+        ins(%a, %w : tensor<3x5x2x8xi8>, tensor<3x2x8x16xi4>) outs(%f : tensor<3x5x16x2xi32>)
+        attrs = {agn.blocked_matmul = #agn.blocked_matmul<partial_sums, block_size = 8>} {
+    ^bb0(%x: i8, %y: i4, %acc: i32):
+      %xe = arith.extsi %x : i8 to i32
+      %ye = arith.extsi %y : i4 to i32
+      %m = arith.muli %xe, %ye : i32
+      %s = arith.addi %acc, %m : i32
+      linalg.yield %s : i32
+    } -> tensor<3x5x16x2xi32>
+    return %r : tensor<3x5x16x2xi32>
+  }
+}

@@ -112,3 +112,35 @@ func.func @blocked(%a: tensor<?x2x16xi8>, %p: tensor<2x2x2x256xi8>, %c: tensor<2
       : tensor<?x2x16xi8>, tensor<2x2x2x256xi8>, tensor<2x2x64xi32>, tensor<?xf32>, tensor<2x70xf32> into tensor<?x70xf32>
   return %r : tensor<?x70xf32>
 }
+
+// -----
+
+// Weights computed at run time take the kernel when they are bytes
+// sign-extended from i4 by an elementwise linalg.generic (as
+// agn-split-batch-matmuls widens attention's i4 values); any other
+// computation (here the widened value plus one, which could be -128 if it
+// wrapped) keeps the register tiles.
+// CONFIG-LABEL: func.func @widened_weights
+// CONFIG: #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>} ins(%{{.*}}, %[[WIDE:.*]] : tensor<4x8xi8>, tensor<8x16xi8>)
+// CONFIG: #agn.lowering_config<kernel = register_tiles, tile_sizes = [4, 16, 1]>} ins(%{{.*}}, %{{.*}} : tensor<4x8xi8>, tensor<8x16xi8>)
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @widened_weights(%a: tensor<4x8xi8>, %w: tensor<8x16xi4>, %c: tensor<4x16xi32>) -> (tensor<4x16xi32>, tensor<4x16xi32>) {
+  %e = tensor.empty() : tensor<8x16xi8>
+  %wide = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<8x16xi4>) outs(%e : tensor<8x16xi8>) {
+  ^bb0(%x: i4, %out: i8):
+    %y = arith.extsi %x : i4 to i8
+    linalg.yield %y : i8
+  } -> tensor<8x16xi8>
+  %r0 = linalg.matmul ins(%a, %wide : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  %plus = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<8x16xi4>) outs(%e : tensor<8x16xi8>) {
+  ^bb0(%x: i4, %out: i8):
+    %y = arith.extsi %x : i4 to i8
+    %one = arith.constant 1 : i8
+    %z = arith.addi %y, %one : i8
+    linalg.yield %z : i8
+  } -> tensor<8x16xi8>
+  %r1 = linalg.matmul ins(%a, %plus : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r0, %r1 : tensor<4x16xi32>, tensor<4x16xi32>
+}

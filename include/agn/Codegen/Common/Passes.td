@@ -117,8 +117,9 @@ def AGNSplitBatchMatmuls
     blocks b of `linalg.matmul` ops of A's block [M, B] and the weights'
     [B, N]; sums that start as a `linalg.fill` of zero get a fresh
     zero-filled [M, N] accumulator per block, inserted into the sums'
-    column b. (agn-cpu-configure-kernels gives them a `signed_dot` config
-    on AVX2 targets before this pass runs, and the kernel takes them whole.)
+    column b. (agn-cpu-configure-kernels may give them a `signed_dot` config
+    on AVX2 targets before this pass runs; the kernel then takes them
+    whole.)
     Batched partial sums (loops (b_1 .. b_r, m, n, j, t), the batch loops
     leading every operand, as agn-multiversion writes the i4 version of a
     batched product such as attention's) become, under the same
@@ -126,7 +127,9 @@ def AGNSplitBatchMatmuls
     of such loops over blocks, their i4 weights first widened to bytes,
     whole (bytes the `signed_dot` kernel takes, known to hold no -128):
     MiniLM's attention-weighted values at i4 ran as scalar loops, 3 ms a
-    layer. The integer sums are exact, so the results are the same.
+    layer. (On targets with AVX512-VNNI they still do: the VNNI kernel
+    takes unbatched products only.) The integer sums are exact, so the
+    results are the same.
   }];
   let options = [
     Option<"threads", "threads", "int64_t", "1",
