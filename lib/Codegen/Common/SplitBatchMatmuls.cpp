@@ -147,25 +147,49 @@ static bool isBatchedMatmul(linalg::GenericOp op) {
   return hasFloatProductBody(op) || hasSignExtendedProductBody(op);
 }
 
-/// Returns whether `op` is the partial-sums product of agn's blocked (i4)
-/// matmul (`agn.blocked_matmul<partial_sums>`, see agn-multiversion) in the
-/// form this pass splits: loops (m, n, b, k), A indexed (m, b, k), the
-/// weights (b, k, n), the sums (m, n, b); signless integer operands, static
-/// shapes.
-static bool isBlockedPartialSums(linalg::GenericOp op) {
+/// Returns the indexing maps of agn's blocked partial-sums product with
+/// `batchDims` leading batch loops: loops (b_1 .. b_r, m, n, j, t), A
+/// indexed (b_1 .. b_r, m, j, t), the weights (b_1 .. b_r, j, t, n), the
+/// sums (b_1 .. b_r, m, n, j).
+static SmallVector<AffineMap> getBlockedProductMaps(unsigned batchDims,
+                                                    MLIRContext *context) {
+  unsigned loops = batchDims + 4;
+  // m, n, j, t are loops batchDims + 0 .. batchDims + 3.
+  auto withBatch = [&](ArrayRef<unsigned> rest) {
+    SmallVector<AffineExpr> results;
+    for (unsigned dim = 0; dim < batchDims; ++dim)
+      results.push_back(getAffineDimExpr(dim, context));
+    for (unsigned dim : rest)
+      results.push_back(getAffineDimExpr(batchDims + dim, context));
+    return AffineMap::get(loops, 0, results, context);
+  };
+  return {withBatch({0, 2, 3}), withBatch({2, 3, 1}), withBatch({0, 1, 2})};
+}
+
+/// Returns the number of leading batch loops of `op` if it is the
+/// partial-sums product of agn's blocked (i4) matmul
+/// (`agn.blocked_matmul<partial_sums>`, see agn-multiversion) in the form
+/// this pass splits: the maps of getBlockedProductMaps, signless integer
+/// operands, static shapes.
+static std::optional<unsigned>
+getBlockedProductBatchDims(linalg::GenericOp op) {
   BlockedMatmulAttr marker = BlockedMatmulAttr::of(op);
   if (!marker || marker.getPart() != BlockedMatmulPart::partial_sums ||
       !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() != 4 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() < 4 ||
       op.hasDynamicShape() || !hasSignlessIntegerOperands(op))
-    return false;
-  MLIRContext *context = op.getContext();
-  AffineExpr m, n, b, k;
-  bindDims(context, m, n, b, k);
-  SmallVector<AffineMap> expected = {AffineMap::get(4, 0, {m, b, k}, context),
-                                     AffineMap::get(4, 0, {b, k, n}, context),
-                                     AffineMap::get(4, 0, {m, n, b}, context)};
-  return op.getIndexingMapsArray() == expected;
+    return std::nullopt;
+  unsigned batchDims = op.getNumLoops() - 4;
+  if (op.getIndexingMapsArray() !=
+      getBlockedProductMaps(batchDims, op.getContext()))
+    return std::nullopt;
+  return batchDims;
+}
+
+/// Returns whether `op` is an unbatched blocked partial-sums product
+/// (getBlockedProductBatchDims): loops (m, n, b, k).
+static bool isBlockedPartialSums(linalg::GenericOp op) {
+  return getBlockedProductBatchDims(op) == 0u;
 }
 
 /// Returns whether `value` is a tensor filled with zeros by linalg.fill.
@@ -201,37 +225,22 @@ static bool isSplittableBlockedProduct(linalg::GenericOp op) {
 /// i32 sums; static shapes, no config, on a target without VNNI (where the
 /// unbatched products are split into matmuls per block).
 static bool isSplittableBatchedBlockedProduct(linalg::GenericOp op) {
-  BlockedMatmulAttr marker = BlockedMatmulAttr::of(op);
-  if (!marker || marker.getPart() != BlockedMatmulPart::partial_sums ||
-      !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() <= 4 ||
-      op.hasDynamicShape() || !hasSignlessIntegerOperands(op) ||
-      LoweringConfigAttr::of(op) || hasEmptyIterationDomain(op) ||
-      targetHasFeature(op, "avx512vnni") || !hasSignExtendedProductBody(op) ||
+  std::optional<unsigned> batchDims = getBlockedProductBatchDims(op);
+  if (!batchDims || *batchDims == 0 || LoweringConfigAttr::of(op) ||
+      hasEmptyIterationDomain(op) || targetHasFeature(op, "avx512vnni") ||
+      !hasSignExtendedProductBody(op) ||
       !getElementTypeOrSelf(op.getDpsInputs()[0]).isSignlessInteger(8) ||
       getElementTypeOrSelf(op.getDpsInputs()[1]).getIntOrFloatBitWidth() > 8 ||
       !getElementTypeOrSelf(op.getDpsInits()[0]).isSignlessInteger(32))
     return false;
-  MLIRContext *context = op.getContext();
-  unsigned loops = op.getNumLoops();
-  unsigned batch = loops - 4;
-  auto withBatch = [&](ArrayRef<unsigned> rest) {
-    SmallVector<AffineExpr> results;
-    for (unsigned dim = 0; dim < batch; ++dim)
-      results.push_back(getAffineDimExpr(dim, context));
-    for (unsigned dim : rest)
-      results.push_back(getAffineDimExpr(batch + dim, context));
-    return AffineMap::get(loops, 0, results, context);
-  };
-  // m, n, j, t are loops batch + 0 .. batch + 3.
-  SmallVector<AffineMap> expected = {withBatch({0, 2, 3}), withBatch({2, 3, 1}),
-                                     withBatch({0, 1, 2})};
+  // Every loop parallel but the last (t).
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned loops = op.getNumLoops();
   for (unsigned loop = 0; loop < loops; ++loop)
     if ((iterators[loop] == utils::IteratorType::reduction) !=
         (loop == loops - 1))
       return false;
-  return op.getIndexingMapsArray() == expected;
+  return true;
 }
 
 /// Splits the outermost of the leading `batchDims` loops of `op` that makes
@@ -396,6 +405,13 @@ static void buildProductBody(OpBuilder &b, Location loc, ValueRange args) {
   linalg::YieldOp::create(b, loc, sum);
 }
 
+/// Returns `op`'s agn.blocked_matmul marker as an attribute list for a new
+/// op.
+static SmallVector<NamedAttribute> getMarkerAttrs(linalg::GenericOp op) {
+  return {NamedAttribute(BlockedMatmulAttr::getAttributeName(),
+                         BlockedMatmulAttr::of(op))};
+}
+
 /// Replaces the blocked partial-sums product `op` by the same product of
 /// its weights widened to bytes (exact: the body sign-extends them), and
 /// returns it.
@@ -408,9 +424,8 @@ static linalg::GenericOp widenWeights(RewriterBase &rewriter,
   auto widened = linalg::GenericOp::create(
       rewriter, loc, op.getResultTypes(),
       ValueRange{op.getDpsInputs()[0], weights}, op.getDpsInits(),
-      op.getIndexingMapsArray(), op.getIteratorTypesArray(), buildProductBody);
-  widened->setAttr(BlockedMatmulAttr::getAttributeName(),
-                   BlockedMatmulAttr::of(op));
+      op.getIndexingMapsArray(), op.getIteratorTypesArray(), buildProductBody,
+      getMarkerAttrs(op));
   rewriter.replaceOp(op, widened.getResults());
   return widened;
 }
@@ -525,21 +540,14 @@ struct SplitBatchedBlockedPartialSums
     };
     Value init = unbatched(tile.getDpsInits()[0]);
     Value weights = unbatched(tile.getDpsInputs()[1]);
-    MLIRContext *context = rewriter.getContext();
-    AffineExpr m, n, j, t;
-    bindDims(context, m, n, j, t);
-    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {m, j, t}, context),
-                                   AffineMap::get(4, 0, {j, t, n}, context),
-                                   AffineMap::get(4, 0, {m, n, j}, context)};
     SmallVector<utils::IteratorType> iterators(3,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
     auto product = linalg::GenericOp::create(
         rewriter, loc, TypeRange{init.getType()},
         ValueRange{unbatched(tile.getDpsInputs()[0]), weights},
-        ValueRange{init}, maps, iterators, buildProductBody);
-    product->setAttr(BlockedMatmulAttr::getAttributeName(),
-                     BlockedMatmulAttr::of(tile));
+        ValueRange{init}, getBlockedProductMaps(0, rewriter.getContext()),
+        iterators, buildProductBody, getMarkerAttrs(tile));
     auto expanded = tensor::ExpandShapeOp::create(rewriter, loc,
                                                   tile.getResult(0).getType(),
                                                   product.getResult(0), groups);

@@ -340,6 +340,15 @@ static bool isSignedDot(Operation *op) {
   return LoweringConfigAttr::hasKernel(op, KernelKind::signed_dot);
 }
 
+/// Emits one dot-product step: agn_x86.sdot for a `signed_dot` kernel (A as
+/// it is), else agn_x86.usdot (A sign-flipped).
+static Value createDotStep(ImplicitLocOpBuilder &b, bool signedDot, Value acc,
+                           Value lhs, Value rhs) {
+  if (signedDot)
+    return SdotOp::create(b, acc, lhs, rhs);
+  return UsdotOp::create(b, acc, lhs, rhs);
+}
+
 /// Returns whether the packed weights `packed` of a kernel op hold no -128:
 /// those of a layout op whose weights hold none, or a constant without it.
 static bool packedHasNoMinimumByte(Value packed) {
@@ -511,14 +520,10 @@ struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
             for (int64_t i = 0; i < tileRows; ++i) {
               Value lhs = KernelBuilder::loadGroup(body, a, {at.rows[i], k},
                                                    /*flipSigns=*/!signedDot);
-              for (int64_t v = 0; v < kVectorsPerRow; ++v) {
-                Value acc = accs[i * kVectorsPerRow + v];
-                results.push_back(
-                    signedDot
-                        ? SdotOp::create(body, acc, lhs, columns[v]).getResult()
-                        : UsdotOp::create(body, acc, lhs, columns[v])
-                              .getResult());
-              }
+              for (int64_t v = 0; v < kVectorsPerRow; ++v)
+                results.push_back(createDotStep(body, signedDot,
+                                                accs[i * kVectorsPerRow + v],
+                                                lhs, columns[v]));
             }
             scf::YieldOp::create(body, results);
           });
@@ -675,10 +680,8 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
                     Value lhsHigh = KernelBuilder::loadGroup(
                         inner, a, {at.rows[i], j, kHigh},
                         /*flipSigns=*/!signedDot);
-                    auto dot = [&](Value acc, Value lhs, Value rhs) -> Value {
-                      if (signedDot)
-                        return SdotOp::create(inner, acc, lhs, rhs);
-                      return UsdotOp::create(inner, acc, lhs, rhs);
+                    auto dot = [&](Value acc, Value lhs, Value rhs) {
+                      return createDotStep(inner, signedDot, acc, lhs, rhs);
                     };
                     for (int64_t v = 0; v < kVectorsPerRow; ++v)
                       results.push_back(
@@ -800,8 +803,9 @@ static LogicalResult checkConfig(Operation *op, int64_t step) {
   if (config.getKernel() == KernelKind::signed_dot && matmul &&
       !packedHasNoMinimumByte(matmul.getPacked()))
     return op->emitError("agn-vnni-matmuls: the 'signed_dot' kernel needs "
-                         "packed weights that hold no -128 (i4 weights, or "
-                         "constant i8 ones without it)");
+                         "packed weights that hold no -128 (i4 weights, bytes "
+                         "sign-extended from i4, or constant i8 ones without "
+                         "it)");
   if (!readsPackedPanels(config.getKernel()))
     return op->emitError("agn-vnni-matmuls: a VNNI kernel op takes only a "
                          "'vnni' or 'signed_dot' agn.lowering_config, got ")

@@ -86,15 +86,18 @@ struct UsdotToVpdpbusd : public OpRewritePattern<UsdotOp> {
   }
 };
 
-/// agn_x86.usdot -> extui/extsi, muli, and the sums of each group of four.
-struct UsdotToVectorArithmetic : public OpRewritePattern<UsdotOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// agn_x86.usdot or agn_x86.sdot -> extui (usdot's left operand) or extsi,
+/// muli, and the sums of each group of four.
+template <typename DotOp>
+struct DotToVectorArithmetic : public OpRewritePattern<DotOp> {
+  using OpRewritePattern<DotOp>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(UsdotOp op,
+  LogicalResult matchAndRewrite(DotOp op,
                                 PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, sumGroupsOfFour(rewriter, op.getLoc(), op.getAcc(),
-                                           op.getLhs(), op.getRhs(),
-                                           /*unsignedLhs=*/true));
+    rewriter.replaceOp(
+        op, sumGroupsOfFour(rewriter, op.getLoc(), op.getAcc(), op.getLhs(),
+                            op.getRhs(),
+                            /*unsignedLhs=*/std::is_same_v<DotOp, UsdotOp>));
     return success();
   }
 };
@@ -150,19 +153,6 @@ struct SdotToAvx2 : public OpRewritePattern<SdotOp> {
   }
 };
 
-/// agn_x86.sdot -> extsi, muli, and the sums of each group of four.
-struct SdotToVectorArithmetic : public OpRewritePattern<SdotOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(SdotOp op,
-                                PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, sumGroupsOfFour(rewriter, op.getLoc(), op.getAcc(),
-                                           op.getLhs(), op.getRhs(),
-                                           /*unsignedLhs=*/false));
-    return success();
-  }
-};
-
 } // namespace
 
 void mlir::agn::x86::populateUsdotLoweringPatterns(RewritePatternSet &patterns,
@@ -173,7 +163,7 @@ void mlir::agn::x86::populateUsdotLoweringPatterns(RewritePatternSet &patterns,
     patterns.add<UsdotToVpdpbusd>(patterns.getContext(), /*benefit=*/2);
   if (avx2)
     patterns.add<SdotToAvx2>(patterns.getContext(), /*benefit=*/2);
-  patterns.add<UsdotToVectorArithmetic, SdotToVectorArithmetic>(
+  patterns.add<DotToVectorArithmetic<UsdotOp>, DotToVectorArithmetic<SdotOp>>(
       patterns.getContext());
 }
 
