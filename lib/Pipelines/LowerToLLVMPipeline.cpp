@@ -209,6 +209,7 @@ void mlir::agn::buildLowerToLLVMPipeline(OpPassManager &pm,
     configure.overrideThreads = options.threads.hasValue();
     configure.packConstantB = options.packConstantB;
     configure.signedDot = options.signedDot;
+    configure.signedDotFilterOnLeft = options.signedDotFilterOnLeft;
     // Convolutions become matmuls and batched products loops of matmuls;
     // the second configuration gives those their kernels.
     pm.addNestedPass<func::FuncOp>(createAGNCpuConfigureKernels(configure));

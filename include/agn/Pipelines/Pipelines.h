@@ -145,6 +145,15 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
                      "default: on); off, they take the integer register "
                      "tiles"),
       llvm::cl::init(true)};
+  Option<bool> signedDotFilterOnLeft{
+      *this, "signed-dot-filter-on-left",
+      llvm::cl::desc("With the signed_dot kernel, compute NCHW integer "
+                     "convolutions of large output planes with the filter "
+                     "on the left of their im2col matmul, which writes NCHW "
+                     "(agn-cpu-configure-kernels' signed-dot-filter-on-left; "
+                     "default: on); off, the filter is on the right and the "
+                     "product is transposed"),
+      llvm::cl::init(true)};
   Option<bool> cacheBuffers{
       *this, "cache-buffers",
       llvm::cl::desc("Allocate and free buffers through MLIR's generic "

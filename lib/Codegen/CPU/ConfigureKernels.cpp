@@ -238,8 +238,8 @@ struct ConfigureKernelsPass
       return nullptr;
     if (canReassociateSum(linalgOp))
       return LoweringConfigAttr::get(context, KernelKind::reassociated_sum, {});
-    if (std::optional<LoweringConfigAttr> convolution =
-            chooseConvolutionConfig(linalgOp)) {
+    if (std::optional<LoweringConfigAttr> convolution = chooseConvolutionConfig(
+            linalgOp, signedDotKernel && signedDotFilterOnLeft, opThreads)) {
       if (convolution->getKernel() == KernelKind::direct)
         return withThreads(*convolution, opThreads);
       if (convolution->getKernel() != KernelKind::padded_plane)

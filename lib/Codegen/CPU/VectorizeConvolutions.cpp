@@ -28,6 +28,7 @@
 #include "PaddedPlaneConvolution.h"
 #include "agn/Codegen/Common/ConstantLayout.h"
 #include "agn/Codegen/Common/Tiling.h"
+#include "agn/Codegen/X86/VnniKernels.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
@@ -120,6 +121,36 @@ static Value getFilterMatrix(RewriterBase &rewriter, Location loc, Value filter,
   return linalg::TransposeOp::create(rewriter, loc, matrix, empty,
                                      ArrayRef<int64_t>{1, 0})
       .getResult()[0];
+}
+
+/// Returns the integer matrix `matrix` with elements narrower than a byte
+/// (i4 filters) sign-extended to i8, as the integer kernels read their left
+/// operand: a constant for a constant, else an elementwise linalg.generic.
+static Value widenToBytes(RewriterBase &rewriter, Location loc, Value matrix) {
+  auto type = cast<RankedTensorType>(matrix.getType());
+  auto elementType = dyn_cast<IntegerType>(type.getElementType());
+  if (!elementType || elementType.getWidth() >= 8)
+    return matrix;
+  auto bytes = type.clone(rewriter.getI8Type());
+  DenseIntElementsAttr values;
+  if (matchPattern(matrix, m_Constant(&values)))
+    return arith::ConstantOp::create(
+        rewriter, loc,
+        values.mapValues(rewriter.getI8Type(),
+                         [](const APInt &value) { return value.sext(8); }));
+  Value empty = tensor::EmptyOp::create(rewriter, loc, bytes.getShape(),
+                                        bytes.getElementType());
+  AffineMap identity = rewriter.getMultiDimIdentityMap(2);
+  return linalg::GenericOp::create(
+             rewriter, loc, TypeRange{bytes}, ValueRange{matrix},
+             ValueRange{empty}, ArrayRef<AffineMap>{identity, identity},
+             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               linalg::YieldOp::create(b, l,
+                                       ValueRange{arith::ExtSIOp::create(
+                                           b, l, b.getI8Type(), args[0])});
+             })
+      .getResult(0);
 }
 
 /// Returns `value` ([rows, cols]) transposed.
@@ -236,7 +267,8 @@ static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   Value lhs, rhs, output;
   bool transposedOutput = channelsFirst && weightsOnTheRight;
   if (channelsFirst && !weightsOnTheRight) {
-    lhs = getFilterMatrix(rewriter, loc, filter, true, false);
+    lhs = widenToBytes(rewriter, loc,
+                       getFilterMatrix(rewriter, loc, filter, true, false));
     rhs =
         tensor::CollapseShapeOp::create(rewriter, loc, col, getGroups({3, 2}));
     output =
@@ -420,10 +452,34 @@ static bool hasSubByteOperands(linalg::LinalgOp op) {
   });
 }
 
+/// Columns of the integer kernels' panels (agn-vnni-matmuls).
+static constexpr int64_t kIntegerPanelColumns = 64;
+
+/// Returns whether the integer convolution `op` should put its filter on the
+/// left of its im2col matmul for the `signed_dot` kernel on `threads`
+/// threads: a 2-D NCHW (or NGCHW) convolution whose filter holds no -128
+/// (sdot's operand that must not; the activations may), whose output plane
+/// fills at least a panel per thread with at most an eighth of padding
+/// (mobilenet_v2's 56x56 and 112x112 planes, not its 14x14 and 7x7 ones,
+/// which fill few panels: there, the filters fill them).
+static bool putsIntegerFilterOnTheLeft(linalg::LinalgOp op, int64_t threads) {
+  auto output = cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  int64_t plane;
+  if (isa<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+    plane = output.getDimSize(2) * output.getDimSize(3);
+  else if (isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation()))
+    plane = output.getDimSize(3) * output.getDimSize(4);
+  else
+    return false;
+  int64_t padded = llvm::alignTo(plane, kIntegerPanelColumns);
+  return x86::holdsNoMinimumByte(op.getDpsInputs()[1]) &&
+         padded / kIntegerPanelColumns >= threads && 8 * padded <= 9 * plane;
+}
+
 /// Returns the `im2col` or `direct` config of `op`, or nothing when neither
-/// applies.
+/// applies (`signedDot` and `threads` as for chooseConvolutionConfig).
 static std::optional<LoweringConfigAttr>
-chooseIm2colOrDirect(linalg::LinalgOp op) {
+chooseIm2colOrDirect(linalg::LinalgOp op, bool signedDot, int64_t threads) {
   MLIRContext *context = op.getContext();
   auto im2col = [&](bool filterOnRight) {
     return LoweringConfigAttr::get(context, KernelKind::im2col, {},
@@ -431,10 +487,14 @@ chooseIm2colOrDirect(linalg::LinalgOp op) {
                                    /*widenToF32=*/false, filterOnRight);
   };
   // Integer convolutions keep the weights on the right, where
-  // agn-vnni-matmuls packs them; float ones when there are enough filters
-  // (per group) to fill the register tiles' columns.
+  // agn-vnni-matmuls packs them at compile time, unless the signed_dot
+  // kernel takes them on the left (see putsIntegerFilterOnTheLeft); float
+  // ones when there are enough filters (per group) to fill the register
+  // tiles' columns.
   auto filtersOnTheRight = [&](int64_t filters) {
-    return isStaticIntegerConvolution(op) || filters >= kMinFiltersOnTheRight;
+    if (isStaticIntegerConvolution(op))
+      return !(signedDot && putsIntegerFilterOnTheLeft(op, threads));
+    return filters >= kMinFiltersOnTheRight;
   };
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (isa<linalg::Conv3DNcdhwFcdhwOp, linalg::Conv1DNcwFcwOp>(
@@ -466,14 +526,15 @@ chooseIm2colOrDirect(linalg::LinalgOp op) {
 }
 
 std::optional<LoweringConfigAttr>
-mlir::agn::chooseConvolutionConfig(linalg::LinalgOp op) {
+mlir::agn::chooseConvolutionConfig(linalg::LinalgOp op, bool signedDot,
+                                   int64_t threads) {
   // Without an im2col copy where the convolution allows it: resnet18 at f32
   // took 0.6x the time with its stride-1 convolutions on the padded plane.
   if (auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation());
       nchw && canComputeOnPaddedPlane(nchw, kPaddedPlaneFilters))
     return LoweringConfigAttr::get(op.getContext(), KernelKind::padded_plane,
                                    {kPaddedPlaneFilters, kPaddedPlanePixels});
-  return chooseIm2colOrDirect(op);
+  return chooseIm2colOrDirect(op, signedDot, threads);
 }
 
 /// Returns whether `op` carries a convolution config of `kind` that this
@@ -489,7 +550,8 @@ static bool hasCompatibleConfig(linalg::LinalgOp op, KernelKind kind) {
     auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation());
     return nchw && canComputeOnPaddedPlane(nchw, config.getTileSizes()[0]);
   }
-  std::optional<LoweringConfigAttr> possible = chooseIm2colOrDirect(op);
+  std::optional<LoweringConfigAttr> possible =
+      chooseIm2colOrDirect(op, /*signedDot=*/false, /*threads=*/1);
   return possible && possible->getKernel() == kind;
 }
 

@@ -60,8 +60,8 @@ static LoweringConfigAttr getPackedKernelConfig(Operation *op) {
 }
 
 namespace {
-/// A `linalg.matmul` configured `vnni` (or `signed_dot`, weights without
-/// -128) becomes agn_x86.vnni_matmul on agn_x86.pack_vnni.
+/// A `linalg.matmul` configured `vnni` (or `signed_dot`, weights or A
+/// without -128) becomes agn_x86.vnni_matmul on agn_x86.pack_vnni.
 struct PackVnniMatmul : public OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -72,11 +72,11 @@ struct PackVnniMatmul : public OpRewritePattern<linalg::MatmulOp> {
         config ? matchInt8Matmul(op) : std::nullopt;
     if (!matmul)
       return rewriter.notifyMatchFailure(op, "not a configured VNNI matmul");
-    // agn_x86.sdot is exact only for weights without -128.
+    // agn_x86.sdot is exact only where one operand holds no -128.
     if (config.getKernel() == KernelKind::signed_dot &&
-        !hasNoMinimumByte(op.getInputs()[1]))
-      return rewriter.notifyMatchFailure(op,
-                                         "'signed_dot' weights may hold -128");
+        !canComputeWithSignedDot(op.getInputs()[0], op.getInputs()[1]))
+      return rewriter.notifyMatchFailure(
+          op, "'signed_dot' weights and A may both hold -128");
     Location loc = op.getLoc();
     SmallVector<Value> packed;
     rewriter.createOrFold<PackVnniOp>(packed, loc, op.getInputs()[1]);
@@ -171,13 +171,15 @@ struct PackVnniPass : public agn::impl::AGNVnniPackBase<PackVnniPass> {
                "weights";
         return WalkResult::interrupt();
       }
-      // agn_x86.sdot's right operand must hold no -128.
-      if (signedDot && isa<linalg::MatmulOp>(op) &&
-          !hasNoMinimumByte(cast<linalg::MatmulOp>(op).getInputs()[1])) {
+      // One of agn_x86.sdot's operands must hold no -128.
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op);
+          signedDot && matmul &&
+          !canComputeWithSignedDot(matmul.getInputs()[0],
+                                   matmul.getInputs()[1])) {
         op->emitError("agn-vnni-pack: the 'signed_dot' kernel needs weights "
-                      "that hold no -128 (i4 weights, bytes sign-extended "
-                      "from i4, or constant i8 ones without it); use 'vnni' "
-                      "or another kernel");
+                      "or an A that hold no -128 (i4 values, bytes "
+                      "sign-extended from i4, or constant i8 ones without "
+                      "it); use 'vnni' or another kernel");
         return WalkResult::interrupt();
       }
       if (config.getTileSizes()[2] != step) {

@@ -322,9 +322,22 @@ bool vnni::hasNoMinimumByte(Value weights) {
   return !llvm::is_contained(attr.getValues<int8_t>(), kMinimum);
 }
 
+bool vnni::canComputeWithSignedDot(Value lhs, Value weights) {
+  return hasNoMinimumByte(weights) || hasNoMinimumByte(lhs);
+}
+
+bool vnni::signedDotSwapsOperands(Value lhs, Value weights) {
+  return !hasNoMinimumByte(weights) && hasNoMinimumByte(lhs);
+}
+
+bool mlir::agn::x86::holdsNoMinimumByte(Value value) {
+  return hasNoMinimumByte(value);
+}
+
 bool mlir::agn::x86::canUseSignedDotKernel(linalg::MatmulOp op) {
   std::optional<Int8Matmul> matmul = matchInt8Matmul(op);
-  return matmul && hasNoMinimumByte(op.getInputs()[1]);
+  return matmul &&
+         canComputeWithSignedDot(op.getInputs()[0], op.getInputs()[1]);
 }
 
 bool mlir::agn::x86::canUseVnniKernel(linalg::GenericOp partialSums) {

@@ -19,7 +19,9 @@
 //   sum_k (a_k + 128) b_k - 128 sum_k b_k = sum_k a_k b_k   (exact in i32).
 //
 // A `signed_dot` config (AVX2 without VNNI) runs the same kernels with
-// agn_x86.sdot (signed bytes by signed bytes, weights without -128): A is
+// agn_x86.sdot (signed bytes by signed bytes, its right operand without
+// -128: the weights, or A where only A is known to hold none, as a
+// convolution's constant filter on the left of its activations): A is
 // read as it is, the accumulators start at C (the blocked kernel's partial
 // sums at 0), and the blocked kernel unpacks i4 nibbles as their values (an
 // arithmetic shift of each byte; 16 times -8 would be -128) and sums them
@@ -340,13 +342,31 @@ static bool isSignedDot(Operation *op) {
   return LoweringConfigAttr::hasKernel(op, KernelKind::signed_dot);
 }
 
-/// Emits one dot-product step: agn_x86.sdot for a `signed_dot` kernel (A as
-/// it is), else agn_x86.usdot (A sign-flipped).
-static Value createDotStep(ImplicitLocOpBuilder &b, bool signedDot, Value acc,
+/// How a kernel's dot-product steps multiply A (broadcast) by the packed
+/// weights.
+enum class DotStep {
+  /// agn_x86.usdot, A sign-flipped (the `vnni` kernels).
+  usdot,
+  /// agn_x86.sdot(A, weights): weights without -128.
+  sdot,
+  /// agn_x86.sdot(weights, A): A without -128 (a convolution's constant
+  /// filter, on the left of activations that may hold -128). The product
+  /// is the same; sdot takes the magnitudes of its left operand.
+  swappedSdot,
+};
+
+/// Emits one dot-product step of kind `step`: `lhs` is A, `rhs` the weights.
+static Value createDotStep(ImplicitLocOpBuilder &b, DotStep step, Value acc,
                            Value lhs, Value rhs) {
-  if (signedDot)
+  switch (step) {
+  case DotStep::usdot:
+    return UsdotOp::create(b, acc, lhs, rhs);
+  case DotStep::sdot:
     return SdotOp::create(b, acc, lhs, rhs);
-  return UsdotOp::create(b, acc, lhs, rhs);
+  case DotStep::swappedSdot:
+    return SdotOp::create(b, acc, rhs, lhs);
+  }
+  llvm_unreachable("unknown dot step");
 }
 
 /// Returns whether the packed weights `packed` of a kernel op hold no -128:
@@ -355,6 +375,19 @@ static bool packedHasNoMinimumByte(Value packed) {
   if (auto pack = packed.getDefiningOp<PackVnniOp>())
     return hasNoMinimumByte(pack.getWeights());
   return hasNoMinimumByte(packed);
+}
+
+/// Returns the dot-product step of the i8 kernel op `op`: usdot for a
+/// `vnni` config; for a `signed_dot` one sdot with the operand that holds no
+/// -128 on the right, nothing where both may hold it.
+static std::optional<DotStep> getDotStep(VnniMatmulOp op) {
+  if (!isSignedDot(op))
+    return DotStep::usdot;
+  if (packedHasNoMinimumByte(op.getPacked()))
+    return DotStep::sdot;
+  if (hasNoMinimumByte(op.getLhs()))
+    return DotStep::swappedSdot;
+  return std::nullopt;
 }
 
 /// Rows per tile and threads of a kernel op: its `vnni` (or `signed_dot`)
@@ -444,17 +477,22 @@ struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
     if (failed(packedWeights))
       return failure();
     auto [rows, threads] = getTiling(op, /*rows=*/4);
-    bool signedDot = isSignedDot(op);
-    // agn_x86.sdot is exact only for weights without -128.
-    if (signedDot && !packedHasNoMinimumByte(op.getPacked()))
-      return rewriter.notifyMatchFailure(op,
-                                         "'signed_dot' weights may hold -128");
+    // agn_x86.sdot is exact only where one operand holds no -128.
+    std::optional<DotStep> step = getDotStep(op);
+    if (!step)
+      return rewriter.notifyMatchFailure(
+          op, "'signed_dot' weights and A may both hold -128");
+    bool signedDot = *step != DotStep::usdot;
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t depth = op.getLhs().getType().getDimSize(1);
     int64_t n = op.getInit().getType().getDimSize(1);
     int64_t groupCount = llvm::divideCeil(depth, kGroup);
+    // The signed_dot kernel reads no correction: its packing sums nothing.
+    auto packPanel = [&](ImplicitLocOpBuilder &b, Value weights, Value panel) {
+      return packInt8Panel(b, weights, panel, /*withCorrection=*/!signedDot);
+    };
     auto panelWeights = [&](ImplicitLocOpBuilder &b, Value panel) {
-      return packedWeights->ofPanel(b, panel, packInt8Panel);
+      return packedWeights->ofPanel(b, panel, packPanel);
     };
     KernelBuilder kernel(n, rows, threads, panelWeights);
 
@@ -521,7 +559,7 @@ struct LowerVnniMatmul : public OpRewritePattern<VnniMatmulOp> {
               Value lhs = KernelBuilder::loadGroup(body, a, {at.rows[i], k},
                                                    /*flipSigns=*/!signedDot);
               for (int64_t v = 0; v < kVectorsPerRow; ++v)
-                results.push_back(createDotStep(body, signedDot,
+                results.push_back(createDotStep(body, *step,
                                                 accs[i * kVectorsPerRow + v],
                                                 lhs, columns[v]));
             }
@@ -681,7 +719,9 @@ struct LowerVnniBlockedMatmul : public OpRewritePattern<VnniBlockedMatmulOp> {
                         inner, a, {at.rows[i], j, kHigh},
                         /*flipSigns=*/!signedDot);
                     auto dot = [&](Value acc, Value lhs, Value rhs) {
-                      return createDotStep(inner, signedDot, acc, lhs, rhs);
+                      return createDotStep(
+                          inner, signedDot ? DotStep::sdot : DotStep::usdot,
+                          acc, lhs, rhs);
                     };
                     for (int64_t v = 0; v < kVectorsPerRow; ++v)
                       results.push_back(
@@ -794,18 +834,19 @@ void mlir::agn::populateVnniPackLoweringPatterns(RewritePatternSet &patterns) {
 
 /// Checks the config of the kernel op `op`, whose kernel takes `step` K
 /// values per step: a `vnni` or `signed_dot` one with that step, if any,
-/// `signed_dot` on weights without -128 (the blocked kernel's are i4).
+/// `signed_dot` where the weights or A hold no -128 (the blocked kernel's
+/// weights are i4).
 static LogicalResult checkConfig(Operation *op, int64_t step) {
   LoweringConfigAttr config = LoweringConfigAttr::of(op);
   if (!config)
     return success();
   auto matmul = dyn_cast<VnniMatmulOp>(op);
   if (config.getKernel() == KernelKind::signed_dot && matmul &&
-      !packedHasNoMinimumByte(matmul.getPacked()))
+      !getDotStep(matmul))
     return op->emitError("agn-vnni-matmuls: the 'signed_dot' kernel needs "
-                         "packed weights that hold no -128 (i4 weights, bytes "
-                         "sign-extended from i4, or constant i8 ones without "
-                         "it)");
+                         "packed weights or an A that hold no -128 (i4 "
+                         "values, bytes sign-extended from i4, or constant "
+                         "i8 ones without it)");
   if (!readsPackedPanels(config.getKernel()))
     return op->emitError("agn-vnni-matmuls: a VNNI kernel op takes only a "
                          "'vnni' or 'signed_dot' agn.lowering_config, got ")

@@ -111,7 +111,7 @@ bool vnni::canPackInt8Panel(RankedTensorType type) {
 }
 
 PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
-                                 Value panel) {
+                                 Value panel, bool withCorrection) {
   auto type = cast<RankedTensorType>(weights.getType());
   int64_t k = type.getDimSize(0), n = type.getDimSize(1);
   int64_t groupCount = llvm::divideCeil(k, kGroup);
@@ -130,8 +130,11 @@ PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
   Value column = arith::MulIOp::create(
       b, panel, arith::ConstantIndexOp::create(b, kPanelWidth));
 
+  SmallVector<Value> init = {packed};
+  if (withCorrection)
+    init.push_back(splat(b, sumType, 0));
   scf::ForOp groups = buildCountedLoop(
-      b, groupCount, {packed, splat(b, sumType, 0)},
+      b, groupCount, init,
       [&](ImplicitLocOpBuilder &b, Value group, ValueRange state) {
         Value row = arith::MulIOp::create(
             b, group, arith::ConstantIndexOp::create(b, kGroup));
@@ -162,8 +165,12 @@ PanelWeights vnni::packInt8Panel(ImplicitLocOpBuilder &b, Value weights,
                             b, interleaveGroup(b, rows), state[0],
                             ValueRange{group, c0}, ArrayRef<bool>{true})
                             .getResult();
+        if (!withCorrection)
+          return SmallVector<Value>{written};
         return SmallVector<Value>{written, addRows(b, state[1], rows)};
       });
+  if (!withCorrection)
+    return {groups.getResult(0), nullptr, nullptr};
   return {groups.getResult(0),
           writeCorrection(b, groups.getResult(1), kByteCorrection), nullptr};
 }

@@ -45,9 +45,12 @@ struct PanelWeights {
 bool canPackInt8Panel(RankedTensorType type);
 
 /// Emits the packing of panel `panel` of the K x N i8 (or i4, sign-extended)
-/// weights `weights` into a tensor<G x 256 x i8> and a tensor<64 x i32>
-/// (agn_x86.pack_vnni's layout, one panel).
-PanelWeights packInt8Panel(ImplicitLocOpBuilder &b, Value weights, Value panel);
+/// weights `weights` into a tensor<G x 256 x i8> and, `withCorrection`, a
+/// tensor<64 x i32> (agn_x86.pack_vnni's layout, one panel); without it (the
+/// `signed_dot` kernel reads none) the bias is null and the columns are not
+/// summed.
+PanelWeights packInt8Panel(ImplicitLocOpBuilder &b, Value weights, Value panel,
+                           bool withCorrection = true);
 
 /// Emits the packing of panel `panel` of the blocked i4 weights `weights`
 /// into a tensor<blocks x (T / 8) x 256 x i8> and a tensor<blocks x 64 x i32>

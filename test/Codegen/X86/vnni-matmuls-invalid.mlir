@@ -43,11 +43,11 @@ func.func @signed_dot_blocked_step(%a: tensor<4x2x16xi8>, %p: tensor<1x2x2x256xi
 
 // -----
 
-// The i8 `signed_dot` kernel takes weights that hold no -128 (vpsignb
-// cannot negate it), known only of constants and i4 weights.
+// The i8 `signed_dot` kernel takes weights or an A that hold no -128
+// (vpsignb cannot negate it), known only of constants and i4 values.
 func.func @signed_dot_unknown_weights(%a: tensor<4x8xi8>, %w: tensor<8x16xi8>, %init: tensor<4x16xi32>) -> tensor<4x16xi32> {
   %p, %c = agn_x86.pack_vnni %w : tensor<8x16xi8> -> tensor<1x2x256xi8>, tensor<1x64xi32>
-  // expected-error @+1 {{agn-vnni-matmuls: the 'signed_dot' kernel needs packed weights that hold no -128}}
+  // expected-error @+1 {{agn-vnni-matmuls: the 'signed_dot' kernel needs packed weights or an A that hold no -128}}
   %r = agn_x86.vnni_matmul %a, %p, %c into %init {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>}
       : tensor<4x8xi8>, tensor<1x2x256xi8>, tensor<1x64xi32> into tensor<4x16xi32>
   return %r : tensor<4x16xi32>
@@ -58,7 +58,7 @@ func.func @signed_dot_unknown_weights(%a: tensor<4x8xi8>, %w: tensor<8x16xi8>, %
 // Packed weights that are a constant are checked byte by byte.
 func.func @signed_dot_packed_minimum(%a: tensor<4x8xi8>, %c: tensor<1x64xi32>, %init: tensor<4x16xi32>) -> tensor<4x16xi32> {
   %p = arith.constant dense<-128> : tensor<1x2x256xi8>
-  // expected-error @+1 {{agn-vnni-matmuls: the 'signed_dot' kernel needs packed weights that hold no -128}}
+  // expected-error @+1 {{agn-vnni-matmuls: the 'signed_dot' kernel needs packed weights or an A that hold no -128}}
   %r = agn_x86.vnni_matmul %a, %p, %c into %init {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>}
       : tensor<4x8xi8>, tensor<1x2x256xi8>, tensor<1x64xi32> into tensor<4x16xi32>
   return %r : tensor<4x16xi32>

@@ -32,11 +32,11 @@ func.func @wrong_step(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi
 
 // -----
 
-// A `signed_dot` config on weights that hold -128 (agn_x86.sdot's lowering
-// cannot negate it) is an error.
+// A `signed_dot` config on weights that hold -128 and an A that may
+// (agn_x86.sdot's lowering cannot negate -128 in both operands) is an error.
 func.func @signed_dot_minimum(%a: tensor<4x8xi8>, %c: tensor<4x16xi32>) -> tensor<4x16xi32> {
   %b = arith.constant dense<-128> : tensor<8x16xi8>
-  // expected-error @+1 {{agn-vnni-pack: the 'signed_dot' kernel needs weights that hold no -128}}
+  // expected-error @+1 {{agn-vnni-pack: the 'signed_dot' kernel needs weights or an A that hold no -128}}
   %r = linalg.matmul {agn.lowering_config = #agn.lowering_config<kernel = signed_dot, tile_sizes = [1, 64, 4]>}
       ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r : tensor<4x16xi32>

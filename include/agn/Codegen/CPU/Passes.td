@@ -54,7 +54,13 @@ def AGNCpuConfigureKernels
     - 1-D, 2-D (NCHW/FCHW, NGCHW/GFCHW, NHWC/HWCF, NHWC/FHWC) and 3-D
       convolutions of static shapes: `direct` for groups of fewer than 16
       filters, else `im2col` with the filter on the right for integer ones
-      and float ones of 32 filters or more (per group).
+      and float ones of 32 filters or more (per group); with the
+      `signed_dot` kernel (and unless `signed-dot-filter-on-left=false`),
+      2-D NCHW integer convolutions whose filter holds no -128 and whose
+      output plane fills at least a 64-column panel per thread with at most
+      an eighth of padding put the filter on the left (the product is NCHW,
+      without an i32 transpose; its pixels fill the panels, where few
+      filters would not).
 
     `threads` goes into every config it writes (the kernels' scf.forall
     chunks), but 1 for an op inside an `scf.forall`, whose iterations
@@ -94,6 +100,10 @@ def AGNCpuConfigureKernels
     Option<"signedDot", "signed-dot", "bool", "true",
            "Give i8 and i4 matmuls the AVX2 signed_dot kernel on targets "
            "with AVX2 but neither AVX-512 VNNI nor AVX-512F">,
+    Option<"signedDotFilterOnLeft", "signed-dot-filter-on-left", "bool",
+           "true",
+           "With the signed_dot kernel, put the filter of large-plane NCHW "
+           "integer convolutions on the left of their im2col matmul">,
     Option<"signedDotRows", "signed-dot-rows", "int64_t", "1",
            "Rows of A per tile of the AVX2 signed_dot kernel (8 ymm "
            "accumulators each)">,

@@ -27,8 +27,14 @@ bool canUseVnniKernel(linalg::MatmulOp op);
 
 /// Returns whether agn-vnni-matmuls can compute the matmul `op` with the
 /// `signed_dot` kernel (AVX2, agn_x86.sdot): as canUseVnniKernel, with
-/// weights that hold no -128 (i4, or i8 constants without it).
+/// weights or A that hold no -128 (i4, bytes sign-extended from i4, or i8
+/// constants without it: a convolution's filter on the left).
 bool canUseSignedDotKernel(linalg::MatmulOp op);
+
+/// Returns whether no byte of the i8 (or i4) tensor `value` can be -128, as
+/// agn_x86.sdot requires of one operand: i4 values, bytes sign-extended from
+/// fewer bits, or i8 constants without -128 (agn quantizes to [-127, 127]).
+bool holdsNoMinimumByte(Value value);
 
 /// Returns whether agn-vnni-matmuls can fuse the block-scaled i4 matmul
 /// whose partial sums are `partialSums` (marked #agn.blocked_matmul by
