@@ -458,21 +458,26 @@ static constexpr int64_t kIntegerPanelColumns = 64;
 /// Returns whether the integer convolution `op` should put its filter on the
 /// left of its im2col matmul for the `signed_dot` kernel on `threads`
 /// threads: a 2-D NCHW (or NGCHW) convolution whose filter holds no -128
-/// (sdot's operand that must not; the activations may), whose output plane
-/// fills at least a panel per thread with at most an eighth of padding
-/// (mobilenet_v2's 56x56 and 112x112 planes, not its 14x14 and 7x7 ones,
-/// which fill few panels: there, the filters fill them).
+/// (sdot's operand that must not; the activations may) and two filters or
+/// more (the kernel packs no activations for a single row, where packing
+/// does not pay), whose output plane fills at least a panel per thread with
+/// at most an eighth of padding (mobilenet_v2's 56x56 and 112x112 planes,
+/// not its 14x14 and 7x7 ones, which fill few panels: there, the filters
+/// fill them).
 static bool putsIntegerFilterOnTheLeft(linalg::LinalgOp op, int64_t threads) {
   auto output = cast<RankedTensorType>(op.getDpsInits()[0].getType());
-  int64_t plane;
-  if (isa<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+  int64_t filters, plane;
+  if (isa<linalg::Conv2DNchwFchwOp>(op.getOperation())) {
+    filters = output.getDimSize(1);
     plane = output.getDimSize(2) * output.getDimSize(3);
-  else if (isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation()))
+  } else if (isa<linalg::Conv2DNgchwGfchwOp>(op.getOperation())) {
+    filters = output.getDimSize(2);
     plane = output.getDimSize(3) * output.getDimSize(4);
-  else
+  } else {
     return false;
+  }
   int64_t padded = llvm::alignTo(plane, kIntegerPanelColumns);
-  return x86::holdsNoMinimumByte(op.getDpsInputs()[1]) &&
+  return x86::holdsNoMinimumByte(op.getDpsInputs()[1]) && filters > 1 &&
          padded / kIntegerPanelColumns >= threads && 8 * padded <= 9 * plane;
 }
 

@@ -279,18 +279,25 @@ bool mlir::agn::x86::canUseVnniKernel(linalg::MatmulOp op) {
   return matchInt8Matmul(op).has_value();
 }
 
-/// Returns whether `value` holds bytes sign-extended from fewer than 8 bits
-/// (as agn-split-batch-matmuls widens i4 weights), through reshapes and
-/// slices: an elementwise linalg.generic (one input, all loops parallel,
-/// the result's map a permutation, so that it writes every element) that
-/// yields arith.extsi of its input's element into i8.
-static bool isWidenedFromNarrower(Value value) {
+/// Returns the tensor `value` is a slice, reshape or cast of (through any
+/// number of them): each of its elements is one of that tensor's.
+static Value stripSlicesAndReshapes(Value value) {
   while (Operation *producer = value.getDefiningOp()) {
     if (!isa<tensor::ExtractSliceOp, tensor::CollapseShapeOp,
              tensor::ExpandShapeOp, tensor::CastOp>(producer))
       break;
     value = producer->getOperand(0);
   }
+  return value;
+}
+
+/// Returns whether `value` holds bytes sign-extended from fewer than 8 bits
+/// (as agn-split-batch-matmuls widens i4 weights), through reshapes and
+/// slices: an elementwise linalg.generic (one input, all loops parallel,
+/// the result's map a permutation, so that it writes every element) that
+/// yields arith.extsi of its input's element into i8.
+static bool isWidenedFromNarrower(Value value) {
+  value = stripSlicesAndReshapes(value);
   auto generic = value.getDefiningOp<linalg::GenericOp>();
   if (!generic || generic.getNumResults() != 1 ||
       generic.getNumDpsInputs() != 1 ||
@@ -312,8 +319,10 @@ bool vnni::hasNoMinimumByte(Value weights) {
   if (getElementTypeOrSelf(weights.getType()).isSignlessInteger(4) ||
       isWidenedFromNarrower(weights))
     return true;
+  // A slice of a constant (a group's filter, sliced by a loop over groups)
+  // holds no -128 when the constant holds none.
   DenseIntElementsAttr attr;
-  if (!matchPattern(weights, m_Constant(&attr)) ||
+  if (!matchPattern(stripSlicesAndReshapes(weights), m_Constant(&attr)) ||
       !attr.getElementType().isSignlessInteger(8))
     return false;
   constexpr int8_t kMinimum = std::numeric_limits<int8_t>::min();
@@ -324,10 +333,6 @@ bool vnni::hasNoMinimumByte(Value weights) {
 
 bool vnni::canComputeWithSignedDot(Value lhs, Value weights) {
   return hasNoMinimumByte(weights) || hasNoMinimumByte(lhs);
-}
-
-bool vnni::signedDotSwapsOperands(Value lhs, Value weights) {
-  return !hasNoMinimumByte(weights) && hasNoMinimumByte(lhs);
 }
 
 bool mlir::agn::x86::holdsNoMinimumByte(Value value) {

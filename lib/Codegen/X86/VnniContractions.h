@@ -65,19 +65,16 @@ bool isFoldableConstant(Value weights);
 /// Returns whether no byte of the i8 (or i4) `weights` can be -128, as
 /// agn_x86.sdot requires of its right operand: i4 weights (-8 to 7, widened
 /// to bytes), bytes sign-extended from fewer bits by a linalg.generic, or
-/// constant i8 weights without -128 (agn quantizes to [-127, 127]).
+/// constant i8 weights without -128 (agn quantizes to [-127, 127]), each
+/// also through slices, reshapes and casts.
 bool hasNoMinimumByte(Value weights);
 
 /// Returns whether the `signed_dot` kernel can compute A x `weights` (A being
 /// `lhs`): agn_x86.sdot is exact when either operand holds no -128
-/// (hasNoMinimumByte). The weights are checked first; where they may hold
-/// -128 (activations on the right of a convolution's filter) and A does not,
-/// the kernel swaps sdot's operands (signedDotSwapsOperands).
+/// (hasNoMinimumByte). Where the weights may hold -128 (activations on the
+/// right of a convolution's filter) and A holds none, the kernel passes A
+/// as sdot's right operand.
 bool canComputeWithSignedDot(Value lhs, Value weights);
-
-/// Returns whether the `signed_dot` kernel for A x `weights` passes A as
-/// sdot's right operand: the weights may hold -128, A holds none.
-bool signedDotSwapsOperands(Value lhs, Value weights);
 
 /// Returns whether agn-vnni-matmuls can pack the K x N `weights` of an
 /// i8 matmul on every call: any static i8 weights; i4 ones with K a

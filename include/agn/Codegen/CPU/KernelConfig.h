@@ -27,8 +27,9 @@ namespace mlir::agn {
 /// direct vector loops for groups of fewer than 16 filters; else an im2col
 /// matmul with the filter on the right for integer convolutions and float
 /// ones of at least 32 filters (per group). With `signedDot` (the target's
-/// i8 kernel is `signed_dot`), 2-D NCHW (NGCHW) integer convolutions whose
-/// filter holds no -128 and whose output planes fill `threads` or more
+/// i8 kernel is `signed_dot`), 2-D NCHW (NGCHW) integer convolutions of two
+/// filters or more whose filter holds no -128 and whose output planes fill
+/// `threads` or more
 /// panels of the kernel with little padding put the filter on the left:
 /// the product is then NCHW, with no i32 transpose, and its columns (the
 /// pixels) fill the panels where few filters would leave them mostly empty.

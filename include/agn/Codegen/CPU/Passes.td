@@ -32,7 +32,7 @@ def AGNCpuConfigureKernels
     - on targets with `avx2` but neither `avx512vnni` nor `avx512f` (whose
       512-bit integer register tiles the AVX2 kernel has not been measured
       against), unless `signed-dot=false`: the same i8 x i8 (or i4) matmuls
-      when their weights hold no -128 (i4, or constant i8, as
+      when their weights (or A) hold no -128 (i4, or constant i8, as
       agn-quantize-weights leaves them), and agn's block-scaled i4 partial
       sums: `signed_dot`, tiles of `signed-dot-rows` (i8) or
       `signed-dot-i4-rows` (i4) rows by 64 columns;
@@ -56,7 +56,8 @@ def AGNCpuConfigureKernels
       filters, else `im2col` with the filter on the right for integer ones
       and float ones of 32 filters or more (per group); with the
       `signed_dot` kernel (and unless `signed-dot-filter-on-left=false`),
-      2-D NCHW integer convolutions whose filter holds no -128 and whose
+      2-D NCHW integer convolutions of two filters or more whose filter
+      holds no -128 and whose
       output plane fills at least a 64-column panel per thread with at most
       an eighth of padding put the filter on the left (the product is NCHW,
       without an i32 transpose; its pixels fill the panels, where few

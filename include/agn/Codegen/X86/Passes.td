@@ -24,7 +24,8 @@ def AGNVnniPack : Pass<"agn-vnni-pack", "::mlir::func::FuncOp"> {
     Rewrites every op whose `agn.lowering_config` has `kernel = vnni`
     (`agn-cpu-configure-kernels` gives it to the matmuls below when the
     target has AVX-512 VNNI) or `kernel = signed_dot` (the same matmuls on
-    AVX2 without VNNI, i8 weights without -128) into an `agn_x86` kernel op
+    AVX2 without VNNI, with i8 weights or an A without -128) into an
+    `agn_x86` kernel op
     that reads its weights packed by an `agn_x86` layout op, the config
     moved onto the kernel op:
 
@@ -50,8 +51,9 @@ def AGNVnniPack : Pass<"agn-vnni-pack", "::mlir::func::FuncOp"> {
 
     A `vnni` config on an op the kernels do not take, or whose K step is not
     the kernel's (4 for `linalg.matmul`, 8 for the blocked i4 matmul), is an
-    error; so is a `signed_dot` config on an i8 matmul whose weights are
-    not known to hold no -128 (i4 weights are; i8 constants are checked).
+    error; so is a `signed_dot` config on an i8 matmul neither of whose
+    operands is known to hold no -128 (i4 values are; i8 constants are
+    checked).
   }];
   let dependentDialects = [
     "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
@@ -78,7 +80,10 @@ def AGNVnniMatmuls : Pass<"agn-vnni-matmuls", "::mlir::func::FuncOp"> {
 
     A `signed_dot` config lowers both kernel ops the same way with
     `agn_x86.sdot` (AVX2's `vpmaddubsw` of the activations' magnitudes by
-    the weights with the activations' signs): A is read as it is, the
+    the weights with the activations' signs; where the packed weights may
+    hold -128 and A holds none, as a convolution's filter on the left of
+    its activations, the roles swap: the packed operand's magnitudes by A
+    with its signs): A is read as it is, the
     accumulators start at C (the blocked kernel's partial sums at 0), with
     no correction, and i4 nibbles are unpacked as their values (an
     arithmetic shift of each byte), not 16 times them.
