@@ -7,13 +7,19 @@
 // Splits the linalg ops the kernels do not take (im2col copies, layout
 // changes, elementwise ops, pooling) into scf.forall chunks along one
 // parallel loop, so that they run on the pipeline's threads too; a large
-// tensor.pad first becomes a linalg.fill and a linalg.copy.
+// tensor.pad first becomes a linalg.fill and a linalg.copy. Reductions
+// without such a loop (a whole tensor's magnitude maximum, which
+// per-tensor quantization takes) whose combining is exact split along a
+// reduction loop into partial results that one small op then merges.
 //
 //===----------------------------------------------------------------------===//
 
 #include "agn/Codegen/CPU/Passes.h"
 #include "agn/Codegen/Common/Tiling.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -62,6 +68,45 @@ static std::optional<unsigned> chooseLoop(linalg::LinalgOp op,
       largest = dim;
   }
   return largest;
+}
+
+/// Returns whether the reduction `op` (one output) combines its elements by
+/// an operation that is exact, associative and commutative: integer
+/// addition (modulo 2^n), maxima, minima and bitwise ops, and the
+/// NaN-propagating float maxima and minima. Partial results of such a
+/// reduction, merged, equal the sequential one bit for bit (a float sum
+/// would not: its rounding depends on the order).
+static bool hasExactCombiner(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return false;
+  SmallVector<Operation *, 4> combiners;
+  if (!matchReduction(op.getRegionOutputArgs(), 0, combiners) ||
+      combiners.size() != 1)
+    return false;
+  return isa<arith::AddIOp, arith::MaxUIOp, arith::MaxSIOp, arith::MinUIOp,
+             arith::MinSIOp, arith::AndIOp, arith::OrIOp, arith::XOrIOp,
+             arith::MaximumFOp, arith::MinimumFOp>(combiners[0]);
+}
+
+/// Returns the reduction loop of `op` to split into `threads` chunks of
+/// partial results: with an exact combiner (hasExactCombiner) and a neutral
+/// element for the chunks to start from, the outermost reduction loop whose
+/// range is a multiple of `threads` (equal, static chunks; 1x3x224x224
+/// images split their rows, not their three channels).
+static std::optional<unsigned> chooseReductionLoop(linalg::LinalgOp op,
+                                                   int64_t threads) {
+  if (!hasExactCombiner(op))
+    return std::nullopt;
+  SmallVector<Operation *, 4> combiners;
+  matchReduction(op.getRegionOutputArgs(), 0, combiners);
+  if (!arith::getNeutralElement(combiners.front()))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (auto [dim, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (iterator == utils::IteratorType::reduction && ranges[dim] >= threads &&
+        ranges[dim] % threads == 0)
+      return dim;
+  return std::nullopt;
 }
 
 /// Returns the work of `op`: its iterations times the ops of its body
@@ -161,6 +206,104 @@ struct ParallelizeOpsPass
     : public agn::impl::AGNCpuParallelizeOpsBase<ParallelizeOpsPass> {
   using Base::Base;
 
+  /// Splits loop `dim` of the reduction `op` (hasExactCombiner; `dim`'s
+  /// range a multiple of `threads`) into `threads` chunks: an scf.forall
+  /// whose iteration t reduces chunk t into row t of a tensor of partial
+  /// results, each starting at the combiner's neutral element, then a
+  /// linalg.generic that combines the rows into the op's own init.
+  void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
+                      unsigned dim) {
+    Location loc = op.getLoc();
+    SmallVector<Operation *, 4> combiners;
+    matchReduction(op.getRegionOutputArgs(), 0, combiners);
+    Operation *combiner = combiners.front();
+    Value init = op.getDpsInits()[0];
+    auto initType = cast<RankedTensorType>(init.getType());
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t chunk = ranges[dim] / threads;
+
+    // The partial results: [threads] ++ the init's shape, neutral elements.
+    rewriter.setInsertionPoint(op);
+    SmallVector<int64_t> partialShape = {threads};
+    llvm::append_range(partialShape, initType.getShape());
+    Value neutral = arith::ConstantOp::create(
+        rewriter, loc, *arith::getNeutralElement(combiner));
+    Value partials = linalg::FillOp::create(
+                         rewriter, loc, neutral,
+                         tensor::EmptyOp::create(rewriter, loc, partialShape,
+                                                 initType.getElementType())
+                             .getResult())
+                         .getResult(0);
+
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(threads)},
+        ValueRange{partials}, /*mapping=*/std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(forall.getTerminator());
+      Value t = forall.getInductionVar(0);
+      // Row t of the partial results, rank-reduced to the init's shape.
+      SmallVector<OpFoldResult> rowOffsets(partialShape.size(),
+                                           rewriter.getIndexAttr(0));
+      rowOffsets[0] = t;
+      SmallVector<OpFoldResult> rowSizes = {rewriter.getIndexAttr(1)};
+      for (int64_t size : initType.getShape())
+        rowSizes.push_back(rewriter.getIndexAttr(size));
+      SmallVector<OpFoldResult> unitStrides(partialShape.size(),
+                                            rewriter.getIndexAttr(1));
+      Value row = tensor::ExtractSliceOp::create(
+          rewriter, loc, initType, forall.getRegionIterArgs()[0], rowOffsets,
+          rowSizes, unitStrides);
+      // The op on chunk t of loop `dim`, into that row.
+      Operation *clone = rewriter.clone(*op.getOperation());
+      rewriter.modifyOpInPlace(clone, [&] {
+        cast<linalg::LinalgOp>(clone).getDpsInitsMutable()[0].set(row);
+      });
+      SmallVector<OpFoldResult> offsets(ranges.size(),
+                                        rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes =
+          llvm::map_to_vector(ranges, [&](int64_t range) -> OpFoldResult {
+            return rewriter.getIndexAttr(range);
+          });
+      offsets[dim] = affine::AffineApplyOp::create(
+                         rewriter, loc, rewriter.getAffineDimExpr(0) * chunk,
+                         ValueRange{t})
+                         .getResult();
+      sizes[dim] = rewriter.getIndexAttr(chunk);
+      FailureOr<TilingResult> tiled =
+          cast<TilingInterface>(clone).getTiledImplementation(rewriter, offsets,
+                                                              sizes);
+      assert(succeeded(tiled) && tiled->tiledValues.size() == 1 &&
+             "linalg ops tile along any loop");
+      Value partial = tiled->tiledValues.front();
+      rewriter.eraseOp(clone);
+      rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, partial,
+                                            forall.getRegionIterArgs()[0],
+                                            rowOffsets, rowSizes, unitStrides);
+    }
+
+    // The rows combined into the init, in order.
+    rewriter.setInsertionPointAfter(forall);
+    int64_t rank = initType.getRank();
+    AffineMap rowsMap = rewriter.getMultiDimIdentityMap(rank + 1);
+    AffineMap initMap = rowsMap.dropResult(0);
+    SmallVector<utils::IteratorType> iterators(rank + 1,
+                                               utils::IteratorType::parallel);
+    iterators[0] = utils::IteratorType::reduction;
+    auto merge = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{initType}, ValueRange{forall.getResult(0)},
+        ValueRange{init}, ArrayRef<AffineMap>{rowsMap, initMap}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          OperationState state(l, combiner->getName());
+          state.addOperands({args[1], args[0]});
+          state.addTypes(args[1].getType());
+          state.addAttributes(combiner->getAttrs());
+          linalg::YieldOp::create(b, l, b.create(state)->getResult(0));
+        });
+    rewriter.replaceOp(op, merge.getResults());
+  }
+
   void runOnOperation() override {
     if (threads < 1 || minWork < 0) {
       getOperation().emitError()
@@ -186,8 +329,12 @@ struct ParallelizeOpsPass
     });
     for (linalg::LinalgOp op : ops) {
       std::optional<unsigned> dim = chooseLoop(op, threads);
-      if (!dim)
+      if (!dim) {
+        if (std::optional<unsigned> reduction =
+                chooseReductionLoop(op, threads))
+          splitReduction(rewriter, op, *reduction);
         continue;
+      }
       SmallVector<int64_t> sizes(op.getNumLoops(), 0);
       sizes[*dim] =
           llvm::divideCeil(op.getStaticLoopRanges()[*dim], int64_t(threads));

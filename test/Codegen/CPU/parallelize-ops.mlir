@@ -294,3 +294,85 @@ func.func @sub_byte(%w: tensor<294912xi4>, %x: tensor<1x96x112x112xi4>,
   } -> tensor<294912xi1>
   return %r, %p, %c : tensor<294912xi8>, tensor<1x96x114x114xi4>, tensor<294912xi1>
 }
+
+// -----
+
+// A reduction with no parallel loop to split (a whole tensor's magnitude
+// maximum, as per-tensor quantization takes it) whose combining is exact
+// (here an unsigned maximum) splits a reduction loop whose range is a
+// multiple of the threads: the outermost such one (the 96 channels, in 2 or
+// 3 chunks). Each iteration reduces its chunk into
+// its own row of partial results, which start at the combiner's neutral
+// element; one op then combines the rows into the op's own init, so the
+// result is the same, bit for bit.
+// CHECK-LABEL: func.func @whole_tensor_maximum
+// CHECK:         %[[INIT:.*]] = linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<1xi32>)
+// CHECK:         %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK:         %[[ROWS:.*]] = linalg.fill ins(%[[ZERO]] : i32) outs(%{{.*}} : tensor<2x1xi32>)
+// CHECK:         %[[PARTIAL:.*]] = scf.forall (%[[T:.*]]) in (2) shared_outs(%[[P:.*]] = %[[ROWS]])
+// CHECK:           %[[ROW:.*]] = tensor.extract_slice %[[P]][%[[T]], 0] [1, 1] [1, 1] : tensor<2x1xi32> to tensor<1xi32>
+// CHECK:           tensor.extract_slice %{{.*}}[0, %{{.*}}, 0, 0] [1, 48, 112, 112] [1, 1, 1, 1] : tensor<1x96x112x112xf32> to tensor<1x48x112x112xf32>
+// CHECK:           %[[CHUNK:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction", "reduction"]
+// CHECK:             arith.maxui
+// CHECK:           tensor.parallel_insert_slice %[[CHUNK]] into %[[P]][%[[T]], 0] [1, 1] [1, 1]
+// CHECK:         %[[MERGED:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%[[PARTIAL]] : tensor<2x1xi32>) outs(%[[INIT]] : tensor<1xi32>)
+// CHECK:           arith.maxui
+// CHECK:         return %[[MERGED]]
+// THREE-LABEL: func.func @whole_tensor_maximum
+// THREE:         scf.forall (%{{.*}}) in (3)
+// THREE:           tensor.extract_slice %{{.*}}[0, %{{.*}}, 0, 0] [1, 32, 112, 112]
+// ONE-LABEL: func.func @whole_tensor_maximum
+// ONE-NOT:       scf.forall
+func.func @whole_tensor_maximum(%x: tensor<1x96x112x112xf32>) -> tensor<1xi32> {
+  %c0 = arith.constant 0 : i32
+  %mask = arith.constant 2147483647 : i32
+  %e = tensor.empty() : tensor<1xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1xi32>) -> tensor<1xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0)>], iterator_types = ["parallel", "reduction", "reduction", "reduction"]} ins(%x : tensor<1x96x112x112xf32>) outs(%f : tensor<1xi32>) {
+  ^bb0(%in: f32, %out: i32):
+    %b = arith.bitcast %in : f32 to i32
+    %a = arith.andi %b, %mask : i32
+    %m = arith.maxui %out, %a : i32
+    linalg.yield %m : i32
+  } -> tensor<1xi32>
+  return %r : tensor<1xi32>
+}
+
+// -----
+
+// An image of 3 channels splits its rows (224, a multiple of 2; 3 is not).
+// CHECK-LABEL: func.func @odd_channels
+// CHECK:         scf.forall (%{{.*}}) in (2)
+// CHECK:           tensor.extract_slice %{{.*}}[0, 0, %{{.*}}, 0] [1, 3, 112, 224]
+func.func @odd_channels(%x: tensor<1x3x224x224xf32>) -> tensor<1xi32> {
+  %c0 = arith.constant 0 : i32
+  %mask = arith.constant 2147483647 : i32
+  %e = tensor.empty() : tensor<1xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1xi32>) -> tensor<1xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0)>], iterator_types = ["parallel", "reduction", "reduction", "reduction"]} ins(%x : tensor<1x3x224x224xf32>) outs(%f : tensor<1xi32>) {
+  ^bb0(%in: f32, %out: i32):
+    %b = arith.bitcast %in : f32 to i32
+    %a = arith.andi %b, %mask : i32
+    %m = arith.maxui %out, %a : i32
+    linalg.yield %m : i32
+  } -> tensor<1xi32>
+  return %r : tensor<1xi32>
+}
+
+// -----
+
+// A float sum stays whole: partial sums would round differently.
+// CHECK-LABEL: func.func @float_sum
+// CHECK-NOT:     scf.forall
+// CHECK:         return
+func.func @float_sum(%x: tensor<1x96x112x112xf32>) -> tensor<1xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1xf32>
+  %f = linalg.fill ins(%c0 : f32) outs(%e : tensor<1xf32>) -> tensor<1xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0)>], iterator_types = ["parallel", "reduction", "reduction", "reduction"]} ins(%x : tensor<1x96x112x112xf32>) outs(%f : tensor<1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %out, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<1xf32>
+  return %r : tensor<1xf32>
+}
