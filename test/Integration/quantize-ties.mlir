@@ -6,14 +6,14 @@
 // power of two. max|x| = qmax m with m of 16 significant bits, so
 // qmax / max = 1 / m, which f64 holds only rounded; x = (2k + 1) m / 2 gives
 // x qmax / max = k + 1/2 exactly, for every k below qmax, both signs. The
-// lowering multiplies x by the rounded qmax / max instead of dividing: for
-// these m (found by search) the product lands off the tie for 63 of the
-// 127 i8 ties and 3 of the 7 i4 ones, on the wrong side for about half.
-// The stored values must still be the ties rounded to even
-// (0, 2, 2, 4, 4, ...), as the exact quotient gives.
-// The values come in through a function argument: the quantization runs at
-// run time (the folder divides exactly at compile time). A zero pads the i4
-// values to an even count.
+// lowering divides x qmax by max (exact ties stay ties); multiplying x by
+// the rounded qmax / max instead would land off the tie for 63 of these 127
+// i8 ties and 3 of the 7 i4 ones, on the wrong side for about half (m found
+// by search). The stored values must be the ties rounded to even
+// (0, 2, 2, 4, 4, ...), as the exact quotient gives. The values come in
+// through a function argument: the quantization runs at run time (the
+// folder, at compile time, divides the same way). A zero pads the i4 values
+// to an even count.
 
 func.func private @printMemrefI32(memref<*xi32>) attributes {llvm.emit_c_interface}
 

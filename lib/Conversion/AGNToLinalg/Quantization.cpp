@@ -172,34 +172,28 @@ static Value computeGroupMaxima(OpBuilder &b, Location loc,
       layout.groupMap, layout.getGroupReductionIterators(), maxType);
 }
 
-/// Returns a tensor shaped as `layout`'s view computed elementwise by
-/// `bodyBuilder(x, groupValues)` from the view and per-group tensors (each
-/// element's group's value of each).
-static Value mapWithGroupValues(
-    OpBuilder &b, Location loc, const GroupLayout &layout, ValueRange perGroup,
+/// Returns a tensor shaped as `like`'s view computed elementwise by
+/// `bodyBuilder(x, groupValue)` from the view and a per-group tensor.
+static Value mapWithGroupValue(
+    OpBuilder &b, Location loc, const GroupLayout &layout, Value perGroup,
     Type resultElementType,
-    function_ref<Value(OpBuilder &, Location, Value, ValueRange)> bodyBuilder) {
+    function_ref<Value(OpBuilder &, Location, Value, Value)> bodyBuilder) {
   Value empty = tensor::EmptyOp::create(
       b, loc, tensor::getMixedSizes(b, loc, layout.view), resultElementType);
   AffineMap identity =
       AffineMap::getMultiDimIdentityMap(layout.getRank(), b.getContext());
   SmallVector<utils::IteratorType> iterators(layout.getRank(),
                                              utils::IteratorType::parallel);
-  SmallVector<Value> inputs = {layout.view};
-  llvm::append_range(inputs, perGroup);
-  SmallVector<AffineMap> maps = {identity};
-  maps.append(perGroup.size(), layout.groupMap);
-  maps.push_back(identity);
-  Value mapped = linalg::GenericOp::create(
-                     b, loc, TypeRange{empty.getType()}, inputs,
-                     ValueRange{empty}, maps, iterators,
-                     [&](OpBuilder &nested, Location l, ValueRange args) {
-                       linalg::YieldOp::create(
-                           nested, l,
-                           bodyBuilder(nested, l, args[0],
-                                       args.slice(1, perGroup.size())));
-                     })
-                     .getResult(0);
+  Value mapped =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{empty.getType()}, ValueRange{layout.view, perGroup},
+          ValueRange{empty},
+          ArrayRef<AffineMap>{identity, layout.groupMap, identity}, iterators,
+          [&](OpBuilder &nested, Location l, ValueRange args) {
+            linalg::YieldOp::create(nested, l,
+                                    bodyBuilder(nested, l, args[0], args[1]));
+          })
+          .getResult(0);
   return layout.unview(b, loc, mapped);
 }
 
@@ -250,18 +244,8 @@ static Value convertElements(OpBuilder &b, Location loc, Value value,
 /// maxnumf/minnumf, which return the bound for a NaN quotient (a group with
 /// NaN or infinite elements, whose scale is then NaN or infinite anyway), so
 /// that fptosi never sees a value out of range.
-///
-/// With `inverse` (qmax / max in f64, per group: inputs of up to 32 bits)
-/// the division becomes a multiplication, with the same result. For such
-/// inputs a = x * qmax is exact and |x| <= max, so a quotient a / max that
-/// is not a tie k + 1/2 lies at least 2^-32 of its value away from one,
-/// while r = x * inverse is within 2^-52 of it: round_half_even(r) is the
-/// rounded quotient. A tie is detected exactly: (floor(r) + 1/2) * max
-/// (at most 9 + 24 significant bits) equals a, and then the tie rounds to
-/// even. (A division per element was the cost of the quantization: Zen 3
-/// divides four f64 lanes per 5 cycles.)
 static Value quantizeElement(OpBuilder &b, Location loc, Value x, Value max,
-                             Value inverse, int64_t qmax, Type storedType) {
+                             int64_t qmax, Type storedType) {
   Type f64 = b.getF64Type();
   Value x64 = convertScalarToDtype(b, loc, x, f64, /*isUnsignedCast=*/false);
   Value max64 =
@@ -271,21 +255,8 @@ static Value quantizeElement(OpBuilder &b, Location loc, Value x, Value max,
   };
   Value limit = constant(static_cast<double>(qmax));
   Value scaled = arith::MulFOp::create(b, loc, x64, limit);
-  Value rounded;
-  if (inverse) {
-    Value quotient = arith::MulFOp::create(b, loc, x64, inverse);
-    Value half = arith::AddFOp::create(
-        b, loc, math::FloorOp::create(b, loc, quotient), constant(0.5));
-    Value tie = arith::CmpFOp::create(
-        b, loc, arith::CmpFPredicate::OEQ,
-        arith::MulFOp::create(b, loc, half, max64), scaled);
-    rounded = arith::SelectOp::create(
-        b, loc, tie, math::RoundEvenOp::create(b, loc, half),
-        math::RoundEvenOp::create(b, loc, quotient));
-  } else {
-    Value quotient = arith::DivFOp::create(b, loc, scaled, max64);
-    rounded = math::RoundEvenOp::create(b, loc, quotient);
-  }
+  Value quotient = arith::DivFOp::create(b, loc, scaled, max64);
+  Value rounded = math::RoundEvenOp::create(b, loc, quotient);
   Value clamped = arith::MaxNumFOp::create(b, loc, rounded, constant(-qmax));
   clamped = arith::MinNumFOp::create(b, loc, clamped, limit);
   Value zero = constant(0.0);
@@ -293,21 +264,6 @@ static Value quantizeElement(OpBuilder &b, Location loc, Value x, Value max,
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, max64, zero);
   Value q = arith::SelectOp::create(b, loc, zeroGroup, zero, clamped);
   return arith::FPToSIOp::create(b, loc, storedType, q);
-}
-
-/// Returns qmax / max (f64, rounded once) of the f32 group maxima `maxima`:
-/// what quantizeElement multiplies by.
-static Value computeInverseSteps(OpBuilder &b, Location loc, Value maxima,
-                                 int64_t qmax) {
-  Type f64 = b.getF64Type();
-  return mapElements(
-      b, loc, maxima, f64, [&](OpBuilder &nested, Location l, Value max) {
-        Value max64 = convertScalarToDtype(nested, l, max, f64,
-                                           /*isUnsignedCast=*/false);
-        Value limit = arith::ConstantOp::create(
-            nested, l, nested.getF64FloatAttr(static_cast<double>(qmax)));
-        return arith::DivFOp::create(nested, l, limit, max64).getResult();
-      });
 }
 
 /// Returns the scales max / qmax (1 for an all-zero group) of the group
@@ -372,23 +328,11 @@ struct QuantizeOpLowering : OpConversionPattern<QuantizeOp> {
     Value maxima = computeGroupMaxima(rewriter, loc, layout,
                                       getMaxType(rewriter, inputElementType));
     Value scales = computeScales(rewriter, loc, maxima, qmax);
-    Value stored;
-    if (inputElementType.getIntOrFloatBitWidth() <= 32) {
-      Value inverses = computeInverseSteps(rewriter, loc, maxima, qmax);
-      stored = mapWithGroupValues(
-          rewriter, loc, layout, {maxima, inverses}, storedType,
-          [&](OpBuilder &b, Location l, Value x, ValueRange group) {
-            return quantizeElement(b, l, x, group[0], group[1], qmax,
-                                   storedType);
-          });
-    } else {
-      stored = mapWithGroupValues(
-          rewriter, loc, layout, {maxima}, storedType,
-          [&](OpBuilder &b, Location l, Value x, ValueRange group) {
-            return quantizeElement(b, l, x, group[0], /*inverse=*/nullptr, qmax,
-                                   storedType);
-          });
-    }
+    Value stored = mapWithGroupValue(
+        rewriter, loc, layout, maxima, storedType,
+        [&](OpBuilder &b, Location l, Value x, Value max) {
+          return quantizeElement(b, l, x, max, qmax, storedType);
+        });
     rewriter.replaceOp(op, {stored, scales});
     return success();
   }
@@ -411,10 +355,9 @@ struct DequantizeOpLowering : OpConversionPattern<DequantizeOp> {
     FloatType computeType = getMaxType(rewriter, resultType);
     GroupLayout layout = getGroupLayout(rewriter, loc, adaptor.getStored(),
                                         op.getAxis(), op.getBlock());
-    Value result = mapWithGroupValues(
-        rewriter, loc, layout, {adaptor.getScales()}, resultType,
-        [&](OpBuilder &b, Location l, Value stored, ValueRange group) {
-          Value scale = group[0];
+    Value result = mapWithGroupValue(
+        rewriter, loc, layout, adaptor.getScales(), resultType,
+        [&](OpBuilder &b, Location l, Value stored, Value scale) {
           // Signed integers: sitofp; floats: extf or truncf.
           Value value = convertScalarToDtype(b, l, stored, computeType,
                                              /*isUnsignedCast=*/false);

@@ -372,30 +372,15 @@ func.func @units_without_costs(%x: tensor<2xf32>, %w: tensor<2xf32>) -> (tensor<
 // CHECK: %[[ISZERO:.*]] = arith.cmpf oeq, %[[M64]], %[[ZERO]] : f64
 // CHECK: %[[S:.*]] = arith.select %[[ISZERO]], %[[ONE]], %[[DIV]] : f64
 // CHECK: arith.truncf %[[S]] : f64 to f32
-// The division by the maximum becomes a multiplication by qmax / max, per
-// group, with ties (an exact (floor(r) + 1/2) * max = x * qmax) rounded to
-// even: the same results for inputs of up to 32 bits.
-// CHECK: %[[INV:.*]] = linalg.generic
-// CHECK-SAME: ins(%[[MAX]] : tensor<f32>) outs(%{{.*}} : tensor<f64>)
-// CHECK: %[[IM64:.*]] = arith.extf %{{.*}} : f32 to f64
-// CHECK: %[[IQ:.*]] = arith.constant 1.270000e+02 : f64
-// CHECK: arith.divf %[[IQ]], %[[IM64]] : f64
-// CHECK: %[[STORED:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ALL]], #[[ALL]], #[[ID2]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[MAX]], %[[INV]] : tensor<4x8xf32>, tensor<f32>, tensor<f64>) outs(%{{.*}} : tensor<4x8xi8>)
-// CHECK: ^bb0(%[[IN:.*]]: f32, %[[GMAX:.*]]: f32, %[[GINV:.*]]: f64, %{{.*}}: i8):
+// CHECK: %[[STORED:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ALL]], #[[ID2]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[MAX]] : tensor<4x8xf32>, tensor<f32>) outs(%{{.*}} : tensor<4x8xi8>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[GMAX:.*]]: f32, %{{.*}}: i8):
 // CHECK: %[[X64:.*]] = arith.extf %[[IN]] : f32 to f64
 // CHECK: %[[G64:.*]] = arith.extf %[[GMAX]] : f32 to f64
 // CHECK: %[[LIMIT:.*]] = arith.constant 1.270000e+02 : f64
 // CHECK: %[[SCALED:.*]] = arith.mulf %[[X64]], %[[LIMIT]] : f64
-// CHECK: %[[QUOT:.*]] = arith.mulf %[[X64]], %[[GINV]] : f64
-// CHECK: %[[FLOOR:.*]] = math.floor %[[QUOT]] : f64
-// CHECK: %[[HALFC:.*]] = arith.constant 5.000000e-01 : f64
-// CHECK: %[[HALF:.*]] = arith.addf %[[FLOOR]], %[[HALFC]] : f64
-// CHECK: %[[BACK:.*]] = arith.mulf %[[HALF]], %[[G64]] : f64
-// CHECK: %[[TIE:.*]] = arith.cmpf oeq, %[[BACK]], %[[SCALED]] : f64
-// CHECK: %[[RHALF:.*]] = math.roundeven %[[HALF]] : f64
-// CHECK: %[[RQUOT:.*]] = math.roundeven %[[QUOT]] : f64
-// CHECK: %[[ROUNDED:.*]] = arith.select %[[TIE]], %[[RHALF]], %[[RQUOT]] : f64
+// CHECK: %[[QUOT:.*]] = arith.divf %[[SCALED]], %[[G64]] : f64
+// CHECK: %[[ROUNDED:.*]] = math.roundeven %[[QUOT]] : f64
 // CHECK: %[[NEGLIMIT:.*]] = arith.constant -1.270000e+02 : f64
 // CHECK: %[[LO:.*]] = arith.maxnumf %[[ROUNDED]], %[[NEGLIMIT]] : f64
 // CHECK: %[[HI:.*]] = arith.minnumf %[[LO]], %[[LIMIT]] : f64
@@ -412,21 +397,6 @@ func.func @quantize_per_tensor(%x: tensor<4x8xf32>) -> (tensor<4x8xi8>, tensor<f
 
 // -----
 
-// f64 inputs keep the division: x * qmax is not exact in f64 for them, and
-// the multiplication by qmax / max would not give the folder's results.
-// CHECK-LABEL: func.func @quantize_f64
-// CHECK-NOT: math.floor
-// CHECK: ^bb0(%{{.*}}: f64, %{{.*}}: f64, %{{.*}}: i8):
-// CHECK: arith.divf
-// CHECK-NOT: math.floor
-// CHECK: return
-func.func @quantize_f64(%x: tensor<4xf64>) -> (tensor<4xi8>, tensor<f32>) {
-  %q, %s = agn.quantize %x : tensor<4xf64> -> tensor<4xi8>, tensor<f32>
-  return %q, %s : tensor<4xi8>, tensor<f32>
-}
-
-// -----
-
 // Per channel: the reduction keeps the axis parallel.
 
 // CHECK-DAG: #[[ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -439,10 +409,8 @@ func.func @quantize_f64(%x: tensor<4xf64>) -> (tensor<4xi8>, tensor<f32>) {
 // CHECK-SAME: ins(%[[BITS]] : tensor<8xi32>) outs(%{{.*}} : tensor<8xf32>)
 // CHECK: %[[SCALES:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[MAX]] : tensor<8xf32>)
-// CHECK: %[[INV:.*]] = linalg.generic
-// CHECK-SAME: ins(%[[MAX]] : tensor<8xf32>) outs(%{{.*}} : tensor<8xf64>)
-// CHECK: %[[STORED:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[AXIS1]], #[[AXIS1]], #[[ID2]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[MAX]], %[[INV]] : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf64>) outs(%{{.*}} : tensor<4x8xi8>)
+// CHECK: %[[STORED:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[AXIS1]], #[[ID2]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[MAX]] : tensor<4x8xf32>, tensor<8xf32>) outs(%{{.*}} : tensor<4x8xi8>)
 // CHECK: return %[[STORED]], %[[SCALES]]
 func.func @quantize_per_channel(%x: tensor<4x8xf32>) -> (tensor<4x8xi8>, tensor<8xf32>) {
   %q, %s = agn.quantize %x axis 1 : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<8xf32>
@@ -465,10 +433,8 @@ func.func @quantize_per_channel(%x: tensor<4x8xf32>) -> (tensor<4x8xi8>, tensor<
 // CHECK-SAME: ins(%[[BITS]] : tensor<2x6xi32>) outs(%{{.*}} : tensor<2x6xf32>)
 // CHECK: %[[SCALES:.*]] = linalg.generic
 // CHECK: arith.constant 7.000000e+00 : f64
-// CHECK: %[[INV:.*]] = linalg.generic
-// CHECK-SAME: ins(%[[MAX]] : tensor<2x6xf32>) outs(%{{.*}} : tensor<2x6xf64>)
-// CHECK: %[[STORED:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[GROUP]], #[[GROUP]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
-// CHECK-SAME: ins(%[[VIEW]], %[[MAX]], %[[INV]] : tensor<2x32x6xf32>, tensor<2x6xf32>, tensor<2x6xf64>) outs(%{{.*}} : tensor<2x32x6xi4>)
+// CHECK: %[[STORED:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[GROUP]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[VIEW]], %[[MAX]] : tensor<2x32x6xf32>, tensor<2x6xf32>) outs(%{{.*}} : tensor<2x32x6xi4>)
 // CHECK: arith.constant -7.000000e+00 : f64
 // CHECK: arith.fptosi %{{.*}} : f64 to i4
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[STORED]] {{\[\[}}0, 1], [2]] : tensor<2x32x6xi4> into tensor<64x6xi4>
