@@ -570,3 +570,47 @@ func.func @unmarked_i4(%a: tensor<?x2x8xi8>, %sa: tensor<f32>, %sw: tensor<2x4xf
   } -> tensor<?x4xf32>
   return %r : tensor<?x4xf32>
 }
+
+// -----
+
+// A C that starts as zeros (a fill of zero, here through the collapse that
+// an im2col matmul puts on its convolution's output) is neither filled nor
+// read: the accumulators start at the correction alone (vnni) and the tiles
+// write into a tensor.empty; the fill is left dead. A C filled with another
+// value is read as usual.
+// CHECK-LABEL: func.func @zero_filled
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[EMPTY:.*]] = tensor.empty({{.*}}) : tensor<?x128xi32>
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK-NOT:     vector.transfer_read {{.*}} : tensor<?x128xi32>, vector<16xi32>
+// CHECK:         vector.transfer_write {{.*}} : vector<16xi32>, tensor<?x128xi32>
+// CHECK:         return
+// PAR-LABEL: func.func @zero_filled
+// PAR-NOT:     linalg.fill
+// PAR:         scf.forall
+// CHECK-LABEL: func.func @one_filled
+// CHECK:         %[[ONES:.*]] = linalg.fill
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[ONES]])
+// CHECK:         vector.transfer_read {{.*}} : tensor<?x128xi32>, vector<16xi32>
+func.func @zero_filled(%a: tensor<?x16xi8>) -> tensor<?x128xi32> {
+  %b = arith.constant dense<1> : tensor<16x128xi8>
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty(%m) : tensor<?x2x64xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<?x2x64xi32>) -> tensor<?x2x64xi32>
+  %init = tensor.collapse_shape %f [[0], [1, 2]] : tensor<?x2x64xi32> into tensor<?x128xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<?x16xi8>, tensor<16x128xi8>) outs(%init : tensor<?x128xi32>) -> tensor<?x128xi32>
+  return %r : tensor<?x128xi32>
+}
+
+func.func @one_filled(%a: tensor<?x16xi8>) -> tensor<?x128xi32> {
+  %b = arith.constant dense<1> : tensor<16x128xi8>
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x16xi8>
+  %one = arith.constant 1 : i32
+  %e = tensor.empty(%m) : tensor<?x128xi32>
+  %f = linalg.fill ins(%one : i32) outs(%e : tensor<?x128xi32>) -> tensor<?x128xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<?x16xi8>, tensor<16x128xi8>) outs(%f : tensor<?x128xi32>) -> tensor<?x128xi32>
+  return %r : tensor<?x128xi32>
+}
