@@ -71,11 +71,13 @@ static std::optional<unsigned> chooseLoop(linalg::LinalgOp op,
 }
 
 /// Returns whether the reduction `op` (one output) combines its elements by
-/// an operation that is exact, associative and commutative: integer
-/// addition (modulo 2^n), maxima, minima and bitwise ops, and the
-/// NaN-propagating float maxima and minima. Partial results of such a
-/// reduction, merged, equal the sequential one bit for bit (a float sum
-/// would not: its rounding depends on the order).
+/// an operation that is exact, associative and commutative on every value:
+/// integer addition (modulo 2^n: no overflow flags, which a partial sum
+/// could break where the whole one does not), maxima, minima and bitwise
+/// ops. Partial results of such a reduction, merged, equal the sequential
+/// one bit for bit (a float sum would not: its rounding depends on the
+/// order; nor quite a float maximum, which may return another of several
+/// NaNs).
 static bool hasExactCombiner(linalg::LinalgOp op) {
   if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
     return false;
@@ -83,16 +85,18 @@ static bool hasExactCombiner(linalg::LinalgOp op) {
   if (!matchReduction(op.getRegionOutputArgs(), 0, combiners) ||
       combiners.size() != 1)
     return false;
-  return isa<arith::AddIOp, arith::MaxUIOp, arith::MaxSIOp, arith::MinUIOp,
-             arith::MinSIOp, arith::AndIOp, arith::OrIOp, arith::XOrIOp,
-             arith::MaximumFOp, arith::MinimumFOp>(combiners[0]);
+  if (auto addition = dyn_cast<arith::AddIOp>(combiners[0]))
+    return addition.getOverflowFlags() == arith::IntegerOverflowFlags::none;
+  return isa<arith::MaxUIOp, arith::MaxSIOp, arith::MinUIOp, arith::MinSIOp,
+             arith::AndIOp, arith::OrIOp, arith::XOrIOp>(combiners[0]);
 }
 
 /// Returns the reduction loop of `op` to split into `threads` chunks of
 /// partial results: with an exact combiner (hasExactCombiner) and a neutral
-/// element for the chunks to start from, the outermost reduction loop whose
-/// range is a multiple of `threads` (equal, static chunks; 1x3x224x224
-/// images split their rows, not their three channels).
+/// element for the chunks to start from, the outermost reduction loop that
+/// the output does not index (each chunk then reduces into a whole row)
+/// whose range is a multiple of `threads` (equal, static chunks;
+/// 1x3x224x224 images split their rows, not their three channels).
 static std::optional<unsigned> chooseReductionLoop(linalg::LinalgOp op,
                                                    int64_t threads) {
   if (!hasExactCombiner(op))
@@ -101,9 +105,11 @@ static std::optional<unsigned> chooseReductionLoop(linalg::LinalgOp op,
   matchReduction(op.getRegionOutputArgs(), 0, combiners);
   if (!arith::getNeutralElement(combiners.front()))
     return std::nullopt;
+  AffineMap outputMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (auto [dim, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
-    if (iterator == utils::IteratorType::reduction && ranges[dim] >= threads &&
+    if (iterator == utils::IteratorType::reduction &&
+        !outputMap.isFunctionOfDim(dim) && ranges[dim] >= threads &&
         ranges[dim] % threads == 0)
       return dim;
   return std::nullopt;

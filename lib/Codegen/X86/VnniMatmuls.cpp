@@ -22,10 +22,10 @@
 // agn_x86.sdot (signed bytes by signed bytes, its right operand without
 // -128: the weights, or A where only A is known to hold none, as a
 // convolution's constant filter on the left of its activations): A is
-// read as it is, the accumulators start at C (the blocked kernel's partial
-// sums at 0), and the blocked kernel unpacks i4 nibbles as their values (an
-// arithmetic shift of each byte; 16 times -8 would be -128) and sums them
-// without the final shift.
+// read as it is, the accumulators start at C with no correction (the
+// blocked kernel's partial sums at 0), and the blocked kernel unpacks i4
+// nibbles as their values (an arithmetic shift of each byte; 16 times -8 would
+// be -128) and sums them without the final shift.
 //
 // B is packed into panels of 64 columns, one 64-byte vector holding four K
 // values of 16 columns in the order vpdpbusd reads them, a panel contiguous
@@ -43,7 +43,7 @@
 // packed[p][k4][4 j + t] =
 // B[4 k4 + t][64 p + j], zero beyond K and N; the tile is
 //
-//   acc = C[m0 : m0+rows, 64p : 64p+64] + bias
+//   acc = C[m0 : m0+rows, 64p : 64p+64] + bias     (0 + bias: C zero-filled)
 //   for k4 in K / 4: acc = usdot(acc, A[m, 4k4 : 4k4+4] ^ 0x80.., packed)
 //   C[...] = acc
 //

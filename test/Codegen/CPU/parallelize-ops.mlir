@@ -376,3 +376,32 @@ func.func @float_sum(%x: tensor<1x96x112x112xf32>) -> tensor<1xf32> {
   } -> tensor<1xf32>
   return %r : tensor<1xf32>
 }
+
+// -----
+
+// A 0-d result (a count, integer addition without overflow flags) splits
+// too; one with `nsw` stays whole (a partial sum may overflow where the
+// whole one does not).
+// CHECK-LABEL: func.func @count
+// CHECK:         scf.forall (%{{.*}}) in (2)
+// CHECK:           tensor.extract_slice %{{.*}}[%{{.*}}] [1] [1] : tensor<2xi32> to tensor<i32>
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%{{.*}} : tensor<2xi32>) outs(%{{.*}} : tensor<i32>)
+// CHECK:           arith.addi
+// CHECK-NOT:     scf.forall
+// CHECK:         return
+func.func @count(%x: tensor<512x1024xi32>) -> (tensor<i32>, tensor<i32>) {
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<i32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<i32>) -> tensor<i32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x : tensor<512x1024xi32>) outs(%f : tensor<i32>) {
+  ^bb0(%in: i32, %out: i32):
+    %s = arith.addi %out, %in : i32
+    linalg.yield %s : i32
+  } -> tensor<i32>
+  %n = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x : tensor<512x1024xi32>) outs(%f : tensor<i32>) {
+  ^bb0(%in: i32, %out: i32):
+    %s = arith.addi %out, %in overflow<nsw> : i32
+    linalg.yield %s : i32
+  } -> tensor<i32>
+  return %r, %n : tensor<i32>, tensor<i32>
+}

@@ -344,18 +344,19 @@ def AGNCpuParallelizeOps
     of the source into its interior (an `extract_slice` / `insert_slice`
     pair that bufferizes in place), which are then split like the rest.
 
-    Only parallel loops are split, so every element is computed as before,
-    by the same operations in the same order: the results are the same, bit
-    for bit. A reduction whose parallel loops are all shorter than `threads`
+    Parallel loops split so, every element is computed as before, by the
+    same operations in the same order: the results are the same, bit for
+    bit. A reduction whose parallel loops are all shorter than `threads`
     (a whole tensor's magnitude maximum, which per-tensor quantization
     takes: 2 ms of mobilenet_v2's i8 call on one thread) splits a reduction
-    loop instead when its combining is exact (integer addition, maxima,
-    minima and bitwise ops, float `maximumf`/`minimumf`) and the loop's
+    loop instead when its combining is exact (integer addition without
+    overflow flags, maxima, minima and bitwise ops) and the loop's
     range is a multiple of `threads` (the outermost such one): each chunk
     reduces into its own row of partial results, which start at the
     combiner's neutral element, and one op combines the rows into the
     reduction's init; the same bits again. (A float sum would round
-    differently and stays whole, as do other ops without such a loop.)
+    differently and stays whole, as do float maxima, which may pick another
+    of several NaNs, and other ops without such a loop.)
 
     ```mlir
     // 1x64x112x112 relu, threads = 2: two chunks of 32 channels
