@@ -30,3 +30,23 @@ bool mlir::agn::isZeroTensor(Value value) {
     return isZero(fill.getInputs().front());
   return isZero(value);
 }
+
+Value mlir::agn::signExtendToBytes(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  auto bytesType = type.clone(b.getI8Type());
+  Value empty = tensor::EmptyOp::create(b, loc, bytesType.getShape(),
+                                        bytesType.getElementType());
+  SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{bytesType}, ValueRange{value}, ValueRange{empty},
+             maps, iterators,
+             [](OpBuilder &nested, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nested, l,
+                   ValueRange{arith::ExtSIOp::create(
+                       nested, l, args[1].getType(), args[0])});
+             })
+      .getResult(0);
+}

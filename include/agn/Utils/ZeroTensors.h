@@ -27,6 +27,11 @@ Value createZeros(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
 /// constant.
 bool isZeroTensor(Value value);
 
+/// Returns the signless integer tensor `value` (of elements narrower than a
+/// byte: i4 weights) sign-extended to i8 by an elementwise `linalg.generic`,
+/// the form the `signed_dot` kernel recognizes as holding no -128.
+Value signExtendToBytes(OpBuilder &b, Location loc, Value value);
+
 } // namespace mlir::agn
 
 #endif // AGN_UTILS_ZEROTENSORS_H

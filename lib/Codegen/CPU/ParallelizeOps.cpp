@@ -70,41 +70,40 @@ static std::optional<unsigned> chooseLoop(linalg::LinalgOp op,
   return largest;
 }
 
-/// Returns whether the reduction `op` (one output) combines its elements by
-/// an operation that is exact, associative and commutative on every value:
-/// integer addition (modulo 2^n: no overflow flags, which a partial sum
-/// could break where the whole one does not), maxima, minima and bitwise
-/// ops. Partial results of such a reduction, merged, equal the sequential
-/// one bit for bit (a float sum would not: its rounding depends on the
-/// order; nor quite a float maximum, which may return another of several
-/// NaNs).
-static bool hasExactCombiner(linalg::LinalgOp op) {
+/// Returns the combiner of the reduction `op` (one output) when it is exact,
+/// associative and commutative on every value and has a neutral element
+/// for partial results to start from: integer addition (modulo 2^n: no
+/// overflow flags, which a partial sum could break where the whole one does
+/// not), maxima, minima and bitwise ops; else null. Partial results of such
+/// a reduction, merged, equal the sequential one bit for bit (a float sum
+/// would not: its rounding depends on the order; nor quite a float maximum,
+/// which may return another of several NaNs).
+static Operation *getExactCombiner(linalg::LinalgOp op) {
   if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
-    return false;
+    return nullptr;
   SmallVector<Operation *, 4> combiners;
   if (!matchReduction(op.getRegionOutputArgs(), 0, combiners) ||
       combiners.size() != 1)
-    return false;
-  if (auto addition = dyn_cast<arith::AddIOp>(combiners[0]))
-    return addition.getOverflowFlags() == arith::IntegerOverflowFlags::none;
-  return isa<arith::MaxUIOp, arith::MaxSIOp, arith::MinUIOp, arith::MinSIOp,
-             arith::AndIOp, arith::OrIOp, arith::XOrIOp>(combiners[0]);
+    return nullptr;
+  Operation *combiner = combiners.front();
+  if (auto addition = dyn_cast<arith::AddIOp>(combiner)) {
+    if (addition.getOverflowFlags() != arith::IntegerOverflowFlags::none)
+      return nullptr;
+  } else if (!isa<arith::MaxUIOp, arith::MaxSIOp, arith::MinUIOp,
+                  arith::MinSIOp, arith::AndIOp, arith::OrIOp, arith::XOrIOp>(
+                 combiner)) {
+    return nullptr;
+  }
+  return arith::getNeutralElement(combiner) ? combiner : nullptr;
 }
 
 /// Returns the reduction loop of `op` to split into `threads` chunks of
-/// partial results: with an exact combiner (hasExactCombiner) and a neutral
-/// element for the chunks to start from, the outermost reduction loop that
-/// the output does not index (each chunk then reduces into a whole row)
-/// whose range is a multiple of `threads` (equal, static chunks;
-/// 1x3x224x224 images split their rows, not their three channels).
+/// partial results: the outermost reduction loop that the output does not
+/// index (each chunk then reduces into a whole row) whose range is a
+/// multiple of `threads` (equal, static chunks; 1x3x224x224 images split
+/// their rows, not their three channels).
 static std::optional<unsigned> chooseReductionLoop(linalg::LinalgOp op,
                                                    int64_t threads) {
-  if (!hasExactCombiner(op))
-    return std::nullopt;
-  SmallVector<Operation *, 4> combiners;
-  matchReduction(op.getRegionOutputArgs(), 0, combiners);
-  if (!arith::getNeutralElement(combiners.front()))
-    return std::nullopt;
   AffineMap outputMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (auto [dim, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
@@ -212,17 +211,15 @@ struct ParallelizeOpsPass
     : public agn::impl::AGNCpuParallelizeOpsBase<ParallelizeOpsPass> {
   using Base::Base;
 
-  /// Splits loop `dim` of the reduction `op` (hasExactCombiner; `dim`'s
-  /// range a multiple of `threads`) into `threads` chunks: an scf.forall
-  /// whose iteration t reduces chunk t into row t of a tensor of partial
-  /// results, each starting at the combiner's neutral element, then a
-  /// linalg.generic that combines the rows into the op's own init.
+  /// Splits loop `dim` of the reduction `op`, whose exact `combiner`
+  /// (getExactCombiner) it is, (`dim`'s range a multiple of `threads`) into
+  /// `threads` chunks: an scf.forall whose iteration t reduces chunk t into
+  /// row t of a tensor of partial results, each starting at the combiner's
+  /// neutral element, then a linalg.generic that combines the rows into the
+  /// op's own init.
   void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
-                      unsigned dim) {
+                      Operation *combiner, unsigned dim) {
     Location loc = op.getLoc();
-    SmallVector<Operation *, 4> combiners;
-    matchReduction(op.getRegionOutputArgs(), 0, combiners);
-    Operation *combiner = combiners.front();
     Value init = op.getDpsInits()[0];
     auto initType = cast<RankedTensorType>(init.getType());
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -336,9 +333,10 @@ struct ParallelizeOpsPass
     for (linalg::LinalgOp op : ops) {
       std::optional<unsigned> dim = chooseLoop(op, threads);
       if (!dim) {
-        if (std::optional<unsigned> reduction =
-                chooseReductionLoop(op, threads))
-          splitReduction(rewriter, op, *reduction);
+        if (Operation *combiner = getExactCombiner(op))
+          if (std::optional<unsigned> reduction =
+                  chooseReductionLoop(op, threads))
+            splitReduction(rewriter, op, combiner, *reduction);
         continue;
       }
       SmallVector<int64_t> sizes(op.getNumLoops(), 0);

@@ -29,6 +29,8 @@
 #include "agn/Codegen/Common/ConstantLayout.h"
 #include "agn/Codegen/Common/Tiling.h"
 #include "agn/Codegen/X86/VnniKernels.h"
+#include "agn/Dialect/X86/IR/VnniLayout.h"
+#include "agn/Utils/ZeroTensors.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
@@ -125,32 +127,20 @@ static Value getFilterMatrix(RewriterBase &rewriter, Location loc, Value filter,
 
 /// Returns the integer matrix `matrix` with elements narrower than a byte
 /// (i4 filters) sign-extended to i8, as the integer kernels read their left
-/// operand: a constant for a constant, else an elementwise linalg.generic.
-static Value widenToBytes(RewriterBase &rewriter, Location loc, Value matrix) {
+/// operand: a constant for a constant, else signExtendToBytes.
+static Value widenFilterToBytes(RewriterBase &rewriter, Location loc,
+                                Value matrix) {
   auto type = cast<RankedTensorType>(matrix.getType());
   auto elementType = dyn_cast<IntegerType>(type.getElementType());
   if (!elementType || elementType.getWidth() >= 8)
     return matrix;
-  auto bytes = type.clone(rewriter.getI8Type());
   DenseIntElementsAttr values;
   if (matchPattern(matrix, m_Constant(&values)))
     return arith::ConstantOp::create(
         rewriter, loc,
         values.mapValues(rewriter.getI8Type(),
                          [](const APInt &value) { return value.sext(8); }));
-  Value empty = tensor::EmptyOp::create(rewriter, loc, bytes.getShape(),
-                                        bytes.getElementType());
-  AffineMap identity = rewriter.getMultiDimIdentityMap(2);
-  return linalg::GenericOp::create(
-             rewriter, loc, TypeRange{bytes}, ValueRange{matrix},
-             ValueRange{empty}, ArrayRef<AffineMap>{identity, identity},
-             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-             [&](OpBuilder &b, Location l, ValueRange args) {
-               linalg::YieldOp::create(b, l,
-                                       ValueRange{arith::ExtSIOp::create(
-                                           b, l, b.getI8Type(), args[0])});
-             })
-      .getResult(0);
+  return signExtendToBytes(rewriter, loc, matrix);
 }
 
 /// Returns `value` ([rows, cols]) transposed.
@@ -267,8 +257,8 @@ static void rewriteAsMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   Value lhs, rhs, output;
   bool transposedOutput = channelsFirst && weightsOnTheRight;
   if (channelsFirst && !weightsOnTheRight) {
-    lhs = widenToBytes(rewriter, loc,
-                       getFilterMatrix(rewriter, loc, filter, true, false));
+    lhs = widenFilterToBytes(
+        rewriter, loc, getFilterMatrix(rewriter, loc, filter, true, false));
     rhs =
         tensor::CollapseShapeOp::create(rewriter, loc, col, getGroups({3, 2}));
     output =
@@ -452,9 +442,6 @@ static bool hasSubByteOperands(linalg::LinalgOp op) {
   });
 }
 
-/// Columns of the integer kernels' panels (agn-vnni-matmuls).
-static constexpr int64_t kIntegerPanelColumns = 64;
-
 /// Returns whether the integer convolution `op` should put its filter on the
 /// left of its im2col matmul for the `signed_dot` kernel on `threads`
 /// threads: a 2-D NCHW (or NGCHW) convolution whose filter holds no -128
@@ -476,9 +463,9 @@ static bool putsIntegerFilterOnTheLeft(linalg::LinalgOp op, int64_t threads) {
   } else {
     return false;
   }
-  int64_t padded = llvm::alignTo(plane, kIntegerPanelColumns);
+  int64_t padded = llvm::alignTo(plane, vnni::kPanelWidth);
   return x86::holdsNoMinimumByte(op.getDpsInputs()[1]) && filters > 1 &&
-         padded / kIntegerPanelColumns >= threads && 8 * padded <= 9 * plane;
+         padded / vnni::kPanelWidth >= threads && 8 * padded <= 9 * plane;
 }
 
 /// Returns the `im2col` or `direct` config of `op`, or nothing when neither

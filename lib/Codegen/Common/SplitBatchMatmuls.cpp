@@ -14,6 +14,7 @@
 #include "agn/Codegen/Common/Tiling.h"
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 #include "agn/Utils/Target.h"
+#include "agn/Utils/ZeroTensors.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -371,29 +372,6 @@ private:
   int64_t threads;
 };
 
-/// Returns the signless integer tensor `value` sign-extended to i8, by a
-/// linalg.generic.
-static Value widenToBytes(RewriterBase &rewriter, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  auto bytesType = type.clone(rewriter.getI8Type());
-  Value empty = tensor::EmptyOp::create(rewriter, loc, bytesType.getShape(),
-                                        bytesType.getElementType());
-  SmallVector<AffineMap> maps(2,
-                              rewriter.getMultiDimIdentityMap(type.getRank()));
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             rewriter, loc, TypeRange{bytesType}, ValueRange{value},
-             ValueRange{empty}, maps, iterators,
-             [](OpBuilder &b, Location loc, ValueRange args) {
-               linalg::YieldOp::create(
-                   b, loc,
-                   ValueRange{arith::ExtSIOp::create(b, loc, args[1].getType(),
-                                                     args[0])});
-             })
-      .getResult(0);
-}
-
 /// Builds out + extsi(a) * extsi(b), the body of a blocked partial-sums
 /// product.
 static void buildProductBody(OpBuilder &b, Location loc, ValueRange args) {
@@ -420,7 +398,7 @@ static linalg::GenericOp widenWeights(RewriterBase &rewriter,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   Location loc = op.getLoc();
-  Value weights = widenToBytes(rewriter, loc, op.getDpsInputs()[1]);
+  Value weights = signExtendToBytes(rewriter, loc, op.getDpsInputs()[1]);
   auto widened = linalg::GenericOp::create(
       rewriter, loc, op.getResultTypes(),
       ValueRange{op.getDpsInputs()[0], weights}, op.getDpsInits(),

@@ -80,6 +80,7 @@
 #include "VnniContractions.h"
 #include "VnniPacking.h"
 #include "agn/Codegen/Common/Tiling.h"
+#include "agn/Utils/ZeroTensors.h"
 
 #include "agn/Codegen/X86/Passes.h"
 #include "agn/Codegen/X86/VnniKernels.h"
@@ -420,8 +421,7 @@ static Value getZeroFilledReplacement(ImplicitLocOpBuilder &b, Value init) {
       break;
     value = producer->getOperand(0);
   }
-  auto fill = value.getDefiningOp<linalg::FillOp>();
-  if (!fill || !matchPattern(fill.value(), m_Zero()))
+  if (!isZeroTensor(value))
     return nullptr;
   return tensor::EmptyOp::create(b, tensor::getMixedSizes(b, b.getLoc(), init),
                                  getElementTypeOrSelf(init.getType()));
