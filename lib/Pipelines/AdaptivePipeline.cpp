@@ -47,6 +47,11 @@ void mlir::agn::buildAdaptivePipeline(OpPassManager &pm,
   // what the versions no longer use.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+
+  // After the weight quantizations folded: the producer's dequantization
+  // and epilogue are then what agn.requantize absorbs.
+  if (options.exchangeQuantized)
+    pm.addPass(createExchangeQuantized());
 }
 
 void mlir::agn::registerAdaptivePipeline() {

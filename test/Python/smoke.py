@@ -10,7 +10,7 @@ import agn
 # CHECK: levels: i4 i8 bf16 f16 f32
 print("levels:", " ".join(agn.levels()))
 
-# CHECK: adaptive options: hysteresis i4-block-size levels ops split split-along statistic stride thresholds
+# CHECK: adaptive options: exchange-quantized hysteresis i4-block-size levels ops split split-along statistic stride thresholds
 print("adaptive options:", " ".join(agn.pipeline_options()))
 
 MODULE = """

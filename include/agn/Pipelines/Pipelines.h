@@ -52,10 +52,17 @@ struct AdaptivePipelineOptions
   Option<int64_t> i4BlockSize{
       *this, "i4-block-size",
       llvm::cl::desc("Block size of the i4 weight scales"), llvm::cl::init(32)};
+  Option<bool> exchangeQuantized{
+      *this, "exchange-quantized",
+      llvm::cl::desc("Let consecutive units fixed at integer levels exchange "
+                     "quantized activations (agn-exchange-quantized; "
+                     "default: on)"),
+      llvm::cl::init(true)};
 };
 
-/// Adds form-units, insert-controllers, quantize-weights, multiversion and
-/// canonicalization/CSE to `pm`, in that order.
+/// Adds form-units, insert-controllers, quantize-weights, multiversion,
+/// sink-padding, canonicalization/CSE and exchange-quantized to `pm`, in
+/// that order.
 void buildAdaptivePipeline(OpPassManager &pm,
                            const AdaptivePipelineOptions &options);
 

@@ -60,6 +60,13 @@ LogicalResult mlir::agn::checkLowerable(ModuleOp module) {
               return checkFloatWidth(quantize, quantize.getInput().getType(),
                                      "input");
             })
+            .Case([](RequantizeOp requantize) {
+              return checkFloatWidth(
+                  requantize,
+                  RankedTensorType::get({},
+                                        requantize.getYieldedValue().getType()),
+                  "body's value");
+            })
             .Case([](DequantizeOp dequantize) {
               return checkFloatWidth(
                   dequantize, dequantize.getResult().getType(), "result");

@@ -20,6 +20,8 @@
 
 #include "MagnitudeMaximum.h"
 
+#include "agn/Utils/ZeroTensors.h"
+
 #include "agn/Dialect/AGN/IR/AGNAttrs.h"
 #include "agn/Dialect/AGN/IR/AGNOps.h"
 
@@ -28,6 +30,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -373,7 +376,316 @@ struct DequantizeOpLowering : OpConversionPattern<DequantizeOp> {
 };
 } // namespace
 
+//===----------------------------------------------------------------------===//
+// agn.requantize
+//===----------------------------------------------------------------------===//
+
+/// Returns whether `value` (a float) is finite: |value| < infinity, false for
+/// NaN.
+static Value isFinite(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<FloatType>(value.getType());
+  Value magnitude = math::AbsFOp::create(b, loc, value);
+  Value infinity = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(type, APFloat::getInf(type.getFloatSemantics())));
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, magnitude,
+                               infinity);
+}
+
+/// Returns what the body of `op` yields for the accumulator `accumulator`
+/// and the input elements `inputs` (its ops cloned at `b`). With `finite`,
+/// also sets it to whether every float value of the body is finite there.
+static Value evaluateRequantizeBody(OpBuilder &b, Location loc, RequantizeOp op,
+                                    Value accumulator, ValueRange inputs,
+                                    Value *finite) {
+  Block &body = op.getBody().front();
+  IRMapping mapping;
+  mapping.map(body.getArgument(0), accumulator);
+  for (auto [argument, input] :
+       llvm::zip_equal(body.getArguments().drop_front(), inputs))
+    mapping.map(argument, input);
+  SmallVector<Value> checked;
+  for (Value input : inputs)
+    if (isa<FloatType>(input.getType()))
+      checked.push_back(input);
+  for (Operation &inner : body.without_terminator()) {
+    Operation *clone = b.clone(inner, mapping);
+    for (Value result : clone->getResults())
+      if (isa<FloatType>(result.getType()))
+        checked.push_back(result);
+  }
+  if (finite) {
+    *finite = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+    for (Value value : checked)
+      *finite = arith::AndIOp::create(b, loc, *finite, isFinite(b, loc, value));
+  }
+  return mapping.lookup(op.getYieldedValue());
+}
+
+/// Returns `map` (over the accumulator's dimensions) over the dimensions
+/// `cellDims` of the accumulator instead, each of which it must only read.
+static AffineMap restrictToDims(AffineMap map, ArrayRef<int64_t> cellDims) {
+  MLIRContext *context = map.getContext();
+  SmallVector<AffineExpr> results;
+  for (AffineExpr result : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(result)) {
+      auto *position = llvm::find(cellDims, dim.getPosition());
+      results.push_back(getAffineDimExpr(position - cellDims.begin(), context));
+      continue;
+    }
+    results.push_back(result);
+  }
+  return AffineMap::get(cellDims.size(), 0, results, context);
+}
+
+namespace {
+/// Lowers `agn.requantize`. The body is monotone in the accumulator, so over
+/// the elements that share every input value (a cell: one channel of one
+/// image, for per-channel epilogue values) the largest |y| is at the
+/// smallest or the largest accumulator. The lowering reduces those two per
+/// cell (integer min/max, one read of the accumulators), evaluates the body
+/// at both, and takes each group's largest magnitude from them. That equals
+/// the maximum over all of y when every float value of the body is finite at
+/// both ends of every cell (each then lies between its values at the ends);
+/// otherwise, which takes NaN or infinite data, it computes y and its
+/// maxima as agn.quantize does. Then one pass over the accumulators
+/// evaluates the body and quantizes, with agn.quantize's arithmetic: the
+/// bits of the quantization of the materialized y, without it.
+struct RequantizeOpLowering : OpConversionPattern<RequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    Value accumulator = adaptor.getAccumulator();
+    auto accumulatorType = cast<RankedTensorType>(accumulator.getType());
+    auto integerType = cast<IntegerType>(accumulatorType.getElementType());
+    int64_t rank = accumulatorType.getRank();
+    SmallVector<Value> inputs(adaptor.getInputs());
+    SmallVector<AffineMap> maps = op.getInputMaps();
+    std::optional<int64_t> axis = op.getAxis();
+    Type storedType = op.getStored().getType().getElementType();
+    int64_t qmax = (int64_t{1} << (storedType.getIntOrFloatBitWidth() - 1)) - 1;
+    Type valueType = op.getYieldedValue().getType();
+    FloatType maxType = getMaxType(rewriter, valueType);
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, context);
+    auto parallel = utils::IteratorType::parallel;
+    auto reduction = utils::IteratorType::reduction;
+
+    // The cells' dimensions: those the inputs are indexed by, and the axis.
+    SmallVector<int64_t> cellDims;
+    for (int64_t dim = 0; dim < rank; ++dim) {
+      bool read = axis && *axis == dim;
+      for (AffineMap map : maps)
+        read |= map.isFunctionOfDim(dim);
+      if (read)
+        cellDims.push_back(dim);
+    }
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, accumulator);
+    SmallVector<OpFoldResult> cellSizes =
+        llvm::map_to_vector(cellDims, [&](int64_t dim) { return sizes[dim]; });
+
+    // The smallest and largest accumulator of each cell, in two reductions
+    // of one result each (LLVM keeps such an accumulator in registers and
+    // vectorizes the loop; two results in one loop are stored every step).
+    // Each run of consecutive reduced dimensions is one loop (a 14x14 plane
+    // one loop of 196, not 14 of 14).
+    SmallVector<ReassociationIndices> runs;
+    for (int64_t dim = 0; dim < rank; ++dim) {
+      bool reduced = !llvm::is_contained(cellDims, dim);
+      if (reduced && !runs.empty() &&
+          !llvm::is_contained(cellDims, runs.back().back()))
+        runs.back().push_back(dim);
+      else
+        runs.push_back({dim});
+    }
+    Value runsView = accumulator;
+    SmallVector<utils::IteratorType> runIterators;
+    SmallVector<AffineExpr> runCells;
+    for (auto [index, run] : llvm::enumerate(runs)) {
+      bool cell = llvm::is_contained(cellDims, run.front());
+      runIterators.push_back(cell ? parallel : reduction);
+      if (cell)
+        runCells.push_back(getAffineDimExpr(index, context));
+    }
+    if (runs.size() != static_cast<size_t>(rank))
+      runsView =
+          tensor::CollapseShapeOp::create(rewriter, loc, accumulator, runs);
+    AffineMap runIdentity =
+        AffineMap::getMultiDimIdentityMap(runs.size(), context);
+    AffineMap runToCells = AffineMap::get(runs.size(), 0, runCells, context);
+    unsigned width = integerType.getWidth();
+    auto reduceCells = [&](const APInt &start, bool smallest) -> Value {
+      Value empty =
+          tensor::EmptyOp::create(rewriter, loc, cellSizes, integerType);
+      Value constant = arith::ConstantOp::create(
+          rewriter, loc, rewriter.getIntegerAttr(integerType, start));
+      Value init =
+          linalg::FillOp::create(rewriter, loc, constant, empty).getResult(0);
+      return linalg::GenericOp::create(
+                 rewriter, loc, TypeRange{init.getType()}, ValueRange{runsView},
+                 ValueRange{init}, ArrayRef<AffineMap>{runIdentity, runToCells},
+                 runIterators,
+                 [&](OpBuilder &b, Location l, ValueRange args) {
+                   Value combined =
+                       smallest ? arith::MinSIOp::create(b, l, args[1], args[0])
+                                      .getResult()
+                                : arith::MaxSIOp::create(b, l, args[1], args[0])
+                                      .getResult();
+                   linalg::YieldOp::create(b, l, combined);
+                 })
+          .getResult(0);
+    };
+    Value lowest = reduceCells(APInt::getSignedMaxValue(width), true);
+    Value highest = reduceCells(APInt::getSignedMinValue(width), false);
+
+    // Each group's largest |y| from its cells' ends; NaN where a value of
+    // the body is not finite at an end.
+    int64_t cellRank = cellDims.size();
+    AffineMap cellIdentity =
+        AffineMap::getMultiDimIdentityMap(cellRank, context);
+    AffineMap groupOfCell =
+        axis ? AffineMap::get(cellRank, 0,
+                              getAffineDimExpr(llvm::find(cellDims, *axis) -
+                                                   cellDims.begin(),
+                                               context))
+             : AffineMap::get(cellRank, 0, context);
+    AffineMap groupOfElement =
+        axis ? AffineMap::get(rank, 0, getAffineDimExpr(*axis, context))
+             : AffineMap::get(rank, 0, context);
+    SmallVector<OpFoldResult> groupSizes;
+    if (axis)
+      groupSizes.push_back(sizes[*axis]);
+    SmallVector<AffineMap> endMaps = {cellIdentity, cellIdentity};
+    for (AffineMap map : maps)
+      endMaps.push_back(restrictToDims(map, cellDims));
+    endMaps.push_back(groupOfCell);
+    SmallVector<utils::IteratorType> groupIterators(cellRank, reduction);
+    if (axis)
+      groupIterators[groupOfCell.getDimPosition(0)] = parallel;
+    SmallVector<Value> endInputs = {lowest, highest};
+    llvm::append_range(endInputs, inputs);
+    Value groupInit = createZeros(rewriter, loc, groupSizes, maxType);
+    Value fromEnds =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{groupInit.getType()}, endInputs,
+            ValueRange{groupInit}, endMaps, groupIterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value low = args[0], high = args[1];
+              ValueRange values = args.drop_front(2).drop_back();
+              Value finiteLow, finiteHigh;
+              Value atLow =
+                  evaluateRequantizeBody(b, l, op, low, values, &finiteLow);
+              Value atHigh =
+                  evaluateRequantizeBody(b, l, op, high, values, &finiteHigh);
+              auto magnitude = [&](Value value) {
+                return convertScalarToDtype(
+                    b, l, math::AbsFOp::create(b, l, value), maxType,
+                    /*isUnsignedCast=*/false);
+              };
+              Value largest = arith::MaximumFOp::create(b, l, magnitude(atLow),
+                                                        magnitude(atHigh));
+              Value finite = arith::AndIOp::create(b, l, finiteLow, finiteHigh);
+              Value nan = arith::ConstantOp::create(
+                  b, l,
+                  b.getFloatAttr(maxType,
+                                 APFloat::getNaN(maxType.getFloatSemantics())));
+              largest = arith::SelectOp::create(b, l, finite, largest, nan);
+              // A cell without elements (a reduced dimension of size 0)
+              // holds no value.
+              Value filled = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::sle, low, high);
+              Value zero =
+                  arith::ConstantOp::create(b, l, b.getFloatAttr(maxType, 0.0));
+              largest = arith::SelectOp::create(b, l, filled, largest, zero);
+              linalg::YieldOp::create(b, l,
+                                      ValueRange{arith::MaximumFOp::create(
+                                          b, l, args.back(), largest)});
+            })
+            .getResult(0);
+
+    // The computed y's maxima where an end was not finite.
+    Value anyUnknown =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{RankedTensorType::get({}, maxType)},
+            ValueRange{fromEnds},
+            ValueRange{createZeros(rewriter, loc, {}, maxType)},
+            ArrayRef<AffineMap>{
+                AffineMap::getMultiDimIdentityMap(groupSizes.size(), context),
+                AffineMap::get(groupSizes.size(), 0, context)},
+            SmallVector<utils::IteratorType>(groupSizes.size(), reduction),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l,
+                                      ValueRange{arith::MaximumFOp::create(
+                                          b, l, args[1], args[0])});
+            })
+            .getResult(0);
+    Value unknown = arith::CmpFOp::create(
+        rewriter, loc, arith::CmpFPredicate::UNO,
+        tensor::ExtractOp::create(rewriter, loc, anyUnknown, ValueRange{}),
+        tensor::ExtractOp::create(rewriter, loc, anyUnknown, ValueRange{}));
+    SmallVector<AffineMap> elementMaps = {identity};
+    llvm::append_range(elementMaps, maps);
+    SmallVector<Value> elementInputs = {accumulator};
+    llvm::append_range(elementInputs, inputs);
+    SmallVector<AffineMap> valueMaps(elementMaps);
+    valueMaps.push_back(identity);
+    auto maxima = scf::IfOp::create(
+        rewriter, loc, unknown,
+        [&](OpBuilder &b, Location l) {
+          Value empty = tensor::EmptyOp::create(b, l, sizes, valueType);
+          Value values =
+              linalg::GenericOp::create(
+                  b, l, TypeRange{empty.getType()}, elementInputs,
+                  ValueRange{empty}, valueMaps,
+                  SmallVector<utils::IteratorType>(rank, parallel),
+                  [&](OpBuilder &nested, Location nl, ValueRange args) {
+                    linalg::YieldOp::create(
+                        nested, nl,
+                        ValueRange{evaluateRequantizeBody(
+                            nested, nl, op, args[0],
+                            args.drop_front().drop_back(), nullptr)});
+                  })
+                  .getResult(0);
+          GroupLayout layout =
+              getGroupLayout(b, l, values, axis, /*block=*/std::nullopt);
+          scf::YieldOp::create(b, l, computeGroupMaxima(b, l, layout, maxType));
+        },
+        [&](OpBuilder &b, Location l) {
+          scf::YieldOp::create(b, l, fromEnds);
+        });
+
+    Value scales = computeScales(rewriter, loc, maxima.getResult(0), qmax);
+    SmallVector<Value> storeInputs(elementInputs);
+    storeInputs.push_back(maxima.getResult(0));
+    SmallVector<AffineMap> storeMaps(elementMaps);
+    storeMaps.push_back(groupOfElement);
+    storeMaps.push_back(identity);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, storedType);
+    Value stored =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{empty.getType()}, storeInputs,
+            ValueRange{empty}, storeMaps,
+            SmallVector<utils::IteratorType>(rank, parallel),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value value = evaluateRequantizeBody(
+                  b, l, op, args[0], args.drop_front().drop_back(2), nullptr);
+              linalg::YieldOp::create(
+                  b, l,
+                  ValueRange{quantizeElement(b, l, value, args[args.size() - 2],
+                                             qmax, storedType)});
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, {stored, scales});
+    return success();
+  }
+};
+} // namespace
+
 void mlir::agn::populateQuantizationLoweringPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<QuantizeOpLowering, DequantizeOpLowering>(patterns.getContext());
+  patterns.add<QuantizeOpLowering, DequantizeOpLowering, RequantizeOpLowering>(
+      patterns.getContext());
 }

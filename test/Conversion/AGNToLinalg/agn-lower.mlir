@@ -553,3 +553,53 @@ func.func @dequantize_float(%q: tensor<4x8xf16>, %s: tensor<f32>) -> tensor<4x8x
   %x = agn.dequantize %q, %s : tensor<4x8xf16>, tensor<f32> -> tensor<4x8xf32>
   return %x : tensor<4x8xf32>
 }
+
+// -----
+
+// agn.requantize: the smallest and largest accumulator of each (image,
+// channel) cell, each in a reduction of its own over the cell's pixels (one
+// loop of 64); the body at both ends of each cell, whose larger magnitude
+// is the image's largest |y| when every value of the body is finite there
+// (NaN marks a cell where one is not); where an image's maximum is NaN, y is
+// computed and its maximum taken as agn.quantize does; then one pass over
+// the accumulators evaluates the body and quantizes.
+// CHECK-DAG: #[[CELLS:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @requantize
+// CHECK-SAME: (%[[ACC:.*]]: tensor<2x16x8x8xi32>, %[[W:.*]]: tensor<16xf32>)
+// CHECK: %[[RUNS:.*]] = tensor.collapse_shape %[[ACC]] {{\[\[}}0], [1], [2, 3]] : tensor<2x16x8x8xi32> into tensor<2x16x64xi32>
+// CHECK: %[[LOW:.*]] = linalg.generic {{.*}}#[[CELLS]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[RUNS]] : tensor<2x16x64xi32>) outs(%{{.*}} : tensor<2x16xi32>)
+// CHECK:   arith.minsi
+// CHECK: %[[HIGH:.*]] = linalg.generic {{.*}} ins(%[[RUNS]] : tensor<2x16x64xi32>) outs(%{{.*}} : tensor<2x16xi32>)
+// CHECK:   arith.maxsi
+// CHECK: %[[ENDS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[LOW]], %[[HIGH]], %[[W]] : tensor<2x16xi32>, tensor<2x16xi32>, tensor<16xf32>) outs(%{{.*}} : tensor<2xf32>)
+// CHECK:   arith.sitofp
+// CHECK:   arith.cmpf olt
+// CHECK:   arith.select
+// CHECK:   arith.cmpi sle
+// CHECK:   arith.maximumf
+// CHECK: %[[ANY:.*]] = linalg.generic {{.*}} ins(%[[ENDS]] : tensor<2xf32>) outs(%{{.*}} : tensor<f32>)
+// CHECK: %[[MAX:.*]] = tensor.extract %[[ANY]][]
+// CHECK: %[[UNKNOWN:.*]] = arith.cmpf uno, %[[MAX]], %[[MAX]]
+// CHECK: %[[MAXIMA:.*]] = scf.if %[[UNKNOWN]] -> (tensor<2xf32>) {
+// CHECK:   %[[Y:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[W]] : tensor<2x16x8x8xi32>, tensor<16xf32>) outs(%{{.*}} : tensor<2x16x8x8xf32>)
+// CHECK:   linalg.generic {{.*}} ins(%[[Y]] : tensor<2x16x8x8xf32>) outs(%{{.*}} : tensor<2xi32>)
+// CHECK: } else {
+// CHECK:   scf.yield %[[ENDS]] : tensor<2xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[MAXIMA]] : tensor<2xf32>) outs(%{{.*}} : tensor<2xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %[[W]], %[[MAXIMA]] : tensor<2x16x8x8xi32>, tensor<16xf32>, tensor<2xf32>) outs(%{{.*}} : tensor<2x16x8x8xi8>)
+// CHECK:   arith.sitofp
+// CHECK:   arith.divf
+// CHECK:   math.roundeven
+// CHECK:   arith.fptosi %{{.*}} : f64 to i8
+// CHECK-NOT: agn.requantize
+func.func @requantize(%acc: tensor<2x16x8x8xi32>, %w: tensor<16xf32>) -> (tensor<2x16x8x8xi8>, tensor<2xf32>) {
+  %q, %s = agn.requantize %acc ins(%w : tensor<16xf32>) axis 0
+      maps [affine_map<(n, c, h, w) -> (c)>]
+      : tensor<2x16x8x8xi32> -> tensor<2x16x8x8xi8>, tensor<2xf32> {
+  ^bb0(%a: i32, %x: f32):
+    %f = arith.sitofp %a : i32 to f32
+    %d = arith.mulf %f, %x : f32
+    agn.yield %d : f32
+  }
+  return %q, %s : tensor<2x16x8x8xi8>, tensor<2xf32>
+}

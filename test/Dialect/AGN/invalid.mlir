@@ -90,7 +90,7 @@ func.func @unit_costs_order(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>) {
 // -----
 
 func.func @unit_block_arguments(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>) {
-  // expected-error @+1 {{body arguments ('tensor<4x8xf32>') must match the operands (input, weight[, bias]) ('tensor<4x8xf32>', 'tensor<8x4xf32>')}}
+  // expected-error @+1 {{body arguments ('tensor<4x8xf32>') must match the operands (input, weight[, bias][, input_scales]) ('tensor<4x8xf32>', 'tensor<8x4xf32>')}}
   %y = agn.unit "u" levels [f32] policy #agn.policy<levels = [f32], thresholds = []>
       ins(%x, %w : tensor<4x8xf32>, tensor<8x4xf32>) -> tensor<4x8xf32> {
   ^bb0(%a: tensor<4x8xf32>):
@@ -129,7 +129,7 @@ func.func @unit_captures_value(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>) {
 
 func.func @unit_operand_not_tensor(%x: memref<4x8xf32>, %w: tensor<8x4xf32>) {
   // expected-error @+1 {{operand #0 must be ranked tensor of any type values}}
-  %y = "agn.unit"(%x, %w) <{levels = [#agn.precision<f32>], policy = #agn.policy<levels = [f32], thresholds = []>, unit_name = "u"}> ({
+  %y = "agn.unit"(%x, %w) <{levels = [#agn.precision<f32>], policy = #agn.policy<levels = [f32], thresholds = []>, unit_name = "u", operandSegmentSizes = array<i32: 1, 1, 0, 0>}> ({
   ^bb0(%a: memref<4x8xf32>, %b: tensor<8x4xf32>):
     agn.yield %b : tensor<8x4xf32>
   }) : (memref<4x8xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
@@ -484,7 +484,7 @@ func.func @dispatch_unknown_case(%l: index) {
 // -----
 
 func.func @yield_outside_parent(%x: f32) {
-  // expected-error @+1 {{'agn.yield' op expects parent op to be one of 'agn.unit, agn.dispatch'}}
+  // expected-error @+1 {{'agn.yield' op expects parent op to be one of 'agn.unit, agn.dispatch, agn.requantize'}}
   agn.yield %x : f32
 }
 
@@ -616,4 +616,177 @@ func.func @padded_plane_k_block(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor
   %r = linalg.dot {agn.lowering_config = #agn.lowering_config<kernel = padded_plane, tile_sizes = [8, 32], k_block = 32>}
       ins(%a, %b : tensor<4xf32>, tensor<4xf32>) outs(%c : tensor<f32>) -> tensor<f32>
   return %r : tensor<f32>
+}
+
+// -----
+
+func.func @requantize_storage(%acc: tensor<4xi32>) {
+  // expected-error @+1 {{stores i8 or i4 values, got 'i16'; float levels need no requantization}}
+  %q, %s = agn.requantize %acc : tensor<4xi32> -> tensor<4xi16>, tensor<f32> {
+  ^bb0(%a: i32):
+    %f = arith.sitofp %a : i32 to f32
+    agn.yield %f : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_missing_map(%acc: tensor<4x2xi32>, %w: tensor<2xf32>) {
+  // expected-error @+1 {{needs one map per input (1), got 0}}
+  %q, %s = agn.requantize %acc ins(%w : tensor<2xf32>) : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32, %b: f32):
+    %f = arith.sitofp %a : i32 to f32
+    agn.yield %f : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_map_rank(%acc: tensor<4x2xi32>, %w: tensor<2xf32>) {
+  // expected-error @+1 {{map 0 must send the accumulator's 2 indices to input 0's 1 without symbols, got affine_map<(d0, d1, d2) -> (d1)>}}
+  %q, %s = agn.requantize %acc ins(%w : tensor<2xf32>) maps [affine_map<(d0, d1, d2) -> (d1)>] : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32, %b: f32):
+    %f = arith.sitofp %a : i32 to f32
+    agn.yield %f : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_map_expression(%acc: tensor<4x2xi32>, %w: tensor<2xf32>) {
+  // expected-error @+1 {{map 0 result 0 must be an index or the constant 0}}
+  %q, %s = agn.requantize %acc ins(%w : tensor<2xf32>) maps [affine_map<(d0, d1) -> (d1 + 1)>] : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32, %b: f32):
+    %f = arith.sitofp %a : i32 to f32
+    agn.yield %f : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_map_constant(%acc: tensor<4x2xi32>, %w: tensor<2xf32>) {
+  // expected-error @+1 {{map 0 result 0 is a constant; it must be 0 and read a dimension of size 1, got 0 for size 2}}
+  %q, %s = agn.requantize %acc ins(%w : tensor<2xf32>) maps [affine_map<(d0, d1) -> (0)>] : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32, %b: f32):
+    %f = arith.sitofp %a : i32 to f32
+    agn.yield %f : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_input_size(%acc: tensor<4x2xi32>, %w: tensor<3xf32>) {
+  // expected-error @+1 {{input 0 dimension 0 has size 3 but map 0 reads it with accumulator index 1 of size 2}}
+  %q, %s = agn.requantize %acc ins(%w : tensor<3xf32>) maps [affine_map<(d0, d1) -> (d1)>] : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32, %b: f32):
+    %f = arith.sitofp %a : i32 to f32
+    agn.yield %f : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_scales(%acc: tensor<4x2xi32>) {
+  // expected-error @+1 {{per-channel scales must have one entry per index along axis 0 (4), got 2}}
+  %q, %s = agn.requantize %acc axis 0 : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<2xf32> {
+  ^bb0(%a: i32):
+    %f = arith.sitofp %a : i32 to f32
+    agn.yield %f : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_body_arguments(%acc: tensor<4x2xi32>) {
+  // expected-error @+1 {{body arguments ('i64') must be the element types of the accumulator and the inputs ('i32')}}
+  %q, %s = agn.requantize %acc : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i64):
+    %f = arith.sitofp %a : i64 to f32
+    agn.yield %f : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_yield(%acc: tensor<4x2xi32>) {
+  // expected-error @+1 {{body must end with agn.yield of one float value}}
+  %q, %s = agn.requantize %acc : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32):
+    agn.yield %a : i32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_square(%acc: tensor<4x2xi32>) {
+  %q, %s = agn.requantize %acc : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32):
+    %f = arith.sitofp %a : i32 to f32
+    // expected-error @+1 {{is not monotone in the accumulator}}
+    %g = arith.mulf %f, %f : f32
+    agn.yield %g : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_divisor(%acc: tensor<4x2xi32>) {
+  %q, %s = agn.requantize %acc : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32):
+    %f = arith.sitofp %a : i32 to f32
+    %one = arith.constant 1.0 : f32
+    // expected-error @+1 {{only sitofp, extf, truncf, addf, subf, mulf, divf (as the dividend), negf, maximumf, minimumf, maxnumf and minnumf may use it}}
+    %g = arith.divf %one, %f : f32
+    agn.yield %g : f32
+  }
+  return
+}
+
+// -----
+
+func.func @requantize_not_arith(%acc: tensor<4x2xi32>) {
+  %q, %s = agn.requantize %acc : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32):
+    %f = arith.sitofp %a : i32 to f32
+    // expected-error @+1 {{cannot be in an agn.requantize body, which holds pure arith ops only}}
+    %g = math.exp %f : f32
+    agn.yield %g : f32
+  }
+  return
+}
+
+// -----
+
+func.func @unit_input_scales_float(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>, %s: tensor<f32>) {
+  // expected-error @+1 {{with 'input_scales' takes quantized i8 or i4 input values, got 'f32'; pass the float input without scales}}
+  %y = agn.unit "u" levels [i8] policy #agn.policy<levels = [i8], thresholds = []>
+      ins(%x, %w : tensor<4x8xf32>, tensor<8x4xf32>) input_scales(%s : tensor<f32>) -> tensor<4x4xf32> {
+  ^bb0(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>, %c: tensor<f32>):
+    %e = tensor.empty() : tensor<4x4xf32>
+    agn.yield %e : tensor<4x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @unit_input_scales_rank(%x: tensor<4x8xi8>, %w: tensor<8x4xf32>, %s: tensor<4x8xf32>) {
+  // expected-error @+1 {{'input_scales' holds one scale per tensor or per index along one axis (rank 0 or 1), got 'tensor<4x8xf32>'}}
+  %y = agn.unit "u" levels [i8] policy #agn.policy<levels = [i8], thresholds = []>
+      ins(%x, %w : tensor<4x8xi8>, tensor<8x4xf32>) input_scales(%s : tensor<4x8xf32>) -> tensor<4x4xf32> {
+  ^bb0(%a: tensor<4x8xi8>, %b: tensor<8x4xf32>, %c: tensor<4x8xf32>):
+    %e = tensor.empty() : tensor<4x4xf32>
+    agn.yield %e : tensor<4x4xf32>
+  }
+  return
 }

@@ -157,3 +157,50 @@ func.func @codegen_attributes(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: ten
   %x = arith.addf %w, %w {agn.lowering_config = #agn.lowering_config<kernel = register_tiles, tile_sizes = [8, 32, 1], threads = 2, pack_b = true>} : tensor<4x16xf32>
   return %x : tensor<4x16xf32>
 }
+
+// The inter-layer protocol: a producer requantizes its accumulators through
+// a per-channel epilogue, and its consumer takes the values and the scales
+// (agn.requantize, agn.unit's input_scales).
+// CHECK-LABEL: func.func @requantize
+func.func @requantize(%acc: tensor<1x16x8x8xi32>, %sx: tensor<1xf32>,
+                      %sw: tensor<16xf32>, %w2: tensor<8x16x1x1xf32>)
+    -> tensor<1x8x8x8xf32> {
+  // CHECK: %[[Q:.*]], %[[S:.*]] = agn.requantize %{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1xf32>, tensor<16xf32>) axis 0 maps [#{{.*}}, #{{.*}}] : tensor<1x16x8x8xi32> -> tensor<1x16x8x8xi8>, tensor<1xf32> {
+  // CHECK: ^bb0(%{{.*}}: i32, %{{.*}}: f32, %{{.*}}: f32):
+  // CHECK: arith.maximumf
+  // CHECK: agn.yield %{{.*}} : f32
+  %q, %s = agn.requantize %acc ins(%sx, %sw : tensor<1xf32>, tensor<16xf32>) axis 0
+      maps [affine_map<(n, c, h, w) -> (n)>, affine_map<(n, c, h, w) -> (c)>]
+      : tensor<1x16x8x8xi32> -> tensor<1x16x8x8xi8>, tensor<1xf32> {
+  ^bb0(%a: i32, %x: f32, %w: f32):
+    %f = arith.sitofp %a : i32 to f32
+    %m = arith.mulf %x, %w : f32
+    %d = arith.mulf %f, %m : f32
+    %zero = arith.constant 0.0 : f32
+    %r = arith.maximumf %d, %zero : f32
+    agn.yield %r : f32
+  }
+  // CHECK: agn.unit "next" levels [i8] policy #agn.policy<levels = [i8], thresholds = []> ins(%[[Q]], %{{.*}} : tensor<1x16x8x8xi8>, tensor<8x16x1x1xf32>) input_scales(%[[S]] : tensor<1xf32>) -> tensor<1x8x8x8xf32> {
+  // CHECK: ^bb0(%{{.*}}: tensor<1x16x8x8xi8>, %{{.*}}: tensor<8x16x1x1xf32>, %{{.*}}: tensor<1xf32>):
+  %y = agn.unit "next" levels [i8] policy #agn.policy<levels = [i8], thresholds = []>
+      ins(%q, %w2 : tensor<1x16x8x8xi8>, tensor<8x16x1x1xf32>)
+      input_scales(%s : tensor<1xf32>) -> tensor<1x8x8x8xf32> {
+  ^bb0(%a: tensor<1x16x8x8xi8>, %b: tensor<8x16x1x1xf32>, %c: tensor<1xf32>):
+    %e = tensor.empty() : tensor<1x8x8x8xf32>
+    agn.yield %e : tensor<1x8x8x8xf32>
+  }
+  return %y : tensor<1x8x8x8xf32>
+}
+
+// Without inputs, with one scale per tensor, to i4.
+// CHECK-LABEL: func.func @requantize_plain
+func.func @requantize_plain(%acc: tensor<4x6xi32>) -> (tensor<4x6xi4>, tensor<f32>) {
+  // CHECK: agn.requantize %{{.*}} : tensor<4x6xi32> -> tensor<4x6xi4>, tensor<f32> {
+  %q, %s = agn.requantize %acc : tensor<4x6xi32> -> tensor<4x6xi4>, tensor<f32> {
+  ^bb0(%a: i32):
+    %f = arith.sitofp %a : i32 to f32
+    %n = arith.negf %f : f32
+    agn.yield %n : f32
+  }
+  return %q, %s : tensor<4x6xi4>, tensor<f32>
+}

@@ -7,6 +7,7 @@
 #include "agn/Dialect/AGN/IR/AGNOps.h"
 #include "agn/Dialect/AGN/IR/Quantization.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
@@ -128,6 +129,19 @@ LogicalResult UnitOp::verify() {
              << " is not among the unit's levels; add it to 'levels' or "
                 "remove it from the policy";
 
+  if (Value scales = getInputScales()) {
+    Type stored = getInput().getType().getElementType();
+    std::optional<Precision> storage = getPrecisionForStorageType(stored);
+    if (!storage || (*storage != Precision::i8 && *storage != Precision::i4))
+      return emitOpError("with 'input_scales' takes quantized i8 or i4 input "
+                         "values, got ")
+             << stored << "; pass the float input without scales";
+    if (cast<RankedTensorType>(scales.getType()).getRank() > 1)
+      return emitOpError("'input_scales' holds one scale per tensor or per "
+                         "index along one axis (rank 0 or 1), got ")
+             << scales.getType();
+  }
+
   if (std::optional<ArrayAttr> costs = getCosts()) {
     if (costs->size() != levels.size())
       return emitOpError("'costs' must have one entry per allowed level (")
@@ -148,7 +162,8 @@ LogicalResult UnitOp::verifyRegions() {
   if (body.getArgumentTypes() != operandTypes)
     return emitOpError("body arguments (")
            << body.getArgumentTypes()
-           << ") must match the operands (input, weight[, bias]) ("
+           << ") must match the operands (input, weight[, bias][, "
+              "input_scales]) ("
            << operandTypes << ")";
   if (!isa<YieldOp>(body.getTerminator()))
     return emitOpError("body must end with agn.yield");
@@ -376,6 +391,134 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor) {
       quantize.getAxis() != getAxis() || quantize.getBlock() != getBlock())
     return {};
   return quantize.getInput();
+}
+
+//===----------------------------------------------------------------------===//
+// RequantizeOp
+//===----------------------------------------------------------------------===//
+
+bool mlir::agn::isMonotoneInOperand(Operation *op, unsigned operandIndex) {
+  // Each is non-decreasing or non-increasing in every operand (rounding to
+  // nearest is monotone), except a divisor, across whose zero the quotient
+  // jumps.
+  if (isa<arith::SIToFPOp, arith::ExtFOp, arith::TruncFOp, arith::AddFOp,
+          arith::SubFOp, arith::MulFOp, arith::NegFOp, arith::MaximumFOp,
+          arith::MinimumFOp, arith::MaxNumFOp, arith::MinNumFOp>(op))
+    return true;
+  return isa<arith::DivFOp>(op) && operandIndex == 0;
+}
+
+Operation *mlir::agn::findNonMonotoneUse(Block &body, Value from) {
+  // The values computed from `from`, in order.
+  llvm::SmallPtrSet<Value, 16> computed = {from};
+  for (Operation &op : body.without_terminator()) {
+    SmallVector<unsigned> uses;
+    for (OpOperand &operand : op.getOpOperands())
+      if (computed.contains(operand.get()))
+        uses.push_back(operand.getOperandNumber());
+    if (uses.empty())
+      continue;
+    if (uses.size() != 1 || !isMonotoneInOperand(&op, uses.front()))
+      return &op;
+    computed.insert(op.getResults().begin(), op.getResults().end());
+  }
+  return nullptr;
+}
+
+SmallVector<AffineMap> RequantizeOp::getInputMaps() {
+  std::optional<ArrayAttr> maps = getMaps();
+  if (!maps)
+    return {};
+  return llvm::to_vector(maps->getAsValueRange<AffineMapAttr>());
+}
+
+Value RequantizeOp::getYieldedValue() {
+  return cast<YieldOp>(getBody().front().getTerminator()).getValues().front();
+}
+
+LogicalResult RequantizeOp::verify() {
+  RankedTensorType accumulatorType = getAccumulator().getType();
+  RankedTensorType storedType = getStored().getType();
+  std::optional<Precision> storage =
+      getPrecisionForStorageType(storedType.getElementType());
+  if (!storage || (*storage != Precision::i8 && *storage != Precision::i4))
+    return emitOpError("stores i8 or i4 values, got ")
+           << storedType.getElementType()
+           << "; float levels need no requantization";
+
+  SmallVector<AffineMap> maps = getInputMaps();
+  if (maps.size() != getInputs().size())
+    return emitOpError("needs one map per input (")
+           << getInputs().size() << "), got " << maps.size();
+  int64_t rank = accumulatorType.getRank();
+  for (auto [index, map, input] : llvm::enumerate(maps, getInputs())) {
+    auto inputType = cast<RankedTensorType>(input.getType());
+    if (map.getNumDims() != rank || map.getNumSymbols() != 0 ||
+        map.getNumResults() != inputType.getRank())
+      return emitOpError("map ")
+             << index << " must send the accumulator's " << rank
+             << " indices to input " << index << "'s " << inputType.getRank()
+             << " without symbols, got " << AffineMapAttr::get(map);
+    for (auto [dim, result] : llvm::enumerate(map.getResults())) {
+      int64_t size = inputType.getDimSize(dim);
+      if (auto constant = dyn_cast<AffineConstantExpr>(result)) {
+        if (constant.getValue() != 0 ||
+            (!ShapedType::isDynamic(size) && size != 1))
+          return emitOpError("map ")
+                 << index << " result " << dim
+                 << " is a constant; it must be 0 and read a dimension of "
+                    "size 1, got "
+                 << constant.getValue() << " for size " << size;
+        continue;
+      }
+      auto dimExpr = dyn_cast<AffineDimExpr>(result);
+      if (!dimExpr)
+        return emitOpError("map ") << index << " result " << dim
+                                   << " must be an index or the constant 0";
+      int64_t expected = accumulatorType.getDimSize(dimExpr.getPosition());
+      if (!ShapedType::isDynamic(size) && !ShapedType::isDynamic(expected) &&
+          size != expected)
+        return emitOpError("input ")
+               << index << " dimension " << dim << " has size " << size
+               << " but map " << index << " reads it with accumulator index "
+               << dimExpr.getPosition() << " of size " << expected;
+    }
+  }
+  return verifyQuantization(*this, accumulatorType, storedType,
+                            getScales().getType(), getAxis(),
+                            /*block=*/std::nullopt);
+}
+
+LogicalResult RequantizeOp::verifyRegions() {
+  Block &body = getBody().front();
+  SmallVector<Type> expected = {getAccumulator().getType().getElementType()};
+  for (Value input : getInputs())
+    expected.push_back(
+        cast<RankedTensorType>(input.getType()).getElementType());
+  if (body.getArgumentTypes() != TypeRange(expected))
+    return emitOpError("body arguments (")
+           << body.getArgumentTypes()
+           << ") must be the element types of the accumulator and the inputs ("
+           << expected << ")";
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield || yield.getValues().size() != 1 ||
+      !isa<FloatType>(yield.getValues().front().getType()))
+    return emitOpError("body must end with agn.yield of one float value");
+
+  for (Operation &op : body.without_terminator())
+    if (!isa<arith::ArithDialect>(op.getDialect()) || !isPure(&op))
+      return op.emitOpError("cannot be in an agn.requantize body, which holds "
+                            "pure arith ops only; keep it out of the "
+                            "requantization");
+  if (Operation *op = findNonMonotoneUse(body, body.getArgument(0)))
+    return op->emitOpError("is not monotone in the accumulator, which "
+                           "agn.requantize needs to find the scales at the "
+                           "smallest and largest accumulators; only sitofp, "
+                           "extf, truncf, addf, subf, mulf, divf (as the "
+                           "dividend), negf, maximumf, minimumf, maxnumf and "
+                           "minnumf may use it, with one operand computed "
+                           "from it");
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -169,7 +169,8 @@ static UnitOp buildUnit(OpBuilder &builder, const UnitPlan &plan,
   builder.setInsertionPoint(last);
   auto unit = UnitOp::create(
       builder, loc, last->getResultTypes(), plan.input, plan.weight, plan.bias,
-      builder.getStringAttr(name), levels, policy, /*costs=*/nullptr);
+      /*input_scales=*/nullptr, builder.getStringAttr(name), levels, policy,
+      /*costs=*/nullptr);
 
   Block *body = builder.createBlock(&unit.getBody());
   IRMapping mapping;
@@ -374,7 +375,8 @@ static LogicalResult splitUnit(OpBuilder &builder, UnitOp unit, unsigned parts,
     std::string name = (unit.getUnitName() + ".s" + Twine(part)).str();
     auto partUnit = UnitOp::create(
         builder, loc, withDimSize(resultType, *resultDim, size), input, weight,
-        bias, builder.getStringAttr(name), unit.getLevels(), unit.getPolicy(),
+        bias, /*input_scales=*/nullptr, builder.getStringAttr(name),
+        unit.getLevels(), unit.getPolicy(),
         /*costs=*/nullptr);
     OpBuilder::InsertionGuard guard(builder);
     Block *partBody = builder.createBlock(&partUnit.getBody());

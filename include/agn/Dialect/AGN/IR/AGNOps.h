@@ -21,6 +21,17 @@
 
 namespace mlir::agn {
 class YieldOp;
+
+/// Returns whether the scalar op `op` is monotone (non-decreasing or
+/// non-increasing) in its operand `operandIndex` when its other operands are
+/// fixed: the ops an `agn.requantize` body may apply to values computed from
+/// the accumulator.
+bool isMonotoneInOperand(Operation *op, unsigned operandIndex);
+
+/// Returns the first op of `body` that uses `from`, or a value computed
+/// from it, in a way that is not monotone (see `isMonotoneInOperand`; one
+/// such operand per op), or null when the body is monotone in `from`.
+Operation *findNonMonotoneUse(Block &body, Value from);
 } // namespace mlir::agn
 
 #define GET_OP_CLASSES

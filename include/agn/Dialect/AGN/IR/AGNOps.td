@@ -26,14 +26,17 @@ def AGN_FloatTensor : RankedTensorOf<[AnyFloat]>;
 //===----------------------------------------------------------------------===//
 
 def AGN_UnitOp : AGN_Op<"unit", [
-    IsolatedFromAbove, RecursiveMemoryEffects,
+    AttrSizedOperandSegments, IsolatedFromAbove, RecursiveMemoryEffects,
     SingleBlock]> {
   let summary = "a Granularity Unit: a neuron set and its controller";
   let description = [{
     A Granularity Unit (GU) owns one contraction and its elementwise epilogue.
     Its region computes the unit's results from its operands (the input
-    activations, the weights and an optional bias, passed in as the entry
-    block's arguments in that order) and ends with `agn.yield`. The region is
+    activations, the weights, an optional bias and optional input scales,
+    passed in as the entry block's arguments in that order) and ends with
+    `agn.yield`. With `input_scales`, the input holds quantized activations
+    (i8 or i4) and `input_scales` their scales, as `agn.quantize` returns
+    them: the unit's producer quantized them for it (`agn-exchange-quantized`). The region is
     isolated from above, so a unit can be cloned into one version per level
     and processed on its own.
 
@@ -66,6 +69,7 @@ def AGN_UnitOp : AGN_Op<"unit", [
     AnyRankedTensor:$input,
     AnyRankedTensor:$weight,
     Optional<AnyRankedTensor>:$bias,
+    Optional<RankedTensorOf<[F32]>>:$input_scales,
     StrAttr:$unit_name,
     AGN_PrecisionArrayAttr:$levels,
     AGN_PolicyAttr:$policy,
@@ -78,6 +82,7 @@ def AGN_UnitOp : AGN_Op<"unit", [
     (`costs` $costs^)?
     `ins` `(` $input `,` $weight (`,` $bias^)? `:`
               type($input) `,` type($weight) (`,` type($bias)^)? `)`
+    (`input_scales` `(` $input_scales^ `:` type($input_scales) `)`)?
     (`->` type($results)^)? attr-dict-with-keyword $body
   }];
   let hasVerifier = 1;
@@ -101,11 +106,12 @@ def AGN_UnitOp : AGN_Op<"unit", [
 
 def AGN_YieldOp : AGN_Op<"yield", [
     Pure, ReturnLike, Terminator,
-    ParentOneOf<["UnitOp", "DispatchOp"]>]> {
-  let summary = "ends a unit's or a dispatch case's region";
+    ParentOneOf<["UnitOp", "DispatchOp", "RequantizeOp"]>]> {
+  let summary = "ends a unit's, a dispatch case's or a requantization's region";
   let description = [{
-    Returns the region's values to the enclosing `agn.unit` or `agn.dispatch`;
-    their types must match the parent's results.
+    Returns the region's values to the enclosing `agn.unit` or `agn.dispatch`
+    (their types must match the parent's results), or the value an
+    `agn.requantize` computes from one accumulator.
   }];
   let arguments = (ins Variadic<AnyType>:$values);
   let builders = [OpBuilder<(ins), [{ /* nothing to build */ }]>];
@@ -292,6 +298,86 @@ def AGN_DequantizeOp : AGN_Op<"dequantize", [Pure]> {
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// RequantizeOp
+//===----------------------------------------------------------------------===//
+
+def AGN_RequantizeOp : AGN_Op<"requantize", [
+    RecursiveMemoryEffects, SingleBlock]> {
+  let summary = "quantizes what a monotone epilogue computes from integer "
+                "accumulators";
+  let description = [{
+    The inter-layer precision protocol: a producer that computes integer
+    accumulators (an i8 or i4 matmul or convolution) hands its consumer the
+    quantized values directly, instead of dequantizing them to a float
+    tensor that the consumer then quantizes again.
+
+    Returns what `agn.quantize` (same `axis`, integer storage) returns for
+    the float tensor `y` that `body` computes elementwise:
+    `y[i] = body(accumulator[i], inputs[0][m0(i)], inputs[1][m1(i)], ...)`,
+    where `mK` is the K-th of `maps`. The maps send the accumulator's indices
+    to an input's: each result is an index (a dimension) or the constant 0.
+    The bits are those of the two-step form, NaN and infinities included.
+
+    The body must be monotone in the accumulator: every op that uses it, or a
+    value computed from it, is one of `arith.sitofp`, `extf`, `truncf`,
+    `addf`, `subf`, `mulf`, `divf` (as the dividend), `negf`, `maximumf`,
+    `minimumf`, `maxnumf` or `minnumf`, and has one such operand; the other
+    ops are pure `arith` ops. The largest magnitude of `y` over the elements
+    that share every input value (one channel of one image, for a per-channel
+    scale, bias and clip) is then reached at their smallest or largest
+    accumulator, so the scales come from those two per group instead of from
+    a pass over `y`; where a value of the body is not finite at either end,
+    the lowering computes `y` to find them.
+
+    `agn-exchange-quantized` forms it from a producer's dequantization and
+    epilogue and its consumer's `agn.quantize`.
+
+    ```mlir
+    // y = clamp(float(acc) * (sx * sw[c]) + bias[c], 0, 6), quantized to i8
+    // with one scale per image.
+    %q, %s = agn.requantize %acc ins(%sx, %sw, %bias
+        : tensor<1xf32>, tensor<16xf32>, tensor<16xf32>) axis 0
+        maps [affine_map<(n, c, h, w) -> (n)>, affine_map<(n, c, h, w) -> (c)>,
+              affine_map<(n, c, h, w) -> (c)>]
+        : tensor<1x16x8x8xi32> -> tensor<1x16x8x8xi8>, tensor<1xf32> {
+    ^bb0(%a: i32, %x: f32, %w: f32, %b: f32):
+      %f = arith.sitofp %a : i32 to f32
+      %m = arith.mulf %x, %w : f32
+      %d = arith.mulf %f, %m : f32
+      %e = arith.addf %d, %b : f32
+      %zero = arith.constant 0.0 : f32
+      %six = arith.constant 6.0 : f32
+      %lo = arith.maximumf %e, %zero : f32
+      %hi = arith.minimumf %lo, %six : f32
+      agn.yield %hi : f32
+    }
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[AnySignlessInteger]>:$accumulator,
+    Variadic<AnyRankedTensor>:$inputs,
+    OptionalAttr<AffineMapArrayAttr>:$maps,
+    OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$axis
+  );
+  let results = (outs RankedTensorOf<[AnySignlessInteger]>:$stored,
+                      RankedTensorOf<[F32]>:$scales);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $accumulator (`ins` `(` $inputs^ `:` type($inputs) `)`)? (`axis` $axis^)?
+    (`maps` $maps^)? attr-dict `:` type($accumulator) `->` type($stored) `,`
+    type($scales) $body
+  }];
+  let extraClassDeclaration = [{
+    /// The maps of `inputs` (none when there are no inputs).
+    SmallVector<AffineMap> getInputMaps();
+    /// The value the body yields.
+    Value getYieldedValue();
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

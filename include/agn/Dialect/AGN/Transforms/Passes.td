@@ -189,6 +189,59 @@ def SinkPadding : Pass<"agn-sink-padding"> {
   ];
 }
 
+def ExchangeQuantized : Pass<"agn-exchange-quantized"> {
+  let summary = "Let consecutive integer units exchange quantized activations";
+  let description = [{
+    The inter-layer precision protocol. Where a unit fixed at an integer
+    level quantizes its input, and that input is computed by another unit
+    (through elementwise ops with constant operands and reshapes, each value
+    used once), the quantization moves into the producer: the producer
+    yields the quantized values and their scales, and the consumer takes
+    them as its input and `input_scales`. Then a quantization of a chain of
+    elementwise ops that are monotone in integer accumulators (a producer's
+    dequantization, bias and activation function) becomes one
+    `agn.requantize` of the accumulators: the f32 activations between the
+    units are no longer written, nor read twice to be quantized.
+
+    Both rewrites are exact: the consumer receives the bits its own
+    quantization computed. A unit that chooses its level at run time keeps
+    its float input, which its controller measures; so does a value with
+    other users (a residual connection).
+
+    Run it after `agn-multiversion` and `agn-sink-padding`, as
+    `agn-adaptive-pipeline` does.
+
+    ```mlir
+    // Before: the producer dequantizes and clips; the consumer quantizes.
+    %y = agn.unit "p" ... -> tensor<1x16x8x8xf32> {
+      %acc = linalg.conv_2d_nchw_fchw ... -> tensor<1x16x8x8xi32>
+      %f = linalg.generic ... ins(%acc, %sx, %sw ...)   // sitofp, mulf
+      agn.yield %f : tensor<1x16x8x8xf32>
+    }
+    %r = linalg.generic ... ins(%y, %zero ...)          // maximumf
+    %z = agn.unit "c" ... ins(%r, %w2 : ...) {
+    ^bb0(%a: tensor<1x16x8x8xf32>, %b: ...):
+      %q, %s = agn.quantize %a axis 0 : ...
+      ...
+    }
+    // After: the producer requantizes; the consumer takes (%q, %s).
+    %q, %s = agn.unit "p" ... -> tensor<1x16x8x8xi8>, tensor<1xf32> {
+      %acc = linalg.conv_2d_nchw_fchw ... -> tensor<1x16x8x8xi32>
+      %q0, %s0 = agn.requantize %acc ins(%sx, %sw ...) axis 0 maps [...] ...
+      agn.yield %q0, %s0 : tensor<1x16x8x8xi8>, tensor<1xf32>
+    }
+    %z = agn.unit "c" ... ins(%q, %w2 : ...) input_scales(%s : tensor<1xf32>) {
+    ^bb0(%a: tensor<1x16x8x8xi8>, %b: ..., %c: tensor<1xf32>):
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::agn::AGNDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"
+  ];
+}
+
 def Specialize : Pass<"agn-specialize"> {
   let summary = "Fix units at one level and drop their controllers";
   let description = [{
