@@ -418,7 +418,7 @@ static Value evaluateRequantizeBody(OpBuilder &b, Location loc, RequantizeOp op,
     for (Value value : checked)
       *finite = arith::AndIOp::create(b, loc, *finite, isFinite(b, loc, value));
   }
-  return mapping.lookup(op.getYieldedValue());
+  return mapping.lookupOrDefault(op.getYieldedValue());
 }
 
 /// Returns `map` (over the accumulator's dimensions) over the dimensions

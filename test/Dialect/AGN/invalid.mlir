@@ -790,3 +790,30 @@ func.func @unit_input_scales_rank(%x: tensor<4x8xi8>, %w: tensor<8x4xf32>, %s: t
   }
   return
 }
+
+// -----
+
+func.func @requantize_fast_math(%acc: tensor<4x2xi32>) {
+  %q, %s = agn.requantize %acc : tensor<4x2xi32> -> tensor<4x2xi8>, tensor<f32> {
+  ^bb0(%a: i32):
+    %f = arith.sitofp %a : i32 to f32
+    %two = arith.constant 2.0 : f32
+    // expected-error @+1 {{has fast-math flags, which agn.requantize's body may not carry}}
+    %g = arith.mulf %f, %two fastmath<contract> : f32
+    agn.yield %g : f32
+  }
+  return
+}
+
+// -----
+
+func.func @unit_input_scales_levels(%x: tensor<4x8xi8>, %w: tensor<8x4xf32>, %s: tensor<f32>) {
+  // expected-error @+1 {{with 'input_scales' runs at one level, got 2; a unit that chooses its level measures a float input}}
+  %y = agn.unit "u" levels [i8, f32] policy #agn.policy<levels = [i8, f32], thresholds = [1.0]>
+      ins(%x, %w : tensor<4x8xi8>, tensor<8x4xf32>) input_scales(%s : tensor<f32>) -> tensor<4x4xf32> {
+  ^bb0(%a: tensor<4x8xi8>, %b: tensor<8x4xf32>, %c: tensor<f32>):
+    %e = tensor.empty() : tensor<4x4xf32>
+    agn.yield %e : tensor<4x4xf32>
+  }
+  return
+}

@@ -130,6 +130,10 @@ LogicalResult UnitOp::verify() {
                 "remove it from the policy";
 
   if (Value scales = getInputScales()) {
+    if (levels.size() != 1)
+      return emitOpError("with 'input_scales' runs at one level, got ")
+             << levels.size()
+             << "; a unit that chooses its level measures a float input";
     Type stored = getInput().getType().getElementType();
     std::optional<Precision> storage = getPrecisionForStorageType(stored);
     if (!storage || (*storage != Precision::i8 && *storage != Precision::i4))
@@ -408,6 +412,12 @@ bool mlir::agn::isMonotoneInOperand(Operation *op, unsigned operandIndex) {
   return isa<arith::DivFOp>(op) && operandIndex == 0;
 }
 
+bool mlir::agn::hasFastMathFlags(Operation *op) {
+  auto fastMath = dyn_cast<arith::ArithFastMathInterface>(op);
+  return fastMath && fastMath.getFastMathFlagsAttr().getValue() !=
+                         arith::FastMathFlags::none;
+}
+
 Operation *mlir::agn::findNonMonotoneUse(Block &body, Value from) {
   // The values computed from `from`, in order.
   llvm::SmallPtrSet<Value, 16> computed = {from};
@@ -505,11 +515,18 @@ LogicalResult RequantizeOp::verifyRegions() {
       !isa<FloatType>(yield.getValues().front().getType()))
     return emitOpError("body must end with agn.yield of one float value");
 
-  for (Operation &op : body.without_terminator())
+  for (Operation &op : body.without_terminator()) {
     if (!isa<arith::ArithDialect>(op.getDialect()) || !isPure(&op))
       return op.emitOpError("cannot be in an agn.requantize body, which holds "
                             "pure arith ops only; keep it out of the "
                             "requantization");
+    // The lowering evaluates the body in three places; fast-math freedoms
+    // could round them differently, or fold its finiteness checks away.
+    if (hasFastMathFlags(&op))
+      return op.emitOpError("has fast-math flags, which agn.requantize's "
+                            "body may not carry: its values must round the "
+                            "same wherever the lowering evaluates them");
+  }
   if (Operation *op = findNonMonotoneUse(body, body.getArgument(0)))
     return op->emitOpError("is not monotone in the accumulator, which "
                            "agn.requantize needs to find the scales at the "

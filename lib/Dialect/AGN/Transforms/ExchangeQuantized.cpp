@@ -36,6 +36,7 @@
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::agn {
 #define GEN_PASS_DEF_EXCHANGEQUANTIZED
@@ -62,7 +63,8 @@ static OpOperand *getChainedInput(linalg::GenericOp generic) {
       resultType.getRank() != static_cast<int64_t>(generic.getNumLoops()))
     return nullptr;
   for (Operation &op : generic.getBody()->without_terminator())
-    if (!isa<arith::ArithDialect>(op.getDialect()) || !isPure(&op))
+    if (!isa<arith::ArithDialect>(op.getDialect()) || !isPure(&op) ||
+        hasFastMathFlags(&op))
       return nullptr;
   OpOperand *chained = nullptr;
   for (OpOperand *input : generic.getDpsInputOperands()) {
@@ -155,7 +157,8 @@ static std::optional<AccumulatorChain> findAccumulatorChain(Value value) {
 /// accumulator's index it stands for: the same dimension while no reshape
 /// came between; after one, the matching dimension of size other than 1, and
 /// the constant 0 for a dimension of size 1.
-static SmallVector<AffineExpr> mapThroughReshape(ArrayRef<AffineExpr> before,
+static SmallVector<AffineExpr> mapThroughReshape(MLIRContext *context,
+                                                 ArrayRef<AffineExpr> before,
                                                  ArrayRef<int64_t> beforeShape,
                                                  ArrayRef<int64_t> afterShape) {
   SmallVector<AffineExpr> nonUnit;
@@ -163,7 +166,6 @@ static SmallVector<AffineExpr> mapThroughReshape(ArrayRef<AffineExpr> before,
     if (size != 1)
       nonUnit.push_back(expr);
   SmallVector<AffineExpr> after;
-  MLIRContext *context = before.empty() ? nullptr : before.front().getContext();
   unsigned next = 0;
   for (int64_t size : afterShape) {
     if (size != 1)
@@ -233,7 +235,7 @@ static LogicalResult formRequantize(RewriterBase &rewriter,
     if (!isa<linalg::GenericOp>(op)) {
       ArrayRef<int64_t> next =
           cast<RankedTensorType>(op->getResult(0).getType()).getShape();
-      dims = mapThroughReshape(dims, shape, next);
+      dims = mapThroughReshape(context, dims, shape, next);
       shape = next;
       continue;
     }
@@ -255,7 +257,7 @@ static LogicalResult formRequantize(RewriterBase &rewriter,
     }
     for (Operation &inner : payload->without_terminator())
       rewriter.clone(inner, mapping);
-    current = mapping.lookup(payload->getTerminator()->getOperand(0));
+    current = mapping.lookupOrDefault(payload->getTerminator()->getOperand(0));
   }
   YieldOp::create(rewriter, loc, ValueRange{current});
 
@@ -339,7 +341,12 @@ static LogicalResult moveQuantizationIntoProducer(RewriterBase &rewriter,
     OpOperand *chained = generic ? getChainedInput(generic) : nullptr;
     if (!chained || !isMonotoneIn(generic, chained))
       return failure();
-    for (Value operand : generic->getOperands())
+    // Its other operands, and what its body uses from above, are cloned
+    // into the producer, which is isolated from above.
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(generic->getRegions(), captured);
+    for (Value operand :
+         llvm::concat<Value>(generic->getOperands(), captured.getArrayRef()))
       if (operand != chained->get() &&
           !isClonableIntoUnit(operand.getDefiningOp()))
         return failure();
@@ -361,7 +368,9 @@ static LogicalResult moveQuantizationIntoProducer(RewriterBase &rewriter,
   IRMapping mapping;
   mapping.map(current, yielded);
   for (Operation *op : llvm::reverse(between)) {
-    for (Value operand : op->getOperands())
+    llvm::SetVector<Value> used(llvm::from_range, op->getOperands());
+    getUsedValuesDefinedAbove(op->getRegions(), used);
+    for (Value operand : used)
       if (!mapping.contains(operand))
         mapping.map(operand,
                     rewriter.clone(*operand.getDefiningOp())->getResult(0));

@@ -32,6 +32,9 @@ bool isMonotoneInOperand(Operation *op, unsigned operandIndex);
 /// from it, in a way that is not monotone (see `isMonotoneInOperand`; one
 /// such operand per op), or null when the body is monotone in `from`.
 Operation *findNonMonotoneUse(Block &body, Value from);
+
+/// Returns whether the arith op `op` carries fast-math flags.
+bool hasFastMathFlags(Operation *op);
 } // namespace mlir::agn
 
 #define GET_OP_CLASSES

@@ -36,7 +36,8 @@ def AGN_UnitOp : AGN_Op<"unit", [
     passed in as the entry block's arguments in that order) and ends with
     `agn.yield`. With `input_scales`, the input holds quantized activations
     (i8 or i4) and `input_scales` their scales, as `agn.quantize` returns
-    them: the unit's producer quantized them for it (`agn-exchange-quantized`). The region is
+    them: the unit's producer quantized them for it (`agn-exchange-quantized`).
+    Such a unit runs at one level. The region is
     isolated from above, so a unit can be cloned into one version per level
     and processed on its own.
 
@@ -325,7 +326,8 @@ def AGN_RequantizeOp : AGN_Op<"requantize", [
     value computed from it, is one of `arith.sitofp`, `extf`, `truncf`,
     `addf`, `subf`, `mulf`, `divf` (as the dividend), `negf`, `maximumf`,
     `minimumf`, `maxnumf` or `minnumf`, and has one such operand; the other
-    ops are pure `arith` ops. The largest magnitude of `y` over the elements
+    ops are pure `arith` ops. No op carries fast-math flags: the lowering
+    evaluates the body in several places, which must round alike. The largest magnitude of `y` over the elements
     that share every input value (one channel of one image, for a per-channel
     scale, bias and clip) is then reached at their smallest or largest
     accumulator, so the scales come from those two per group instead of from
